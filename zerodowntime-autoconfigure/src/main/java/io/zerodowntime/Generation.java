@@ -1,0 +1,35 @@
+package io.zerodowntime;
+
+import java.time.Instant;
+
+/**
+ * Which generation of the application this process is: generation 1 is the process an
+ * operator started; every successful upgrade starts the next one.
+ *
+ * @param number the generation number, 1 for the first process
+ * @param pid this process's pid
+ * @param parentPid the pid of the generation that started this one, or {@code null} in
+ * generation 1
+ * @param startedAt when this process started
+ * @param originalStartedAt when generation 1 started
+ * @since 0.1.0
+ */
+public record Generation(int number, long pid, Long parentPid, Instant startedAt, Instant originalStartedAt) {
+
+	/**
+	 * Return the generation of this process.
+	 * @return this process's generation
+	 */
+	public static Generation current() {
+		return ProcessState.get().generation();
+	}
+
+	/**
+	 * Return whether this process was started by an upgrade.
+	 * @return whether there is a previous generation
+	 */
+	public boolean hasParent() {
+		return this.parentPid != null;
+	}
+
+}

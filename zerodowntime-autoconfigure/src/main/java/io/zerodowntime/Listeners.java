@@ -1,0 +1,184 @@
+package io.zerodowntime;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The one registry of this process's listening sockets. Every connector asks it for its
+ * socket: adopted from a passed descriptor when one was passed for it, otherwise bound
+ * anew, and in both cases recorded so it can be passed on to the next generation.
+ *
+ * <p>
+ * Connectors that will start are announced up front with {@link #plan(List)}, so that a
+ * passed fd is matched knowing every connector (see {@link ListenerMatcher}); a connector
+ * that was not announced is matched on its own when it opens.
+ *
+ * <p>
+ * New connections are accepted only once the accept gate is open: a new generation keeps
+ * it shut until it is fully ready, so a release that dies during startup never takes a
+ * connection from the generation still serving.
+ *
+ * @since 0.1.0
+ */
+public final class Listeners {
+
+	private static final Log logger = LogFactory.getLog(Listeners.class);
+
+	private final List<InheritedFd> inherited;
+
+	private final ListenerSockets sockets;
+
+	private final Map<String, InheritedFd> planned = new LinkedHashMap<>();
+
+	private final List<InheritedFd> unclaimed;
+
+	private final List<ListenerHandle> open = new ArrayList<>();
+
+	private final Object gate = new Object();
+
+	private boolean accepting;
+
+	Listeners(ListenFds fds, ListenerSockets sockets, boolean accepting) {
+		this.inherited = fds.fds();
+		this.unclaimed = new ArrayList<>(fds.fds());
+		this.sockets = sockets;
+		this.accepting = accepting;
+	}
+
+	/**
+	 * Return this process's registry.
+	 * @return the registry
+	 */
+	public static Listeners get() {
+		return ProcessState.get().listeners();
+	}
+
+	/**
+	 * Announce every connector that is about to listen and check at once that the passed
+	 * fds match them unambiguously. Can be called again (a later plan replaces the
+	 * earlier one for the fds not yet claimed).
+	 * @param requests the connectors, in start order
+	 * @throws ListenerHandoverException if the match is ambiguous or contradictory
+	 */
+	public synchronized void plan(List<ListenerRequest> requests) {
+		Map<String, InheritedFd> matched = ListenerMatcher.match(List.copyOf(this.unclaimed), requests);
+		this.planned.clear();
+		this.planned.putAll(matched);
+	}
+
+	/**
+	 * Open the listening socket for a connector: adopt its passed fd, or bind anew.
+	 * @param request what the connector wants
+	 * @param backlog the accept backlog for a new bind
+	 * @param configurer applies the connector's socket options to a new bind
+	 * @return the open listener
+	 * @throws IOException if the socket cannot be adopted or bound
+	 * @throws ListenerHandoverException if a passed fd for it is unusable or contradicts
+	 * its configuration
+	 */
+	public synchronized ListenerHandle open(ListenerRequest request, int backlog,
+			ListenerSockets.SocketConfigurer configurer) throws IOException {
+		InheritedFd fd = this.planned.remove(request.name());
+		if (fd == null || !this.unclaimed.contains(fd)) {
+			fd = ListenerMatcher.match(List.copyOf(this.unclaimed), List.of(request)).get(request.name());
+		}
+		ListenerHandle handle;
+		if (fd != null) {
+			ListenerSockets.Adopted adopted = this.sockets.adopt(fd);
+			this.unclaimed.remove(fd);
+			handle = register(request.name(), adopted, true);
+			logger.info("Listener " + handle + " adopted from passed fd " + fd.fd());
+		}
+		else {
+			InetSocketAddress address = new InetSocketAddress(request.address(), request.port());
+			handle = register(request.name(), this.sockets.bind(address, backlog, configurer), false);
+			logger.debug("Listener " + handle + " bound");
+			if (handle.fd() < 0) {
+				logger.warn("Listener " + handle + " cannot be passed on: its descriptor was not found");
+			}
+		}
+		return handle;
+	}
+
+	private ListenerHandle register(String name, ListenerSockets.Adopted adopted, boolean inherited) {
+		ListenerHandle[] self = new ListenerHandle[1];
+		self[0] = new ListenerHandle(name, adopted.channel(), adopted.localAddress(), adopted.fd(), inherited,
+				() -> released(self[0]));
+		this.open.add(self[0]);
+		return self[0];
+	}
+
+	private synchronized void released(ListenerHandle handle) {
+		this.open.remove(handle);
+	}
+
+	/**
+	 * Return the listeners open in this process, in the order they were opened.
+	 * @return the open listeners
+	 */
+	public synchronized List<ListenerHandle> open() {
+		return List.copyOf(this.open);
+	}
+
+	/**
+	 * Return whether any listener was passed to this process.
+	 * @return whether fds were inherited
+	 */
+	public boolean hasInherited() {
+		return !this.inherited.isEmpty();
+	}
+
+	/**
+	 * Close every passed fd that no connector claimed. Called once the application is
+	 * ready; idempotent.
+	 */
+	public synchronized void closeUnclaimed() {
+		for (InheritedFd fd : this.unclaimed) {
+			logger.info("Closing passed " + fd.describe() + ": no connector claimed it");
+			this.sockets.close(fd.fd());
+		}
+		this.unclaimed.clear();
+		this.planned.clear();
+	}
+
+	/**
+	 * Let connectors accept new connections.
+	 */
+	public void openAcceptGate() {
+		synchronized (this.gate) {
+			this.accepting = true;
+			this.gate.notifyAll();
+		}
+	}
+
+	/**
+	 * Return whether connectors may accept.
+	 * @return whether the gate is open
+	 */
+	public boolean isAccepting() {
+		synchronized (this.gate) {
+			return this.accepting;
+		}
+	}
+
+	/**
+	 * Wait until connectors may accept or the listener is closed.
+	 * @param listener the listener about to accept
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public void awaitAcceptGate(ListenerHandle listener) throws InterruptedException {
+		synchronized (this.gate) {
+			while (!this.accepting && !listener.isClosed()) {
+				this.gate.wait(100);
+			}
+		}
+	}
+
+}

@@ -1,0 +1,88 @@
+package io.zerodowntime;
+
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
+
+/**
+ * Adopts passed descriptors without opening {@code sun.nio.ch} and without any JVM flag:
+ * a JDK channel of the right family is bound to a throw-away loopback port, then the
+ * passed socket is {@code dup2}'ed over the channel's descriptor. The JDK keeps the
+ * throw-away address, so {@link ListenerHandle#localAddress()} carries the real one.
+ */
+final class NativeListenerSockets implements ListenerSockets {
+
+	private final NativePosix posix;
+
+	NativeListenerSockets(NativePosix posix) {
+		this.posix = posix;
+	}
+
+	@Override
+	public Adopted adopt(InheritedFd inherited) throws IOException {
+		SocketInfo socket = inherited.socket();
+		ServerSocketChannel channel = ServerSocketChannel
+			.open(socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+		try {
+			InetSocketAddress placeholder = bindPlaceholder(channel, socket.ipv6());
+			int target = this.posix.findListeningSocketFd(placeholder);
+			if (target < 0) {
+				throw new IOException("Unable to adopt fd " + inherited.fd()
+						+ ": the descriptor of the JDK channel bound to " + Addresses.format(placeholder) + " was not found");
+			}
+			this.posix.dup2(inherited.fd(), target);
+			this.posix.setCloseOnExec(target, true);
+			this.posix.close(inherited.fd());
+			return new Adopted(channel, socket.localAddress(), target);
+		}
+		catch (IOException | RuntimeException ex) {
+			channel.close();
+			throw ex;
+		}
+	}
+
+	private InetSocketAddress bindPlaceholder(ServerSocketChannel channel, boolean ipv6) throws IOException {
+		InetAddress loopback = ipv6 ? Inet6Address.getByName("::1") : InetAddress.getByName("127.0.0.1");
+		try {
+			channel.bind(new InetSocketAddress(loopback, 0), 1);
+		}
+		catch (IOException ex) {
+			// ::1 may be absent on a host with IPv6 disabled on lo; any local address will do
+			channel.bind(new InetSocketAddress(0), 1);
+		}
+		return (InetSocketAddress) channel.getLocalAddress();
+	}
+
+	@Override
+	public Adopted bind(InetSocketAddress address, int backlog, SocketConfigurer configurer) throws IOException {
+		ServerSocketChannel channel = ServerSocketChannel.open();
+		try {
+			configurer.configure(channel.socket());
+			channel.bind(address, backlog);
+			InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
+			int fd = this.posix.findListeningSocketFd(local);
+			if (fd >= 0) {
+				this.posix.setCloseOnExec(fd, true);
+			}
+			return new Adopted(channel, local, fd);
+		}
+		catch (IOException | RuntimeException ex) {
+			channel.close();
+			throw ex;
+		}
+	}
+
+	@Override
+	public void close(int fd) {
+		try {
+			this.posix.close(fd);
+		}
+		catch (IOException ex) {
+			// already closed: nothing left to release
+		}
+	}
+
+}

@@ -1,0 +1,114 @@
+package io.zerodowntime;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * What this process learned once, at startup, from its environment: which generation it
+ * is and which listeners were passed to it. Reading it also removes the handover variables
+ * from the environment, so neither the application nor anything it spawns sees them.
+ * There is one per process, as there is one set of inherited descriptors per process.
+ */
+final class ProcessState {
+
+	private static final Log logger = LogFactory.getLog(ProcessState.class);
+
+	private static volatile ProcessState instance;
+
+	private final Generation generation;
+
+	private final Listeners listeners;
+
+	private final ListenerHandoverException failure;
+
+	private ProcessState(Generation generation, Listeners listeners, ListenerHandoverException failure) {
+		this.generation = generation;
+		this.listeners = listeners;
+		this.failure = failure;
+	}
+
+	/**
+	 * Return this process's state, reading the environment on the first call.
+	 * @return the state
+	 */
+	static ProcessState get() {
+		ProcessState state = instance;
+		if (state == null) {
+			synchronized (ProcessState.class) {
+				state = instance;
+				if (state == null) {
+					state = read(System.getenv(), NativePosix.get());
+					instance = state;
+				}
+			}
+		}
+		return state;
+	}
+
+	static ProcessState read(Map<String, String> environment, NativePosix posix) {
+		long pid = posix.pid();
+		Instant startedAt = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
+		Generation generation = new Generation(1, pid, null, startedAt, startedAt);
+		ListenFds fds;
+		ListenerHandoverException failure = null;
+		try {
+			fds = ListenFds.parse(environment, pid, posix::inspectListener);
+			if (fds.ignoredReason() != null) {
+				logger.info("Ignoring the socket-activation variables: " + fds.ignoredReason()
+						+ "; listeners will be bound anew");
+			}
+			for (InheritedFd fd : fds.fds()) {
+				logger.info("Passed " + fd.describe());
+				markCloseOnExec(posix, fd);
+			}
+		}
+		catch (ListenerHandoverException ex) {
+			fds = ListenFds.none();
+			failure = ex;
+		}
+		scrub(posix);
+		Listeners listeners = new Listeners(fds, new NativeListenerSockets(posix), true);
+		return new ProcessState(generation, listeners, failure);
+	}
+
+	private static void markCloseOnExec(NativePosix posix, InheritedFd fd) {
+		if (fd.usable()) {
+			try {
+				posix.setCloseOnExec(fd.fd(), true);
+			}
+			catch (IOException ex) {
+				logger.warn("Unable to mark passed fd " + fd.fd() + " close-on-exec: " + ex.getMessage());
+			}
+		}
+	}
+
+	private static void scrub(NativePosix posix) {
+		try {
+			posix.scrubEnvironment(Handshake.VARIABLES);
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Unable to remove " + Handshake.VARIABLES + " from the environment: " + ex.getMessage());
+		}
+	}
+
+	Generation generation() {
+		return this.generation;
+	}
+
+	/**
+	 * Return the listener registry.
+	 * @return the registry
+	 * @throws ListenerHandoverException if the passed listeners were malformed
+	 */
+	Listeners listeners() {
+		if (this.failure != null) {
+			throw this.failure;
+		}
+		return this.listeners;
+	}
+
+}

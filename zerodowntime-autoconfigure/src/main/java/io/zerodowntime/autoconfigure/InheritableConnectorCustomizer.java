@@ -1,0 +1,73 @@
+package io.zerodowntime.autoconfigure;
+
+import java.util.List;
+
+import io.zerodowntime.Listeners;
+import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
+import org.apache.catalina.connector.Connector;
+import org.apache.coyote.http11.Http11NioProtocol;
+
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+/**
+ * Gives every connector of a Tomcat factory an {@link InheritableHttp11NioProtocol}, so
+ * its listening socket comes from the {@link Listeners} registry. Runs after every other
+ * customizer, so connectors they add are covered too.
+ */
+class InheritableConnectorCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+
+	private final String mainListenerName;
+
+	private final Environment environment;
+
+	private final boolean planListeners;
+
+	/**
+	 * Create a customizer.
+	 * @param mainListenerName the name of the factory's main connector
+	 * @param environment the environment, to learn the management port
+	 * @param planListeners whether to announce the connectors to the registry (the main
+	 * context does; the management context's connector was announced with them)
+	 */
+	InheritableConnectorCustomizer(String mainListenerName, Environment environment, boolean planListeners) {
+		this.mainListenerName = mainListenerName;
+		this.environment = environment;
+		this.planListeners = planListeners;
+	}
+
+	@Override
+	public int getOrder() {
+		return Ordered.LOWEST_PRECEDENCE;
+	}
+
+	@Override
+	public void customize(TomcatServletWebServerFactory factory) {
+		String protocol = factory.getProtocol();
+		if (!Http11NioProtocol.class.getName().equals(protocol) && !"HTTP/1.1".equals(protocol)
+				&& !InheritableHttp11NioProtocol.class.getName().equals(protocol)) {
+			throw new IllegalStateException("zerodowntime.enabled=true needs the Tomcat HTTP/1.1 NIO protocol, but "
+					+ "the web server factory is set to '" + protocol + "'. Remove the custom protocol or set "
+					+ "zerodowntime.enabled=false.");
+		}
+		factory.setProtocol(InheritableHttp11NioProtocol.class.getName());
+		factory.addConnectorCustomizers(this::nameMainConnector);
+		List<Connector> additional = factory.getAdditionalConnectors()
+			.stream()
+			.map(AdditionalConnectors::inheritable)
+			.toList();
+		factory.setAdditionalConnectors(additional);
+		if (this.planListeners) {
+			Listeners.get().plan(ListenerPlan.requests(factory, this.environment));
+		}
+	}
+
+	private void nameMainConnector(Connector connector) {
+		if (connector.getProtocolHandler() instanceof InheritableHttp11NioProtocol protocol) {
+			protocol.setListenerName(this.mainListenerName);
+		}
+	}
+
+}

@@ -1,0 +1,32 @@
+package io.zerodowntime.autoconfigure;
+
+import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
+import org.apache.catalina.startup.Tomcat;
+
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * Covers the connector of the management server when it runs on its own port: it lives in
+ * a child context that the main context's customizers do not reach.
+ *
+ * @since 0.1.0
+ */
+@ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
+@ConditionalOnWebApplication(type = Type.SERVLET)
+@ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class })
+@ConditionalOnBooleanProperty("zerodowntime.enabled")
+public class ZeroDowntimeManagementContextConfiguration {
+
+	@Bean
+	InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Environment environment) {
+		return new InheritableConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, false);
+	}
+
+}

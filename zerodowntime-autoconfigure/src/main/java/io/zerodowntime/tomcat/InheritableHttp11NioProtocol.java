@@ -1,0 +1,55 @@
+package io.zerodowntime.tomcat;
+
+import io.zerodowntime.ListenerHandle;
+import org.apache.coyote.http11.Http11NioProtocol;
+
+/**
+ * The HTTP/1.1 NIO protocol, with an {@link InheritableNioEndpoint}: use this class name
+ * as the protocol of any Tomcat connector whose listening socket should survive an
+ * upgrade. It stays an {@link Http11NioProtocol}, so every customizer written for the
+ * stock protocol still applies.
+ *
+ * <p>
+ * The listener name is set with {@code connector.setProperty("listenerName", "admin")}.
+ *
+ * @since 0.1.0
+ */
+public class InheritableHttp11NioProtocol extends Http11NioProtocol {
+
+	/**
+	 * Create a new protocol handler.
+	 */
+	public InheritableHttp11NioProtocol() {
+		super(new InheritableNioEndpoint());
+	}
+
+	/**
+	 * Set the name the listener is passed under.
+	 * @param listenerName the name, e.g. {@code http}
+	 */
+	public void setListenerName(String listenerName) {
+		endpoint().setListenerName(listenerName);
+	}
+
+	/**
+	 * Return the name the listener is passed under.
+	 * @return the name
+	 */
+	public String getListenerName() {
+		return endpoint().getListenerName();
+	}
+
+	/**
+	 * Return the listener this connector accepts from, or {@code null} when it is not
+	 * bound.
+	 * @return the listener
+	 */
+	public ListenerHandle getListener() {
+		return endpoint().getListener();
+	}
+
+	private InheritableNioEndpoint endpoint() {
+		return (InheritableNioEndpoint) getEndpoint();
+	}
+
+}

@@ -1,0 +1,198 @@
+package io.zerodowntime.tomcat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+
+import io.zerodowntime.ListenerHandle;
+import io.zerodowntime.ListenerRequest;
+import io.zerodowntime.Listeners;
+import org.apache.tomcat.util.net.NioEndpoint;
+
+/**
+ * A {@link NioEndpoint} whose listening socket comes from the process's {@link Listeners}
+ * registry: adopted from a passed descriptor, or bound anew and recorded so it can be
+ * passed to the next generation.
+ *
+ * <p>
+ * Unlike the stock endpoint it never wakes its acceptor by connecting to its own port: on
+ * a socket shared with another process that connection would be taken by the other
+ * process, and the acceptor would then swallow a real client's connection. It closes its
+ * own copy of the socket instead, which leaves the socket listening for every other
+ * holder. A consequence is that {@link #pause()} cannot be undone by {@link #resume()}.
+ *
+ * @since 0.1.0
+ */
+public class InheritableNioEndpoint extends NioEndpoint {
+
+	private volatile String listenerName = "http";
+
+	private volatile ListenerHandle listener;
+
+	private volatile boolean delegating;
+
+	/**
+	 * Set the name this endpoint's listener is passed under (matched against
+	 * {@code LISTEN_FDNAMES}).
+	 * @param listenerName the name
+	 */
+	public void setListenerName(String listenerName) {
+		this.listenerName = listenerName;
+	}
+
+	/**
+	 * Return the name this endpoint's listener is passed under.
+	 * @return the name
+	 */
+	public String getListenerName() {
+		return this.listenerName;
+	}
+
+	/**
+	 * Return the listener this endpoint accepts from, or {@code null} before it is bound
+	 * and after it is closed.
+	 * @return the listener
+	 */
+	public ListenerHandle getListener() {
+		return this.listener;
+	}
+
+	@Override
+	protected void initServerSocket() throws Exception {
+		this.delegating = getUseInheritedChannel() || getUnixDomainSocketPath() != null;
+		if (this.delegating) {
+			super.initServerSocket();
+			return;
+		}
+		ListenerRequest request = new ListenerRequest(this.listenerName, getAddress(), getPortWithOffset());
+		ListenerHandle handle = Listeners.get()
+			.open(request, getAcceptCount(), (socket) -> getSocketProperties().setProperties(socket));
+		handle.channel().configureBlocking(true);
+		this.listener = handle;
+	}
+
+	@Override
+	protected NetworkChannel getServerSocket() {
+		if (this.delegating) {
+			return super.getServerSocket();
+		}
+		ListenerHandle handle = this.listener;
+		return (handle != null) ? new RealAddressChannel(handle) : null;
+	}
+
+	@Override
+	protected SocketChannel serverSocketAccept() throws Exception {
+		if (this.delegating) {
+			return super.serverSocketAccept();
+		}
+		ListenerHandle handle = this.listener;
+		if (handle == null) {
+			return placeholder();
+		}
+		Listeners.get().awaitAcceptGate(handle);
+		try {
+			if (handle.isClosed()) {
+				return placeholder();
+			}
+			return handle.channel().accept();
+		}
+		catch (ClosedChannelException ex) {
+			if (handle.isClosed()) {
+				return placeholder();
+			}
+			throw ex;
+		}
+	}
+
+	/**
+	 * After a deliberate close the acceptor has already been told to stop or pause (Tomcat
+	 * sets that before unlocking it), so it destroys whatever it gets without an error.
+	 */
+	private SocketChannel placeholder() throws IOException {
+		return SocketChannel.open();
+	}
+
+	@Override
+	protected void unlockAccept() {
+		if (this.delegating) {
+			super.unlockAccept();
+			return;
+		}
+		closeListener();
+	}
+
+	@Override
+	protected void doCloseServerSocket() throws IOException {
+		if (this.delegating) {
+			super.doCloseServerSocket();
+			return;
+		}
+		closeListener();
+		this.listener = null;
+	}
+
+	private void closeListener() {
+		ListenerHandle handle = this.listener;
+		if (handle != null) {
+			try {
+				handle.close();
+			}
+			catch (IOException ex) {
+				getLog().warn("Unable to close listener " + handle + ": " + ex.getMessage());
+			}
+		}
+	}
+
+	/** Reports the address the socket really listens on, whatever the JDK channel believes. */
+	private static final class RealAddressChannel implements NetworkChannel {
+
+		private final ListenerHandle handle;
+
+		RealAddressChannel(ListenerHandle handle) {
+			this.handle = handle;
+		}
+
+		@Override
+		public NetworkChannel bind(SocketAddress local) {
+			throw new UnsupportedOperationException("Already bound");
+		}
+
+		@Override
+		public InetSocketAddress getLocalAddress() {
+			return this.handle.localAddress();
+		}
+
+		@Override
+		public <T> NetworkChannel setOption(SocketOption<T> name, T value) throws IOException {
+			this.handle.channel().setOption(name, value);
+			return this;
+		}
+
+		@Override
+		public <T> T getOption(SocketOption<T> name) throws IOException {
+			return this.handle.channel().getOption(name);
+		}
+
+		@Override
+		public Set<SocketOption<?>> supportedOptions() {
+			return this.handle.channel().supportedOptions();
+		}
+
+		@Override
+		public boolean isOpen() {
+			return !this.handle.isClosed();
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.handle.close();
+		}
+
+	}
+
+}
