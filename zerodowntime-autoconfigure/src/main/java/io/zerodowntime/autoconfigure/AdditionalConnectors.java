@@ -4,17 +4,21 @@ import java.beans.BeanInfo;
 import java.beans.IntrospectionException;
 import java.beans.Introspector;
 import java.beans.PropertyDescriptor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.net.InetAddress;
 import java.util.Objects;
 import java.util.Set;
 
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
+import org.apache.coyote.AbstractProtocol;
 import org.apache.coyote.ProtocolHandler;
 import org.apache.coyote.UpgradeProtocol;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.tomcat.util.net.AbstractEndpoint;
 import org.apache.tomcat.util.net.SSLHostConfig;
 
 /**
@@ -31,7 +35,7 @@ final class AdditionalConnectors {
 	private static final Set<String> NOT_COPIED = Set.of("class", "protocolHandler", "service", "state", "stateName",
 			"domain", "objectName", "mbeanName", "protocol", "protocolHandlerClassName", "localPort", "executor",
 			"endpoint", "handler", "nameIndex", "name", "listenerName", "adapter", "sslImplementation",
-			"upgradeProtocols", "sniParseLimit", "sslHostConfigs");
+			"upgradeProtocols", "sslHostConfigs", "maxKeepAliveRequests");
 
 	private AdditionalConnectors() {
 	}
@@ -57,6 +61,7 @@ final class AdditionalConnectors {
 		for (UpgradeProtocol upgradeProtocol : handler.findUpgradeProtocols()) {
 			protocol.addUpgradeProtocol(upgradeProtocol);
 		}
+		protocol.setMaxKeepAliveRequests(configuredMaxKeepAliveRequests((Http11NioProtocol) handler));
 		if (handler.getExecutor() != null) {
 			protocol.setExecutor(handler.getExecutor());
 		}
@@ -64,6 +69,25 @@ final class AdditionalConnectors {
 		logger.debug("Additional connector on port " + connector.getPort() + " now listens as '"
 				+ protocol.getListenerName() + "'");
 		return converted;
+	}
+
+	/**
+	 * Tomcat's getter answers 1 while the endpoint is not bound, whatever was configured,
+	 * so the configured value is read from the endpoint itself.
+	 */
+	private static int configuredMaxKeepAliveRequests(Http11NioProtocol handler) {
+		try {
+			Method getEndpoint = AbstractProtocol.class.getDeclaredMethod("getEndpoint");
+			getEndpoint.setAccessible(true);
+			Object endpoint = getEndpoint.invoke(handler);
+			Field field = AbstractEndpoint.class.getDeclaredField("maxKeepAliveRequests");
+			field.setAccessible(true);
+			return field.getInt(endpoint);
+		}
+		catch (ReflectiveOperationException | RuntimeException ex) {
+			logger.debug("Unable to read the configured maxKeepAliveRequests; using Tomcat's default", ex);
+			return 100;
+		}
 	}
 
 	private static void copy(Object from, Object to) {

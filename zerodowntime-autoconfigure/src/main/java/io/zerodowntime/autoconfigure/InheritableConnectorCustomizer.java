@@ -16,8 +16,10 @@ import org.springframework.core.env.Environment;
  * Gives every connector of a Tomcat factory an {@link InheritableHttp11NioProtocol}, so
  * its listening socket comes from the {@link Listeners} registry. Runs after every other
  * customizer, so connectors they add are covered too.
+ *
+ * @since 0.1.0
  */
-class InheritableConnectorCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+public class InheritableConnectorCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
 
 	private final String mainListenerName;
 
@@ -32,7 +34,7 @@ class InheritableConnectorCustomizer implements WebServerFactoryCustomizer<Tomca
 	 * @param planListeners whether to announce the connectors to the registry (the main
 	 * context does; the management context's connector was announced with them)
 	 */
-	InheritableConnectorCustomizer(String mainListenerName, Environment environment, boolean planListeners) {
+	public InheritableConnectorCustomizer(String mainListenerName, Environment environment, boolean planListeners) {
 		this.mainListenerName = mainListenerName;
 		this.environment = environment;
 		this.planListeners = planListeners;

@@ -1,0 +1,556 @@
+package io.zerodowntime;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.api.io.TempDir;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Exercises {@link NativePosix} against real file descriptors and real child processes.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
+class NativePosixTests {
+
+	private static final List<String> CHILD_ENV = List.of("PATH=/usr/bin:/bin", "LC_ALL=C");
+
+	private final NativePosix posix = NativePosix.get();
+
+	@TempDir
+	Path temp;
+
+	@Test
+	void inspectListenerDescribesIpv4Listener() throws Exception {
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			server.bind(new InetSocketAddress("127.0.0.1", 0));
+			InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
+			int fd = this.posix.findListeningSocketFd(bound);
+			assertThat(fd).isGreaterThan(2);
+			SocketInfo info = this.posix.inspectListener(fd);
+			assertThat(info.fd()).isEqualTo(fd);
+			assertThat(info.localAddress().getPort()).isEqualTo(bound.getPort()).isPositive();
+			assertThat(info.localAddress().getAddress()).isEqualTo(InetAddress.getByName("127.0.0.1"));
+		}
+	}
+
+	@Test
+	void inspectListenerDescribesIpv6Listener() throws Exception {
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			try {
+				server.bind(new InetSocketAddress("::1", 0));
+			}
+			catch (IOException ex) {
+				assumeTrue(false, "IPv6 loopback not available: " + ex);
+			}
+			InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
+			int fd = this.posix.findListeningSocketFd(bound);
+			SocketInfo info = this.posix.inspectListener(fd);
+			assertThat(info.ipv6()).isTrue();
+			assertThat(info.localAddress().getPort()).isEqualTo(bound.getPort());
+			assertThat(info.localAddress().getAddress()).isInstanceOf(Inet6Address.class)
+				.isEqualTo(InetAddress.getByName("::1"));
+		}
+	}
+
+	@Test
+	void findListeningSocketFdTreatsV4MappedAndIpv4AddressesAsEqual() throws Exception {
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			server.bind(new InetSocketAddress("127.0.0.1", 0));
+			int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+			byte[] mapped = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1 };
+			InetAddress v4Mapped = Inet6Address.getByAddress(null, mapped, -1);
+			assertThat(v4Mapped).isInstanceOf(Inet6Address.class);
+			int byIpv4 = this.posix.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port));
+			int byMapped = this.posix.findListeningSocketFd(new InetSocketAddress(v4Mapped, port));
+			assertThat(byIpv4).isGreaterThan(2).isEqualTo(byMapped);
+		}
+	}
+
+	@Test
+	void findListeningSocketFdReturnsMinusOneWhenNothingListens() throws Exception {
+		int port;
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			server.bind(new InetSocketAddress("127.0.0.1", 0));
+			port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+		}
+		assertThat(this.posix.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port))).isEqualTo(-1);
+	}
+
+	@Test
+	void inspectListenerRejectsConnectedSocket() throws Exception {
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			server.bind(new InetSocketAddress("127.0.0.1", 0));
+			Set<Integer> before = socketFds();
+			try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
+				int fd = singleNewSocketFd(before);
+				assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+					.withMessage("fd " + fd + " is a stream socket that is not listening (a connected socket?)")
+					.satisfies((ex) -> assertThat(ex.fd()).isEqualTo(fd));
+			}
+		}
+	}
+
+	@Test
+	void inspectListenerRejectsUdpSocket() throws Exception {
+		Set<Integer> before = socketFds();
+		try (DatagramChannel udp = DatagramChannel.open()) {
+			udp.bind(new InetSocketAddress("127.0.0.1", 0));
+			int fd = singleNewSocketFd(before);
+			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+				.withMessage("fd " + fd + " is a UDP (datagram) socket, not a stream socket");
+		}
+	}
+
+	@Test
+	void inspectListenerRejectsUnixDomainListener() throws Exception {
+		Set<Integer> before = socketFds();
+		try (ServerSocketChannel unix = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+			unix.bind(UnixDomainSocketAddress.of(this.temp.resolve("listener.sock")));
+			int fd = singleNewSocketFd(before);
+			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+				.withMessage("fd " + fd + " is a Unix-domain socket; only TCP (IPv4/IPv6) listeners are supported");
+		}
+	}
+
+	@Test
+	void inspectListenerRejectsRegularFile() throws Exception {
+		Path file = Files.writeString(this.temp.resolve("plain.txt"), "hello");
+		try (FileInputStream in = new FileInputStream(file.toFile())) {
+			int fd = fdOf(file);
+			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+				.withMessage("fd " + fd + " is a regular file, not a socket");
+		}
+	}
+
+	@Test
+	void inspectListenerRejectsClosedFd() throws Exception {
+		int fd = this.posix.dup(0);
+		this.posix.close(fd);
+		assertThat(this.posix.isOpen(fd)).isFalse();
+		assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+			.withMessage("fd " + fd + " is not open");
+	}
+
+	@Test
+	void dupCreatesCloseOnExecCopyAndSetCloseOnExecTogglesIt() throws Exception {
+		int fd = this.posix.dup(1);
+		try {
+			assertThat(fd).isGreaterThan(2);
+			assertThat(closeOnExec(fd)).isTrue();
+			this.posix.setCloseOnExec(fd, false);
+			assertThat(closeOnExec(fd)).isFalse();
+			this.posix.setCloseOnExec(fd, true);
+			assertThat(closeOnExec(fd)).isTrue();
+		}
+		finally {
+			this.posix.close(fd);
+		}
+	}
+
+	@Test
+	void closeOfClosedFdThrowsWithErrno() throws Exception {
+		int fd = this.posix.dup(0);
+		this.posix.close(fd);
+		assertThatExceptionOfType(NativeException.class).isThrownBy(() -> this.posix.close(fd))
+			.withMessage("Unable to close fd " + fd + ": Bad file descriptor (errno 9)")
+			.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(9));
+	}
+
+	@Test
+	void socketPairEndsAreCloseOnExecAndPeerPidIsOurs() throws Exception {
+		int[] pair = this.posix.socketPair();
+		try {
+			assertThat(closeOnExec(pair[0])).isTrue();
+			assertThat(closeOnExec(pair[1])).isTrue();
+			assertThat(this.posix.peerPid(pair[0])).isEqualTo(this.posix.pid())
+				.isEqualTo((int) ProcessHandle.current().pid());
+		}
+		finally {
+			closeAll(pair);
+		}
+	}
+
+	@Test
+	void readReturnsWrittenBytesAndZeroAtEndOfStream() throws Exception {
+		int[] pair = this.posix.socketPair();
+		try {
+			this.posix.writeFully(pair[0], "hello, child".getBytes(StandardCharsets.UTF_8));
+			this.posix.close(pair[0]);
+			assertThat(readAll(pair[1])).isEqualTo("hello, child");
+			byte[] buffer = new byte[8];
+			assertThat(this.posix.read(pair[1], buffer, 2, 6)).isZero();
+		}
+		finally {
+			closeQuietly(pair[1]);
+		}
+	}
+
+	@Test
+	void writeFullyToClosedPeerThrowsBrokenPipe() throws Exception {
+		int[] pair = this.posix.socketPair();
+		this.posix.close(pair[1]);
+		try {
+			assertThatExceptionOfType(NativeException.class)
+				.isThrownBy(() -> this.posix.writeFully(pair[0], new byte[] { 1, 2, 3 }))
+				.withMessage("Unable to write to fd " + pair[0] + ": Broken pipe (errno 32)")
+				.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(32));
+		}
+		finally {
+			this.posix.close(pair[0]);
+		}
+	}
+
+	@Test
+	void spawnedChildHasOnlyStandardFdsAndThePassedSocket() throws Exception {
+		List<AutoCloseable> clutter = new ArrayList<>();
+		try {
+			for (int i = 0; i < 3; i++) {
+				clutter.add(new FileInputStream(Files.writeString(this.temp.resolve("f" + i), "x").toFile()));
+			}
+			ServerSocketChannel unrelated = ServerSocketChannel.open();
+			unrelated.bind(new InetSocketAddress("127.0.0.1", 0));
+			clutter.add(unrelated);
+			assertThat(openFds()).hasSizeGreaterThan(10);
+			Child child = runCapturing(List.of("/bin/sh", "-c", "ls /proc/$$/fd >&3; readlink /proc/$$/fd/3 >&3"),
+					null);
+			assertThat(child.status().describe()).isEqualTo("exit code 0");
+			List<String> lines = child.lines();
+			Set<Integer> expected = new TreeSet<>(Set.of(3));
+			for (int standard = 0; standard < 3; standard++) {
+				if (this.posix.isOpen(standard)) {
+					expected.add(standard);
+				}
+			}
+			Set<Integer> childFds = new TreeSet<>();
+			lines.subList(0, lines.size() - 1).forEach((name) -> childFds.add(Integer.parseInt(name)));
+			assertThat(childFds).isEqualTo(expected);
+			assertThat(lines.get(lines.size() - 1)).isEqualTo(child.pipeTarget());
+		}
+		finally {
+			for (AutoCloseable closeable : clutter) {
+				closeable.close();
+			}
+		}
+	}
+
+	@Test
+	void spawnedChildHasNoBlockedOrIgnoredSignals() throws Exception {
+		// make the parent ignore SIGWINCH, like nohup does with SIGHUP, to show SETSIGDEF resets it
+		Signal winch = new Signal("WINCH");
+		SignalHandler previous = Signal.handle(winch, SignalHandler.SIG_IGN);
+		Child child;
+		try {
+			assertThat(statusMask("/proc/thread-self/status", "SigIgn") & (1L << (winch.getNumber() - 1))).isNotZero();
+			assertThat(statusMask("/proc/thread-self/status", "SigBlk")).isNotZero();
+			child = runCapturing(List.of("/bin/sh", "-c", "exec grep -E '^Sig(Blk|Ign)' /proc/self/status >&3"), null);
+		}
+		finally {
+			Signal.handle(winch, (previous == SignalHandler.SIG_IGN) ? SignalHandler.SIG_DFL : previous);
+		}
+		assertThat(child.status().success()).isTrue();
+		long blocked = -1;
+		long ignored = -1;
+		for (String line : child.lines()) {
+			String[] parts = line.split(":\\s*");
+			if (parts[0].equals("SigBlk")) {
+				blocked = Long.parseUnsignedLong(parts[1], 16);
+			}
+			else if (parts[0].equals("SigIgn")) {
+				ignored = Long.parseUnsignedLong(parts[1], 16);
+			}
+		}
+		assertThat(blocked).isZero();
+		// glibc's posix_spawn leaves its internal signal 32 ignored; sigfillset excludes it
+		assertThat(ignored & ~0x80000000L).isZero();
+	}
+
+	@Test
+	void spawnOfMissingProgramNamesItWithErrno() throws Exception {
+		int[] pair = this.posix.socketPair();
+		try {
+			assertThatExceptionOfType(NativeException.class)
+				.isThrownBy(() -> this.posix.spawn(List.of("/no/such/java", "-version"), CHILD_ENV, null,
+						new int[] { pair[1] }))
+				.withMessage("Unable to spawn /no/such/java: No such file or directory (errno 2)")
+				.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(2));
+		}
+		finally {
+			closeAll(pair);
+		}
+	}
+
+	@Test
+	void spawnRejectsFdThatIsNotOpen() throws Exception {
+		int fd = this.posix.dup(0);
+		this.posix.close(fd);
+		assertThatExceptionOfType(NativeException.class)
+			.isThrownBy(() -> this.posix.spawn(List.of("/bin/true"), CHILD_ENV, null, new int[] { fd }))
+			.withMessage("Unable to pass fd " + fd + " to /bin/true: Bad file descriptor (errno 9)");
+	}
+
+	@Test
+	void spawnHonoursWorkingDirectory() throws Exception {
+		Path directory = Files.createDirectory(this.temp.resolve("work dir"));
+		Child child = runCapturing(List.of("/bin/sh", "-c", "pwd -P >&3"), directory.toString());
+		assertThat(child.lines()).containsExactly(directory.toRealPath().toString());
+	}
+
+	@Test
+	void spawnIntoMissingWorkingDirectoryFails() throws Exception {
+		int[] pair = this.posix.socketPair();
+		try {
+			assertThatExceptionOfType(NativeException.class)
+				.isThrownBy(() -> this.posix.spawn(List.of("/bin/true"), CHILD_ENV, "/no/such/dir", new int[] { pair[1] }))
+				.withMessage("Unable to spawn /bin/true in /no/such/dir: No such file or directory (errno 2)");
+		}
+		finally {
+			closeAll(pair);
+		}
+	}
+
+	@Test
+	void spawnPlacesCrossingFdsCorrectly() throws Exception {
+		// parent fds 4 and 3 must land on 3 and 4: each source is the other's target
+		assumeTrue(this.posix.isOpen(3) && this.posix.isOpen(4), "fds 3 and 4 are open in this JVM");
+		String parent3 = linkTarget(3);
+		String parent4 = linkTarget(4);
+		assumeTrue(!parent3.equals(parent4), "fds 3 and 4 refer to different files");
+		Child child = runCapturing(List.of("/bin/sh", "-c", "readlink /proc/$$/fd/3 /proc/$$/fd/4 /proc/$$/fd/5 >&5"),
+				null, 4, 3);
+		assertThat(child.lines()).containsExactly(parent4, parent3, child.pipeTarget());
+	}
+
+	@Test
+	void spawnPassesTheSameFdTwice() throws Exception {
+		int[] pair = this.posix.socketPair();
+		try {
+			String passed = linkTarget(pair[1]);
+			Child child = runCapturing(
+					List.of("/bin/sh", "-c", "readlink /proc/$$/fd/3 /proc/$$/fd/4 >&5; echo hi >&3; echo there >&4"),
+					null, pair[1], pair[1]);
+			this.posix.close(pair[1]);
+			assertThat(child.lines()).containsExactly(passed, passed);
+			assertThat(readAll(pair[0])).isEqualTo("hi\nthere\n");
+		}
+		finally {
+			closeQuietly(pair[0]);
+			closeQuietly(pair[1]);
+		}
+	}
+
+	@Test
+	void waitpidReportsExitCode() throws Exception {
+		Child child = runCapturing(List.of("/bin/sh", "-c", "exit 3"), null);
+		assertThat(child.status().exitCode()).isEqualTo(3);
+		assertThat(child.status().signal()).isNull();
+		assertThat(child.status().describe()).isEqualTo("exit code 3");
+	}
+
+	@Test
+	void waitpidReportsKillingSignal() throws Exception {
+		Child child = runCapturing(List.of("/bin/sh", "-c", "kill -9 $$"), null);
+		assertThat(child.status().exitCode()).isNull();
+		assertThat(child.status().signal()).isEqualTo(NativePosix.SIGKILL);
+		assertThat(child.status().describe()).isEqualTo("killed by signal 9 (SIGKILL)");
+	}
+
+	@Test
+	void waitpidWithNoHangReturnsNullWhileChildRuns() throws Exception {
+		int pid = this.posix.spawn(List.of("sleep", "20"), CHILD_ENV, null, new int[0]);
+		try {
+			assertThat(this.posix.waitpid(pid, true)).isNull();
+			assertThat(this.posix.isAlive(pid)).isTrue();
+		}
+		finally {
+			this.posix.kill(pid, NativePosix.SIGTERM);
+		}
+		ExitStatus status = this.posix.waitpid(pid, false);
+		assertThat(status).isEqualTo(new ExitStatus(pid, null, NativePosix.SIGTERM));
+		assertThat(status.describe()).isEqualTo("killed by signal 15 (SIGTERM)");
+		assertThat(this.posix.isAlive(pid)).isFalse();
+		assertThatExceptionOfType(NativeException.class).isThrownBy(() -> this.posix.waitpid(pid, false))
+			.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(10));
+	}
+
+	@Test
+	void killAndIsAliveRefuseProcessGroups() {
+		assertThat(this.posix.isAlive(this.posix.pid())).isTrue();
+		assertThatIllegalArgumentException().isThrownBy(() -> this.posix.kill(0, NativePosix.SIGTERM));
+		assertThatIllegalArgumentException().isThrownBy(() -> this.posix.kill(-1, NativePosix.SIGKILL));
+		assertThatIllegalArgumentException().isThrownBy(() -> this.posix.isAlive(0));
+	}
+
+	@Test
+	void scrubEnvironmentRemovesVariableFromLibcAndProcEnviron() throws Exception {
+		List<String> argv = new ArrayList<>();
+		argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		if (Runtime.version().feature() >= 22) {
+			argv.add("--enable-native-access=ALL-UNNAMED");
+		}
+		argv.addAll(List.of("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+				ScrubEnvironmentProbe.class.getName(), "FOO_SCRUB"));
+		List<String> env = List.of("PATH=/usr/bin:/bin", "FOO_SCRUB=top-secret", "BAR=2");
+		Child child = runCapturing(argv, env, null);
+		assertThat(child.status().describe()).isEqualTo("exit code 0");
+		assertThat(child.lines()).contains("before getenv FOO_SCRUB=top-secret", "after getenv FOO_SCRUB=null",
+				"getenv BAR=2");
+		String environ = child.lines().stream().filter((line) -> line.startsWith("environ ")).findFirst().orElseThrow();
+		assertThat(environ).doesNotContain("FOO_SCRUB").doesNotContain("top-secret").contains("|BAR=2|");
+	}
+
+	private Child runCapturing(List<String> argv, String workingDirectory, int... leadingFds) throws IOException {
+		return runCapturing(argv, CHILD_ENV, workingDirectory, leadingFds);
+	}
+
+	/** Spawns argv with leadingFds at 3.. and a socket for its report after them; collects the report, reaps it. */
+	private Child runCapturing(List<String> argv, List<String> env, String workingDirectory, int... leadingFds)
+			throws IOException {
+		int[] pair = this.posix.socketPair();
+		try {
+			int[] passFds = Arrays.copyOf(leadingFds, leadingFds.length + 1);
+			passFds[leadingFds.length] = pair[1];
+			String pipeTarget = linkTarget(pair[1]);
+			int pid = this.posix.spawn(argv, env, workingDirectory, passFds);
+			this.posix.close(pair[1]);
+			String output = readAll(pair[0]);
+			return new Child(output, this.posix.waitpid(pid, false), pipeTarget);
+		}
+		finally {
+			closeQuietly(pair[0]);
+			closeQuietly(pair[1]);
+		}
+	}
+
+	private String readAll(int fd) throws NativeException {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		byte[] buffer = new byte[4096];
+		int count;
+		while ((count = this.posix.read(fd, buffer, 0, buffer.length)) > 0) {
+			out.write(buffer, 0, count);
+		}
+		return out.toString(StandardCharsets.UTF_8);
+	}
+
+	private void closeAll(int[] fds) throws NativeException {
+		for (int fd : fds) {
+			this.posix.close(fd);
+		}
+	}
+
+	private void closeQuietly(int fd) {
+		if (this.posix.isOpen(fd)) {
+			try {
+				this.posix.close(fd);
+			}
+			catch (NativeException ex) {
+				// already gone
+			}
+		}
+	}
+
+	private static boolean closeOnExec(int fd) throws IOException {
+		for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+			if (line.startsWith("flags:")) {
+				return (Long.parseLong(line.substring(6).trim(), 8) & 02000000) != 0;
+			}
+		}
+		throw new IllegalStateException("No flags in fdinfo of fd " + fd);
+	}
+
+	private static long statusMask(String statusFile, String field) throws IOException {
+		for (String line : Files.readAllLines(Path.of(statusFile))) {
+			if (line.startsWith(field + ":")) {
+				return Long.parseUnsignedLong(line.substring(field.length() + 1).trim(), 16);
+			}
+		}
+		throw new IllegalStateException("No " + field + " in " + statusFile);
+	}
+
+	private static String linkTarget(int fd) throws IOException {
+		return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+	}
+
+	private static Set<Integer> openFds() throws IOException {
+		Set<Integer> fds = new TreeSet<>();
+		try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+			entries.forEach((entry) -> fds.add(Integer.parseInt(entry.getFileName().toString())));
+		}
+		return fds;
+	}
+
+	private static Set<Integer> socketFds() throws IOException {
+		Set<Integer> sockets = new HashSet<>();
+		for (int fd : openFds()) {
+			try {
+				if (linkTarget(fd).startsWith("socket:")) {
+					sockets.add(fd);
+				}
+			}
+			catch (IOException ex) {
+				// the directory stream's own fd, closed by now
+			}
+		}
+		return sockets;
+	}
+
+	private static int singleNewSocketFd(Set<Integer> before) throws IOException {
+		Set<Integer> added = socketFds();
+		added.removeAll(before);
+		assertThat(added).hasSize(1);
+		return added.iterator().next();
+	}
+
+	private static int fdOf(Path file) throws IOException {
+		String target = file.toRealPath().toString();
+		for (int fd : openFds()) {
+			try {
+				if (linkTarget(fd).equals(target)) {
+					return fd;
+				}
+			}
+			catch (IOException ex) {
+				// closed since the listing
+			}
+		}
+		throw new UncheckedIOException(new IOException("No fd open on " + target));
+	}
+
+	private record Child(String output, ExitStatus status, String pipeTarget) {
+
+		List<String> lines() {
+			return output.isEmpty() ? List.of() : List.of(output.split("\n"));
+		}
+
+	}
+
+}

@@ -1,0 +1,130 @@
+package io.zerodowntime.autoconfigure;
+
+import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.mock.env.MockEnvironment;
+import org.springframework.test.util.ReflectionTestUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+class ZeroDowntimeAutoConfigurationTests {
+
+	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ZeroDowntimeAutoConfiguration.class));
+
+	@Test
+	void backsOffByDefault() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(InheritableConnectorCustomizer.class)
+			.doesNotHaveBean(ZeroDowntimeProperties.class));
+	}
+
+	@Test
+	void backsOffWhenDisabled() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(InheritableConnectorCustomizer.class));
+	}
+
+	@Test
+	void configuresConnectorsWhenEnabled() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(InheritableConnectorCustomizer.class)
+				.hasSingleBean(UnclaimedListenersCloser.class)
+				.hasSingleBean(ZeroDowntimeProperties.class));
+	}
+
+	@Test
+	void backsOffWithoutTomcat() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
+			.withClassLoader(new FilteredClassLoader(Tomcat.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(InheritableConnectorCustomizer.class));
+	}
+
+	@Test
+	void backsOffOutsideAWebApplication() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ZeroDowntimeAutoConfiguration.class))
+			.withPropertyValues("zerodowntime.enabled=true")
+			.run((context) -> assertThat(context).doesNotHaveBean(InheritableConnectorCustomizer.class));
+	}
+
+	@Test
+	void backsOffWhenTheUserDefinesTheirOwnBeans() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
+			.withUserConfiguration(UserBeans.class)
+			.run((context) -> assertThat(context).getBean(InheritableConnectorCustomizer.class)
+				.isSameAs(context.getBean(UserBeans.class).customizer));
+	}
+
+	@Test
+	void customizerInstallsTheInheritableProtocolAndConvertsAdditionalConnectors() {
+		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(0);
+		Connector additional = new Connector("HTTP/1.1");
+		additional.setPort(0);
+		additional.setProperty("maxKeepAliveRequests", "7");
+		factory.addAdditionalConnectors(additional);
+		new InheritableConnectorCustomizer("http", new MockEnvironment(), false).customize(factory);
+		assertThat(factory.getProtocol()).isEqualTo(InheritableHttp11NioProtocol.class.getName());
+		assertThat(factory.getAdditionalConnectors()).singleElement().satisfies((connector) -> {
+			assertThat(connector.getProtocolHandler()).isInstanceOf(InheritableHttp11NioProtocol.class);
+			InheritableHttp11NioProtocol protocol = (InheritableHttp11NioProtocol) connector.getProtocolHandler();
+			// Tomcat's getter answers 1 until the endpoint is bound: read what is configured
+			Object endpoint = ReflectionTestUtils.invokeMethod(protocol, "getEndpoint");
+			assertThat(ReflectionTestUtils.getField(endpoint, "maxKeepAliveRequests")).isEqualTo(7);
+			assertThat(protocol.getListenerName()).isEqualTo("http-0");
+		});
+	}
+
+	@Test
+	void customizerRefusesAProtocolItCannotHandOver() {
+		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(0);
+		factory.setProtocol("org.apache.coyote.http11.Http11Nio2Protocol");
+		assertThatIllegalStateException()
+			.isThrownBy(() -> new InheritableConnectorCustomizer("http", new MockEnvironment(), false).customize(factory))
+			.withMessageContaining("Http11Nio2Protocol")
+			.withMessageContaining("zerodowntime.enabled=false");
+	}
+
+	@Test
+	void planNamesTheManagementServerOnItsOwnPort() {
+		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(8080);
+		MockEnvironment environment = new MockEnvironment().withProperty("management.server.port", "8081")
+			.withProperty("management.server.address", "127.0.0.1");
+		assertThat(ListenerPlan.requests(factory, environment)).satisfiesExactly(
+				(main) -> assertThat(main.name()).isEqualTo("http"), (management) -> {
+					assertThat(management.name()).isEqualTo("management");
+					assertThat(management.port()).isEqualTo(8081);
+					assertThat(management.address().getHostAddress()).isEqualTo("127.0.0.1");
+				});
+	}
+
+	@Test
+	void planLeavesOutAManagementServerOnTheMainPort() {
+		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(8080);
+		MockEnvironment environment = new MockEnvironment().withProperty("management.server.port", "8080");
+		assertThat(ListenerPlan.requests(factory, environment)).hasSize(1);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserBeans {
+
+		final InheritableConnectorCustomizer customizer = new InheritableConnectorCustomizer("http",
+				new MockEnvironment(), false);
+
+		@Bean
+		InheritableConnectorCustomizer userCustomizer() {
+			return this.customizer;
+		}
+
+	}
+
+}
