@@ -29,6 +29,8 @@ public final class ListenerHandle {
 
 	private volatile boolean closed;
 
+	private volatile DrainTarget drainTarget;
+
 	ListenerHandle(String name, ServerSocketChannel channel, InetSocketAddress localAddress, int fd,
 			boolean inherited, Runnable onClose) {
 		this.name = name;
@@ -104,6 +106,18 @@ public final class ListenerHandle {
 		finally {
 			this.onClose.run();
 		}
+	}
+
+	/**
+	 * Attach the server that accepts from this listener, so a drain reaches it.
+	 * @param drainTarget the server
+	 */
+	public void attach(DrainTarget drainTarget) {
+		this.drainTarget = drainTarget;
+	}
+
+	DrainTarget drainTarget() {
+		return this.drainTarget;
 	}
 
 	@Override

@@ -149,6 +149,29 @@ public final class Listeners {
 	}
 
 	/**
+	 * Stop accepting on every listener and wait until the connections already held are
+	 * closed (each later request on them is answered with {@code Connection: close}), or
+	 * the timeout passes.
+	 * @param timeout how long to wait for open connections at most
+	 * @return the number of connections still open at the end
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	public int drain(java.time.Duration timeout) throws InterruptedException {
+		List<DrainTarget> targets = open().stream()
+			.map(ListenerHandle::drainTarget)
+			.filter(java.util.Objects::nonNull)
+			.toList();
+		targets.forEach(DrainTarget::stopAccepting);
+		long deadline = System.nanoTime() + timeout.toNanos();
+		int remaining = targets.stream().mapToInt(DrainTarget::openConnections).sum();
+		while (remaining > 0 && System.nanoTime() < deadline) {
+			Thread.sleep(50);
+			remaining = targets.stream().mapToInt(DrainTarget::openConnections).sum();
+		}
+		return remaining;
+	}
+
+	/**
 	 * Let connectors accept new connections.
 	 */
 	public void openAcceptGate() {

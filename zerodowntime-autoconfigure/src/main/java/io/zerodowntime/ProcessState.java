@@ -25,10 +25,14 @@ final class ProcessState {
 
 	private final ListenerHandoverException failure;
 
-	private ProcessState(Generation generation, Listeners listeners, ListenerHandoverException failure) {
+	private final ParentLink parentLink;
+
+	private ProcessState(Generation generation, Listeners listeners, ListenerHandoverException failure,
+			ParentLink parentLink) {
 		this.generation = generation;
 		this.listeners = listeners;
 		this.failure = failure;
+		this.parentLink = parentLink;
 	}
 
 	/**
@@ -49,10 +53,18 @@ final class ProcessState {
 		return state;
 	}
 
+	static boolean isRead() {
+		return instance != null;
+	}
+
 	static ProcessState read(Map<String, String> environment, NativePosix posix) {
 		long pid = posix.pid();
 		Instant startedAt = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
-		Generation generation = new Generation(1, pid, null, startedAt, startedAt);
+		ParentLink parentLink = readParentLink(environment, posix);
+		Generation generation = (parentLink != null)
+				? new Generation(intValue(environment, Handshake.GENERATION), pid, parentLink.parentPid(), startedAt,
+						Instant.ofEpochMilli(longValue(environment, Handshake.ORIGINAL_START)))
+				: new Generation(1, pid, null, startedAt, startedAt);
 		ListenFds fds;
 		ListenerHandoverException failure = null;
 		try {
@@ -71,8 +83,57 @@ final class ProcessState {
 			failure = ex;
 		}
 		scrub(posix);
-		Listeners listeners = new Listeners(fds, new NativeListenerSockets(posix), true);
-		return new ProcessState(generation, listeners, failure);
+		Listeners listeners = new Listeners(fds, new NativeListenerSockets(posix), parentLink == null);
+		return new ProcessState(generation, listeners, failure, parentLink);
+	}
+
+	/**
+	 * Our own handover variables are believed only when the handshake descriptor is a
+	 * socket whose peer is the pid they name: forged or stale ones are ignored with a
+	 * warning, and this process starts as generation 1.
+	 */
+	private static ParentLink readParentLink(Map<String, String> environment, NativePosix posix) {
+		String fdValue = environment.get(Handshake.HANDSHAKE_FD);
+		if (fdValue == null) {
+			return null;
+		}
+		try {
+			int fd = Integer.parseInt(fdValue.trim());
+			long parentPid = Long.parseLong(environment.getOrDefault(Handshake.PARENT_PID, "").trim());
+			int generation = intValue(environment, Handshake.GENERATION);
+			longValue(environment, Handshake.ORIGINAL_START);
+			if (fd < ListenFds.FIRST_FD || generation < 2) {
+				throw new NumberFormatException("fd " + fd + ", generation " + generation);
+			}
+			int peer = posix.peerPid(fd);
+			if (peer != parentPid) {
+				logger.warn("Ignoring the handover variables: fd " + fd + " belongs to pid " + peer + ", not to "
+						+ Handshake.PARENT_PID + "=" + parentPid + "; starting as generation 1");
+				return null;
+			}
+			posix.setCloseOnExec(fd, true);
+			return new ParentLink(posix, fd, parentPid);
+		}
+		catch (NumberFormatException ex) {
+			logger.warn("Ignoring malformed handover variables (" + ex.getMessage() + "); starting as generation 1");
+		}
+		catch (IOException ex) {
+			logger.warn("Ignoring the handover variables: " + Handshake.HANDSHAKE_FD + "=" + fdValue
+					+ " is not a handshake socket (" + ex.getMessage() + "); starting as generation 1");
+		}
+		return null;
+	}
+
+	private static int intValue(Map<String, String> environment, String name) {
+		return Integer.parseInt(environment.getOrDefault(name, "").trim());
+	}
+
+	private static long longValue(Map<String, String> environment, String name) {
+		return Long.parseLong(environment.getOrDefault(name, "").trim());
+	}
+
+	ParentLink parentLink() {
+		return this.parentLink;
 	}
 
 	private static void markCloseOnExec(NativePosix posix, InheritedFd fd) {

@@ -1,8 +1,11 @@
 package io.zerodowntime.autoconfigure;
 
+import io.zerodowntime.Upgrader;
+import io.zerodowntime.actuate.UpgradeEndpoint;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.startup.Tomcat;
 
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -34,8 +37,21 @@ public final class ZeroDowntimeAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UnclaimedListenersCloser unclaimedListenersCloser() {
-		return new UnclaimedListenersCloser();
+	Upgrader upgrader(ZeroDowntimeProperties properties) {
+		return Upgrader.create(properties.getCommand(), properties.getUpgradeTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+	@ConditionalOnAvailableEndpoint(UpgradeEndpoint.class)
+	UpgradeEndpoint upgradeEndpoint(Upgrader upgrader) {
+		return new UpgradeEndpoint(upgrader);
+	}
+
+	@Bean
+	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		return new GenerationLifecycle(upgrader, properties);
 	}
 
 }

@@ -9,6 +9,7 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 
+import io.zerodowntime.DrainTarget;
 import io.zerodowntime.ListenerHandle;
 import io.zerodowntime.ListenerRequest;
 import io.zerodowntime.Listeners;
@@ -73,6 +74,19 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		ListenerHandle handle = Listeners.get()
 			.open(request, getAcceptCount(), (socket) -> getSocketProperties().setProperties(socket));
 		handle.channel().configureBlocking(true);
+		handle.attach(new DrainTarget() {
+
+			@Override
+			public void stopAccepting() {
+				closeServerSocketGraceful();
+			}
+
+			@Override
+			public int openConnections() {
+				return getConnections().size();
+			}
+
+		});
 		this.listener = handle;
 	}
 

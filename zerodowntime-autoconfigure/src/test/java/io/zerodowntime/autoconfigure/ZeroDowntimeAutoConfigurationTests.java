@@ -1,5 +1,6 @@
 package io.zerodowntime.autoconfigure;
 
+import io.zerodowntime.Upgrader;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -39,7 +40,7 @@ class ZeroDowntimeAutoConfigurationTests {
 	void configuresConnectorsWhenEnabled() {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
 			.run((context) -> assertThat(context).hasSingleBean(InheritableConnectorCustomizer.class)
-				.hasSingleBean(UnclaimedListenersCloser.class)
+				.hasSingleBean(Upgrader.class)
 				.hasSingleBean(ZeroDowntimeProperties.class));
 	}
 

@@ -1,0 +1,629 @@
+package io.zerodowntime.sample.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A real operating-system process running the packaged sample application
+ * ({@code java -jar sample-app.jar}), for integration tests that need what only a real
+ * process has: its pid, its inherited descriptors, its environment as the kernel shows it,
+ * its exit code and its console output.
+ *
+ * <p>
+ * The JVM is the one running the tests ({@code ${java.home}/bin/java}), so running the
+ * suite under another JDK tests the application under that JDK. The command may be wrapped
+ * by a launcher that ends by exec'ing it (e.g. {@code systemd-socket-activate} or
+ * {@code sh -c '... exec "$@"'}), in which case the launcher's pid becomes the JVM's pid.
+ *
+ * <p>
+ * Every line the process prints is kept and also copied to the test log, prefixed with
+ * the process's name. {@link #close()} stops, by pid, what was started, every process
+ * registered with {@link #alsoKill(long)} and every descendant still running: SIGTERM,
+ * up to 15 seconds' grace, then SIGKILL. Nothing is ever killed by name.
+ */
+public final class AppProcess implements AutoCloseable {
+
+	/** How long {@link #close()} waits after SIGTERM before SIGKILL. */
+	public static final Duration TERM_GRACE = Duration.ofSeconds(15);
+
+	private static final Set<AppProcess> LIVE = Collections.synchronizedSet(new LinkedHashSet<>());
+
+	static {
+		Runtime.getRuntime().addShutdownHook(new Thread(AppProcess::killLeftovers, "app-process-reaper"));
+	}
+
+	private final String name;
+
+	private final List<String> command;
+
+	private final Process process;
+
+	private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+
+	private final CountDownLatch drained = new CountDownLatch(2);
+
+	private final Set<ProcessHandle> alsoKill = Collections.synchronizedSet(new LinkedHashSet<>());
+
+	private volatile boolean closed;
+
+	private AppProcess(String name, List<String> command, Process process) {
+		this.name = name;
+		this.command = command;
+		this.process = process;
+		pump(process.getInputStream(), "");
+		pump(process.getErrorStream(), "!");
+		LIVE.add(this);
+	}
+
+	/**
+	 * Start describing a process.
+	 * @param name the prefix of its lines in the test log
+	 * @return a builder
+	 */
+	public static Builder builder(String name) {
+		return new Builder(name);
+	}
+
+	/**
+	 * Return the packaged application: the system property {@code sampleApp.jar} (set by
+	 * the failsafe configuration), else {@code target/sample-app.jar}.
+	 * @return the jar
+	 */
+	public static Path jar() {
+		return Path.of(System.getProperty("sampleApp.jar", "target/sample-app.jar")).toAbsolutePath();
+	}
+
+	/**
+	 * Return the {@code java} launcher of the JDK running the tests.
+	 * @return the java executable
+	 */
+	public static Path java() {
+		return Path.of(System.getProperty("java.home"), "bin", "java");
+	}
+
+	/**
+	 * Return the name of this process in the test log.
+	 * @return the name
+	 */
+	public String name() {
+		return this.name;
+	}
+
+	/**
+	 * Return the command line that was started.
+	 * @return the command
+	 */
+	public List<String> command() {
+		return this.command;
+	}
+
+	/**
+	 * Return the pid of the process that was started, whatever it runs now (the launcher
+	 * until it execs the JVM, then the JVM).
+	 * @return the pid
+	 */
+	public long processPid() {
+		return this.process.pid();
+	}
+
+	/**
+	 * Return the pid of the application's JVM. When a launcher wraps the JVM it must exec
+	 * it, so the pid is the started one: this waits (up to 30 s) until that pid runs the
+	 * {@code java} executable and fails otherwise.
+	 * @return the JVM's pid
+	 */
+	public long pid() {
+		long pid = this.process.pid();
+		Path java = realPath(java());
+		try {
+			Awaitility.await("pid " + pid + " to run " + java)
+				.atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> {
+					Optional<Path> exe = exe(pid);
+					if (exe.isEmpty() && !this.process.isAlive()) {
+						throw new AssertionError(failureMessage("exited (code " + this.process.exitValue()
+								+ ") before it ran " + java));
+					}
+					return exe.map(java::equals).orElse(false);
+				});
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failureMessage("pid " + pid + " runs " + exe(pid).map(Path::toString)
+					.orElse("nothing") + ", not " + java + ": a launcher must exec the JVM"), ex);
+		}
+		return pid;
+	}
+
+	/**
+	 * Return whether the started process is still running.
+	 * @return whether it is alive
+	 */
+	public boolean isAlive() {
+		return this.process.isAlive();
+	}
+
+	/**
+	 * Register another process to stop on {@link #close()}, such as a later generation
+	 * started by this one. The process is remembered with its start time, so a recycled pid
+	 * is never killed.
+	 * @param pid the pid
+	 */
+	public void alsoKill(long pid) {
+		ProcessHandle.of(pid).ifPresentOrElse(this.alsoKill::add,
+				() -> log("pid " + pid + " registered for cleanup has already exited"));
+	}
+
+	/**
+	 * Return every line printed so far, stdout and stderr interleaved as read.
+	 * @return the lines
+	 */
+	public List<String> lines() {
+		synchronized (this.lines) {
+			return List.copyOf(this.lines);
+		}
+	}
+
+	/**
+	 * Return everything printed so far.
+	 * @return the output, one line per line
+	 */
+	public String output() {
+		return String.join("\n", lines());
+	}
+
+	/**
+	 * Wait until a line matching a regular expression has been printed (searched with
+	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits first.
+	 * @param regex the expression
+	 * @param timeout how long to wait
+	 * @return the match
+	 */
+	public Matcher awaitLog(String regex, Duration timeout) {
+		Pattern pattern = Pattern.compile(regex);
+		AtomicReference<Matcher> found = new AtomicReference<>();
+		try {
+			Awaitility.await("a line matching /" + regex + "/ from " + this.name)
+				.atMost(timeout)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> {
+					boolean finished = !this.process.isAlive() && this.drained.getCount() == 0;
+					Optional<Matcher> match = find(pattern);
+					if (match.isPresent()) {
+						found.set(match.get());
+						return true;
+					}
+					if (finished) {
+						throw new AssertionError(failureMessage("exited with code " + this.process.exitValue()
+								+ " without printing a line matching /" + regex + "/"));
+					}
+					return false;
+				});
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failureMessage("printed no line matching /" + regex + "/ within " + timeout),
+					ex);
+		}
+		return found.get();
+	}
+
+	/**
+	 * Return the first line printed so far that matches.
+	 * @param regex the expression, searched with {@link Matcher#find()}
+	 * @return the match, if any
+	 */
+	public Optional<Matcher> findLog(String regex) {
+		return find(Pattern.compile(regex));
+	}
+
+	private Optional<Matcher> find(Pattern pattern) {
+		for (String line : lines()) {
+			Matcher matcher = pattern.matcher(line);
+			if (matcher.find()) {
+				return Optional.of(matcher);
+			}
+		}
+		return Optional.empty();
+	}
+
+	/**
+	 * Wait for the process to exit by itself and for its output to be read to the end.
+	 * @param timeout how long to wait
+	 * @return its exit code
+	 */
+	public int awaitExit(Duration timeout) {
+		try {
+			Awaitility.await(this.name + " to exit")
+				.atMost(timeout)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> !this.process.isAlive() && this.drained.getCount() == 0);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failureMessage("did not exit within " + timeout), ex);
+		}
+		return this.process.exitValue();
+	}
+
+	/**
+	 * Return the environment of the JVM as the kernel shows it ({@code /proc/<pid>/environ}).
+	 * @return the variables, in order
+	 */
+	public Map<String, String> environ() {
+		return environ(pid());
+	}
+
+	/**
+	 * Return the environment of a process as the kernel shows it.
+	 * @param pid the process
+	 * @return the variables, in order
+	 */
+	public static Map<String, String> environ(long pid) {
+		byte[] bytes = read(Path.of("/proc", Long.toString(pid), "environ"));
+		Map<String, String> environment = new LinkedHashMap<>();
+		for (String entry : new String(bytes, StandardCharsets.UTF_8).split("\0")) {
+			if (entry.isEmpty()) {
+				continue;
+			}
+			int equals = entry.indexOf('=');
+			if (equals < 0) {
+				environment.put(entry, "");
+			}
+			else {
+				environment.putIfAbsent(entry.substring(0, equals), entry.substring(equals + 1));
+			}
+		}
+		return environment;
+	}
+
+	/**
+	 * Return the open descriptors of the started process (launcher or JVM), by number, as
+	 * the targets of {@code /proc/<pid>/fd/*} ({@code socket:[1234]}, a path, ...).
+	 * @return the descriptors
+	 */
+	public Map<Integer, String> fds() {
+		return fds(this.process.pid());
+	}
+
+	/**
+	 * Return the open descriptors of a process.
+	 * @param pid the process
+	 * @return the descriptors, by number
+	 */
+	public static Map<Integer, String> fds(long pid) {
+		Map<Integer, String> fds = new TreeMap<>();
+		Path dir = Path.of("/proc", Long.toString(pid), "fd");
+		try (Stream<Path> entries = Files.list(dir)) {
+			for (Path entry : (Iterable<Path>) entries::iterator) {
+				try {
+					fds.put(Integer.parseInt(entry.getFileName().toString()),
+							Files.readSymbolicLink(entry).toString());
+				}
+				catch (NoSuchFileException ex) {
+					// closed while listing
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to list " + dir, ex);
+		}
+		return fds;
+	}
+
+	/**
+	 * Return the socket inodes among a process's descriptors.
+	 * @param pid the process
+	 * @return the inodes of the sockets it holds
+	 */
+	public static Set<Long> socketInodes(long pid) {
+		Pattern socket = Pattern.compile("^socket:\\[(\\d+)]$");
+		Set<Long> inodes = new LinkedHashSet<>();
+		for (String target : fds(pid).values()) {
+			Matcher matcher = socket.matcher(target);
+			if (matcher.matches()) {
+				inodes.add(Long.parseLong(matcher.group(1)));
+			}
+		}
+		return inodes;
+	}
+
+	/**
+	 * Stop everything this fixture started or was told about, by pid: SIGTERM to the
+	 * started process, its descendants and the registered processes, then SIGKILL to
+	 * whatever is still running after {@link #TERM_GRACE}, then reap the started process.
+	 */
+	@Override
+	public void close() {
+		if (this.closed) {
+			return;
+		}
+		this.closed = true;
+		try {
+			List<ProcessHandle> targets = targets();
+			for (ProcessHandle target : targets) {
+				if (target.isAlive()) {
+					log("SIGTERM to pid " + target.pid());
+					target.destroy();
+				}
+			}
+			try {
+				Awaitility.await("processes of " + this.name + " to exit after SIGTERM")
+					.atMost(TERM_GRACE)
+					.pollInterval(Duration.ofMillis(50))
+					.until(() -> targets.stream().noneMatch(ProcessHandle::isAlive));
+			}
+			catch (ConditionTimeoutException ex) {
+				// killed below
+			}
+			for (ProcessHandle target : targets) {
+				if (target.isAlive()) {
+					log("pid " + target.pid() + " still running " + TERM_GRACE.toSeconds()
+							+ " s after SIGTERM: SIGKILL");
+					target.destroyForcibly();
+				}
+			}
+			try {
+				// reaps the started process; the others are not our children
+				if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
+					log("pid " + this.process.pid() + " survived SIGKILL");
+				}
+				this.drained.await(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		finally {
+			LIVE.remove(this);
+		}
+	}
+
+	private List<ProcessHandle> targets() {
+		Set<ProcessHandle> targets = new LinkedHashSet<>();
+		ProcessHandle started = this.process.toHandle();
+		targets.add(started);
+		started.descendants().forEach(targets::add);
+		synchronized (this.alsoKill) {
+			for (ProcessHandle other : this.alsoKill) {
+				targets.add(other);
+				other.descendants().forEach(targets::add);
+			}
+		}
+		targets.removeIf((handle) -> handle.pid() == ProcessHandle.current().pid());
+		return new ArrayList<>(targets);
+	}
+
+	private static void killLeftovers() {
+		List<AppProcess> live;
+		synchronized (LIVE) {
+			live = new ArrayList<>(LIVE);
+		}
+		for (AppProcess app : live) {
+			for (ProcessHandle target : app.targets()) {
+				target.destroyForcibly();
+			}
+		}
+	}
+
+	private void pump(InputStream stream, String suffix) {
+		String prefix = "[" + this.name + suffix + "] ";
+		Thread thread = new Thread(() -> {
+			try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = reader.readLine()) != null) {
+					this.lines.add(line);
+					System.out.println(prefix + line);
+				}
+			}
+			catch (IOException ex) {
+				System.out.println(prefix + "<output unreadable: " + ex + ">");
+			}
+			finally {
+				this.drained.countDown();
+			}
+		}, "output-" + this.name + suffix);
+		thread.setDaemon(true);
+		thread.start();
+	}
+
+	private String failureMessage(String problem) {
+		return this.name + " (pid " + this.process.pid() + ", " + String.join(" ", this.command) + ") " + problem
+				+ "\n---- output ----\n" + output() + "\n---- end of output ----";
+	}
+
+	private void log(String message) {
+		System.out.println("[" + this.name + "] ## " + message);
+	}
+
+	private static Optional<Path> exe(long pid) {
+		try {
+			return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe")));
+		}
+		catch (IOException ex) {
+			return Optional.empty();
+		}
+	}
+
+	private static Path realPath(Path path) {
+		try {
+			return path.toRealPath();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static byte[] read(Path path) {
+		try {
+			return Files.readAllBytes(path);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to read " + path, ex);
+		}
+	}
+
+	/** Describes the process to start. */
+	public static final class Builder {
+
+		private final String name;
+
+		private final List<String> launcher = new ArrayList<>();
+
+		private final List<String> jvmArgs = new ArrayList<>();
+
+		private final List<String> args = new ArrayList<>();
+
+		private final Map<String, String> env = new LinkedHashMap<>();
+
+		private final Set<String> unsetEnv = new LinkedHashSet<>(
+				List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
+
+		private Path jar = AppProcess.jar();
+
+		private Path directory;
+
+		private Builder(String name) {
+			this.name = name;
+		}
+
+		/**
+		 * Wrap the JVM's command line: the launcher is run with the JVM's command line
+		 * appended, and must exec it.
+		 * @param launcher the launcher and its options
+		 * @return this builder
+		 */
+		public Builder launcher(String... launcher) {
+			this.launcher.addAll(Arrays.asList(launcher));
+			return this;
+		}
+
+		/**
+		 * Add options for the JVM (before {@code -jar}).
+		 * @param jvmArgs the options
+		 * @return this builder
+		 */
+		public Builder jvmArgs(String... jvmArgs) {
+			this.jvmArgs.addAll(Arrays.asList(jvmArgs));
+			return this;
+		}
+
+		/**
+		 * Add application arguments (after the jar).
+		 * @param args the arguments
+		 * @return this builder
+		 */
+		public Builder args(String... args) {
+			this.args.addAll(Arrays.asList(args));
+			return this;
+		}
+
+		/**
+		 * Set an environment variable. The test JVM's environment is inherited, except
+		 * the socket-activation variables and JVM option variables, which are removed
+		 * unless set here.
+		 * @param name the variable
+		 * @param value its value
+		 * @return this builder
+		 */
+		public Builder env(String name, String value) {
+			this.env.put(name, value);
+			this.unsetEnv.remove(name);
+			return this;
+		}
+
+		/**
+		 * Remove an inherited environment variable.
+		 * @param name the variable
+		 * @return this builder
+		 */
+		public Builder unsetEnv(String name) {
+			this.env.remove(name);
+			this.unsetEnv.add(name);
+			return this;
+		}
+
+		/**
+		 * Run another jar than {@link AppProcess#jar()}.
+		 * @param jar the jar
+		 * @return this builder
+		 */
+		public Builder jar(Path jar) {
+			this.jar = jar;
+			return this;
+		}
+
+		/**
+		 * Set the working directory (default: the test's).
+		 * @param directory the directory
+		 * @return this builder
+		 */
+		public Builder directory(Path directory) {
+			this.directory = directory;
+			return this;
+		}
+
+		/**
+		 * Start the process.
+		 * @return the running process
+		 */
+		public AppProcess start() {
+			if (!Files.isRegularFile(this.jar)) {
+				throw new IllegalStateException("No application jar at " + this.jar
+						+ ": run the integration tests with 'mvn verify' so that 'package' builds it");
+			}
+			List<String> command = new ArrayList<>(this.launcher);
+			command.add(java().toString());
+			command.addAll(this.jvmArgs);
+			command.add("-jar");
+			command.add(this.jar.toString());
+			command.addAll(this.args);
+			ProcessBuilder builder = new ProcessBuilder(command);
+			builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+			this.unsetEnv.forEach(builder.environment()::remove);
+			builder.environment().putAll(this.env);
+			if (this.directory != null) {
+				builder.directory(this.directory.toFile());
+			}
+			System.out.println("[" + this.name + "] ## starting " + String.join(" ", command)
+					+ (this.env.isEmpty() ? "" : " with " + this.env));
+			try {
+				Process process = builder.start();
+				AppProcess app = new AppProcess(this.name, List.copyOf(command), process);
+				app.log("started pid " + process.pid());
+				return app;
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Unable to start " + command, ex);
+			}
+		}
+
+	}
+
+}

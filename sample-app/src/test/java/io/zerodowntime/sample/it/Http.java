@@ -1,0 +1,214 @@
+package io.zerodowntime.sample.it;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A minimal HTTP/1.1 client on raw sockets: one connection per request
+ * ({@code Connection: close}), so which process served a request is never hidden by a
+ * pooled connection, and every failure (refused, reset, timed out) surfaces as it
+ * happened.
+ */
+public final class Http {
+
+	/** The address every test server listens on. */
+	public static final String HOST = "127.0.0.1";
+
+	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+	private Http() {
+	}
+
+	/**
+	 * {@code GET http://127.0.0.1:<port><path>}.
+	 * @param port the port
+	 * @param path the path and query
+	 * @return the response
+	 */
+	public static Response get(int port, String path) {
+		return get(port, path, DEFAULT_TIMEOUT);
+	}
+
+	/**
+	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for each
+	 * read.
+	 * @param port the port
+	 * @param path the path and query
+	 * @param timeout the timeout
+	 * @return the response
+	 */
+	public static Response get(int port, String path, Duration timeout) {
+		return exchange(port, "GET", path, null, timeout);
+	}
+
+	/**
+	 * {@code POST http://127.0.0.1:<port><path>} with a body.
+	 * @param port the port
+	 * @param path the path and query
+	 * @param body the body
+	 * @param timeout the timeout for connecting and for each read
+	 * @return the response
+	 */
+	public static Response post(int port, String path, byte[] body, Duration timeout) {
+		return exchange(port, "POST", path, body, timeout);
+	}
+
+	private static Response exchange(int port, String method, String path, byte[] body, Duration timeout) {
+		int millis = Math.toIntExact(timeout.toMillis());
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(HOST, port), millis);
+			socket.setSoTimeout(millis);
+			StringBuilder head = new StringBuilder();
+			head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+			head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
+			head.append("Connection: close\r\n");
+			if (body != null) {
+				head.append("Content-Type: application/octet-stream\r\n");
+				head.append("Content-Length: ").append(body.length).append("\r\n");
+			}
+			head.append("\r\n");
+			OutputStream out = socket.getOutputStream();
+			out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+			if (body != null) {
+				out.write(body);
+			}
+			out.flush();
+			return read(new BufferedInputStream(socket.getInputStream()), method);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex, ex);
+		}
+	}
+
+	private static Response read(InputStream in, String method) throws IOException {
+		String statusLine = line(in);
+		if (statusLine == null) {
+			throw new IOException("connection closed before a status line");
+		}
+		String[] status = statusLine.split(" ", 3);
+		if (status.length < 2 || !status[0].startsWith("HTTP/")) {
+			throw new IOException("not an HTTP status line: '" + statusLine + "'");
+		}
+		int code = Integer.parseInt(status[1]);
+		Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+		String line;
+		while ((line = line(in)) != null && !line.isEmpty()) {
+			int colon = line.indexOf(':');
+			if (colon > 0) {
+				headers.computeIfAbsent(line.substring(0, colon).trim(), (k) -> new ArrayList<>())
+					.add(line.substring(colon + 1).trim());
+			}
+		}
+		byte[] body;
+		String transferEncoding = first(headers, "Transfer-Encoding");
+		String contentLength = first(headers, "Content-Length");
+		if ("HEAD".equals(method) || code == 204 || code == 304 || (code >= 100 && code < 200)) {
+			body = new byte[0];
+		}
+		else if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+			body = chunked(in);
+		}
+		else if (contentLength != null) {
+			body = in.readNBytes(Integer.parseInt(contentLength));
+		}
+		else {
+			body = in.readAllBytes();
+		}
+		Map<String, List<String>> frozen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+		headers.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+		return new Response(code, Collections.unmodifiableMap(frozen), body);
+	}
+
+	private static byte[] chunked(InputStream in) throws IOException {
+		ByteArrayOutputStream body = new ByteArrayOutputStream();
+		while (true) {
+			String sizeLine = line(in);
+			if (sizeLine == null) {
+				throw new IOException("connection closed inside a chunked body");
+			}
+			int semicolon = sizeLine.indexOf(';');
+			int size = Integer.parseInt((semicolon >= 0) ? sizeLine.substring(0, semicolon).trim() : sizeLine.trim(),
+					16);
+			if (size == 0) {
+				String trailer;
+				while ((trailer = line(in)) != null && !trailer.isEmpty()) {
+					// trailers are ignored
+				}
+				return body.toByteArray();
+			}
+			byte[] chunk = in.readNBytes(size);
+			if (chunk.length < size) {
+				throw new IOException("connection closed inside a chunk");
+			}
+			body.write(chunk);
+			line(in);
+		}
+	}
+
+	private static String line(InputStream in) throws IOException {
+		ByteArrayOutputStream line = new ByteArrayOutputStream();
+		int b;
+		while ((b = in.read()) != -1) {
+			if (b == '\n') {
+				byte[] bytes = line.toByteArray();
+				int length = (bytes.length > 0 && bytes[bytes.length - 1] == '\r') ? bytes.length - 1 : bytes.length;
+				return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
+			}
+			line.write(b);
+		}
+		return (line.size() > 0) ? line.toString(StandardCharsets.ISO_8859_1) : null;
+	}
+
+	private static String first(Map<String, List<String>> headers, String name) {
+		List<String> values = headers.get(name);
+		return (values != null && !values.isEmpty()) ? values.get(0) : null;
+	}
+
+	/**
+	 * A response.
+	 *
+	 * @param status the status code
+	 * @param headers the headers, by case-insensitive name
+	 * @param body the body, de-chunked
+	 */
+	public record Response(int status, Map<String, List<String>> headers, byte[] body) {
+
+		/**
+		 * Return the first value of a header.
+		 * @param name the header, in any case
+		 * @return its first value, or {@code null}
+		 */
+		public String header(String name) {
+			return first(this.headers, name);
+		}
+
+		/**
+		 * Return the body as UTF-8 text.
+		 * @return the body
+		 */
+		public String text() {
+			return new String(this.body, StandardCharsets.UTF_8);
+		}
+
+		@Override
+		public String toString() {
+			return this.status + " " + this.headers + " " + text();
+		}
+
+	}
+
+}

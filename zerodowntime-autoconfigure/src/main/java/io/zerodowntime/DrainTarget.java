@@ -1,0 +1,22 @@
+package io.zerodowntime;
+
+/**
+ * What a server attached to a listener does when its generation drains.
+ *
+ * @since 0.1.0
+ */
+public interface DrainTarget {
+
+	/**
+	 * Stop accepting: close this process's copy of the listener, and answer every later
+	 * request on a connection already held with {@code Connection: close}.
+	 */
+	void stopAccepting();
+
+	/**
+	 * Return how many client connections are still open.
+	 * @return the number of open connections
+	 */
+	int openConnections();
+
+}

@@ -1,0 +1,196 @@
+package io.zerodowntime;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The old generation's handle on a new one, over the handshake socket: the new generation
+ * writes {@code PID <pid>}, then {@code READY} or {@code FAILED <reason>}; end of stream
+ * means it exited. The new generation is not our child (double fork), so this, not
+ * {@code waitpid}, is how its death is learned.
+ */
+final class NativeChild implements Child {
+
+	private static final Log logger = LogFactory.getLog(NativeChild.class);
+
+	private final NativePosix posix;
+
+	private final int fd;
+
+	private final Object lock = new Object();
+
+	private Long pid;
+
+	private boolean ready;
+
+	private boolean closed;
+
+	private String failure;
+
+	NativeChild(NativePosix posix, int fd) {
+		this.posix = posix;
+		this.fd = fd;
+		Thread reader = new Thread(this::read, "zerodowntime-child-handshake");
+		reader.setDaemon(true);
+		reader.start();
+	}
+
+	private void read() {
+		StringBuilder line = new StringBuilder();
+		byte[] buffer = new byte[512];
+		try {
+			while (true) {
+				int count = this.posix.read(this.fd, buffer, 0, buffer.length);
+				if (count == 0) {
+					break;
+				}
+				for (int i = 0; i < count; i++) {
+					if (buffer[i] == '\n') {
+						handle(line.toString());
+						line.setLength(0);
+					}
+					else if (line.length() < 4096) {
+						line.append((char) (buffer[i] & 0xff));
+					}
+				}
+			}
+		}
+		catch (IOException ex) {
+			logger.debug("Handshake with the new generation ended: " + ex.getMessage());
+		}
+		synchronized (this.lock) {
+			if (!this.ready && this.failure == null) {
+				this.failure = "the new generation" + ((this.pid != null) ? " (pid " + this.pid + ")" : "")
+						+ " exited before it was ready; see its log above for why";
+			}
+			this.lock.notifyAll();
+		}
+	}
+
+	private void handle(String line) {
+		synchronized (this.lock) {
+			if (line.startsWith(Handshake.PID + " ")) {
+				try {
+					this.pid = Long.parseLong(line.substring(Handshake.PID.length() + 1).trim());
+				}
+				catch (NumberFormatException ex) {
+					this.failure = "the new generation sent a malformed pid: " + line;
+				}
+			}
+			else if (line.equals(Handshake.READY)) {
+				this.ready = true;
+			}
+			else if (line.startsWith(Handshake.FAILED)) {
+				this.failure = "the new generation" + ((this.pid != null) ? " (pid " + this.pid + ")" : "")
+						+ " failed to start: " + line.substring(Handshake.FAILED.length()).trim();
+			}
+			else {
+				logger.warn("Ignoring an unexpected handshake line from the new generation: " + line);
+			}
+			this.lock.notifyAll();
+		}
+	}
+
+	@Override
+	public Long pid() {
+		synchronized (this.lock) {
+			return this.pid;
+		}
+	}
+
+	@Override
+	public String awaitReady(Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.lock) {
+			while (!this.ready && this.failure == null) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return "the new generation" + ((this.pid != null) ? " (pid " + this.pid + ")" : "")
+							+ " was not ready within the upgrade timeout of " + timeout.toMillis() + " ms";
+				}
+				TimeUnit.NANOSECONDS.timedWait(this.lock, left);
+			}
+			return this.ready ? null : this.failure;
+		}
+	}
+
+	@Override
+	public void stop(Duration grace) {
+		Long target = pid();
+		if (target != null && alive(target)) {
+			signal(target, NativePosix.SIGTERM);
+			long deadline = System.nanoTime() + grace.toNanos();
+			while (alive(target) && System.nanoTime() < deadline) {
+				sleep(20);
+			}
+			if (alive(target)) {
+				logger.warn("New generation (pid " + target + ") did not stop within " + grace.toMillis()
+						+ " ms of SIGTERM; sending SIGKILL");
+				signal(target, NativePosix.SIGKILL);
+				long killDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+				while (alive(target) && System.nanoTime() < killDeadline) {
+					sleep(20);
+				}
+			}
+		}
+		close();
+	}
+
+	/** Whether a process still runs; a zombie the service manager has not reaped yet does not. */
+	private boolean alive(long target) {
+		if (!this.posix.isAlive((int) target)) {
+			return false;
+		}
+		try {
+			String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + target + "/stat"));
+			return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+		}
+		catch (IOException | RuntimeException ex) {
+			return false;
+		}
+	}
+
+	private void signal(long target, int signal) {
+		try {
+			this.posix.kill((int) target, signal);
+		}
+		catch (IOException ex) {
+			logger.debug("Unable to signal pid " + target + ": " + ex.getMessage());
+		}
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void close() {
+		synchronized (this.lock) {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+		}
+		try {
+			this.posix.close(this.fd);
+		}
+		catch (IOException ex) {
+			// already closed
+		}
+	}
+
+	@Override
+	public void keepUntilExit() {
+		// the descriptor is simply never closed: the kernel closes it when this process exits
+	}
+
+}

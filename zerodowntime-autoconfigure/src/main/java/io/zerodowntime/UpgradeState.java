@@ -1,0 +1,25 @@
+package io.zerodowntime;
+
+/**
+ * What a generation is doing.
+ *
+ * @since 0.1.0
+ */
+public enum UpgradeState {
+
+	/** Starting up; not yet ready, so it cannot be upgraded. */
+	STARTING,
+
+	/** Ready and serving; an upgrade may be started. */
+	SERVING,
+
+	/** Serving while a new generation starts. */
+	UPGRADING,
+
+	/** A new generation took over; finishing the requests this one holds, then exiting. */
+	DRAINING,
+
+	/** Stopping with no successor. */
+	STOPPING
+
+}

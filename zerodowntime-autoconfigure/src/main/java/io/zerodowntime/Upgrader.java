@@ -1,0 +1,285 @@
+package io.zerodowntime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * The upgrade state machine of one generation, and the public API for triggering an
+ * upgrade.
+ *
+ * <p>
+ * Invariants, as in tableflip: at any time there are one or two generations, at most one
+ * of them not ready; a new generation may crash during startup without harm (the old one
+ * serves on); only one upgrade runs at a time; a generation whose own predecessor is still
+ * draining refuses to upgrade.
+ *
+ * @since 0.1.0
+ */
+public final class Upgrader {
+
+	private static final Log logger = LogFactory.getLog(Upgrader.class);
+
+	private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+	private final Generation generation;
+
+	private final ChildLauncher launcher;
+
+	private final Listeners listeners;
+
+	private final ParentLink parent;
+
+	private final Duration upgradeTimeout;
+
+	private final List<UpgradeListener> upgradeListeners = new CopyOnWriteArrayList<>();
+
+	private final Object lock = new Object();
+
+	private UpgradeState state = UpgradeState.STARTING;
+
+	private Child child;
+
+	private UpgradeOutcome lastUpgrade;
+
+	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
+			Duration upgradeTimeout) {
+		this.generation = generation;
+		this.launcher = launcher;
+		this.listeners = listeners;
+		this.parent = parent;
+		this.upgradeTimeout = upgradeTimeout;
+	}
+
+	/**
+	 * Create the upgrader of this process.
+	 * @param command the command that starts the next generation, empty for this JVM's own
+	 * @param upgradeTimeout how long the next generation may take to become ready
+	 * @return the upgrader
+	 */
+	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
+		ProcessState process = ProcessState.get();
+		NativePosix posix = NativePosix.get();
+		return new Upgrader(process.generation(), new NativeChildLauncher(posix, command, process.generation()),
+				process.listeners(), process.parentLink(), upgradeTimeout);
+	}
+
+	/**
+	 * Tell the generation that started this process, if any, that this one failed to
+	 * start, so it learns why at once rather than from the end of the handshake.
+	 * @param reason what went wrong
+	 */
+	public static void reportStartupFailure(String reason) {
+		if (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead()) {
+			return;
+		}
+		ParentLink parent = ProcessState.get().parentLink();
+		if (parent != null) {
+			parent.reportFailed(reason);
+		}
+	}
+
+	/**
+	 * Register a listener for upgrade steps.
+	 * @param listener the listener
+	 */
+	public void addListener(UpgradeListener listener) {
+		this.upgradeListeners.add(listener);
+	}
+
+	/**
+	 * Return this generation.
+	 * @return the generation
+	 */
+	public Generation generation() {
+		return this.generation;
+	}
+
+	/**
+	 * Return what this generation is doing.
+	 * @return the state
+	 */
+	public UpgradeState state() {
+		synchronized (this.lock) {
+			return this.state;
+		}
+	}
+
+	/**
+	 * Return the outcome of the last upgrade attempt that was started, or {@code null}.
+	 * @return the last outcome
+	 */
+	public UpgradeOutcome lastUpgrade() {
+		synchronized (this.lock) {
+			return this.lastUpgrade;
+		}
+	}
+
+	/**
+	 * Return the pid of the new generation being started, or {@code null}.
+	 * @return the child's pid
+	 */
+	public Long childPid() {
+		synchronized (this.lock) {
+			return (this.child != null) ? this.child.pid() : null;
+		}
+	}
+
+	/**
+	 * Report that this generation is fully started: tells the previous generation, if
+	 * any, that it can hand over. Idempotent.
+	 */
+	public void ready() {
+		synchronized (this.lock) {
+			if (this.state != UpgradeState.STARTING) {
+				return;
+			}
+			this.state = UpgradeState.SERVING;
+		}
+		if (this.parent != null) {
+			this.parent.reportReady();
+		}
+		logger.info(describe() + " is ready, originally started " + this.generation.originalStartedAt() + ", up "
+				+ Duration.between(this.generation.originalStartedAt(), Instant.now()).toSeconds() + " s overall");
+	}
+
+	/**
+	 * Start a new generation with this one's listeners and wait until it is ready, failed
+	 * or timed out. On success this generation must stop accepting, drain and exit; the
+	 * caller does that ({@link UpgradeListener#upgradeSucceeded}).
+	 * @return how the attempt ended
+	 */
+	public UpgradeOutcome upgrade() {
+		Instant startedAt = Instant.now();
+		String refusal;
+		synchronized (this.lock) {
+			refusal = refusal();
+			if (refusal == null) {
+				this.state = UpgradeState.UPGRADING;
+			}
+		}
+		if (refusal != null) {
+			logger.info(describe() + " refused an upgrade: " + refusal);
+			return UpgradeOutcome.refused(refusal, this.generation.number());
+		}
+		logger.info(describe() + " is starting generation " + (this.generation.number() + 1));
+		this.upgradeListeners.forEach((l) -> l.upgradeStarted(this.generation.number() + 1));
+		UpgradeOutcome outcome;
+		try {
+			outcome = attempt(startedAt);
+		}
+		catch (Throwable ex) {
+			outcome = failed(startedAt, null, "unexpected error: " + ex);
+		}
+		finish(outcome);
+		return outcome;
+	}
+
+	private String refusal() {
+		return switch (this.state) {
+			case STARTING -> "this generation is not ready yet";
+			case UPGRADING -> "an upgrade is already in progress"
+					+ ((this.child != null && this.child.pid() != null) ? " (new generation pid " + this.child.pid() + ")"
+							: "");
+			case DRAINING -> "this generation has already been upgraded and is draining";
+			case STOPPING -> "this generation is stopping";
+			case SERVING -> (this.parent != null && !this.parent.parentExited())
+					? "the previous generation (pid " + this.parent.parentPid()
+							+ ") has not exited yet; it is still draining its requests"
+					: null;
+		};
+	}
+
+	private UpgradeOutcome attempt(Instant startedAt) throws InterruptedException {
+		List<ListenerHandle> passed = this.listeners.open().stream().filter((l) -> l.fd() >= 0).toList();
+		Child started;
+		try {
+			started = this.launcher.launch(passed, this.generation.number() + 1);
+		}
+		catch (IOException ex) {
+			return failed(startedAt, null, ex.getMessage());
+		}
+		synchronized (this.lock) {
+			this.child = started;
+			if (this.state == UpgradeState.STOPPING) {
+				started.stop(STOP_GRACE);
+				return failed(startedAt, started.pid(), "this generation was told to stop during the upgrade");
+			}
+		}
+		String notReady = started.awaitReady(this.upgradeTimeout);
+		synchronized (this.lock) {
+			if (notReady == null && this.state != UpgradeState.STOPPING) {
+				this.state = UpgradeState.DRAINING;
+				started.keepUntilExit();
+				return new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, this.generation.number() + 1,
+						started.pid(), startedAt, millisSince(startedAt));
+			}
+		}
+		started.stop(STOP_GRACE);
+		return failed(startedAt, started.pid(),
+				(notReady != null) ? notReady : "this generation was told to stop during the upgrade");
+	}
+
+	private UpgradeOutcome failed(Instant startedAt, Long childPid, String reason) {
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.FAILED, reason, this.generation.number(), childPid,
+				startedAt, millisSince(startedAt));
+	}
+
+	private void finish(UpgradeOutcome outcome) {
+		synchronized (this.lock) {
+			this.lastUpgrade = outcome;
+			this.child = null;
+			if (outcome.outcome() == UpgradeOutcome.Outcome.FAILED && this.state == UpgradeState.UPGRADING) {
+				this.state = UpgradeState.SERVING;
+			}
+		}
+		if (outcome.outcome() == UpgradeOutcome.Outcome.SUCCEEDED) {
+			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
+					+ ") is ready after " + outcome.durationMs() + " ms; draining");
+			this.upgradeListeners.forEach((l) -> l.upgradeSucceeded(outcome));
+		}
+		else {
+			logger.warn(describe() + ": upgrade failed after " + outcome.durationMs() + " ms: " + outcome.reason()
+					+ "; this generation keeps serving");
+			this.upgradeListeners.forEach((l) -> l.upgradeFailed(outcome));
+		}
+	}
+
+	/**
+	 * Stop this generation with no successor: a new generation that is not ready yet is
+	 * stopped first (SIGTERM, then SIGKILL), so nothing is left behind.
+	 * @return whether this generation may drain and exit now ({@code false} when it has
+	 * already handed over and is draining)
+	 */
+	public boolean stop() {
+		Child starting;
+		synchronized (this.lock) {
+			if (this.state == UpgradeState.DRAINING || this.state == UpgradeState.STOPPING) {
+				return false;
+			}
+			this.state = UpgradeState.STOPPING;
+			starting = this.child;
+		}
+		logger.info(describe() + " is stopping");
+		if (starting != null) {
+			logger.info(describe() + ": stopping the new generation that is not ready yet"
+					+ ((starting.pid() != null) ? " (pid " + starting.pid() + ")" : ""));
+			starting.stop(STOP_GRACE);
+		}
+		return true;
+	}
+
+	private String describe() {
+		return "Generation " + this.generation.number() + " (pid " + this.generation.pid() + ")";
+	}
+
+	private static long millisSince(Instant start) {
+		return Duration.between(start, Instant.now()).toMillis();
+	}
+
+}

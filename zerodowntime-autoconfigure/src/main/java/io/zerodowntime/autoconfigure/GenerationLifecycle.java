@@ -1,0 +1,119 @@
+package io.zerodowntime.autoconfigure;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import io.zerodowntime.Generation;
+import io.zerodowntime.Listeners;
+import io.zerodowntime.PidFile;
+import io.zerodowntime.SignalTrap;
+import io.zerodowntime.UpgradeListener;
+import io.zerodowntime.UpgradeOutcome;
+import io.zerodowntime.Upgrader;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Drives a generation through its life in a Spring application: once the application is
+ * ready it writes the PID file, opens the accept gate, closes unclaimed passed listeners,
+ * tells the previous generation, and traps SIGHUP (upgrade) and SIGTERM (drain and exit
+ * 0). After a successful upgrade, or on SIGTERM, it stops accepting, waits for the
+ * connections it holds, closes the context and exits.
+ */
+class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>, UpgradeListener {
+
+	private static final Log logger = LogFactory.getLog(GenerationLifecycle.class);
+
+	private final Upgrader upgrader;
+
+	private final ZeroDowntimeProperties properties;
+
+	private volatile ConfigurableApplicationContext context;
+
+	GenerationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		this.upgrader = upgrader;
+		this.properties = properties;
+		upgrader.addListener(this);
+	}
+
+	@Override
+	public void onApplicationEvent(ApplicationReadyEvent event) {
+		if (this.context != null || event.getApplicationContext().getParent() != null) {
+			return;
+		}
+		this.context = event.getApplicationContext();
+		Generation generation = this.upgrader.generation();
+		if (this.properties.getPidFile() != null) {
+			try {
+				new PidFile(this.properties.getPidFile()).write(generation.pid());
+			}
+			catch (IOException ex) {
+				logger.error("Unable to write PID file " + this.properties.getPidFile() + ": " + ex.getMessage());
+			}
+		}
+		Listeners listeners = Listeners.get();
+		listeners.openAcceptGate();
+		listeners.closeUnclaimed();
+		this.upgrader.ready();
+		SignalTrap hup = SignalTrap.install("HUP", () -> inBackground("zerodowntime-upgrade", this.upgrader::upgrade));
+		if (hup.wasIgnored()) {
+			logger.warn("SIGHUP is ignored in this JVM (started under nohup?), so kill -HUP cannot trigger an "
+					+ "upgrade of generation " + generation.number() + "; use POST /actuator/upgrade, or start the "
+					+ "application without nohup (systemd, setsid). Later generations receive SIGHUP normally.");
+		}
+		SignalTrap.install("TERM", () -> inBackground("zerodowntime-stop", this::stopWithoutSuccessor));
+	}
+
+	@Override
+	public void upgradeSucceeded(UpgradeOutcome outcome) {
+		inBackground("zerodowntime-drain", () -> drainAndExit("handed over to generation " + outcome.generation()));
+	}
+
+	private void stopWithoutSuccessor() {
+		if (this.upgrader.stop()) {
+			drainAndExit("SIGTERM");
+		}
+	}
+
+	private void drainAndExit(String why) {
+		Generation generation = this.upgrader.generation();
+		Duration timeout = this.properties.getDrainTimeout();
+		logger.info("Generation " + generation.number() + " (pid " + generation.pid() + ") draining (" + why
+				+ "), up to " + timeout.toMillis() + " ms");
+		int left = 0;
+		try {
+			left = Listeners.get().drain(timeout);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (left > 0) {
+			logger.warn("Generation " + generation.number() + " (pid " + generation.pid() + "): " + left
+					+ " connection(s) still open after the drain timeout; closing them");
+		}
+		if (this.properties.getPidFile() != null) {
+			try {
+				new PidFile(this.properties.getPidFile()).deleteIfOwnedBy(generation.pid());
+			}
+			catch (IOException ex) {
+				logger.warn("Unable to remove PID file " + this.properties.getPidFile() + ": " + ex.getMessage());
+			}
+		}
+		logger.info("Generation " + generation.number() + " (pid " + generation.pid() + ") exiting");
+		ConfigurableApplicationContext context = this.context;
+		int code = (context != null) ? SpringApplication.exit(context, () -> 0) : 0;
+		System.exit(code);
+	}
+
+	private static void inBackground(String name, Runnable task) {
+		Thread thread = new Thread(task, name);
+		thread.setDaemon(false);
+		thread.start();
+	}
+
+}
