@@ -64,10 +64,26 @@ public final class Http {
 	 * @return the response
 	 */
 	public static Response post(int port, String path, byte[] body, Duration timeout) {
-		return exchange(port, "POST", path, body, timeout);
+		return exchange(port, "POST", path, body, "application/octet-stream", timeout);
+	}
+
+	/**
+	 * POST with no body to an actuator operation (which wants JSON, or nothing).
+	 * @param port the port
+	 * @param path the path, e.g. {@code /actuator/upgrade}
+	 * @param timeout the timeout for connecting and for each read
+	 * @return the response
+	 */
+	public static Response postEmptyJson(int port, String path, Duration timeout) {
+		return exchange(port, "POST", path, new byte[0], "application/json", timeout);
 	}
 
 	private static Response exchange(int port, String method, String path, byte[] body, Duration timeout) {
+		return exchange(port, method, path, body, "application/octet-stream", timeout);
+	}
+
+	private static Response exchange(int port, String method, String path, byte[] body, String contentType,
+			Duration timeout) {
 		int millis = Math.toIntExact(timeout.toMillis());
 		try (Socket socket = new Socket()) {
 			socket.connect(new InetSocketAddress(HOST, port), millis);
@@ -77,7 +93,7 @@ public final class Http {
 			head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
 			head.append("Connection: close\r\n");
 			if (body != null) {
-				head.append("Content-Type: application/octet-stream\r\n");
+				head.append("Content-Type: ").append(contentType).append("\r\n");
 				head.append("Content-Length: ").append(body.length).append("\r\n");
 			}
 			head.append("\r\n");
