@@ -15,4 +15,10 @@ interface ChildLauncher {
 	 */
 	Child launch(List<ListenerHandle> listeners, int generation) throws IOException;
 
+	/**
+	 * Load and link the classes and native stubs a launch needs, without launching.
+	 */
+	default void warmUp() {
+	}
+
 }

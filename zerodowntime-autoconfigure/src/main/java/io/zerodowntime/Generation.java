@@ -25,6 +25,15 @@ public record Generation(int number, long pid, Long parentPid, Instant startedAt
 	}
 
 	/**
+	 * Return the names of the environment variables that carry listeners and the handover
+	 * between generations; they are removed from the environment once read.
+	 * @return the variable names
+	 */
+	public static java.util.Set<String> handoverVariables() {
+		return Handshake.VARIABLES;
+	}
+
+	/**
 	 * Return whether this process was started by an upgrade.
 	 * @return whether there is a previous generation
 	 */

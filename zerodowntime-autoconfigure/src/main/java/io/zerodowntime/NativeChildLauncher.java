@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +60,29 @@ final class NativeChildLauncher implements ChildLauncher {
 		}
 	}
 
+	@Override
+	public void warmUp() {
+		try {
+			CommandLine.forNextGeneration(this.configuredCommand);
+			int[] pair = this.posix.socketPair();
+			this.posix.peerPid(pair[0]);
+			this.posix.setCloseOnExec(pair[0], true);
+			this.posix.writeFully(pair[1], new byte[] { '\n' });
+			this.posix.read(pair[0], new byte[1], 0, 1);
+			this.posix.close(pair[0]);
+			this.posix.close(pair[1]);
+			this.posix.isAlive((int) this.generation.pid());
+			int pid = this.posix.spawn(List.of("/bin/true"), List.of(), null, new int[0]);
+			this.posix.waitpid(pid, false);
+			Class.forName(NativeChild.class.getName());
+			Class.forName(Handshake.class.getName());
+		}
+		catch (IOException | ClassNotFoundException | RuntimeException ex) {
+			org.apache.commons.logging.LogFactory.getLog(NativeChildLauncher.class)
+				.warn("Unable to prepare the upgrade path: " + ex.getMessage());
+		}
+	}
+
 	private List<String> environment(List<ListenerHandle> listeners, int nextGeneration, int handshakeFd) {
 		Map<String, String> env = new java.util.TreeMap<>(System.getenv());
 		env.keySet().removeAll(Handshake.VARIABLES);
@@ -104,10 +126,6 @@ final class NativeChildLauncher implements ChildLauncher {
 				// nothing left to release
 			}
 		}
-	}
-
-	static Instant now() {
-		return Instant.now();
 	}
 
 }

@@ -22,6 +22,13 @@ public interface UpgradeListener {
 	}
 
 	/**
+	 * An upgrade was refused without starting anything.
+	 * @param outcome the outcome, with the reason
+	 */
+	default void upgradeRefused(UpgradeOutcome outcome) {
+	}
+
+	/**
 	 * The new generation did not become ready; this one serves on.
 	 * @param outcome the outcome
 	 */

@@ -85,6 +85,19 @@ public final class Upgrader {
 	}
 
 	/**
+	 * Load and link everything the upgrade path needs now, while the application's jar is
+	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in place
+	 * (instead of replaced by rename) would make the first load during an upgrade fail.
+	 */
+	public void warmUp() {
+		for (UpgradeOutcome.Outcome outcome : UpgradeOutcome.Outcome.values()) {
+			outcome.name();
+		}
+		UpgradeOutcome.refused("warm-up", this.generation.number());
+		this.launcher.warmUp();
+	}
+
+	/**
 	 * Register a listener for upgrade steps.
 	 * @param listener the listener
 	 */
@@ -165,7 +178,9 @@ public final class Upgrader {
 		}
 		if (refusal != null) {
 			logger.info(describe() + " refused an upgrade: " + refusal);
-			return UpgradeOutcome.refused(refusal, this.generation.number());
+			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
+			this.upgradeListeners.forEach((l) -> l.upgradeRefused(outcome));
+			return outcome;
 		}
 		logger.info(describe() + " is starting generation " + (this.generation.number() + 1));
 		this.upgradeListeners.forEach((l) -> l.upgradeStarted(this.generation.number() + 1));

@@ -59,13 +59,9 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 		Listeners listeners = Listeners.get();
 		listeners.openAcceptGate();
 		listeners.closeUnclaimed();
+		this.upgrader.warmUp();
 		this.upgrader.ready();
-		SignalTrap hup = SignalTrap.install("HUP", () -> inBackground("zerodowntime-upgrade", this.upgrader::upgrade));
-		if (hup.wasIgnored()) {
-			logger.warn("SIGHUP is ignored in this JVM (started under nohup?), so kill -HUP cannot trigger an "
-					+ "upgrade of generation " + generation.number() + "; use POST /actuator/upgrade, or start the "
-					+ "application without nohup (systemd, setsid). Later generations receive SIGHUP normally.");
-		}
+		StartupSignals.upgradeOnHangup(() -> inBackground("zerodowntime-upgrade", this.upgrader::upgrade));
 		SignalTrap.install("TERM", () -> inBackground("zerodowntime-stop", this::stopWithoutSuccessor));
 	}
 

@@ -1,10 +1,14 @@
 package io.zerodowntime.autoconfigure;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.startup.Tomcat;
 
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -13,7 +17,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
@@ -42,16 +48,37 @@ public final class ZeroDowntimeAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
-	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
-	@ConditionalOnAvailableEndpoint(UpgradeEndpoint.class)
-	UpgradeEndpoint upgradeEndpoint(Upgrader upgrader) {
-		return new UpgradeEndpoint(upgrader);
+	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		return new GenerationLifecycle(upgrader, properties);
 	}
 
 	@Bean
-	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties) {
-		return new GenerationLifecycle(upgrader, properties);
+	UpgradeEventPublisher upgradeEventPublisher(Upgrader upgrader, ApplicationEventPublisher publisher) {
+		return new UpgradeEventPublisher(upgrader, publisher);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(Endpoint.class)
+	static class UpgradeEndpointConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnAvailableEndpoint(UpgradeEndpoint.class)
+		UpgradeEndpoint upgradeEndpoint(Upgrader upgrader) {
+			return new UpgradeEndpoint(upgrader);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static class UpgradeMetricsConfiguration {
+
+		@Bean
+		UpgradeMetrics upgradeMetrics(Upgrader upgrader, ObjectProvider<MeterRegistry> registry) {
+			return new UpgradeMetrics(upgrader, registry);
+		}
+
 	}
 
 }

@@ -1,0 +1,87 @@
+package io.zerodowntime.autoconfigure;
+
+import io.zerodowntime.SignalTrap;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * Owns SIGHUP from the first moment Spring Boot runs, so a SIGHUP during startup cannot
+ * kill the application (the JVM's default is to exit). Until the application is ready a
+ * SIGHUP only gets a log line; once ready, it triggers an upgrade. When the configuration
+ * says {@code zerodowntime.enabled=false} the JVM's own handler is put back and a SIGHUP
+ * that arrived meanwhile is raised again, so a disabled application behaves exactly as
+ * without the starter.
+ */
+final class StartupSignals {
+
+	private static final Log logger = LogFactory.getLog(StartupSignals.class);
+
+	private static SignalTrap hangup;
+
+	private static Boolean enabled;
+
+	private static int pendingWhileUndecided;
+
+	private static Runnable upgradeTrigger;
+
+	private StartupSignals() {
+	}
+
+	/** Trap SIGHUP, once per JVM. */
+	static synchronized void install() {
+		if (hangup == null) {
+			hangup = SignalTrap.install("HUP", StartupSignals::hangup);
+		}
+	}
+
+	/**
+	 * Decide, once the configuration is known. Idempotent per decision.
+	 * @param isEnabled whether upgrades are enabled
+	 */
+	static synchronized void decide(boolean isEnabled) {
+		if (hangup == null || enabled != null) {
+			return;
+		}
+		enabled = isEnabled;
+		if (!isEnabled) {
+			hangup.restore();
+			if (pendingWhileUndecided > 0) {
+				SignalTrap.raise("HUP");
+			}
+			return;
+		}
+		if (hangup.wasIgnored()) {
+			logger.warn("SIGHUP is ignored in this JVM (started under nohup or with HUP ignored), so kill -HUP "
+					+ "cannot trigger an upgrade of this generation. Use POST /actuator/upgrade, or start the "
+					+ "application without ignoring SIGHUP (systemd, setsid). Generations started by an upgrade "
+					+ "receive SIGHUP normally.");
+		}
+	}
+
+	/**
+	 * Let SIGHUP trigger upgrades from now on.
+	 * @param trigger starts an upgrade in the background
+	 */
+	static synchronized void upgradeOnHangup(Runnable trigger) {
+		install();
+		upgradeTrigger = trigger;
+	}
+
+	private static void hangup() {
+		Runnable trigger;
+		synchronized (StartupSignals.class) {
+			if (enabled == null) {
+				pendingWhileUndecided++;
+				return;
+			}
+			trigger = upgradeTrigger;
+		}
+		if (trigger != null) {
+			trigger.run();
+		}
+		else {
+			logger.info("SIGHUP received during startup: ignored, this generation is not ready to upgrade yet");
+		}
+	}
+
+}
