@@ -1,11 +1,26 @@
 package io.zerodowntime;
 
 /**
- * Told of each upgrade step, on the thread that runs the upgrade.
+ * Told of each step of a generation's life, on the thread that takes the step, in the
+ * order the listeners were added.
  *
  * @since 0.1.0
  */
 public interface UpgradeListener {
+
+	/**
+	 * This generation is fully started and serving (called once).
+	 * @param generation this generation
+	 */
+	default void generationReady(Generation generation) {
+	}
+
+	/**
+	 * This generation begins its final stop with no successor (SIGTERM).
+	 * @param generation this generation
+	 */
+	default void generationStopping(Generation generation) {
+	}
 
 	/**
 	 * A new generation is being started.

@@ -157,6 +157,7 @@ public final class Upgrader {
 		if (this.parent != null) {
 			this.parent.reportReady();
 		}
+		this.upgradeListeners.forEach((l) -> l.generationReady(this.generation));
 		logger.info(describe() + " is ready, originally started " + this.generation.originalStartedAt() + ", up "
 				+ Duration.between(this.generation.originalStartedAt(), Instant.now()).toSeconds() + " s overall");
 	}
@@ -281,6 +282,7 @@ public final class Upgrader {
 			starting = this.child;
 		}
 		logger.info(describe() + " is stopping");
+		this.upgradeListeners.forEach((l) -> l.generationStopping(this.generation));
 		if (starting != null) {
 			logger.info(describe() + ": stopping the new generation that is not ready yet"
 					+ ((starting.pid() != null) ? " (pid " + starting.pid() + ")" : ""));
