@@ -50,13 +50,24 @@ final class CommandLine {
 		return argv;
 	}
 
+	/**
+	 * Add, right after the {@code java} launcher and only once each, the options a new
+	 * generation needs: native access (JDK 24+ warns without it) and {@code java.lang}
+	 * opened, so it can remove the handover variables from the JDK's copy of the
+	 * environment ({@link JdkEnvironment}). Other programs are left as they are.
+	 */
 	static List<String> withNativeAccess(List<String> command) {
 		String program = Path.of(command.get(0)).getFileName().toString();
-		if (!program.equals("java") || command.contains(NATIVE_ACCESS)) {
+		if (!program.equals("java")) {
 			return List.copyOf(command);
 		}
 		List<String> result = new ArrayList<>(command);
-		result.add(1, NATIVE_ACCESS);
+		int at = 1;
+		for (String option : List.of(NATIVE_ACCESS, JdkEnvironment.OPEN_JAVA_LANG)) {
+			if (!command.contains(option)) {
+				result.add(at++, option);
+			}
+		}
 		return List.copyOf(result);
 	}
 

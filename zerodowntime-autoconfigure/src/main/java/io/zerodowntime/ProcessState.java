@@ -148,6 +148,7 @@ final class ProcessState {
 	}
 
 	private static void scrub(NativePosix posix) {
+		JdkEnvironment.scrub(Handshake.VARIABLES);
 		try {
 			posix.scrubEnvironment(Handshake.VARIABLES);
 		}

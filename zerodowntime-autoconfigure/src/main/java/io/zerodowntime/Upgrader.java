@@ -47,6 +47,8 @@ public final class Upgrader {
 
 	private UpgradeOutcome lastUpgrade;
 
+	private ReleaseFile releaseFile;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -65,8 +67,21 @@ public final class Upgrader {
 	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
 		ProcessState process = ProcessState.get();
 		NativePosix posix = NativePosix.get();
-		return new Upgrader(process.generation(), new NativeChildLauncher(posix, command, process.generation()),
-				process.listeners(), process.parentLink(), upgradeTimeout);
+		Upgrader upgrader = new Upgrader(process.generation(),
+				new NativeChildLauncher(posix, command, process.generation()), process.listeners(),
+				process.parentLink(), upgradeTimeout);
+		try {
+			List<String> effective = command.isEmpty() ? CommandLine.current() : command;
+			upgrader.releaseFile = ReleaseFile.of(effective, java.nio.file.Path.of(System.getProperty("user.dir")));
+		}
+		catch (IOException ex) {
+			logger.debug("Unable to read this JVM's command line: " + ex.getMessage());
+		}
+		return upgrader;
+	}
+
+	void checkRelease(ReleaseFile releaseFile) {
+		this.releaseFile = releaseFile;
 	}
 
 	/**
@@ -94,6 +109,9 @@ public final class Upgrader {
 			outcome.name();
 		}
 		UpgradeOutcome.refused("warm-up", this.generation.number());
+		if (this.releaseFile != null) {
+			this.releaseFile.problem();
+		}
 		this.launcher.warmUp();
 	}
 
@@ -207,7 +225,7 @@ public final class Upgrader {
 			case SERVING -> (this.parent != null && !this.parent.parentExited())
 					? "the previous generation (pid " + this.parent.parentPid()
 							+ ") has not exited yet; it is still draining its requests"
-					: null;
+					: (this.releaseFile != null) ? this.releaseFile.problem() : null;
 		};
 	}
 

@@ -53,6 +53,18 @@ class SampleController {
 				+ "\n";
 	}
 
+	/**
+	 * Show the environment a process started by this application gets, so the checks can
+	 * prove that no handover variable reaches it.
+	 */
+	@GetMapping(path = "/child-env", produces = MediaType.TEXT_PLAIN_VALUE)
+	String childEnvironment() throws IOException, InterruptedException {
+		Process env = new ProcessBuilder("env").redirectErrorStream(true).start();
+		String output = new String(env.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		env.waitFor();
+		return output;
+	}
+
 	@PostMapping(path = "/upload", produces = MediaType.TEXT_PLAIN_VALUE)
 	String upload(HttpServletRequest request) throws IOException, NoSuchAlgorithmException {
 		MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
