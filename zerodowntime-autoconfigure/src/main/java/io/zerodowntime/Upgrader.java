@@ -175,7 +175,7 @@ public final class Upgrader {
 		if (this.parent != null) {
 			this.parent.reportReady();
 		}
-		this.upgradeListeners.forEach((l) -> l.generationReady(this.generation));
+		tell((l) -> l.generationReady(this.generation));
 		logger.info(describe() + " is ready, originally started " + this.generation.originalStartedAt() + ", up "
 				+ Duration.between(this.generation.originalStartedAt(), Instant.now()).toSeconds() + " s overall");
 	}
@@ -198,13 +198,13 @@ public final class Upgrader {
 		if (refusal != null) {
 			logger.info(describe() + " refused an upgrade: " + refusal);
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
-			this.upgradeListeners.forEach((l) -> l.upgradeRefused(outcome));
+			tell((l) -> l.upgradeRefused(outcome));
 			return outcome;
 		}
 		logger.info(describe() + " is starting generation " + (this.generation.number() + 1));
-		this.upgradeListeners.forEach((l) -> l.upgradeStarted(this.generation.number() + 1));
 		UpgradeOutcome outcome;
 		try {
+			tell((l) -> l.upgradeStarted(this.generation.number() + 1));
 			outcome = attempt(startedAt);
 		}
 		catch (Throwable ex) {
@@ -229,7 +229,7 @@ public final class Upgrader {
 		};
 	}
 
-	private UpgradeOutcome attempt(Instant startedAt) throws InterruptedException {
+	private UpgradeOutcome attempt(Instant startedAt) {
 		List<ListenerHandle> passed = this.listeners.open().stream().filter((l) -> l.fd() >= 0).toList();
 		Child started;
 		try {
@@ -245,7 +245,19 @@ public final class Upgrader {
 				return failed(startedAt, started.pid(), "this generation was told to stop during the upgrade");
 			}
 		}
-		String notReady = started.awaitReady(this.upgradeTimeout);
+		String notReady;
+		try {
+			notReady = started.awaitReady(this.upgradeTimeout);
+		}
+		catch (InterruptedException ex) {
+			started.stop(STOP_GRACE);
+			Thread.currentThread().interrupt();
+			return failed(startedAt, started.pid(), "interrupted while waiting for the new generation");
+		}
+		catch (RuntimeException | Error ex) {
+			started.stop(STOP_GRACE);
+			return failed(startedAt, started.pid(), "unexpected error while waiting for the new generation: " + ex);
+		}
 		synchronized (this.lock) {
 			if (notReady == null && this.state != UpgradeState.STOPPING) {
 				this.state = UpgradeState.DRAINING;
@@ -275,12 +287,12 @@ public final class Upgrader {
 		if (outcome.outcome() == UpgradeOutcome.Outcome.SUCCEEDED) {
 			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
 					+ ") is ready after " + outcome.durationMs() + " ms; draining");
-			this.upgradeListeners.forEach((l) -> l.upgradeSucceeded(outcome));
+			tell((l) -> l.upgradeSucceeded(outcome));
 		}
 		else {
 			logger.warn(describe() + ": upgrade failed after " + outcome.durationMs() + " ms: " + outcome.reason()
-					+ "; this generation keeps serving");
-			this.upgradeListeners.forEach((l) -> l.upgradeFailed(outcome));
+					+ ((state() == UpgradeState.STOPPING) ? "" : "; this generation keeps serving"));
+			tell((l) -> l.upgradeFailed(outcome));
 		}
 	}
 
@@ -300,13 +312,25 @@ public final class Upgrader {
 			starting = this.child;
 		}
 		logger.info(describe() + " is stopping");
-		this.upgradeListeners.forEach((l) -> l.generationStopping(this.generation));
+		tell((l) -> l.generationStopping(this.generation));
 		if (starting != null) {
 			logger.info(describe() + ": stopping the new generation that is not ready yet"
 					+ ((starting.pid() != null) ? " (pid " + starting.pid() + ")" : ""));
 			starting.stop(STOP_GRACE);
 		}
 		return true;
+	}
+
+	/** Tell every listener, in order; one that throws is logged and does not stop the others. */
+	private void tell(java.util.function.Consumer<UpgradeListener> step) {
+		for (UpgradeListener listener : this.upgradeListeners) {
+			try {
+				step.accept(listener);
+			}
+			catch (RuntimeException ex) {
+				logger.error(describe() + ": upgrade listener " + listener.getClass().getName() + " failed", ex);
+			}
+		}
 	}
 
 	private String describe() {
