@@ -48,13 +48,6 @@ final class StartupSignals {
 			if (pendingWhileUndecided > 0) {
 				SignalTrap.raise("HUP");
 			}
-			return;
-		}
-		if (hangup.wasIgnored()) {
-			logger.warn("SIGHUP is ignored in this JVM (started under nohup or with HUP ignored), so kill -HUP "
-					+ "cannot trigger an upgrade of this generation. Use POST /actuator/upgrade, or start the "
-					+ "application without ignoring SIGHUP (systemd, setsid). Generations started by an upgrade "
-					+ "receive SIGHUP normally.");
 		}
 	}
 
@@ -65,6 +58,13 @@ final class StartupSignals {
 	static synchronized void upgradeOnHangup(Runnable trigger) {
 		install();
 		upgradeTrigger = trigger;
+		// logged here, not when deciding: logging is not set up yet at that point
+		if (hangup.wasIgnored()) {
+			logger.warn("SIGHUP is ignored in this JVM (started under nohup or with HUP ignored), so kill -HUP "
+					+ "cannot trigger an upgrade of this generation. Use POST /actuator/upgrade, or start the "
+					+ "application without ignoring SIGHUP (systemd, setsid). Generations started by an upgrade "
+					+ "receive SIGHUP normally.");
+		}
 	}
 
 	private static void hangup() {

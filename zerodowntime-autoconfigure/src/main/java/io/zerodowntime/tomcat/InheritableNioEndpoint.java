@@ -37,6 +37,13 @@ public class InheritableNioEndpoint extends NioEndpoint {
 
 	private volatile boolean delegating;
 
+	/** How long a drain waits for the acceptor to hand off what it accepted; it may be blocked at maxConnections. */
+	private static final long ACCEPTOR_PARK_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+	private final Object parking = new Object();
+
+	private boolean acceptorParked;
+
 	/**
 	 * Set the name this endpoint's listener is passed under (matched against
 	 * {@code LISTEN_FDNAMES}).
@@ -78,7 +85,7 @@ public class InheritableNioEndpoint extends NioEndpoint {
 
 			@Override
 			public void stopAccepting() {
-				closeServerSocketGraceful();
+				stopAcceptingGracefully();
 			}
 
 			@Override
@@ -110,16 +117,57 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		}
 		Listeners.get().awaitAcceptGate(handle);
 		try {
-			if (handle.isClosed()) {
-				return placeholder();
+			if (!handle.isClosed()) {
+				return handle.channel().accept();
 			}
-			return handle.channel().accept();
 		}
 		catch (ClosedChannelException ex) {
-			if (handle.isClosed()) {
-				return placeholder();
+			if (!handle.isClosed()) {
+				throw ex;
 			}
-			throw ex;
+		}
+		parkUntilStopped();
+		return placeholder();
+	}
+
+	/**
+	 * Called by the acceptor once its listener is closed: it has handed off every
+	 * connection it accepted, so the stop can now be flagged without a connection being
+	 * destroyed (Tomcat resets a connection it accepted after the stop was flagged).
+	 */
+	private void parkUntilStopped() throws InterruptedException {
+		synchronized (this.parking) {
+			this.acceptorParked = true;
+			this.parking.notifyAll();
+			while (isRunning() && !isPaused() && getBindState() != BindState.SOCKET_CLOSED_ON_STOP) {
+				this.parking.wait(50);
+			}
+		}
+	}
+
+	/**
+	 * Stop accepting without losing a connection: close this process's copy of the
+	 * listener first, wait until the acceptor is back in {@link #serverSocketAccept()}
+	 * with nothing in hand, then let Tomcat flag the stop, which also makes every later
+	 * response on a connection already held carry {@code Connection: close}.
+	 */
+	private void stopAcceptingGracefully() {
+		closeListener();
+		synchronized (this.parking) {
+			long deadline = System.nanoTime() + ACCEPTOR_PARK_TIMEOUT_NANOS;
+			while (!this.acceptorParked && System.nanoTime() < deadline) {
+				try {
+					this.parking.wait(10);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					break;
+				}
+			}
+		}
+		closeServerSocketGraceful();
+		synchronized (this.parking) {
+			this.parking.notifyAll();
 		}
 	}
 

@@ -1,0 +1,582 @@
+package io.zerodowntime.sample.it;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Upgrade scenarios on the packaged sample app, for real: several upgrades in a row, a
+ * release that fails to start, a release that hangs, the descriptors a new generation
+ * inherits, a first generation started with SIGHUP ignored, and SIGTERM with a request in
+ * flight.
+ *
+ * <p>
+ * Every test runs its own copy of the jar (a build running in parallel rewrites
+ * {@code target/sample-app.jar} in place), and stops every generation it started by pid,
+ * also when it fails: each generation is registered with {@link AppProcess#alsoKill} as
+ * soon as it is seen, and whatever still runs this test's jar copy is registered before
+ * {@link AppProcess#close()}.
+ */
+class UpgradeScenariosIT {
+
+	private static final Duration START = Duration.ofSeconds(90);
+
+	private static final Duration EXIT = Duration.ofSeconds(60);
+
+	private static final long SIGHUP_BIT = 1L << (1 - 1);
+
+	@TempDir
+	Path dir;
+
+	private Path jar;
+
+	private Path pidFile;
+
+	private Path extraProperties;
+
+	private int port;
+
+	private AppProcess app;
+
+	private ScenarioGenerations generations;
+
+	private ScenarioLog log;
+
+	@BeforeEach
+	void copyTheJar() throws IOException {
+		this.jar = this.dir.resolve("app.jar");
+		Files.copy(AppProcess.jar(), this.jar);
+		this.pidFile = this.dir.resolve("app.pid");
+		this.extraProperties = this.dir.resolve("extra.properties");
+		this.port = Net.freePort();
+		this.log = new ScenarioLog(this.dir.resolve("console.log"));
+	}
+
+	@AfterEach
+	void stopEveryGeneration() {
+		if (this.app == null) {
+			return;
+		}
+		this.generations.registerLeftovers();
+		this.app.close();
+		this.log.print("[gen] ");
+		await("every process running " + this.jar + " to be gone").atMost(Duration.ofSeconds(20))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> this.generations.pidsRunningTheJar().isEmpty());
+	}
+
+	/**
+	 * HUP, POST, HUP: four generations, each on a new pid, each old one gone, and a client
+	 * loop running across all three handovers sees no failure.
+	 */
+	@Test
+	void threeUpgradesInARowWithoutAFailedRequest() {
+		long gen1 = startGeneration1("");
+		JsonNode status1 = this.generations.status();
+		assertThat(status1.path("generation").asInt()).isEqualTo(1);
+		assertThat(status1.path("pid").asLong()).isEqualTo(gen1);
+		assertThat(status1.path("parentPid").isNull()).as(status1.toString()).isTrue();
+		Instant gen1StartedAt = Instant.parse(status1.path("startedAt").asString());
+		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 3);
+		long gen2;
+		long gen3;
+		long gen4;
+		try {
+			awaitRequestsServedBy(loop, 1);
+
+			ScenarioGenerations.signal(gen1, "HUP");
+			gen2 = this.generations.awaitGeneration(2, START);
+			ScenarioGenerations.awaitGone(gen1, EXIT);
+			awaitRequestsServedBy(loop, 2);
+
+			this.generations.awaitParentExitSeen(gen1);
+			Http.Response post = this.generations.postUpgrade();
+			assertThat(post.status()).as(post.toString()).isEqualTo(200);
+			JsonNode outcome = ScenarioGenerations.json(post);
+			assertThat(outcome.path("outcome").asString()).isEqualTo("SUCCEEDED");
+			assertThat(outcome.path("generation").asInt()).isEqualTo(3);
+			gen3 = this.generations.awaitGeneration(3, START);
+			assertThat(outcome.path("pid").asLong()).isEqualTo(gen3);
+			ScenarioGenerations.awaitGone(gen2, EXIT);
+			awaitRequestsServedBy(loop, 3);
+
+			this.generations.awaitParentExitSeen(gen2);
+			ScenarioGenerations.signal(gen3, "HUP");
+			gen4 = this.generations.awaitGeneration(4, START);
+			ScenarioGenerations.awaitGone(gen3, EXIT);
+			awaitRequestsServedBy(loop, 4);
+		}
+		finally {
+			loop.close();
+		}
+		assertThat(List.of(gen1, gen2, gen3, gen4)).doesNotHaveDuplicates();
+
+		this.generations.awaitParentExitSeen(gen3);
+		JsonNode status4 = this.generations.status();
+		assertThat(status4.path("generation").asInt()).as(status4.toString()).isEqualTo(4);
+		assertThat(status4.path("pid").asLong()).as(status4.toString()).isEqualTo(gen4);
+		assertThat(status4.path("parentPid").asLong()).as(status4.toString()).isEqualTo(gen3);
+		assertThat(status4.path("state").asString()).as(status4.toString()).isEqualTo("SERVING");
+		assertThat(Instant.parse(status4.path("originalStartedAt").asString())).as(status4.toString())
+			.isEqualTo(gen1StartedAt);
+		assertThat(Instant.parse(status4.path("startedAt").asString())).as(status4.toString())
+			.isAfter(gen1StartedAt);
+		assertThat(status4.has("lastUpgrade")).as(status4.toString()).isTrue();
+		assertThat(status4.path("lastUpgrade").isNull()).as(status4.toString()).isTrue();
+		JsonNode listeners = status4.path("listeners");
+		assertThat(listeners.size()).as(status4.toString()).isEqualTo(1);
+		assertThat(listeners.path(0).path("name").asString()).isEqualTo("http");
+		assertThat(listeners.path(0).path("address").asString()).isEqualTo(Http.HOST);
+		assertThat(listeners.path(0).path("port").asInt()).isEqualTo(this.port);
+		assertThat(listeners.path(0).path("inherited").asBoolean()).isTrue();
+
+		assertThat(loop.failures()).as(loop.toString()).isEmpty();
+		assertThat(loop.servedBy().keySet()).as(loop.toString()).containsExactlyInAnyOrder("1", "2", "3", "4");
+	}
+
+	/**
+	 * A release that throws during startup: the upgrade fails with the reason, the old
+	 * generation serves on without a failed request, nothing of the new one is left; once
+	 * the fault is removed the next upgrade succeeds.
+	 */
+	@Test
+	void aReleaseThatFailsToStartLeavesTheOldGenerationServing() throws IOException {
+		long gen1 = startGeneration1("");
+		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 3);
+		long gen2;
+		try {
+			awaitRequestsServedBy(loop, 1);
+			Files.writeString(this.extraProperties, "sample.fail-on-start=true\n");
+
+			Http.Response failed = this.generations.postUpgrade();
+			assertThat(failed.status()).as(failed.toString()).isEqualTo(500);
+			JsonNode outcome = ScenarioGenerations.json(failed);
+			assertThat(outcome.path("outcome").asString()).as(failed.toString()).isEqualTo("FAILED");
+			assertThat(outcome.path("reason").asString()).as(failed.toString())
+				.contains("failed to start")
+				.contains("refuses to start");
+			assertThat(this.generations.pidsRunningTheJar()).as("processes running " + this.jar)
+				.containsExactly(gen1);
+
+			JsonNode status = this.generations.status();
+			assertThat(status.path("generation").asInt()).as(status.toString()).isEqualTo(1);
+			assertThat(status.path("pid").asLong()).as(status.toString()).isEqualTo(gen1);
+			assertThat(status.path("state").asString()).as(status.toString()).isEqualTo("SERVING");
+			JsonNode last = status.path("lastUpgrade");
+			assertThat(last.path("outcome").asString()).as(status.toString()).isEqualTo("FAILED");
+			assertThat(last.path("reason").asString()).as(status.toString()).contains("refuses to start");
+			assertThat(last.path("childPid").isNumber()).as(status.toString()).isTrue();
+			long failedPid = last.path("childPid").asLong();
+			assertThat(failedPid).isNotEqualTo(gen1);
+			assertThat(ScenarioGenerations.isRunning(failedPid)).as("failed generation pid " + failedPid + " running")
+				.isFalse();
+			Http.Response served = Http.get(this.port, "/");
+			assertThat(served.header("X-Pid")).isEqualTo(Long.toString(gen1));
+			assertThat(this.generations.pidFileContent()).isEqualTo(Long.toString(gen1));
+			assertThat(loop.failures()).as(loop.toString()).isEmpty();
+			assertThat(loop.servedBy().keySet()).as(loop.toString()).containsExactly("1");
+
+			Files.writeString(this.extraProperties, "");
+			Http.Response succeeded = this.generations.postUpgrade();
+			assertThat(succeeded.status()).as(succeeded.toString()).isEqualTo(200);
+			JsonNode second = ScenarioGenerations.json(succeeded);
+			assertThat(second.path("outcome").asString()).isEqualTo("SUCCEEDED");
+			assertThat(second.path("generation").asInt()).isEqualTo(2);
+			gen2 = this.generations.awaitGeneration(2, START);
+			assertThat(second.path("pid").asLong()).isEqualTo(gen2);
+			ScenarioGenerations.awaitGone(gen1, EXIT);
+			awaitRequestsServedBy(loop, 2);
+		}
+		finally {
+			loop.close();
+		}
+		assertThat(loop.failures()).as(loop.toString()).isEmpty();
+		assertThat(gen2).isNotEqualTo(gen1);
+	}
+
+	/**
+	 * A release that never becomes ready: the upgrade fails when the upgrade timeout
+	 * passes, the hung process is stopped, and the old generation serves on.
+	 */
+	@Test
+	void aReleaseThatHangsIsStoppedAfterTheUpgradeTimeout() throws IOException {
+		long gen1 = startGeneration1("", "--zerodowntime.upgrade-timeout=8s");
+		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 2);
+		try {
+			awaitRequestsServedBy(loop, 1);
+			Files.writeString(this.extraProperties, "sample.hang-on-start=true\n");
+
+			Http.Response failed = this.generations.postUpgrade();
+			assertThat(failed.status()).as(failed.toString()).isEqualTo(500);
+			JsonNode outcome = ScenarioGenerations.json(failed);
+			assertThat(outcome.path("outcome").asString()).as(failed.toString()).isEqualTo("FAILED");
+			assertThat(outcome.path("reason").asString()).as(failed.toString())
+				.contains("upgrade timeout")
+				.contains("8000 ms");
+			assertThat(this.generations.pidsRunningTheJar()).as("processes running " + this.jar)
+				.containsExactly(gen1);
+
+			JsonNode status = this.generations.status();
+			assertThat(status.path("pid").asLong()).as(status.toString()).isEqualTo(gen1);
+			assertThat(status.path("state").asString()).as(status.toString()).isEqualTo("SERVING");
+			JsonNode last = status.path("lastUpgrade");
+			assertThat(last.path("outcome").asString()).as(status.toString()).isEqualTo("FAILED");
+			assertThat(last.path("durationMs").asLong()).as(status.toString()).isGreaterThanOrEqualTo(8000);
+			assertThat(last.path("childPid").isNumber()).as(status.toString()).isTrue();
+			long hungPid = last.path("childPid").asLong();
+			assertThat(ScenarioGenerations.isRunning(hungPid)).as("hung generation pid " + hungPid + " running").isFalse();
+			Http.Response served = Http.get(this.port, "/");
+			assertThat(served.header("X-Pid")).isEqualTo(Long.toString(gen1));
+			awaitMoreRequestsServed(loop);
+		}
+		finally {
+			loop.close();
+		}
+		assertThat(loop.failures()).as(loop.toString()).isEmpty();
+		assertThat(loop.servedBy().keySet()).as(loop.toString()).containsExactly("1");
+	}
+
+	/**
+	 * The new generation inherits stdio, the listener and the handshake socket, and no
+	 * connection the old generation accepted: the only sockets both hold are the listening
+	 * ones. The held keep-alive connections stay with the old generation, which answers
+	 * their next request with {@code Connection: close}.
+	 */
+	@Test
+	void theNewGenerationInheritsNoConnectionOfTheOldOne() {
+		long gen1 = startGeneration1("");
+		List<ScenarioKeepAlive> held = new ArrayList<>();
+		try {
+			for (int i = 0; i < 3; i++) {
+				ScenarioKeepAlive connection = ScenarioKeepAlive.open(this.port, Duration.ofSeconds(20));
+				held.add(connection);
+				Http.Response response = connection.get("/");
+				assertThat(response.status()).isEqualTo(200);
+				assertThat(response.header("X-Pid")).isEqualTo(Long.toString(gen1));
+				assertThat(response.header("Connection")).isNotEqualToIgnoringCase("close");
+			}
+			Set<Long> gen1SocketsBefore = AppProcess.socketInodes(gen1);
+			Map<Integer, String> gen1Fds = AppProcess.fds(gen1);
+			Map<Integer, Long> serverSide = ScenarioKeepAlive.serverSideInodes(this.port);
+			Set<Long> accepted = new LinkedHashSet<>();
+			for (ScenarioKeepAlive connection : held) {
+				Long inode = serverSide.get(connection.localPort());
+				assertThat(inode).as("server side of the connection from port " + connection.localPort() + " in "
+						+ serverSide).isNotNull().isNotZero();
+				accepted.add(inode);
+			}
+			assertThat(gen1SocketsBefore).as("gen 1 sockets").containsAll(accepted);
+			Set<Long> listening = listeningInodes();
+			assertThat(listening).isNotEmpty();
+			assertThat(gen1SocketsBefore).as("gen 1 sockets").containsAll(listening);
+
+			ScenarioGenerations.signal(gen1, "HUP");
+			long gen2 = this.generations.awaitGeneration(2, START);
+			// gen 1 drains: it waits for the connections it still holds
+			assertThat(ScenarioGenerations.isRunning(gen1)).as("gen 1 running while it holds connections").isTrue();
+			Set<Long> gen1SocketsAfter = AppProcess.socketInodes(gen1);
+			Map<Integer, String> gen2Fds = AppProcess.fds(gen2);
+			Set<Long> gen2Sockets = AppProcess.socketInodes(gen2);
+			String tables = "\ngen 1 (pid " + gen1 + ") fds: " + gen1Fds + "\ngen 2 (pid " + gen2 + ") fds: "
+					+ gen2Fds;
+
+			Set<Long> shared = new HashSet<>(gen2Sockets);
+			Set<Long> gen1Sockets = new HashSet<>(gen1SocketsBefore);
+			gen1Sockets.addAll(gen1SocketsAfter);
+			shared.retainAll(gen1Sockets);
+			assertThat(shared).as("sockets gen 1 and gen 2 both hold; listening: " + listening + tables)
+				.containsExactlyInAnyOrderElementsOf(listening);
+			assertThat(gen2Sockets).as("gen 2 sockets" + tables).doesNotContainAnyElementsOf(accepted);
+			for (int fd = 0; fd <= 2; fd++) {
+				assertThat(gen2Fds.get(fd)).as("gen 2 fd " + fd + tables).isEqualTo(gen1Fds.get(fd));
+			}
+			assertThat(sharedPipes(gen1Fds, gen2Fds)).as("pipes gen 1 and gen 2 both hold, beyond stdio" + tables)
+				.isSubsetOf(gen1Fds.get(0), gen1Fds.get(1), gen1Fds.get(2));
+			assertThat(sharedFilesNotOpenedByTheJvm(gen1, gen1Fds, gen2Fds))
+				.as("files gen 1 holds that gen 2 holds too and would not open itself" + tables)
+				.isEmpty();
+
+			for (ScenarioKeepAlive connection : held) {
+				Http.Response last = connection.get("/");
+				assertThat(last.status()).isEqualTo(200);
+				assertThat(last.header("X-Pid")).as(last.toString()).isEqualTo(Long.toString(gen1));
+				assertThat(last.header("Connection")).as(last.toString()).isEqualToIgnoringCase("close");
+				assertThat(connection.serverClosed()).as("gen 1 closed the connection after Connection: close")
+					.isTrue();
+			}
+			ScenarioGenerations.awaitGone(gen1, EXIT);
+			assertThat(AppProcess.socketInodes(gen2)).containsAll(listening);
+		}
+		finally {
+			held.forEach(ScenarioKeepAlive::close);
+		}
+	}
+
+	/**
+	 * Generation 1 started with SIGHUP ignored (as under nohup) says so, is upgraded
+	 * with POST, and the generations after it get SIGHUP's default disposition back, so
+	 * {@code kill -HUP} upgrades them.
+	 */
+	@Test
+	void aFirstGenerationWithSighupIgnoredIsUpgradedByPostAndLaterOnesBySighup() {
+		long gen1 = startGeneration1("trap '' HUP;");
+		assertThat(this.app.pid()).isEqualTo(gen1);
+		assertThat(ScenarioGenerations.ignoredSignals(gen1) & SIGHUP_BIT).as("SIGHUP ignored in gen 1").isNotZero();
+		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 2);
+		long gen2;
+		long gen3;
+		long gen4;
+		try {
+			awaitRequestsServedBy(loop, 1);
+			Http.Response post = this.generations.postUpgrade();
+			assertThat(post.status()).as(post.toString()).isEqualTo(200);
+			assertThat(ScenarioGenerations.json(post).path("generation").asInt()).isEqualTo(2);
+			gen2 = this.generations.awaitGeneration(2, START);
+			assertThat(ScenarioGenerations.ignoredSignals(gen2) & SIGHUP_BIT).as("SIGHUP ignored in gen 2").isZero();
+			ScenarioGenerations.awaitGone(gen1, EXIT);
+			this.generations.awaitParentExitSeen(gen1);
+
+			ScenarioGenerations.signal(gen2, "HUP");
+			gen3 = this.generations.awaitGeneration(3, START);
+			ScenarioGenerations.awaitGone(gen2, EXIT);
+			this.generations.awaitParentExitSeen(gen2);
+
+			ScenarioGenerations.signal(gen3, "HUP");
+			gen4 = this.generations.awaitGeneration(4, START);
+			ScenarioGenerations.awaitGone(gen3, EXIT);
+			awaitRequestsServedBy(loop, 4);
+		}
+		finally {
+			loop.close();
+		}
+		assertThat(List.of(gen1, gen2, gen3, gen4)).doesNotHaveDuplicates();
+		// gen 1 has exited, so everything it printed is in the log by now
+		assertThat(this.log.lines().stream().filter((line) -> line.contains("SIGHUP is ignored")))
+			.as("gen 1 (pid " + gen1 + "), and only gen 1, warns that SIGHUP is ignored, in:\n" + this.log.text())
+			.singleElement()
+			.asString()
+			.contains(" WARN " + gen1 + " ");
+		assertThat(loop.failures()).as(loop.toString()).isEmpty();
+	}
+
+	/**
+	 * SIGTERM with a slow request in flight: the request completes, the process exits 0
+	 * and the port is closed.
+	 */
+	@Test
+	void sigtermLetsTheRequestInFlightFinishAndExitsZero() throws Exception {
+		long gen1 = startGeneration1("");
+		CompletableFuture<Http.Response> slow = new CompletableFuture<>();
+		Thread client = new Thread(() -> {
+			try {
+				slow.complete(Http.get(this.port, "/slow?ms=3000", Duration.ofSeconds(30)));
+			}
+			catch (Throwable ex) {
+				slow.completeExceptionally(ex);
+			}
+		}, "slow-request");
+		client.setDaemon(true);
+		client.start();
+		await("gen 1 to accept the slow request").atMost(Duration.ofSeconds(10))
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> {
+				if (slow.isDone()) {
+					throw new AssertionError("GET /slow?ms=3000 ended before it was in flight: "
+							+ slow.handle((r, ex) -> (ex != null) ? ex.toString() : r.toString()).join());
+				}
+				Set<Long> held = AppProcess.socketInodes(gen1);
+				return ScenarioKeepAlive.serverSideInodes(this.port).values().stream().anyMatch(held::contains);
+			});
+		assertThat(slow).as("the slow request is still in flight").isNotDone();
+
+		ScenarioGenerations.signal(gen1, "TERM");
+		Http.Response response = slow.get(30, TimeUnit.SECONDS);
+		assertThat(response.status()).as(response.toString()).isEqualTo(200);
+		assertThat(response.text()).contains("Slept 3000 ms in generation 1");
+		assertThat(this.app.awaitExit(EXIT)).as(this.log::text).isZero();
+		assertThat(Net.listeners(this.port)).isEmpty();
+		assertThatExceptionOfType(ConnectException.class).isThrownBy(() -> {
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress(Http.HOST, this.port), 5000);
+			}
+		});
+		assertThat(this.pidFile).doesNotExist();
+	}
+
+	/**
+	 * SIGTERM while an upload is in flight (the request head and part of the body sent):
+	 * the rest of the body is still read after the listener closed, the upload is
+	 * answered, the process exits 0 and the port is closed. Independent of
+	 * {@code /slow}.
+	 */
+	@Test
+	void sigtermLetsAnUploadInFlightFinishAndExitsZero() throws Exception {
+		long gen1 = startGeneration1("");
+		byte[] body = new byte[4 * 1024 * 1024];
+		new Random(42).nextBytes(body);
+		String expected = body.length + " "
+				+ HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+		byte[] head = ("POST /upload HTTP/1.1\r\nHost: " + Http.HOST + ":" + this.port
+				+ "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + body.length
+				+ "\r\nConnection: close\r\n\r\n")
+			.getBytes(StandardCharsets.US_ASCII);
+		int firstPart = 64 * 1024;
+		try (ScenarioKeepAlive upload = ScenarioKeepAlive.open(this.port, Duration.ofSeconds(30))) {
+			upload.send(head, 0, head.length);
+			upload.send(body, 0, firstPart);
+			await("gen 1 to accept the upload").atMost(Duration.ofSeconds(10))
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> {
+					Long inode = ScenarioKeepAlive.serverSideInodes(this.port).get(upload.localPort());
+					return inode != null && AppProcess.socketInodes(gen1).contains(inode);
+				});
+
+			ScenarioGenerations.signal(gen1, "TERM");
+			await("gen 1 to close its listener after SIGTERM").atMost(Duration.ofSeconds(30))
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> Net.listeners(this.port).isEmpty());
+			assertThat(ScenarioGenerations.isRunning(gen1)).as("gen 1 running while the upload is in flight")
+				.isTrue();
+			upload.send(body, firstPart, body.length - firstPart);
+			Http.Response response = upload.readResponse();
+			assertThat(response.status()).as(response.toString()).isEqualTo(200);
+			assertThat(response.text().trim()).isEqualTo(expected);
+			assertThat(response.header("X-Pid")).isEqualTo(Long.toString(gen1));
+		}
+		assertThat(this.app.awaitExit(EXIT)).as(this.log::text).isZero();
+		assertThatExceptionOfType(ConnectException.class).isThrownBy(() -> {
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress(Http.HOST, this.port), 5000);
+			}
+		});
+	}
+
+	/**
+	 * Start generation 1 from the jar copy, its console going to {@link #log} (which later
+	 * generations inherit).
+	 * @param shellPrefix shell commands to run before exec'ing the JVM, or ""
+	 * @param extraArgs more application arguments
+	 * @return its pid
+	 */
+	private long startGeneration1(String shellPrefix, String... extraArgs) {
+		this.app = AppProcess.builder("gen")
+			.launcher(this.log.launcher(shellPrefix))
+			.jar(this.jar)
+			.directory(this.dir)
+			.args("--server.port=" + this.port, "--zerodowntime.pid-file=" + this.pidFile,
+					"--spring.config.additional-location=optional:file:" + this.extraProperties)
+			.args(extraArgs)
+			.start();
+		this.generations = new ScenarioGenerations(this.app, this.port, this.pidFile, this.jar, this.log);
+		long gen1 = this.generations.awaitGeneration(1, START);
+		assertThat(gen1).isEqualTo(this.app.processPid());
+		return gen1;
+	}
+
+	private static void awaitRequestsServedBy(ScenarioClientLoop loop, int generation) {
+		try {
+			await("the client loop to be served by generation " + generation).atMost(Duration.ofSeconds(30))
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> loop.servedBy(generation) > 0);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("No request served by generation " + generation + ": " + loop, ex);
+		}
+	}
+
+	private static void awaitMoreRequestsServed(ScenarioClientLoop loop) {
+		int now = loop.ok();
+		await("the client loop to go on").atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> loop.ok() > now + 10);
+	}
+
+	private Set<Long> listeningInodes() {
+		Set<Long> inodes = new LinkedHashSet<>();
+		Net.listeners(this.port).forEach((listener) -> inodes.add(listener.inode()));
+		return inodes;
+	}
+
+	private static Set<String> sharedPipes(Map<Integer, String> gen1Fds, Map<Integer, String> gen2Fds) {
+		Set<String> shared = new LinkedHashSet<>();
+		for (String target : gen2Fds.values()) {
+			if (target.startsWith("pipe:") && gen1Fds.containsValue(target)) {
+				shared.add(target);
+			}
+		}
+		return shared;
+	}
+
+	/**
+	 * Return the paths gen 2 has open that gen 1 has open too, but for the ones a JVM
+	 * running the app opens by itself: the jar, the JDK's files, devices. An inherited
+	 * file descriptor of gen 1 would show here (it cannot be told from a file opened
+	 * anew when the path is the same, which is why those are left out).
+	 */
+	private Map<Integer, String> sharedFilesNotOpenedByTheJvm(long gen1, Map<Integer, String> gen1Fds,
+			Map<Integer, String> gen2Fds) {
+		Path javaHome = Path.of(System.getProperty("java.home"));
+		Set<String> jdk = new LinkedHashSet<>(List.of(javaHome.toString(), realPath(javaHome).toString()));
+		Pattern ownPid = Pattern.compile("(^|/)" + gen1 + "($|/)");
+		Map<Integer, String> suspicious = new LinkedHashMap<>();
+		for (Map.Entry<Integer, String> fd : gen2Fds.entrySet()) {
+			String target = fd.getValue();
+			if (!target.startsWith("/") || fd.getKey() <= 2) {
+				continue;
+			}
+			Matcher namesGen1 = ownPid.matcher(target);
+			boolean sharedWithGen1 = gen1Fds.containsValue(target);
+			boolean jvmFile = target.equals(this.jar.toString()) || target.startsWith("/dev/")
+					|| jdk.stream().anyMatch((home) -> target.startsWith(home + "/"));
+			if (namesGen1.find() || (sharedWithGen1 && !jvmFile)) {
+				suspicious.put(fd.getKey(), target);
+			}
+		}
+		return suspicious;
+	}
+
+	private static Path realPath(Path path) {
+		try {
+			return path.toRealPath();
+		}
+		catch (IOException ex) {
+			return path;
+		}
+	}
+
+}
