@@ -37,6 +37,8 @@ final class NativeChild implements Child {
 		this.fd = fd;
 		Thread reader = new Thread(this::read, "zerodowntime-child-handshake");
 		reader.setDaemon(true);
+		// not the web application's class loader: Tomcat warns about threads it cannot stop
+		reader.setContextClassLoader(NativeChild.class.getClassLoader());
 		reader.start();
 	}
 

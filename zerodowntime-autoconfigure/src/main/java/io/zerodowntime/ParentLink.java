@@ -31,6 +31,8 @@ final class ParentLink {
 		this.parentPid = parentPid;
 		Thread watcher = new Thread(this::watchParent, "zerodowntime-parent-watch");
 		watcher.setDaemon(true);
+		// not the web application's class loader: Tomcat warns about threads it cannot stop
+		watcher.setContextClassLoader(ParentLink.class.getClassLoader());
 		watcher.start();
 	}
 

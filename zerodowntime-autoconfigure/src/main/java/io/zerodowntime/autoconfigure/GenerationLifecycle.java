@@ -36,8 +36,17 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 	private volatile ConfigurableApplicationContext context;
 
 	GenerationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		this(upgrader, properties, null);
+	}
+
+	GenerationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties, UpgradeListener toldFirst) {
 		this.upgrader = upgrader;
 		this.properties = properties;
+		if (toldFirst != null) {
+			// listeners are told in the order added: the service manager must learn the new
+			// main pid before this generation drains and exits (SystemdNotifier)
+			upgrader.addListener(toldFirst);
+		}
 		upgrader.addListener(this);
 	}
 

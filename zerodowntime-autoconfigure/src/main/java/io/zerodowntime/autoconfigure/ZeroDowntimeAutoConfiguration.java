@@ -1,6 +1,7 @@
 package io.zerodowntime.autoconfigure;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zerodowntime.SdNotify;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
@@ -48,8 +49,15 @@ public final class ZeroDowntimeAutoConfiguration {
 	}
 
 	@Bean
-	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties) {
-		return new GenerationLifecycle(upgrader, properties);
+	@ConditionalOnMissingBean
+	SystemdNotifier systemdNotifier(Upgrader upgrader) {
+		return new SystemdNotifier(SdNotify.fromEnvironment(), upgrader);
+	}
+
+	@Bean
+	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties,
+			ObjectProvider<SystemdNotifier> systemdNotifier) {
+		return new GenerationLifecycle(upgrader, properties, systemdNotifier.getIfAvailable());
 	}
 
 	@Bean

@@ -1,0 +1,252 @@
+package io.zerodowntime.sample.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.unixsocket.UnixDatagramChannel;
+import jnr.unixsocket.UnixSocketAddress;
+
+/**
+ * What systemd's notification socket is to a service, for a test: a datagram Unix socket
+ * at an abstract address ({@code NOTIFY_SOCKET=@name}), bound by the test, that records
+ * every message with the pid of the process that sent it, as the kernel reports it in
+ * {@code SCM_CREDENTIALS} (the same way systemd tells the main process from the others).
+ */
+public final class NotifySocket implements AutoCloseable {
+
+	private static final int SOL_SOCKET = 1;
+
+	private static final int SO_PASSCRED = 16;
+
+	private static final int SCM_CREDENTIALS = 2;
+
+	private static final int POLLIN = 1;
+
+	private static final int EINTR = 4;
+
+	private static final int MSG_DONTWAIT = 0x40;
+
+	private static final int BUFFER = 4096;
+
+	private static final int CONTROL = 64;
+
+	private final String name;
+
+	private final UnixDatagramChannel channel;
+
+	private final LibC libc;
+
+	private final Runtime runtime;
+
+	private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+
+	private final List<Message> all = new ArrayList<>();
+
+	private final Thread reader;
+
+	private volatile boolean closed;
+
+	private NotifySocket(String name) throws IOException {
+		this.name = name;
+		this.channel = UnixDatagramChannel.open();
+		this.channel.bind(new UnixSocketAddress("\0" + name));
+		this.libc = LibraryLoader.create(LibC.class).load("c");
+		this.runtime = Runtime.getRuntime(this.libc);
+		Pointer one = Memory.allocateDirect(this.runtime, 4, true);
+		one.putInt(0, 1);
+		if (this.libc.setsockopt(this.channel.getFD(), SOL_SOCKET, SO_PASSCRED, one, 4) != 0) {
+			throw new IOException("setsockopt(SO_PASSCRED) failed: errno " + LastError.getLastError(this.runtime));
+		}
+		this.reader = new Thread(this::read, "notify-socket-" + name);
+		this.reader.setDaemon(true);
+		this.reader.start();
+	}
+
+	/**
+	 * Bind a new socket at a fresh abstract address.
+	 * @return the socket
+	 */
+	public static NotifySocket bind() {
+		try {
+			return new NotifySocket("zerodowntime-it-" + UUID.randomUUID());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Return the value for {@code NOTIFY_SOCKET}.
+	 * @return {@code @name}
+	 */
+	public String address() {
+		return "@" + this.name;
+	}
+
+	/**
+	 * Wait for the next message.
+	 * @param timeout how long to wait
+	 * @return the message
+	 */
+	public Message next(Duration timeout) {
+		try {
+			Message message = this.messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			if (message == null) {
+				throw new AssertionError("No notification within " + timeout + "; received so far: " + received());
+			}
+			return message;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new AssertionError("Interrupted while waiting for a notification", ex);
+		}
+	}
+
+	/**
+	 * Return the messages that arrive within a period, and were not taken yet.
+	 * @param period how long to listen
+	 * @return the messages
+	 */
+	public List<Message> quietFor(Duration period) {
+		try {
+			Thread.sleep(period.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		List<Message> left = new ArrayList<>();
+		this.messages.drainTo(left);
+		return left;
+	}
+
+	/**
+	 * Return every message received so far, taken or not.
+	 * @return the messages, in arrival order
+	 */
+	public List<Message> received() {
+		synchronized (this.all) {
+			return List.copyOf(this.all);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.closed = true;
+		try {
+			this.reader.join(2000);
+			this.channel.close();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private void read() {
+		int fd = this.channel.getFD();
+		Pointer pollFd = Memory.allocateDirect(this.runtime, 8, true);
+		Pointer buffer = Memory.allocateDirect(this.runtime, BUFFER, true);
+		Pointer control = Memory.allocateDirect(this.runtime, CONTROL, true);
+		Pointer iov = Memory.allocateDirect(this.runtime, 16, true);
+		Pointer header = Memory.allocateDirect(this.runtime, 56, true);
+		while (!this.closed) {
+			pollFd.putInt(0, fd);
+			pollFd.putShort(4, (short) POLLIN);
+			pollFd.putShort(6, (short) 0);
+			int ready = this.libc.poll(pollFd, 1, 200);
+			if (ready == 0 || (ready < 0 && LastError.getLastError(this.runtime) == EINTR)) {
+				continue;
+			}
+			if (ready < 0) {
+				System.out.println("[notify-socket] poll failed: errno " + LastError.getLastError(this.runtime));
+				return;
+			}
+			iov.putAddress(0, buffer.address());
+			iov.putLong(8, BUFFER);
+			header.setMemory(0, 56, (byte) 0);
+			header.putAddress(16, iov.address());
+			header.putLong(24, 1);
+			header.putAddress(32, control.address());
+			header.putLong(40, CONTROL);
+			control.setMemory(0, CONTROL, (byte) 0);
+			long length = this.libc.recvmsg(fd, header, MSG_DONTWAIT);
+			if (length < 0) {
+				continue;
+			}
+			long pid = -1;
+			long controlLength = header.getLong(40);
+			if (controlLength >= 16 + 12 && control.getInt(8) == SOL_SOCKET && control.getInt(12) == SCM_CREDENTIALS) {
+				pid = control.getInt(16);
+			}
+			byte[] bytes = new byte[(int) length];
+			buffer.get(0, bytes, 0, bytes.length);
+			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8), System.nanoTime() / 1000);
+			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n"));
+			synchronized (this.all) {
+				this.all.add(message);
+			}
+			this.messages.add(message);
+		}
+	}
+
+	/**
+	 * One notification.
+	 *
+	 * @param pid the sender's pid, from its credentials
+	 * @param text the datagram
+	 * @param receivedAtMicros when it was read, on {@code CLOCK_MONOTONIC} in microseconds
+	 */
+	public record Message(long pid, String text, long receivedAtMicros) {
+
+		/**
+		 * Return the assignments, one per line.
+		 * @return the lines
+		 */
+		public List<String> lines() {
+			return Arrays.asList(this.text.split("\n"));
+		}
+
+		/**
+		 * Return the value of the first assignment of a variable.
+		 * @param key the variable
+		 * @return its value, or {@code null}
+		 */
+		public String value(String key) {
+			for (String line : lines()) {
+				if (line.startsWith(key + "=")) {
+					return line.substring(key.length() + 1);
+				}
+			}
+			return null;
+		}
+
+	}
+
+	/** The few libc calls a notification receiver needs. */
+	public interface LibC {
+
+		int setsockopt(int fd, int level, int option, Pointer value, int length);
+
+		int poll(Pointer fds, int count, int timeoutMillis);
+
+		long recvmsg(int fd, Pointer header, int flags);
+
+	}
+
+}
