@@ -15,9 +15,9 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
- * Once the configuration is known: settles who owns SIGHUP, and, when enabled, reads the
- * handover variables (which removes them from the process environment) and hides them
- * from the Spring {@code Environment} as well.
+ * Once the configuration is known: settles who owns SIGHUP, and, when enabled, hides the
+ * handover variables from the Spring {@code Environment} (they are removed from the
+ * process environment when the listener registry reads them).
  */
 class HandoverEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
@@ -33,7 +33,7 @@ class HandoverEnvironmentPostProcessor implements EnvironmentPostProcessor, Orde
 		if (!enabled) {
 			return;
 		}
-		Generation.current();
+		// the variables themselves are read (and logged about) later, once logging is set up
 		PropertySource<?> system = environment.getPropertySources()
 			.get(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
 		if (system instanceof MapPropertySource map) {
