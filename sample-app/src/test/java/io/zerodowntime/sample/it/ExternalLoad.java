@@ -1,0 +1,157 @@
+package io.zerodowntime.sample.it;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A load generator we did not write ({@code wrk}, {@code hey}), run as a child process
+ * of the test JVM with a hard duration cap, and stopped when the test is done with it by
+ * SIGINT, on which both print their usual summary. Its console output goes to a file,
+ * which is parsed by the subclass.
+ */
+abstract class ExternalLoad implements AutoCloseable {
+
+	private final String name;
+
+	private final List<String> command;
+
+	private final Path output;
+
+	private final Process process;
+
+	private final long startNanos = System.nanoTime();
+
+	private String finalOutput;
+
+	ExternalLoad(String name, List<String> command, Path output) {
+		this.name = name;
+		this.command = List.copyOf(command);
+		this.output = output;
+		ProcessBuilder builder = new ProcessBuilder(command);
+		builder.redirectErrorStream(true);
+		builder.redirectOutput(output.toFile());
+		builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+		System.out.println("[" + name + "] ## starting " + String.join(" ", command));
+		try {
+			this.process = builder.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to start " + command, ex);
+		}
+	}
+
+	/**
+	 * Return the executable of that name on the {@code PATH}.
+	 * @param executable the name
+	 * @return its path, if found
+	 */
+	static Optional<Path> onPath(String executable) {
+		String path = System.getenv("PATH");
+		if (path == null) {
+			return Optional.empty();
+		}
+		for (String dir : path.split(File.pathSeparator)) {
+			if (dir.isEmpty()) {
+				continue;
+			}
+			Path candidate = Path.of(dir, executable);
+			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+				return Optional.of(candidate);
+			}
+		}
+		return Optional.empty();
+	}
+
+	String name() {
+		return this.name;
+	}
+
+	List<String> command() {
+		return this.command;
+	}
+
+	/**
+	 * Stop the load (SIGINT, to this child process only) and return everything it printed.
+	 * Fails if it had already exited on its own before being told to stop, which means its
+	 * duration cap was too short for the test or it failed to start.
+	 * @return its output
+	 */
+	String stop() {
+		if (this.finalOutput != null) {
+			return this.finalOutput;
+		}
+		long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - this.startNanos);
+		if (!this.process.isAlive()) {
+			String output = read();
+			throw new AssertionError(this.name + " exited (code " + this.process.exitValue() + ") after " + seconds
+					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n" + output);
+		}
+		signal("INT", this.process.pid());
+		try {
+			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
+				this.process.destroyForcibly();
+				throw new AssertionError(this.name + " did not exit within 30 s of SIGINT\n" + read());
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new AssertionError("interrupted", ex);
+		}
+		this.finalOutput = read();
+		System.out.println("[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue()
+				+ ":\n" + this.finalOutput);
+		return this.finalOutput;
+	}
+
+	@Override
+	public void close() {
+		if (this.process.isAlive()) {
+			this.process.destroyForcibly();
+			try {
+				this.process.waitFor(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	private String read() {
+		try {
+			return Files.readString(this.output, StandardCharsets.UTF_8);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Send a signal to one process, by pid.
+	 * @param signal the signal name without {@code SIG}
+	 * @param pid the process
+	 */
+	static void signal(String signal, long pid) {
+		try {
+			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+				throw new AssertionError("kill -" + signal + " " + pid + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new AssertionError("interrupted", ex);
+		}
+	}
+
+}

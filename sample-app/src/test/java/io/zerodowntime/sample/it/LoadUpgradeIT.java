@@ -1,0 +1,314 @@
+package io.zerodowntime.sample.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import com.jayway.jsonpath.JsonPath;
+import io.zerodowntime.sample.it.UpgradeSeries.Trigger;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static io.zerodowntime.sample.it.UpgradeSeries.Trigger.HUP;
+import static io.zerodowntime.sample.it.UpgradeSeries.Trigger.POST;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The product's promise under real load from clients we did not write ({@code wrk} and
+ * {@code hey}, Debian packages of those names): the packaged sample app, started as a
+ * user starts it ({@code java -jar}, from a private copy of the jar), is upgraded five
+ * times in a row, by SIGHUP and by {@code POST /actuator/upgrade} in turn, while the load
+ * runs, and no request fails.
+ *
+ * <p>
+ * Every scenario asserts: no connect error, no reset, no response missing, no response
+ * outside 2xx (from wrk's {@code Socket errors} and {@code Non-2xx or 3xx responses}
+ * lines and a script counting every status, and from hey's status and error
+ * distributions); the final generation is the number of successful upgrades plus one; no
+ * process runs the jar copy but the current generation; a probe connecting every 50 ms
+ * was never refused.
+ *
+ * <p>
+ * The load is paced, and the app runs with small-service JVM options
+ * ({@link UpgradeSeries#JVM_OPTIONS}), so that the two cores of a small CI machine still
+ * start each new JVM in a few seconds; every load is capped in time and stopped by SIGINT
+ * once the series is done. Everything listens on 127.0.0.1 only. Each generation's output
+ * goes to {@code app.log} in the test's directory and is copied to the test output.
+ */
+class LoadUpgradeIT {
+
+	/** Five upgrades, each trigger in turn. */
+	private static final List<Trigger> SERIES = List.of(HUP, POST, HUP, POST, HUP);
+
+	/**
+	 * wrk's pause before each request on each connection: 16 connections make at most
+	 * 1,600 requests a second.
+	 */
+	private static final int PACE_MILLIS = 10;
+
+	/** hey's requests per second per worker. */
+	private static final int HEY_RATE = 20;
+
+	/** No load runs longer than this, whatever happens. */
+	private static final Duration CAP = Duration.ofMinutes(3);
+
+	/** How long the load runs against a generation before the first and after the last upgrade. */
+	private static final Duration STEADY = Duration.ofSeconds(1);
+
+	/**
+	 * The upgrade timeout in the scenario with bad releases: long enough for a good
+	 * release to start under the load on two busy cores, short enough to give up on the
+	 * hung one soon.
+	 */
+	private static final Duration BAD_RELEASE_TIMEOUT = Duration.ofSeconds(15);
+
+	@TempDir
+	Path dir;
+
+	@BeforeAll
+	static void loadGenerators() {
+		assumeTrue(Wrk.installed(),
+				"wrk is not installed: these checks need the Debian package wrk (bench/install-tools.sh --e2e)");
+		assumeTrue(Hey.installed(),
+				"hey is not installed: these checks need the Debian package hey (bench/install-tools.sh --e2e)");
+	}
+
+	@Test
+	void keepAliveLoad() throws Exception {
+		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "keepalive");
+				PortProbe probe = PortProbe.start(app.port());
+				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 16).pace(PACE_MILLIS).cap(CAP).start(this.dir,
+						"wrk-keepalive");
+				Hey hey = Hey.start(this.dir, "hey-keepalive", app.port(), "/", 8, HEY_RATE, true, CAP)) {
+			steady();
+			SERIES.forEach(app::upgrade);
+			steady();
+			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+		}
+	}
+
+	@Test
+	void newConnectionPerRequest() throws Exception {
+		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "close");
+				PortProbe probe = PortProbe.start(app.port());
+				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 16).pace(PACE_MILLIS).newConnectionPerRequest().cap(CAP)
+					.start(this.dir, "wrk-close");
+				Hey hey = Hey.start(this.dir, "hey-close", app.port(), "/", 8, HEY_RATE, false, CAP)) {
+			steady();
+			SERIES.forEach(app::upgrade);
+			steady();
+			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+		}
+	}
+
+	@Test
+	void slowRequestsStartedJustBeforeEachTrigger() throws Exception {
+		List<Answered> answered = new ArrayList<>();
+		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "slow");
+				PortProbe probe = PortProbe.start(app.port());
+				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 8).pace(PACE_MILLIS).cap(CAP).start(this.dir,
+						"wrk-slow");
+				Hey hey = Hey.start(this.dir, "hey-slow", app.port(), "/", 4, HEY_RATE, false, CAP)) {
+			steady();
+			for (Trigger trigger : SERIES) {
+				app.awaitUpgradable();
+				int before = app.generation();
+				List<InFlight> justBefore = IntStream.range(0, 6)
+					.mapToObj((i) -> InFlight.slow(app.port(), 2000, i % 2 == 1))
+					.toList();
+				justBefore.forEach((request) -> request.awaitWritten(Duration.ofSeconds(10)));
+				// the requests reach the app's request threads, which then sleep for 2 s
+				TimeUnit.MILLISECONDS.sleep(200);
+				// and while the next generation starts, one more every 250 ms, so that
+				// several are in flight in the old generation when it hands over
+				List<InFlight> during = new ArrayList<>();
+				Thread feeder = new Thread(() -> {
+					while (!app.servedByNewer(before) && during.size() < 400) {
+						InFlight request = InFlight.slow(app.port(), 2000, during.size() % 2 == 1);
+						synchronized (during) {
+							during.add(request);
+						}
+						try {
+							// the feeder's cadence
+							TimeUnit.MILLISECONDS.sleep(250);
+						}
+						catch (InterruptedException ex) {
+							Thread.currentThread().interrupt();
+							return;
+						}
+					}
+				}, "slow-feeder");
+				feeder.start();
+				app.upgrade(trigger);
+				feeder.join(30_000);
+				for (InFlight request : justBefore) {
+					answered.add(new Answered(request.await(Duration.ofSeconds(60)), Set.of(before)));
+				}
+				synchronized (during) {
+					for (InFlight request : during) {
+						answered.add(new Answered(request.await(Duration.ofSeconds(60)), Set.of(before, before + 1)));
+					}
+				}
+			}
+			steady();
+			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), answered);
+		}
+	}
+
+	@Test
+	void largeUploadsSpanningEachTrigger() throws Exception {
+		List<Answered> answered = new ArrayList<>();
+		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "upload");
+				PortProbe probe = PortProbe.start(app.port());
+				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 8).pace(PACE_MILLIS).cap(CAP).start(this.dir,
+						"wrk-upload");
+				Hey hey = Hey.start(this.dir, "hey-upload", app.port(), "/", 4, HEY_RATE, false, CAP)) {
+			steady();
+			long seed = 0;
+			for (Trigger trigger : SERIES) {
+				app.awaitUpgradable();
+				int before = app.generation();
+				List<InFlight> uploads = List.of(
+						// written in about 3 s: spans the trigger
+						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
+						// its second half is held back until the next generation serves: spans the handover
+						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
+								() -> app.servedByNewer(before)));
+				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
+				app.upgrade(trigger);
+				for (InFlight upload : uploads) {
+					answered.add(new Answered(upload.await(Duration.ofSeconds(90)), Set.of(before)));
+				}
+			}
+			steady();
+			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), answered);
+		}
+	}
+
+	@Test
+	void badReleasesInTheMiddleOfTheSeries() throws Exception {
+		Path extra = this.dir.resolve("extra.properties");
+		Files.writeString(extra, "");
+		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "bad",
+				"--spring.config.additional-location=optional:file:" + extra,
+				"--zerodowntime.upgrade-timeout=" + BAD_RELEASE_TIMEOUT.toSeconds() + "s");
+				PortProbe probe = PortProbe.start(app.port());
+				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 16).pace(PACE_MILLIS).cap(CAP).start(this.dir,
+						"wrk-bad");
+				Hey hey = Hey.start(this.dir, "hey-bad", app.port(), "/", 8, HEY_RATE, false, CAP)) {
+			steady();
+			app.upgrade(HUP);
+			app.upgrade(POST);
+			release(extra, "sample.fail-on-start=true");
+			UpgradeSeries.Failed failed = app.failedUpgrade(HUP);
+			release(extra, "");
+			app.upgrade(POST);
+			release(extra, "sample.hang-on-start=true");
+			UpgradeSeries.Failed hung = app.failedUpgrade(POST);
+			release(extra, "");
+			app.upgrade(HUP);
+			app.upgrade(POST);
+			steady();
+			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertThat(failed.reason()).as("why the release that fails at start failed").isNotBlank();
+			assertThat(hung.reason()).as("why the release that hangs at start failed").isNotBlank();
+			assertThat(hung.took()).as("the hung release was given up after the upgrade timeout")
+				.isGreaterThanOrEqualTo(BAD_RELEASE_TIMEOUT);
+			System.out.println("[bad] ## failed upgrades: " + app.failures());
+		}
+	}
+
+	/**
+	 * A request that spanned a trigger, and the generations that may have answered it.
+	 *
+	 * @param outcome what came back
+	 * @param by the generations
+	 */
+	private record Answered(InFlight.Outcome outcome, Set<Integer> by) {
+
+	}
+
+	private static void release(Path extra, String content) throws IOException {
+		Files.writeString(extra, content.isEmpty() ? "" : content + "\n");
+	}
+
+	private static void steady() throws InterruptedException {
+		// the load runs against one generation for a while: part of the load's shape
+		TimeUnit.MILLISECONDS.sleep(STEADY.toMillis());
+	}
+
+	/**
+	 * Assert what every scenario promises, all at once so that a failure shows everything.
+	 * @param app the generations
+	 * @param probe the connect probe
+	 * @param wrks what wrk saw
+	 * @param heys what hey saw
+	 * @param inFlight requests that spanned a trigger: each must have been answered, 200,
+	 * by one of the generations expected
+	 */
+	private static void assertNoFailure(UpgradeSeries app, PortProbe probe, List<Wrk.Result> wrks,
+			List<Hey.Result> heys, List<Answered> inFlight) {
+		probe.close();
+		int successes = app.handovers().size();
+		System.out.println("[load] ## handovers: " + app.handovers());
+		wrks.forEach((wrk) -> System.out.println("[load] ## " + wrk.summary()));
+		heys.forEach((hey) -> System.out.println("[load] ## " + hey.summary()));
+		inFlight.forEach((answer) -> System.out.println("[in-flight] " + answer.outcome()));
+		System.out.println("[load] ## " + probe);
+		SoftAssertions softly = new SoftAssertions();
+		for (Wrk.Result wrk : wrks) {
+			softly.assertThat(wrk.requests()).as("%s: requests", wrk.name()).isGreaterThan(100);
+			softly.assertThat(wrk.connectErrors()).as("%s: connect errors", wrk.name()).isZero();
+			softly.assertThat(wrk.readErrors()).as("%s: read errors (reset or closed without a response)", wrk.name())
+				.isZero();
+			softly.assertThat(wrk.writeErrors()).as("%s: write errors", wrk.name()).isZero();
+			softly.assertThat(wrk.timeouts()).as("%s: timeouts", wrk.name()).isZero();
+			softly.assertThat(wrk.status4xx5xx()).as("%s: Non-2xx or 3xx responses", wrk.name()).isZero();
+			softly.assertThat(wrk.non2xx()).as("%s: responses outside 2xx", wrk.name()).isZero();
+			softly.assertThat(wrk.missing()).as("%s: requests sent without a response", wrk.name()).isZero();
+			softly.assertThat(wrk.generations().keySet())
+				.as("%s: generations that served it", wrk.name())
+				.containsAll(IntStream.rangeClosed(1, successes + 1).boxed().toList())
+				.doesNotContain(0);
+		}
+		for (Hey.Result hey : heys) {
+			softly.assertThat(hey.requests()).as("%s: requests", hey.name()).isGreaterThan(100);
+			softly.assertThat(hey.errors()).as("%s: failed requests", hey.name()).isEmpty();
+			softly.assertThat(hey.errors(Hey.ErrorKind.CONNECT)).as("%s: connect errors", hey.name()).isZero();
+			softly.assertThat(hey.errors(Hey.ErrorKind.RESET)).as("%s: resets", hey.name()).isZero();
+			softly.assertThat(hey.errors(Hey.ErrorKind.NO_RESPONSE)).as("%s: responses missing", hey.name()).isZero();
+			softly.assertThat(hey.non2xx()).as("%s: responses outside 2xx", hey.name()).isZero();
+		}
+		for (Answered answer : inFlight) {
+			InFlight.Outcome outcome = answer.outcome();
+			softly.assertThat(outcome.error()).as("%s", outcome).isNull();
+			softly.assertThat(outcome.status()).as("%s", outcome).isEqualTo(200);
+			softly.assertThat(outcome.generation())
+				.as("%s: answered by generation %s", outcome, answer.by())
+				.isIn(answer.by().stream().map(String::valueOf).toList());
+		}
+		softly.assertThat(probe.failures()).as("connections the probe could not make").isEmpty();
+		softly.assertThat(probe.connected())
+			.as("probe connections in %s", probe.elapsed())
+			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / PortProbe.INTERVAL.toMillis() / 2);
+		String status = app.status();
+		softly.assertThat(app.generation()).as("final generation").isEqualTo(successes + 1);
+		softly.assertThat((Integer) JsonPath.read(status, "$.generation"))
+			.as("generation serving %s", status)
+			.isEqualTo(successes + 1);
+		softly.assertThat(app.processesOfTheAppOnceSettled())
+			.as("processes running the app's jar: only the current generation, pid %d", app.pid())
+			.containsExactly(app.pid());
+		softly.assertAll();
+	}
+
+}
