@@ -236,7 +236,7 @@ class HostileInputIT {
 			long pid = served[1];
 			softly.assertThat(served[0]).as("X-Generation of GET /").isEqualTo(1);
 			softly.assertThat(app.findLog(message))
-				.as("a log line matching /%s/ (the clear message) in:%n%s", message, app.output())
+				.as("a log line matching /%s/ (the clear message; the log is printed below)", message)
 				.isPresent();
 			JsonNode status = app.status();
 			softly.assertThat(status.get("generation").asInt()).as("generation in %s", status).isEqualTo(1);
