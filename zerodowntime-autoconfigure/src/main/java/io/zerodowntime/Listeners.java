@@ -136,13 +136,22 @@ public final class Listeners {
 	}
 
 	/**
-	 * Close every passed fd that no connector claimed. Called once the application is
-	 * ready; idempotent.
+	 * Close every passed listening socket that no connector claimed. A passed fd that is
+	 * not a listening socket is never closed: it may be one this JVM opened itself.
+	 * Called once the application is ready; idempotent.
 	 */
 	public synchronized void closeUnclaimed() {
 		for (InheritedFd fd : this.unclaimed) {
-			logger.info("Closing passed " + fd.describe() + ": no connector claimed it");
-			this.sockets.close(fd.fd());
+			if (fd.usable()) {
+				logger.info("Closing passed " + fd.describe() + ": no connector claimed it");
+				this.sockets.close(fd.fd());
+			}
+			else {
+				// Not a listener, so maybe not passed at all: a LISTEN_FDS that counts too many
+				// names descriptors this JVM opened itself, and closing one would break it.
+				logger.warn("Leaving " + fd.describe() + " alone: it is not a listening socket, so it may "
+						+ "belong to this JVM (does LISTEN_FDS count more descriptors than were passed?)");
+			}
 		}
 		this.unclaimed.clear();
 		this.planned.clear();

@@ -212,6 +212,20 @@ final class NativePosix {
 		throw new UncheckedIOException(failure("read the descriptor flags of fd " + fd, errno));
 	}
 
+	/** Whether FD_CLOEXEC is set on {@code fd}. */
+	boolean isCloseOnExec(int fd) throws NativeException {
+		int flags = this.libc.fcntl(fd, F_GETFD, 0);
+		if (flags == -1) {
+			throw failure("read the descriptor flags of fd " + fd);
+		}
+		return (flags & FD_CLOEXEC) != 0;
+	}
+
+	/** Whether {@code fd} is a Unix-domain socket. */
+	boolean isUnixSocket(int fd) throws NativeException {
+		return fileType(fd) == S_IFSOCK && intSocketOption(fd, SO_DOMAIN, "SO_DOMAIN") == AF_UNIX;
+	}
+
 	/** Sets or clears FD_CLOEXEC on {@code fd}. */
 	void setCloseOnExec(int fd, boolean on) throws NativeException {
 		int flags = this.libc.fcntl(fd, F_GETFD, 0);

@@ -68,7 +68,7 @@ final class ProcessState {
 		ListenFds fds;
 		ListenerHandoverException failure = null;
 		try {
-			fds = ListenFds.parse(environment, pid, posix::inspectListener);
+			fds = ListenFds.parse(environment, pid, (fd) -> inspectPassed(posix, fd));
 			if (fds.ignoredReason() != null) {
 				logger.info("Ignoring the socket-activation variables: " + fds.ignoredReason()
 						+ "; listeners will be bound anew");
@@ -88,6 +88,19 @@ final class ProcessState {
 	}
 
 	/**
+	 * An fd that has close-on-exec set now cannot have come through the exec that started
+	 * this JVM: the JVM opened it. That happens when {@code LISTEN_FDS} counts more fds
+	 * than were passed.
+	 */
+	static SocketInfo inspectPassed(NativePosix posix, int fd) throws IOException {
+		if (posix.isOpen(fd) && posix.isCloseOnExec(fd)) {
+			throw new NotAListenerException(fd, "fd " + fd + " was not passed to this process (it is one the JVM "
+					+ "opened itself): LISTEN_FDS counts more descriptors than were passed");
+		}
+		return posix.inspectListener(fd);
+	}
+
+	/**
 	 * Our own handover variables are believed only when the handshake descriptor is a
 	 * socket whose peer is the pid they name: forged or stale ones are ignored with a
 	 * warning, and this process starts as generation 1.
@@ -102,8 +115,12 @@ final class ProcessState {
 			long parentPid = Long.parseLong(environment.getOrDefault(Handshake.PARENT_PID, "").trim());
 			int generation = intValue(environment, Handshake.GENERATION);
 			longValue(environment, Handshake.ORIGINAL_START);
-			if (fd < ListenFds.FIRST_FD || generation < 2) {
-				throw new NumberFormatException("fd " + fd + ", generation " + generation);
+			if (fd < ListenFds.FIRST_FD || generation < 2 || parentPid <= 1) {
+				throw new NumberFormatException(Handshake.HANDSHAKE_FD + "=" + fd + ", " + Handshake.GENERATION + "="
+						+ generation + ", " + Handshake.PARENT_PID + "=" + parentPid);
+			}
+			if (!posix.isUnixSocket(fd)) {
+				throw new IOException("fd " + fd + " is not a Unix-domain socket");
 			}
 			int peer = posix.peerPid(fd);
 			if (peer != parentPid) {

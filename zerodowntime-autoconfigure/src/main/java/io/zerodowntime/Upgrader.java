@@ -108,9 +108,22 @@ public final class Upgrader {
 		for (UpgradeOutcome.Outcome outcome : UpgradeOutcome.Outcome.values()) {
 			outcome.name();
 		}
-		UpgradeOutcome.refused("warm-up", this.generation.number());
+		UpgradeOutcome refused = UpgradeOutcome.refused("warm-up", this.generation.number());
+		failed(refused.startedAt(), null, "warm-up").toString();
+		synchronized (this.lock) {
+			refusal();
+		}
+		for (UpgradeState each : UpgradeState.values()) {
+			each.name();
+		}
 		if (this.releaseFile != null) {
 			this.releaseFile.problem();
+		}
+		try {
+			ClassPreloader.loadPackageOf(Upgrader.class);
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Unable to preload the upgrade path's classes: " + ex.getMessage());
 		}
 		this.launcher.warmUp();
 	}
@@ -142,7 +155,9 @@ public final class Upgrader {
 	}
 
 	/**
-	 * Return the outcome of the last upgrade attempt that was started, or {@code null}.
+	 * Return the outcome of the last upgrade attempt, or {@code null}: the last one started,
+	 * or a later refusal made while serving with no upgrade under way (the jar was
+	 * overwritten in place, the predecessor is still draining).
 	 * @return the last outcome
 	 */
 	public UpgradeOutcome lastUpgrade() {
@@ -198,6 +213,13 @@ public final class Upgrader {
 		if (refusal != null) {
 			logger.info(describe() + " refused an upgrade: " + refusal);
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
+			synchronized (this.lock) {
+				// a refusal because this generation cannot upgrade is news; one because an
+				// upgrade is already under way must not hide that upgrade's own outcome
+				if (this.state == UpgradeState.SERVING) {
+					this.lastUpgrade = outcome;
+				}
+			}
 			tell((l) -> l.upgradeRefused(outcome));
 			return outcome;
 		}
@@ -267,8 +289,8 @@ public final class Upgrader {
 			}
 		}
 		started.stop(STOP_GRACE);
-		return failed(startedAt, started.pid(),
-				(notReady != null) ? notReady : "this generation was told to stop during the upgrade");
+		return failed(startedAt, started.pid(), (state() == UpgradeState.STOPPING)
+				? "this generation was told to stop during the upgrade" : notReady);
 	}
 
 	private UpgradeOutcome failed(Instant startedAt, Long childPid, String reason) {

@@ -177,8 +177,10 @@ class NativePosixTests {
 		try {
 			assertThat(fd).isGreaterThan(2);
 			assertThat(closeOnExec(fd)).isTrue();
+			assertThat(this.posix.isCloseOnExec(fd)).isTrue();
 			this.posix.setCloseOnExec(fd, false);
 			assertThat(closeOnExec(fd)).isFalse();
+			assertThat(this.posix.isCloseOnExec(fd)).isFalse();
 			this.posix.setCloseOnExec(fd, true);
 			assertThat(closeOnExec(fd)).isTrue();
 		}
@@ -208,6 +210,39 @@ class NativePosixTests {
 		finally {
 			closeAll(pair);
 		}
+	}
+
+	@Test
+	void isUnixSocketTellsUnixSocketsFromTcpSocketsAndFiles() throws Exception {
+		int[] pair = this.posix.socketPair();
+		Set<Integer> before = socketFds();
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			assertThat(this.posix.isUnixSocket(pair[0])).isTrue();
+			server.bind(new InetSocketAddress("127.0.0.1", 0));
+			assertThat(this.posix.isUnixSocket(singleNewSocketFd(before))).isFalse();
+			assertThat(this.posix.isUnixSocket(1) && this.posix.isUnixSocket(2)).isFalse();
+		}
+		finally {
+			closeAll(pair);
+		}
+	}
+
+	@Test
+	void anFdThisJvmOpenedIsNotTakenForAPassedListener() throws Exception {
+		// what LISTEN_FDS counting more fds than were passed makes us look at
+		int fd = this.posix.dup(0);
+		try {
+			assertThatExceptionOfType(NotAListenerException.class)
+				.isThrownBy(() -> ProcessState.inspectPassed(this.posix, fd))
+				.withMessageContaining("fd " + fd + " was not passed to this process")
+				.withMessageContaining("LISTEN_FDS counts more descriptors than were passed");
+		}
+		finally {
+			this.posix.close(fd);
+		}
+		assertThatExceptionOfType(NotAListenerException.class)
+			.isThrownBy(() -> ProcessState.inspectPassed(this.posix, fd))
+			.withMessage("fd " + fd + " is not open");
 	}
 
 	@Test

@@ -269,6 +269,7 @@ class UpgraderTests {
 		UpgradeOutcome outcome = upgrade.get(5, TimeUnit.SECONDS);
 		assertThat(outcome.outcome()).isEqualTo(UpgradeOutcome.Outcome.FAILED);
 		assertThat(outcome.childPid()).isEqualTo(2001L);
+		assertThat(outcome.reason()).as("why it failed").isEqualTo("this generation was told to stop during the upgrade");
 		assertThat(child.keptUntilExit.get()).isZero();
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.STOPPING);
 		assertThat(upgrader.stop()).isFalse();
@@ -359,6 +360,7 @@ class UpgraderTests {
 		assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
 		assertThat(refused.reason()).contains("has not exited").contains("pid 1001");
 		assertThat(refused.generation()).isEqualTo(2);
+		assertThat(upgrader.lastUpgrade()).as("a refusal while serving is the news").isEqualTo(refused);
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
 		assertThat(this.launcher.generations).isEmpty();
 		closeParentEnd.run();
@@ -389,7 +391,7 @@ class UpgraderTests {
 	}
 
 	@Test
-	void lastUpgradeReflectsTheLastAttemptThatWasStarted() {
+	void lastUpgradeReflectsTheLastAttemptThatWasStartedNotRefusalsWhileStartingOrDraining() {
 		Upgrader upgrader = upgrader(null);
 		assertThat(upgrader.lastUpgrade()).isNull();
 		upgrader.upgrade();
@@ -406,7 +408,7 @@ class UpgraderTests {
 		assertThat(upgrader.lastUpgrade()).isEqualTo(succeeded);
 		assertThat(succeeded.durationMs()).isNotNegative();
 		upgrader.upgrade();
-		assertThat(upgrader.lastUpgrade()).as("a refusal is not an attempt").isEqualTo(succeeded);
+		assertThat(upgrader.lastUpgrade()).as("a refusal while draining hides nothing").isEqualTo(succeeded);
 	}
 
 	@Test

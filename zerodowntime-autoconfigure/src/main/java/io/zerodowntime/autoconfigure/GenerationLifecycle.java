@@ -111,7 +111,18 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 		}
 		logger.info("Generation " + generation.number() + " (pid " + generation.pid() + ") exiting");
 		ConfigurableApplicationContext context = this.context;
-		int code = (context != null) ? SpringApplication.exit(context, () -> 0) : 0;
+		int code = 0;
+		try {
+			code = (context != null) ? SpringApplication.exit(context, () -> 0) : 0;
+		}
+		catch (Throwable ex) {
+			// Every connection is served by now. A context that cannot close (classes it
+			// needs cannot be loaded from a jar overwritten in place) must not keep this
+			// generation alive after its successor took over.
+			System.err.println("Generation " + generation.number() + " (pid " + generation.pid()
+					+ "): closing the application context failed (" + ex + "); exiting anyway");
+			Runtime.getRuntime().halt(0);
+		}
 		System.exit(code);
 	}
 
