@@ -57,6 +57,31 @@ final class ClassPreloader {
 		}
 	}
 
+	/**
+	 * Load the classes a resource lists, one fully qualified name a line ({@code #} starts
+	 * a comment), skipping those that are not there.
+	 * @param loader the class loader, which also reads the resource
+	 * @param resource the resource's name
+	 * @return how many classes were loaded
+	 * @throws IOException if the resource cannot be read
+	 */
+	static int loadListed(ClassLoader loader, String resource) throws IOException {
+		int loaded = 0;
+		java.util.Enumeration<URL> lists = loader.getResources(resource);
+		while (lists.hasMoreElements()) {
+			try (java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(
+					lists.nextElement().openStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+				for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+					String name = line.strip();
+					if (!name.isEmpty() && !name.startsWith("#") && load(name, loader)) {
+						loaded++;
+					}
+				}
+			}
+		}
+		return loaded;
+	}
+
 	private static boolean load(String name, ClassLoader loader) {
 		try {
 			Class.forName(name, false, loader);

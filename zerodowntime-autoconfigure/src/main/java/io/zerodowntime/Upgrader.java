@@ -27,6 +27,12 @@ public final class Upgrader {
 
 	private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
+	/**
+	 * The library classes a generation first loads after it is ready, on the upgrade,
+	 * drain and exit paths; written by {@code capture-upgrade-path-classes.sh}.
+	 */
+	static final String UPGRADE_PATH_CLASSES = "META-INF/zerodowntime/upgrade-path.classes";
+
 	private final Generation generation;
 
 	private final ChildLauncher launcher;
@@ -121,6 +127,7 @@ public final class Upgrader {
 		}
 		try {
 			ClassPreloader.loadPackageOf(Upgrader.class);
+			ClassPreloader.loadListed(Upgrader.class.getClassLoader(), UPGRADE_PATH_CLASSES);
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.warn("Unable to preload the upgrade path's classes: " + ex.getMessage());

@@ -24,6 +24,22 @@ class ClassPreloaderTests {
 	}
 
 	@Test
+	void loadsTheClassesAResourceLists(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+		java.nio.file.Path list = dir.resolve("META-INF/test/preload.classes");
+		java.nio.file.Files.createDirectories(list.getParent());
+		java.nio.file.Files.writeString(list, "# a comment\njava.lang.String\n\n  java.util.List  \nno.such.Class\n");
+		try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] { dir.toUri().toURL() })) {
+			assertThat(ClassPreloader.loadListed(loader, "META-INF/test/preload.classes")).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void theUpgradePathListIsPackagedAndItsClassesAreMostlyThere() throws Exception {
+		assertThat(ClassPreloader.loadListed(getClass().getClassLoader(), Upgrader.UPGRADE_PATH_CLASSES))
+			.isGreaterThan(50);
+	}
+
+	@Test
 	void skipsClassesThatAreNotThere() {
 		ClassPreloader.load(getClass().getClassLoader(), "io.zerodowntime.NoSuchClass", "java.lang.String");
 	}
