@@ -289,7 +289,9 @@ def run_one(args, work, system_name, mode, out_dir):
             triggers.append({"trigger": t0, "serving": t1, "old_gone": t2})
             print(f"   trigger {i + 1}/{args.upgrades}: serving after {t1 - t0:.2f} s, "
                   f"old gone after {t2 - t0:.2f} s", flush=True)
-            rest = t0 + args.window + args.gap - now()
+            # the next trigger comes after the 10 s window and the handover are over, and after
+            # --gap seconds of steady state
+            rest = max(t0 + args.window, t1, t2) + args.gap - now()
             if rest > 0:
                 time.sleep(rest)
         load_end = now()
