@@ -57,7 +57,7 @@ GO111MODULE=off GOPATH="/usr/share/gocode:$work/gopath" GOCACHE="$work/gocache" 
 # raw data (every request wrk made, server logs) stay outside the repository
 out=${BENCH_OUT:-/tmp/zdbench-results-$(date -u +%Y%m%dT%H%M%SZ)}
 BENCH_JAVA=$java python3 bench/bench.py --work "$work" --out "$out" --upgrades "$n" "$@"
-# the latest table and chart, as bench/README.md shows them
+# the latest table and chart, which the README shows
 mkdir -p bench/results
 cp "$out/results.md" "$out/results.json" "$out/latency.png" bench/results/
 echo "bench: bench/results/results.md and bench/results/latency.png updated; raw data in $out"
