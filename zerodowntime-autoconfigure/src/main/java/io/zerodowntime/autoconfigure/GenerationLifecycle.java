@@ -2,6 +2,7 @@ package io.zerodowntime.autoconfigure;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 import io.zerodowntime.Generation;
 import io.zerodowntime.Listeners;
@@ -57,6 +58,16 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 		}
 		this.context = event.getApplicationContext();
 		Generation generation = this.upgrader.generation();
+		// before anything tells the world this generation is up: the jar may change later
+		this.upgrader.warmUp();
+		// Live before the PID file names this generation: whoever reads it may signal at
+		// once, and a SIGHUP then must upgrade (once ready), not be taken for one during startup.
+		CountDownLatch ready = new CountDownLatch(1);
+		StartupSignals.upgradeOnHangup(() -> inBackground("zerodowntime-upgrade", () -> {
+			awaitUninterruptibly(ready);
+			this.upgrader.upgrade();
+		}));
+		SignalTrap.install("TERM", () -> inBackground("zerodowntime-stop", this::stopWithoutSuccessor));
 		if (this.properties.getPidFile() != null) {
 			try {
 				new PidFile(this.properties.getPidFile()).write(generation.pid());
@@ -68,10 +79,24 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 		Listeners listeners = Listeners.get();
 		listeners.openAcceptGate();
 		listeners.closeUnclaimed();
-		this.upgrader.warmUp();
 		this.upgrader.ready();
-		StartupSignals.upgradeOnHangup(() -> inBackground("zerodowntime-upgrade", this.upgrader::upgrade));
-		SignalTrap.install("TERM", () -> inBackground("zerodowntime-stop", this::stopWithoutSuccessor));
+		ready.countDown();
+	}
+
+	private static void awaitUninterruptibly(CountDownLatch latch) {
+		boolean interrupted = false;
+		while (true) {
+			try {
+				latch.await();
+				break;
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	@Override
