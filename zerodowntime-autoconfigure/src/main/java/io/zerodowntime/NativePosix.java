@@ -127,8 +127,6 @@ final class NativePosix {
 
 	private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
 
-	private static final short POSIX_SPAWN_SETSID = 0x80;
-
 	// x86_64 glibc layouts (measured, see internals.md §2); other architectures are refused in get()
 	private static final int STAT_SIZE = 144;
 
@@ -427,8 +425,7 @@ final class NativePosix {
 	 * Starts {@code argv} with posix_spawnp (argv[0] searched in this process's PATH) and returns the child's pid. The
 	 * child gets {@code env} as its whole environment, fds 0-2 unchanged, {@code passFds[i]} at fd {@code 3 + i}
 	 * (without FD_CLOEXEC) and no other fd; it starts in {@code workingDirectory} if not null, with no signal blocked
-	 * and every signal at its default disposition, as the leader of a new session (no controlling terminal). Requires
-	 * glibc 2.34 or later.
+	 * and every signal at its default disposition. Requires glibc 2.34 or later.
 	 * @throws NativeException naming argv[0] if the child could not be started (for example errno 2 for a missing
 	 * program)
 	 */
@@ -484,13 +481,11 @@ final class NativePosix {
 				checkSpawnStep(this.libc.posix_spawnattr_setsigmask(attributes, mask), subject, "setsigmask");
 				checkSpawnStep(this.libc.posix_spawnattr_setsigdefault(attributes, defaults), subject,
 						"setsigdefault");
-				// a session of its own: with autogroup scheduling (the kernel's default on a
-				// plain host) a new generation starting next to a busy old one then gets a fair
-				// share of the CPU as a whole, not one thread's share against all the old one's
-				// busy request threads (measured: handover at saturation 24 s in the same session)
+				// Not a session of its own (POSIX_SPAWN_SETSID): measured at saturation on two
+				// cores, it halved the handover under keep-alive load but doubled it with a new
+				// connection per request (autogroup scheduling), see the README's benchmark.
 				checkSpawnStep(this.libc.posix_spawnattr_setflags(attributes,
-						(short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID)), subject,
-						"setflags");
+						(short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)), subject, "setflags");
 				IntByReference pid = new IntByReference(0);
 				int error = this.libc.posix_spawnp(pid, file, actions, attributes, argvArray, envArray);
 				if (error != 0) {

@@ -384,14 +384,6 @@ class NativePosixTests {
 	}
 
 	@Test
-	void spawnedChildLeadsANewSession() throws Exception {
-		// field 6 of /proc/<pid>/stat is the session id: a session leader's is its own pid
-		Child child = runCapturing(List.of("/bin/sh", "-c", "echo $$ $(cut -d' ' -f6 /proc/$$/stat) >&3"), null);
-		String[] pidAndSession = child.lines().get(0).split(" ");
-		assertThat(pidAndSession[1]).as("session of the spawned child").isEqualTo(pidAndSession[0]);
-	}
-
-	@Test
 	void spawnIntoMissingWorkingDirectoryFails() throws Exception {
 		int[] pair = this.posix.socketPair();
 		try {

@@ -491,7 +491,7 @@ final class FaultLoadApp implements AutoCloseable {
 	 * @param fresh a fresh generation's snapshot
 	 * @return the serving pid
 	 */
-	long assertEndState(FaultLoad load, int generation, Snapshot fresh) {
+	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
 		System.out.println("[fault] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
 		assertThat(load.ok()).as("successful client requests").isPositive();

@@ -57,7 +57,7 @@ class FaultsIT {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 
@@ -90,7 +90,7 @@ class FaultsIT {
 		this.app.start("--zerodowntime.upgrade-timeout=8s");
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			step("the new generation hangs and is stopped at the upgrade timeout");
@@ -118,7 +118,7 @@ class FaultsIT {
 		this.app.start("--zerodowntime.command=" + String.join(",", command));
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 
@@ -161,7 +161,7 @@ class FaultsIT {
 	 * {@code lastUpgrade} and in the log; that the new generation, if one was started, is
 	 * gone; and that generation 1 still serves, alone, with nothing leaked.
 	 */
-	private JsonNode expectFailure(FaultLoad load, FaultLoadApp.Snapshot fresh, String reason,
+	private JsonNode expectFailure(ClientLoop load, FaultLoadApp.Snapshot fresh, String reason,
 			boolean childStarted) {
 		long gen1 = fresh.pid();
 		long failuresBefore = this.app.count("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after");
@@ -209,7 +209,7 @@ class FaultsIT {
 		return last;
 	}
 
-	private void expectSuccess(FaultLoad load) {
+	private void expectSuccess(ClientLoop load) {
 		Http.Response post = this.app.postUpgrade();
 		System.out.println("[fault] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);

@@ -258,7 +258,7 @@ class HostileInputIT {
 				.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
 			softly.assertThat(app.lines()).as("stack trace lines")
 				.noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
-			FaultLoad load = FaultLoad.start(app.port(), CLIENTS);
+			ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 			try {
 				load.awaitMoreOk(30, Duration.ofSeconds(30));
 			}
@@ -432,7 +432,7 @@ class HostileInputIT {
 		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
 		Object inode = Files.getAttribute(app.jar(), "unix:ino");
 		SoftAssertions softly = new SoftAssertions();
-		FaultLoad load = FaultLoad.start(app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		Http.Response refused = null;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -570,7 +570,7 @@ class HostileInputIT {
 		long gen1 = app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
 		assertPidFile(app.pidFile(), gen1, victim);
-		FaultLoad load = FaultLoad.start(app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		long gen2;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -629,7 +629,7 @@ class HostileInputIT {
 			// access to the endpoint changes nothing a process holds
 			clean = fresh;
 		}
-		FaultLoad load = FaultLoad.start(app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			Http.Response post = app.postUpgrade();

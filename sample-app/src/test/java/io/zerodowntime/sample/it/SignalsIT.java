@@ -60,7 +60,7 @@ class SignalsIT {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits without a fork)
@@ -98,7 +98,7 @@ class SignalsIT {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		List<Http.Response> responses = new ArrayList<>();
 		ExecutorService posters = Executors.newFixedThreadPool(10);
 		try {
@@ -145,7 +145,7 @@ class SignalsIT {
 		long gen1 = this.app.awaitServing(1);
 		this.app.baseline(gen1);
 		this.app.configureNextGeneration("sample.hang-on-start=true");
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		CompletableFuture<Http.Response> post;
 		long child;
 		try {
@@ -207,7 +207,7 @@ class SignalsIT {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long child;
 		long killedAt;
 		try {
@@ -235,12 +235,12 @@ class SignalsIT {
 		// was gone); nothing else may fail
 		assertThat(load.failures()).as("failures other than the requests in flight in the killed generation")
 			.allSatisfy((f) -> {
-				assertThat(f.kind()).isIn(FaultLoad.Kind.RESET, FaultLoad.Kind.CLOSED);
+				assertThat(f.kind()).isIn(ClientLoop.Kind.RESET, ClientLoop.Kind.CLOSED);
 				assertThat(f.startNanos()).isLessThan(killedAt);
 			});
 		assertThat(load.failures()).as("failed requests").hasSizeLessThanOrEqualTo(CLIENTS);
 		assertThat(load.failures()).as("refused connections (the port closed)")
-			.noneMatch((f) -> f.kind() == FaultLoad.Kind.REFUSED);
+			.noneMatch((f) -> f.kind() == ClientLoop.Kind.REFUSED);
 		this.app.awaitLog("Previous generation \\(pid " + gen1 + "\\) has exited", Duration.ofSeconds(5));
 		this.app.awaitLog("Generation 2 \\(pid " + child + "\\) is ready", Duration.ofSeconds(5));
 		JsonNode status = this.app.status();
@@ -258,7 +258,7 @@ class SignalsIT {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long child;
 		Http.Response answer;
 		try {

@@ -64,7 +64,7 @@ class SoakIT {
 		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
 		List<Row> rows = new ArrayList<>();
 		rows.add(new Row(1, gen1, "start", 0, fresh));
-		FaultLoad load = FaultLoad.start(this.app.port(), CLIENTS);
+		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long serving = gen1;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -121,7 +121,7 @@ class SoakIT {
 			.isLessThanOrEqualTo((long) Math.floor(second.snapshot().threads() * (1 + GROWTH)));
 	}
 
-	private static void printTable(List<Row> rows, FaultLoad load) {
+	private static void printTable(List<Row> rows, ClientLoop load) {
 		StringBuilder table = new StringBuilder("\n[soak] generation |    pid | trigger | upgrade ms | fds | sockets | "
 				+ "unix | threads | RSS MB\n");
 		for (Row row : rows) {

@@ -108,7 +108,7 @@ class UpgradeScenariosIT {
 		assertThat(status1.path("pid").asLong()).isEqualTo(gen1);
 		assertThat(status1.path("parentPid").isNull()).as(status1.toString()).isTrue();
 		Instant gen1StartedAt = Instant.parse(status1.path("startedAt").asString());
-		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 3);
+		ClientLoop loop = ClientLoop.start(this.port, 3);
 		long gen2;
 		long gen3;
 		long gen4;
@@ -173,7 +173,7 @@ class UpgradeScenariosIT {
 	@Test
 	void aReleaseThatFailsToStartLeavesTheOldGenerationServing() throws IOException {
 		long gen1 = startGeneration1("");
-		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 3);
+		ClientLoop loop = ClientLoop.start(this.port, 3);
 		long gen2;
 		try {
 			awaitRequestsServedBy(loop, 1);
@@ -232,7 +232,7 @@ class UpgradeScenariosIT {
 	@Test
 	void aReleaseThatHangsIsStoppedAfterTheUpgradeTimeout() throws IOException {
 		long gen1 = startGeneration1("", "--zerodowntime.upgrade-timeout=8s");
-		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 2);
+		ClientLoop loop = ClientLoop.start(this.port, 2);
 		try {
 			awaitRequestsServedBy(loop, 1);
 			Files.writeString(this.extraProperties, "sample.hang-on-start=true\n");
@@ -353,7 +353,7 @@ class UpgradeScenariosIT {
 		long gen1 = startGeneration1("trap '' HUP;");
 		assertThat(this.app.pid()).isEqualTo(gen1);
 		assertThat(ScenarioGenerations.ignoredSignals(gen1) & SIGHUP_BIT).as("SIGHUP ignored in gen 1").isNotZero();
-		ScenarioClientLoop loop = ScenarioClientLoop.start(this.port, 2);
+		ClientLoop loop = ClientLoop.start(this.port, 2);
 		long gen2;
 		long gen3;
 		long gen4;
@@ -507,7 +507,7 @@ class UpgradeScenariosIT {
 		return gen1;
 	}
 
-	private static void awaitRequestsServedBy(ScenarioClientLoop loop, int generation) {
+	private static void awaitRequestsServedBy(ClientLoop loop, int generation) {
 		try {
 			await("the client loop to be served by generation " + generation).atMost(Duration.ofSeconds(30))
 				.pollDelay(Duration.ZERO)
@@ -519,8 +519,8 @@ class UpgradeScenariosIT {
 		}
 	}
 
-	private static void awaitMoreRequestsServed(ScenarioClientLoop loop) {
-		int now = loop.ok();
+	private static void awaitMoreRequestsServed(ClientLoop loop) {
+		long now = loop.ok();
 		await("the client loop to go on").atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(20))
 			.until(() -> loop.ok() > now + 10);

@@ -17,14 +17,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 
 /**
- * A bounded client load for the fault scenarios: a few threads, each sending
+ * A bounded client load for the upgrade and fault scenarios: a few threads, each sending
  * {@code GET /} on a new connection, pausing a little, and again, until
  * {@link #close()}. Every request has a timeout, so a stuck request is a
  * {@link Kind#TIMEOUT} failure, not a stuck test. Failures keep their kind, when the
  * request started (so a failure can be placed before or after an event) and what was
  * seen.
  */
-final class FaultLoad implements AutoCloseable {
+final class ClientLoop implements AutoCloseable {
 
 	/** What went wrong with a request. */
 	enum Kind {
@@ -94,7 +94,7 @@ final class FaultLoad implements AutoCloseable {
 
 	private final List<Thread> threads = new ArrayList<>();
 
-	private FaultLoad(int port) {
+	private ClientLoop(int port) {
 		this.port = port;
 	}
 
@@ -104,10 +104,10 @@ final class FaultLoad implements AutoCloseable {
 	 * @param threads how many client threads
 	 * @return the running load
 	 */
-	static FaultLoad start(int port, int threads) {
-		FaultLoad load = new FaultLoad(port);
+	static ClientLoop start(int port, int threads) {
+		ClientLoop load = new ClientLoop(port);
 		for (int i = 0; i < threads; i++) {
-			Thread thread = new Thread(load::run, "fault-load-" + i);
+			Thread thread = new Thread(load::run, "client-loop-" + i);
 			thread.setDaemon(true);
 			load.threads.add(thread);
 			thread.start();
@@ -214,6 +214,15 @@ final class FaultLoad implements AutoCloseable {
 	}
 
 	/**
+	 * Return how many successful requests one generation served.
+	 * @param generation the generation
+	 * @return the count
+	 */
+	long servedBy(int generation) {
+		return servedBy().getOrDefault(Integer.toString(generation), 0L);
+	}
+
+	/**
 	 * Wait until some more requests have succeeded.
 	 * @param count how many more
 	 * @param timeout how long to wait
@@ -232,6 +241,11 @@ final class FaultLoad implements AutoCloseable {
 	 */
 	String summary() {
 		return ok() + " ok, " + failures().size() + " failed, served by generation " + servedBy();
+	}
+
+	@Override
+	public String toString() {
+		return summary() + ((failures().isEmpty()) ? "" : ": " + failures());
 	}
 
 	/**
