@@ -74,10 +74,8 @@ final class NativeChildLauncher implements ChildLauncher {
 			this.posix.isAlive((int) this.generation.pid());
 			int pid = this.posix.spawn(List.of("/bin/true"), List.of(), null, new int[0]);
 			this.posix.waitpid(pid, false);
-			Class.forName(NativeChild.class.getName());
-			Class.forName(Handshake.class.getName());
 		}
-		catch (IOException | ClassNotFoundException | RuntimeException ex) {
+		catch (IOException | RuntimeException ex) {
 			org.apache.commons.logging.LogFactory.getLog(NativeChildLauncher.class)
 				.warn("Unable to prepare the upgrade path: " + ex.getMessage());
 		}

@@ -111,21 +111,9 @@ public final class Upgrader {
 	 * (instead of replaced by rename) would make the first load during an upgrade fail.
 	 */
 	public void warmUp() {
-		for (UpgradeOutcome.Outcome outcome : UpgradeOutcome.Outcome.values()) {
-			outcome.name();
-		}
-		UpgradeOutcome refused = UpgradeOutcome.refused("warm-up", this.generation.number());
-		failed(refused.startedAt(), null, "warm-up").toString();
-		synchronized (this.lock) {
-			refusal();
-		}
-		for (UpgradeState each : UpgradeState.values()) {
-			each.name();
-		}
-		if (this.releaseFile != null) {
-			this.releaseFile.problem();
-		}
 		try {
+			// every class of the starter (the switch map of refusal() included), then the
+			// library classes of the endpoint, drain and exit paths
 			ClassPreloader.loadPackageOf(Upgrader.class);
 			ClassPreloader.loadListed(Upgrader.class.getClassLoader(), UPGRADE_PATH_CLASSES);
 		}
