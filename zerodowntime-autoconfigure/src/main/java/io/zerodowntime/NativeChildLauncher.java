@@ -105,14 +105,23 @@ final class NativeChildLauncher implements ChildLauncher {
 			throw new IOException("Unable to read this process's environment from " + ENVIRON + ": " + ex.getMessage(),
 					ex);
 		}
+		boolean pwd = false;
 		for (String entry : current) {
 			int equals = entry.indexOf('=');
 			String name = (equals >= 0) ? entry.substring(0, equals) : entry;
-			if (!Handshake.VARIABLES.contains(name) && !name.equals("PWD")) {
+			if (name.equals("PWD")) {
+				if (!pwd) {
+					env.add("PWD=" + directory);
+					pwd = true;
+				}
+			}
+			else if (!Handshake.VARIABLES.contains(name)) {
 				env.add(entry);
 			}
 		}
-		env.add("PWD=" + directory);
+		if (!pwd) {
+			env.add("PWD=" + directory);
+		}
 		env.add(Handshake.LISTEN_FDS + "=" + listeners.size());
 		env.add(Handshake.LISTEN_FDNAMES + "="
 				+ listeners.stream().map(ListenerHandle::name).collect(Collectors.joining(":")));

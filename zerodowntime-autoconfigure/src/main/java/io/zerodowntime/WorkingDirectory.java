@@ -115,9 +115,12 @@ final class WorkingDirectory {
 			return null;
 		}
 		String text = ByteStrings.toText(this.path);
+		String fix = this.path.equals(this.physical) ? "create it again (mkdir -p " + text + ", with what the "
+				+ "application reads from it)" : "point " + text + " at the release to run again (ln -sfn "
+				+ "releases/NEW " + text + ") or create it";
 		return "the working directory of the next generation, " + text + ", no longer exists (deleted while this "
-				+ "generation runs in it, e.g. an old release cleaned up); create it again (or point the symbolic "
-				+ "link " + text + " at the release to run) and upgrade again; this generation keeps serving";
+				+ "generation runs, e.g. an old release cleaned up); " + fix + ", then upgrade again; this "
+				+ "generation keeps serving";
 	}
 
 	/**

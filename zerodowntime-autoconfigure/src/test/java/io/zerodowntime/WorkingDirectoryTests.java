@@ -100,8 +100,8 @@ class WorkingDirectoryTests {
 		this.files.delete("/opt/app/current");
 		assertThat(directory.problem(this.files)).contains("/opt/app/current")
 			.contains("no longer exists")
-			.contains("create it again")
-			.contains("upgrade again");
+			.contains("point /opt/app/current at the release to run again (ln -sfn releases/NEW /opt/app/current)")
+			.contains("then upgrade again");
 		this.files.link("/opt/app/current", R2);
 		assertThat(directory.problem(this.files)).isNull();
 	}
@@ -110,7 +110,8 @@ class WorkingDirectoryTests {
 	void whenAPhysicalDirectoryIsDeletedAndCreatedAgainThenItIsUsedAgain() {
 		WorkingDirectory directory = WorkingDirectory.choose(R1, null, RELATIVE_JAR, this.files);
 		this.files.delete(R1);
-		assertThat(directory.problem(this.files)).contains(R1).contains("no longer exists");
+		assertThat(directory.problem(this.files)).contains(R1 + ", no longer exists")
+			.contains("create it again (mkdir -p " + R1);
 		this.files.directory(R1);
 		assertThat(directory.problem(this.files)).isNull();
 		assertThat(directory.describe(this.files)).isEqualTo(R1);
