@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The directory the next generation starts in: the path the operator gave, not the one the
@@ -133,17 +132,6 @@ final class WorkingDirectory {
 		String text = ByteStrings.toText(this.path);
 		String real = files.realPath(this.path);
 		return (real == null || real.equals(text)) ? text : text + " (now " + real + ")";
-	}
-
-	@Override
-	public boolean equals(Object other) {
-		return other instanceof WorkingDirectory that && this.path.equals(that.path)
-				&& this.physical.equals(that.physical) && this.source.equals(that.source);
-	}
-
-	@Override
-	public int hashCode() {
-		return Objects.hash(this.path, this.physical, this.source);
 	}
 
 	@Override
