@@ -1,8 +1,6 @@
 package io.zerodowntime;
 
 import java.io.IOException;
-import java.nio.charset.Charset;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +10,16 @@ import java.util.List;
  * {@code /proc/self/cmdline} (java binary, JVM options, {@code -jar} or class path, main
  * class, arguments), or the one the operator configured. The JVM option the adoption of
  * descriptors needs on JDK 24+ is added here, so the operator sets none.
+ *
+ * <p>
+ * Every string this class hands out is in <em>byte form</em> ({@link ByteStrings}): each
+ * {@code char} is one byte of the argument as the kernel holds it ({@code /proc/self/cmdline}
+ * decoded as ISO-8859-1, a lossless byte to char mapping), and the spawn encodes it back
+ * with ISO-8859-1 into {@code argv}, so an argument that is not valid in the locale's
+ * charset ({@code --app.note=h\u00e9llo} under {@code LANG=C}, a value that is not UTF-8)
+ * reaches the next generation byte for byte. ASCII reads the same in both forms, so rules
+ * that match options ({@code -D...}, {@code -jar}) work on these strings as they are; a
+ * string made from text (a configured command) goes through {@link ByteStrings#fromText}.
  */
 final class CommandLine {
 
@@ -22,32 +30,26 @@ final class CommandLine {
 
 	/**
 	 * Return the command for the next generation.
-	 * @param configured the configured command, or an empty list for this JVM's own
-	 * @return the command, argv[0] first
+	 * @param configured the configured command (text), or an empty list for this JVM's own
+	 * @return the command in byte form, argv[0] first
 	 * @throws IOException if this JVM's command line cannot be read
 	 */
 	static List<String> forNextGeneration(List<String> configured) throws IOException {
-		List<String> command = configured.isEmpty() ? current() : configured;
+		List<String> command = configured.isEmpty() ? current()
+				: configured.stream().map(ByteStrings::fromText).toList();
 		if (command.isEmpty()) {
 			throw new IOException("Unable to build the command of the next generation: it is empty");
 		}
 		return withNativeAccess(command);
 	}
 
+	/**
+	 * Return this JVM's own command line, in byte form.
+	 * @return the command line, argv[0] first
+	 * @throws IOException if {@code /proc/self/cmdline} cannot be read
+	 */
 	static List<String> current() throws IOException {
-		byte[] bytes = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-		List<String> argv = new ArrayList<>();
-		int start = 0;
-		for (int i = 0; i < bytes.length; i++) {
-			if (bytes[i] == 0) {
-				argv.add(new String(bytes, start, i - start, Charset.defaultCharset()));
-				start = i + 1;
-			}
-		}
-		if (start < bytes.length) {
-			argv.add(new String(bytes, start, bytes.length - start, Charset.defaultCharset()));
-		}
-		return argv;
+		return ByteStrings.readEntries(Path.of("/proc/self/cmdline"), false);
 	}
 
 	/**

@@ -6,32 +6,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
  * Starts a new generation natively: {@code posix_spawn} through a double fork (see
  * {@link Handshake#OUTER_SCRIPT}), passing stdio, the listeners from fd 3 and the
- * handshake socket after them, and nothing else.
+ * handshake socket after them, and nothing else. The new generation starts in the
+ * logical working directory ({@link NextRelease}), with {@code PWD} naming it, and gets
+ * this process's command line and environment byte for byte ({@link ByteStrings}), but
+ * for the handover variables, which are replaced.
  */
 final class NativeChildLauncher implements ChildLauncher {
 
+	private static final Path ENVIRON = Path.of("/proc/self/environ");
+
 	private final NativePosix posix;
 
-	private final List<String> configuredCommand;
+	private final NextRelease release;
 
 	private final Generation generation;
 
-	NativeChildLauncher(NativePosix posix, List<String> configuredCommand, Generation generation) {
+	NativeChildLauncher(NativePosix posix, NextRelease release, Generation generation) {
 		this.posix = posix;
-		this.configuredCommand = configuredCommand;
+		this.release = release;
 		this.generation = generation;
 	}
 
 	@Override
 	public Child launch(List<ListenerHandle> listeners, int nextGeneration) throws IOException {
-		List<String> command = CommandLine.forNextGeneration(this.configuredCommand);
-		checkExecutable(command.get(0));
+		List<String> command = this.release.command();
+		String directory = this.release.directory().path();
+		checkExecutable(command.get(0), directory);
 		int[] pair = this.posix.socketPair();
 		int parentEnd = pair[0];
 		int childEnd = pair[1];
@@ -45,8 +50,8 @@ final class NativeChildLauncher implements ChildLauncher {
 			List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", Handshake.OUTER_SCRIPT,
 					"zerodowntime-launch", Handshake.innerScript(handshakeFd)));
 			argv.addAll(command);
-			List<String> env = environment(listeners, nextGeneration, handshakeFd);
-			int launcherPid = this.posix.spawn(argv, env, System.getProperty("user.dir"), passFds);
+			List<String> env = environment(listeners, nextGeneration, handshakeFd, directory);
+			int launcherPid = this.posix.spawn(argv, env, directory, passFds);
 			this.posix.close(childEnd);
 			childEnd = -1;
 			// the outer shell exits as soon as it has started the inner one in the background
@@ -63,7 +68,8 @@ final class NativeChildLauncher implements ChildLauncher {
 	@Override
 	public void warmUp() {
 		try {
-			CommandLine.forNextGeneration(this.configuredCommand);
+			this.release.command();
+			environment(List.of(), 2, ListenFds.FIRST_FD, this.release.directory().path());
 			int[] pair = this.posix.socketPair();
 			this.posix.peerPid(pair[0]);
 			this.posix.setCloseOnExec(pair[0], true);
@@ -81,22 +87,61 @@ final class NativeChildLauncher implements ChildLauncher {
 		}
 	}
 
-	private List<String> environment(List<ListenerHandle> listeners, int nextGeneration, int handshakeFd) {
-		Map<String, String> env = new java.util.TreeMap<>(System.getenv());
-		env.keySet().removeAll(Handshake.VARIABLES);
-		env.put(Handshake.LISTEN_FDS, Integer.toString(listeners.size()));
-		env.put(Handshake.LISTEN_FDNAMES,
-				listeners.stream().map(ListenerHandle::name).collect(Collectors.joining(":")));
-		env.put(Handshake.HANDSHAKE_FD, Integer.toString(handshakeFd));
-		env.put(Handshake.GENERATION, Integer.toString(nextGeneration));
-		env.put(Handshake.PARENT_PID, Long.toString(this.generation.pid()));
-		env.put(Handshake.ORIGINAL_START, Long.toString(this.generation.originalStartedAt().toEpochMilli()));
-		return env.entrySet().stream().map((e) -> e.getKey() + "=" + e.getValue()).toList();
+	/**
+	 * This process's environment as the kernel holds it ({@code /proc/self/environ}, in
+	 * byte form and in its order), without the handover variables (scrubbed there already,
+	 * unless that failed) and with {@code PWD} naming the directory the next generation
+	 * starts in (so it keeps the logical path, and a shell on the way keeps it too); then
+	 * the handover variables for the next generation.
+	 */
+	private List<String> environment(List<ListenerHandle> listeners, int nextGeneration, int handshakeFd,
+			String directory) throws IOException {
+		List<String> env = new ArrayList<>();
+		List<String> current;
+		try {
+			current = ByteStrings.readEntries(ENVIRON, true);
+		}
+		catch (IOException ex) {
+			throw new IOException("Unable to read this process's environment from " + ENVIRON + ": " + ex.getMessage(),
+					ex);
+		}
+		boolean pwd = false;
+		for (String entry : current) {
+			int equals = entry.indexOf('=');
+			String name = (equals >= 0) ? entry.substring(0, equals) : entry;
+			if (name.equals("PWD")) {
+				if (!pwd) {
+					env.add("PWD=" + directory);
+					pwd = true;
+				}
+			}
+			else if (!Handshake.VARIABLES.contains(name)) {
+				env.add(entry);
+			}
+		}
+		if (!pwd) {
+			env.add("PWD=" + directory);
+		}
+		env.add(Handshake.LISTEN_FDS + "=" + listeners.size());
+		env.add(Handshake.LISTEN_FDNAMES + "="
+				+ listeners.stream().map(ListenerHandle::name).collect(Collectors.joining(":")));
+		env.add(Handshake.HANDSHAKE_FD + "=" + handshakeFd);
+		env.add(Handshake.GENERATION + "=" + nextGeneration);
+		env.add(Handshake.PARENT_PID + "=" + this.generation.pid());
+		env.add(Handshake.ORIGINAL_START + "=" + this.generation.originalStartedAt().toEpochMilli());
+		return env;
 	}
 
-	private static void checkExecutable(String program) throws IOException {
-		if (program.contains("/")) {
-			Path path = Path.of(program);
+	private static void checkExecutable(String command, String directory) throws IOException {
+		String program = ByteStrings.toText(command);
+		if (command.contains("/")) {
+			Path given = ByteStrings.toPath(command);
+			if (given == null) {
+				// a name the JDK cannot look up; the spawn will tell
+				return;
+			}
+			Path dir = ByteStrings.toPath(directory);
+			Path path = (dir != null) ? dir.resolve(given) : given;
 			if (!Files.exists(path)) {
 				throw new IOException("Unable to start the next generation: " + program + " does not exist");
 			}
@@ -106,8 +151,11 @@ final class NativeChildLauncher implements ChildLauncher {
 			return;
 		}
 		String pathVariable = System.getenv("PATH");
+		// relative PATH entries are searched from the working directory the program starts in
+		Path workingDir = ByteStrings.toPath(directory);
 		for (String dir : (pathVariable != null) ? pathVariable.split(File.pathSeparator) : new String[0]) {
-			Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+			Path entry = Path.of(dir.isEmpty() ? "." : dir);
+			Path candidate = ((workingDir != null) ? workingDir.resolve(entry) : entry).resolve(program);
 			if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
 				return;
 			}

@@ -422,8 +422,9 @@ final class NativePosix {
 	}
 
 	/**
-	 * Starts {@code argv} with posix_spawnp (argv[0] searched in this process's PATH) and returns the child's pid. The
-	 * child gets {@code env} as its whole environment, fds 0-2 unchanged, {@code passFds[i]} at fd {@code 3 + i}
+	 * Starts {@code argv} with posix_spawnp (argv[0] searched in this process's PATH) and returns the child's pid. Every
+	 * string (argv, env, the directory) is in byte form ({@link ByteStrings}), so it reaches the child byte for byte;
+	 * ASCII needs no conversion. The child gets {@code env} as its whole environment, fds 0-2 unchanged, {@code passFds[i]} at fd {@code 3 + i}
 	 * (without FD_CLOEXEC) and no other fd; it starts in {@code workingDirectory} if not null, with no signal blocked
 	 * and every signal at its default disposition. Requires glibc 2.34 or later.
 	 * @throws NativeException naming argv[0] if the child could not be started (for example errno 2 for a missing
@@ -836,11 +837,12 @@ final class NativePosix {
 		return fds.stream().mapToInt(Integer::intValue).sorted().toArray();
 	}
 
+	/** A C string of {@code value}, which is in byte form ({@link ByteStrings}): each char is one byte. */
 	private Pointer cString(String value, List<Pointer> keepAlive) {
 		if (value.indexOf('\0') >= 0) {
 			throw new IllegalArgumentException("NUL character in '" + value.replace('\0', '?') + "'");
 		}
-		byte[] bytes = value.getBytes(this.charset);
+		byte[] bytes = ByteStrings.toBytes(value);
 		Pointer pointer = Memory.allocateDirect(this.runtime, bytes.length + 1, true);
 		pointer.put(0, bytes, 0, bytes.length);
 		keepAlive.add(pointer);

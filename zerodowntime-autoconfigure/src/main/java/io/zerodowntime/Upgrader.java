@@ -53,7 +53,7 @@ public final class Upgrader {
 
 	private UpgradeOutcome lastUpgrade;
 
-	private ReleaseFile releaseFile;
+	private NextRelease release;
 
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
@@ -73,21 +73,24 @@ public final class Upgrader {
 	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
 		ProcessState process = ProcessState.get();
 		NativePosix posix = NativePosix.get();
+		NextRelease release = NextRelease.ofThisProcess(command);
 		Upgrader upgrader = new Upgrader(process.generation(),
-				new NativeChildLauncher(posix, command, process.generation()), process.listeners(),
+				new NativeChildLauncher(posix, release, process.generation()), process.listeners(),
 				process.parentLink(), upgradeTimeout);
-		try {
-			List<String> effective = command.isEmpty() ? CommandLine.current() : command;
-			upgrader.releaseFile = ReleaseFile.of(effective, java.nio.file.Path.of(System.getProperty("user.dir")));
-		}
-		catch (IOException ex) {
-			logger.debug("Unable to read this JVM's command line: " + ex.getMessage());
-		}
+		upgrader.checkRelease(release);
+		logger.info("Generation " + process.generation().number() + " (pid " + process.generation().pid()
+				+ ") will start the next generation " + release.describe() + "; working directory from "
+				+ release.directory().source());
 		return upgrader;
 	}
 
-	void checkRelease(ReleaseFile releaseFile) {
-		this.releaseFile = releaseFile;
+	/**
+	 * Check, before each upgrade, that the next generation can start from this release,
+	 * and say where it starts.
+	 * @param release the release
+	 */
+	void checkRelease(NextRelease release) {
+		this.release = release;
 	}
 
 	/**
@@ -218,7 +221,8 @@ public final class Upgrader {
 			tell((l) -> l.upgradeRefused(outcome));
 			return outcome;
 		}
-		logger.info(describe() + " is starting generation " + (this.generation.number() + 1));
+		logger.info(describe() + " is starting generation " + (this.generation.number() + 1)
+				+ ((this.release != null) ? " " + this.release.describe() : ""));
 		UpgradeOutcome outcome;
 		try {
 			tell((l) -> l.upgradeStarted(this.generation.number() + 1));
@@ -242,7 +246,7 @@ public final class Upgrader {
 			case SERVING -> (this.parent != null && !this.parent.parentExited())
 					? "the previous generation (pid " + this.parent.parentPid()
 							+ ") has not exited yet; it is still draining its requests"
-					: (this.releaseFile != null) ? this.releaseFile.problem() : null;
+					: (this.release != null) ? this.release.problem() : null;
 		};
 	}
 

@@ -87,6 +87,27 @@ class CommandLineTests {
 	}
 
 	@Test
+	void currentIsTheKernelsBytesOneCharPerByte() throws IOException {
+		byte[] cmdline = java.nio.file.Files.readAllBytes(Path.of("/proc/self/cmdline"));
+		String joined = String.join("\0", CommandLine.current()) + "\0";
+		assertThat(ByteStrings.toBytes(joined)).containsExactly(cmdline);
+	}
+
+	@Test
+	void aConfiguredCommandIsTextAndComesOutInByteForm() throws IOException {
+		String jnu = System.getProperty("sun.jnu.encoding");
+		try {
+			System.setProperty("sun.jnu.encoding", "UTF-8");
+			List<String> command = CommandLine.forNextGeneration(List.of("/srv/app/run", "--app.note=h\u00e9llo"));
+			assertThat(ByteStrings.toBytes(command.get(1)))
+				.containsExactly("--app.note=h\u00e9llo".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+		}
+		finally {
+			System.setProperty("sun.jnu.encoding", jnu);
+		}
+	}
+
+	@Test
 	void optionsAreTheOnesTheJdkExpects() {
 		assertThat(CommandLine.NATIVE_ACCESS).isEqualTo(NATIVE_ACCESS);
 		assertThat(JdkEnvironment.OPEN_JAVA_LANG).isEqualTo(OPEN_JAVA_LANG);

@@ -486,6 +486,48 @@ class NativePosixTests {
 		assertThat(environ).doesNotContain("FOO_SCRUB").doesNotContain("top-secret").contains("|BAR=2|");
 	}
 
+	@Test
+	void spawnPassesArgumentsEnvironmentAndDirectoryByteForByte(@TempDir Path temp)
+			throws IOException {
+		// byte form: one char per byte; 0xE9 alone is not UTF-8, C3 A9 is UTF-8 for e-acute
+		String notUtf8 = "ab\u00e9cd";
+		String utf8 = new String("h\u00e9llo".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+		Path directory = Files.createDirectory(temp.resolve("caf\u00e9"));
+		String directoryBytes = new String(directory.toString().getBytes(StandardCharsets.UTF_8),
+				StandardCharsets.ISO_8859_1);
+		int[] pair = this.posix.socketPair();
+		try {
+			int pid = this.posix.spawn(
+					List.of("/bin/sh", "-c", "printf '%s|%s|%s' \"$1\" \"$WEIRD\" \"$(pwd -P)\" >&3", "sh", utf8),
+					List.of("PATH=/usr/bin:/bin", "WEIRD=" + notUtf8), directoryBytes, new int[] { pair[1] });
+			this.posix.close(pair[1]);
+			pair[1] = -1;
+			ByteArrayOutputStream out = new ByteArrayOutputStream();
+			byte[] buffer = new byte[4096];
+			int count;
+			while ((count = this.posix.read(pair[0], buffer, 0, buffer.length)) > 0) {
+				out.write(buffer, 0, count);
+			}
+			assertThat(this.posix.waitpid(pid, false).describe()).isEqualTo("exit code 0");
+			assertThat(out.toByteArray()).containsExactly(ByteStrings.toBytes(utf8 + "|" + notUtf8 + "|"
+					+ new String(directory.toRealPath().toString().getBytes(StandardCharsets.UTF_8),
+							StandardCharsets.ISO_8859_1)));
+		}
+		finally {
+			closeQuietly(pair[0]);
+			if (pair[1] >= 0) {
+				closeQuietly(pair[1]);
+			}
+		}
+	}
+
+	@Test
+	void spawnRefusesTextThatIsNotInByteForm() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> this.posix.spawn(List.of("/bin/true", "\u20ac"), CHILD_ENV, null, new int[0]))
+			.withMessageContaining("byte form");
+	}
+
 	private Child runCapturing(List<String> argv, String workingDirectory, int... leadingFds) throws IOException {
 		return runCapturing(argv, CHILD_ENV, workingDirectory, leadingFds);
 	}

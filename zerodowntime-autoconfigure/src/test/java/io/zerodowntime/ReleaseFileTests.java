@@ -51,10 +51,49 @@ class ReleaseFileTests {
 	}
 
 	@Test
-	void missingJarIsRefused() throws IOException {
+	void jarDeletedUnderTheRunningGenerationIsNoProblemForIt() throws IOException {
 		ReleaseFile release = ReleaseFile.of(List.of("java", "-jar", "app.jar"), jar("v1"));
 		Files.delete(this.dir.resolve("app.jar"));
-		assertThat(release.problem()).contains("is missing");
+		assertThat(release.problem()).as("the JVM holds its jar open; NextRelease checks the next one").isNull();
+	}
+
+	@Test
+	void theJarIsRecordedByItsRealPath() throws IOException {
+		Path r1 = releaseDirectory("r1", "v1");
+		Path current = Files.createSymbolicLink(this.dir.resolve("current"), Path.of("releases/r1"));
+		ReleaseFile release = ReleaseFile.of(List.of("java", "-jar", current + "/app.jar"), this.dir);
+		assertThat(release.path()).isEqualTo(r1.resolve("app.jar").toRealPath());
+	}
+
+	@Test
+	void aSwitchedSymbolicLinkIsANewReleaseNotAnOverwrite() throws IOException {
+		releaseDirectory("r1", "v1");
+		releaseDirectory("r2", "v2 is longer");
+		Path current = Files.createSymbolicLink(this.dir.resolve("current"), Path.of("releases/r1"));
+		ReleaseFile release = ReleaseFile.of(List.of("java", "-jar", "app.jar"), current);
+		Path next = Files.createSymbolicLink(this.dir.resolve("current.tmp"), Path.of("releases/r2"));
+		Files.move(next, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+		assertThat(release.problem()).isNull();
+	}
+
+	@Test
+	void theRunningJarOverwrittenInPlaceIsRefusedAlsoWhenItWasGivenThroughASymbolicLink() throws IOException {
+		Path r1 = releaseDirectory("r1", "v1");
+		Path current = Files.createSymbolicLink(this.dir.resolve("current"), Path.of("releases/r1"));
+		ReleaseFile release = ReleaseFile.of(List.of("java", "-jar", current + "/app.jar"), this.dir);
+		releaseDirectory("r2", "v2");
+		Files.delete(current);
+		Files.createSymbolicLink(current, Path.of("releases/r2"));
+		Path jar = r1.resolve("app.jar").toRealPath();
+		Files.writeString(jar, "v1 patched in place");
+		Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(5)));
+		assertThat(release.problem()).contains(jar + " was overwritten in place");
+	}
+
+	private Path releaseDirectory(String name, String content) throws IOException {
+		Path release = Files.createDirectories(this.dir.resolve("releases").resolve(name));
+		Files.writeString(release.resolve("app.jar"), content);
+		return release;
 	}
 
 	private Path jar(String content) throws IOException {

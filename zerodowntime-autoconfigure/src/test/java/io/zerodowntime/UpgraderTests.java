@@ -131,6 +131,28 @@ class UpgraderTests {
 	}
 
 	@Test
+	void whenTheWorkingDirectoryOfTheNextGenerationIsGoneThenUpgradesAreRefusedUntilItIsBack() {
+		Upgrader upgrader = servingUpgrader();
+		WorkingDirectoryTests.FakeFiles files = new WorkingDirectoryTests.FakeFiles();
+		files.link("/opt/app/current", "/opt/app/releases/r1");
+		List<String> command = List.of("/usr/bin/java", "-cp", "app.jar", "example.Main");
+		WorkingDirectory directory = WorkingDirectory.choose("/opt/app/releases/r1", "/opt/app/current", command,
+				files);
+		upgrader.checkRelease(new NextRelease(() -> command, directory, null, files));
+		files.delete("/opt/app/current");
+		UpgradeOutcome refused = upgrader.upgrade();
+		assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
+		assertThat(refused.reason()).contains("/opt/app/current").contains("no longer exists");
+		assertThat(upgrader.lastUpgrade()).isEqualTo(refused);
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
+		assertThat(this.launcher.generations).isEmpty();
+		files.link("/opt/app/current", "/opt/app/releases/r2");
+		this.launcher.then(FakeChild.ready(2001L));
+		assertThat(upgrader.upgrade().outcome()).isEqualTo(UpgradeOutcome.Outcome.SUCCEEDED);
+		assertThat(this.launcher.generations).containsExactly(2);
+	}
+
+	@Test
 	void whenChildExitedThenALaterUpgradeCanSucceed() {
 		Upgrader upgrader = servingUpgrader();
 		this.launcher.then(FakeChild.exits(2001L, "exited with status 1"));

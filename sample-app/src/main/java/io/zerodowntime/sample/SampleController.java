@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ModelAttribute;
@@ -19,7 +20,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The endpoints every check drives: {@code GET /}, {@code GET /slow?ms=N} and
  * {@code POST /upload}. Each response names the generation and pid that served it in
- * the {@code X-Generation} and {@code X-Pid} headers.
+ * the {@code X-Generation} and {@code X-Pid} headers, and the release it runs, when
+ * {@code sample.release} is set (e.g. in each release directory's
+ * {@code application.properties}), in {@code X-Release}.
  */
 @RestController
 class SampleController {
@@ -28,14 +31,20 @@ class SampleController {
 
 	private final GenerationInfo generation;
 
-	SampleController(GenerationInfo generation) {
+	private final String release;
+
+	SampleController(GenerationInfo generation, @Value("${sample.release:}") String release) {
 		this.generation = generation;
+		this.release = release;
 	}
 
 	@ModelAttribute
 	void identify(HttpServletResponse response) {
 		response.setHeader("X-Generation", Integer.toString(this.generation.generation()));
 		response.setHeader("X-Pid", Long.toString(this.generation.pid()));
+		if (!this.release.isEmpty()) {
+			response.setHeader("X-Release", this.release);
+		}
 	}
 
 	@GetMapping(path = "/", produces = MediaType.TEXT_PLAIN_VALUE)

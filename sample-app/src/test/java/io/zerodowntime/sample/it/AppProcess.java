@@ -571,7 +571,8 @@ public final class AppProcess implements AutoCloseable {
 
 		/**
 		 * Run another jar than {@link AppProcess#jar()}.
-		 * @param jar the jar
+		 * @param jar the jar, as given on the command line (a relative one is relative to
+		 * the {@link #directory(Path) working directory})
 		 * @return this builder
 		 */
 		public Builder jar(Path jar) {
@@ -594,7 +595,8 @@ public final class AppProcess implements AutoCloseable {
 		 * @return the running process
 		 */
 		public AppProcess start() {
-			if (!Files.isRegularFile(this.jar)) {
+			Path jarFile = (this.directory != null) ? this.directory.resolve(this.jar) : this.jar;
+			if (!Files.isRegularFile(jarFile)) {
 				throw new IllegalStateException("No application jar at " + this.jar
 						+ ": run the integration tests with 'mvn verify' so that 'package' builds it");
 			}

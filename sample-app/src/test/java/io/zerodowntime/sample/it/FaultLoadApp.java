@@ -57,6 +57,9 @@ final class FaultLoadApp implements AutoCloseable {
 
 	private final Path jar;
 
+	/** What the command line of every process of this application names: the jar copy, or the PID file. */
+	private final Path marker;
+
 	private final Path extra;
 
 	private final Path pidFile;
@@ -78,15 +81,30 @@ final class FaultLoadApp implements AutoCloseable {
 	 * @param dir a directory of the test's own
 	 */
 	FaultLoadApp(Path dir) {
+		this(dir, true);
+	}
+
+	/**
+	 * Prepare an application in a directory.
+	 * @param dir a directory of the test's own
+	 * @param copyJar whether to copy the jar into it and recognise the processes by that
+	 * copy; if not, the test lays out its releases itself, starts generation 1 with a
+	 * customizer that names the jar, and the processes are recognised by the PID file that
+	 * {@link #defaultArgs()} names
+	 */
+	FaultLoadApp(Path dir, boolean copyJar) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
 		this.extra = dir.resolve("extra.properties");
 		this.pidFile = dir.resolve("app.pid");
+		this.marker = copyJar ? this.jar : this.pidFile;
 		this.log = dir.resolve("app.log");
 		this.port = Net.freePort();
 		try {
 			Files.createDirectories(dir);
-			Files.copy(AppProcess.jar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
+			if (copyJar) {
+				Files.copy(AppProcess.jar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
+			}
 			Files.writeString(this.extra, "");
 		}
 		catch (IOException ex) {
@@ -219,12 +237,13 @@ final class FaultLoadApp implements AutoCloseable {
 		while (this.tracking) {
 			try {
 				for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
-					if (!proc.mentions(this.jar)) {
+					if (!proc.mentions(this.marker)) {
 						continue;
 					}
 					// keep the first look, unless the process has since exec'd the JVM
 					FaultLoadProcs.Proc before = this.seen.merge(proc.pid(), proc,
-							(old, now) -> (!old.isJavaRunning(this.jar) && now.isJavaRunning(this.jar)) ? now : old);
+							(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
+									: old);
 					if (before == proc && !proc.zombie()) {
 						AppProcess started = this.app;
 						if (started != null) {
@@ -251,7 +270,7 @@ final class FaultLoadApp implements AutoCloseable {
 		Set<Long> pids = new LinkedHashSet<>();
 		this.seen.values()
 			.stream()
-			.filter((p) -> FaultLoadProcs.isGeneration(p, this.seen.get(p.ppid()), this.jar))
+			.filter((p) -> FaultLoadProcs.isGeneration(p, this.seen.get(p.ppid()), this.marker))
 			.map(FaultLoadProcs.Proc::pid)
 			.sorted()
 			.forEach(pids::add);
@@ -375,10 +394,10 @@ final class FaultLoadApp implements AutoCloseable {
 	 * @return the new pid
 	 */
 	long awaitNewJava(Collection<Long> known) {
-		return Awaitility.await("a new java process running " + this.jar)
+		return Awaitility.await("a new java process running " + this.marker)
 			.atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(20))
-			.until(() -> FaultLoadProcs.javaPids(this.jar).stream().filter((p) -> !known.contains(p)).findFirst()
+			.until(() -> FaultLoadProcs.javaPids(this.marker).stream().filter((p) -> !known.contains(p)).findFirst()
 				.orElse(null), (pid) -> pid != null);
 	}
 
@@ -511,13 +530,14 @@ final class FaultLoadApp implements AutoCloseable {
 	long assertOneGenerationServing(int generation) {
 		List<Long> pids;
 		try {
-			pids = Awaitility.await("exactly one java process running " + this.jar)
+			pids = Awaitility.await("exactly one java process running " + this.marker)
 				.atMost(Duration.ofSeconds(60))
 				.pollInterval(Duration.ofMillis(100))
-				.until(() -> FaultLoadProcs.javaPids(this.jar), (p) -> p.size() == 1);
+				.until(() -> FaultLoadProcs.javaPids(this.marker), (p) -> p.size() == 1);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("not exactly one generation: " + describe(FaultLoadProcs.javaPids(this.jar)), ex);
+			throw new AssertionError("not exactly one generation: " + describe(FaultLoadProcs.javaPids(this.marker)),
+					ex);
 		}
 		Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /: %s", response).isEqualTo(200);
@@ -533,7 +553,7 @@ final class FaultLoadApp implements AutoCloseable {
 	 */
 	void assertNoOrphans(long serving) {
 		try {
-			Awaitility.await("no other process of " + this.jar)
+			Awaitility.await("no other process of " + this.marker)
 				.atMost(Duration.ofSeconds(60))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> leftovers(serving).isEmpty());
@@ -547,7 +567,7 @@ final class FaultLoadApp implements AutoCloseable {
 		return FaultLoadProcs.all()
 			.stream()
 			.filter((p) -> !p.zombie() && p.pid() != serving
-					&& (p.mentions(this.jar) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
+					&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
 			.toList();
 	}
 
@@ -557,7 +577,7 @@ final class FaultLoadApp implements AutoCloseable {
 	 */
 	void assertNoZombies() {
 		try {
-			Awaitility.await("no zombie among the processes of " + this.jar)
+			Awaitility.await("no zombie among the processes of " + this.marker)
 				.atMost(Duration.ofSeconds(15))
 				.pollInterval(Duration.ofMillis(200))
 				.until(() -> zombies().isEmpty());
@@ -628,7 +648,7 @@ final class FaultLoadApp implements AutoCloseable {
 			return;
 		}
 		for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
-			if (!proc.zombie() && proc.mentions(this.jar)) {
+			if (!proc.zombie() && proc.mentions(this.marker)) {
 				started.alsoKill(proc.pid());
 			}
 		}
@@ -637,7 +657,7 @@ final class FaultLoadApp implements AutoCloseable {
 		lines().forEach((line) -> System.out.println("[gen-log] " + line));
 		System.out.println("[fault] ---- end of log ----");
 		for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
-			if (!proc.zombie() && proc.mentions(this.jar)) {
+			if (!proc.zombie() && proc.mentions(this.marker)) {
 				System.out.println("[fault] ## still running after close, SIGKILL: " + proc);
 				ProcessHandle.of(proc.pid()).ifPresent(ProcessHandle::destroyForcibly);
 			}

@@ -1,0 +1,151 @@
+package io.zerodowntime;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the next generation starts from: the command (this JVM's own or the configured
+ * one), in the logical working directory ({@link WorkingDirectory}), with the jar path as
+ * given, so a {@code current} symbolic link switched to a new release is followed. Before
+ * each upgrade it says why that cannot work, if it cannot: the directory is gone, the jar
+ * this generation runs from was overwritten in place ({@link ReleaseFile}), or the next
+ * generation's jar is missing.
+ */
+final class NextRelease {
+
+	private final Command command;
+
+	private final WorkingDirectory directory;
+
+	private final ReleaseFile running;
+
+	private final WorkingDirectory.Lookup files;
+
+	NextRelease(Command command, WorkingDirectory directory, ReleaseFile running, WorkingDirectory.Lookup files) {
+		this.command = command;
+		this.directory = directory;
+		this.running = running;
+		this.files = files;
+	}
+
+	/**
+	 * Read this process: its command line, {@code $PWD} and {@code user.dir}. What cannot
+	 * be read counts as absent (the working directory is then {@code user.dir}); the
+	 * launch reads the command line again and reports the error.
+	 * @param configuredCommand the configured command (text), empty for this JVM's own
+	 * @return the next release
+	 */
+	static NextRelease ofThisProcess(List<String> configuredCommand) {
+		List<String> command;
+		String pwd = null;
+		try {
+			command = CommandLine.current();
+			for (String entry : ByteStrings.readEntries(Path.of("/proc/self/environ"), true)) {
+				if (entry.startsWith("PWD=")) {
+					pwd = entry.substring(4);
+				}
+			}
+		}
+		catch (IOException ex) {
+			command = List.of();
+		}
+		String userDir = System.getProperty("user.dir");
+		WorkingDirectory.Lookup files = WorkingDirectory.Lookup.FILE_SYSTEM;
+		WorkingDirectory directory = WorkingDirectory.choose(ByteStrings.fromText(userDir), pwd, command, files);
+		List<String> configured = List.copyOf(configuredCommand);
+		return new NextRelease(() -> CommandLine.forNextGeneration(configured), directory,
+				ReleaseFile.of(command, Path.of(userDir)), files);
+	}
+
+	/**
+	 * Return the command of the next generation.
+	 * @return the command, in byte form
+	 * @throws IOException if this JVM's command line cannot be read
+	 */
+	List<String> command() throws IOException {
+		return this.command.get();
+	}
+
+	/**
+	 * Return the working directory of the next generation.
+	 * @return the directory
+	 */
+	WorkingDirectory directory() {
+		return this.directory;
+	}
+
+	/**
+	 * Return why the next generation cannot start from this release, or {@code null}.
+	 * @return the problem, or {@code null}
+	 */
+	String problem() {
+		String problem = this.directory.problem(this.files);
+		if (problem == null && this.running != null) {
+			problem = this.running.problem();
+		}
+		if (problem == null) {
+			String jar = jar();
+			if (jar != null && this.files.realPath(jar) == null && ByteStrings.toPath(jar) != null) {
+				String text = ByteStrings.toText(jar);
+				problem = "the application jar " + text + " is missing; deploy the new release there by atomic "
+						+ "rename (cp new.jar " + text + ".tmp && mv " + text + ".tmp " + text + "), or as a new "
+						+ "release directory behind a switched symbolic link, then upgrade again";
+			}
+		}
+		return problem;
+	}
+
+	/**
+	 * Describe, for the log, where the next generation starts and from which jar.
+	 * @return the description
+	 */
+	String describe() {
+		StringBuilder description = new StringBuilder("in ").append(this.directory.describe(this.files));
+		String jar = jar();
+		if (jar != null) {
+			String text = ByteStrings.toText(jar);
+			String real = this.files.realPath(jar);
+			description.append(" from ").append(text);
+			if (real != null && !real.equals(text)) {
+				description.append(" (now ").append(real).append(')');
+			}
+		}
+		return description.toString();
+	}
+
+	/** The next generation's jar, absolute, in byte form; {@code null} if it has none. */
+	private String jar() {
+		List<String> command;
+		try {
+			command = command();
+		}
+		catch (IOException ex) {
+			return null;
+		}
+		int index = command.indexOf("-jar");
+		if (index < 0 || index + 1 >= command.size()) {
+			return null;
+		}
+		String jar = command.get(index + 1);
+		if (jar.startsWith("/")) {
+			return jar;
+		}
+		String dir = this.directory.path();
+		return dir.endsWith("/") ? dir + jar : dir + "/" + jar;
+	}
+
+	/** The command of the next generation, built anew at each upgrade. */
+	@FunctionalInterface
+	interface Command {
+
+		/**
+		 * Return the command.
+		 * @return the command, in byte form
+		 * @throws IOException if it cannot be built
+		 */
+		List<String> get() throws IOException;
+
+	}
+
+}
