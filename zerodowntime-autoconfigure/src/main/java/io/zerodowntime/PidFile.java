@@ -53,7 +53,12 @@ public final class PidFile {
 		String step = "creating the directory " + directory;
 		Path temp = null;
 		try {
-			Files.createDirectories(directory);
+			try {
+				Files.createDirectories(directory);
+			}
+			catch (FileAlreadyExistsException ex) {
+				throw new NotDirectoryException(ex.getFile());
+			}
 			step = "creating a temporary file in " + directory;
 			temp = Files.createTempFile(directory, "." + this.path.getFileName(), ".tmp",
 					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
