@@ -23,7 +23,8 @@ class UnsupportedPlatform implements ApplicationListener<ApplicationReadyEvent> 
 	UnsupportedPlatform(Upgrader upgrader) {
 		this.upgrader = upgrader;
 		logger.warn("zerodowntime.enabled=true, but " + upgrader.unsupportedReason() + ". This application runs "
-				+ "as Spring Boot makes it, without the starter: Tomcat binds its ports itself, and an upgrade "
+				+ "as Spring Boot makes it: Tomcat binds its ports itself, no listener is handed over, "
+				+ "zerodowntime.pid-file is not written, nothing is sent to a service manager, and an upgrade "
 				+ "(SIGHUP, POST /actuator/upgrade, Upgrader.upgrade()) is refused with this reason. Deploy to "
 				+ "Linux on x86_64 for zero-downtime upgrades, or set zerodowntime.enabled=false on this host to "
 				+ "silence this warning.");
