@@ -114,7 +114,7 @@ public final class Upgrader {
 	 */
 	public static void reportStartupFailure(String reason) {
 		if (!Platform.current().supported()
-				|| System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead()) {
+				|| (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead())) {
 			return;
 		}
 		ParentLink parent = ProcessState.get().parentLink();

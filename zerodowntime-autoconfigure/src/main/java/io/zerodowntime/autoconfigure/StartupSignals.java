@@ -74,6 +74,16 @@ final class StartupSignals {
 		}
 	}
 
+	/**
+	 * Let SIGHUP reach a trigger that only refuses (where upgrades are not available), with
+	 * no word about an ignored SIGHUP: there is nothing it could trigger anyway.
+	 * @param trigger logs the refusal in the background
+	 */
+	static synchronized void refuseOnHangup(Runnable trigger) {
+		install();
+		upgradeTrigger = trigger;
+	}
+
 	private static void hangup() {
 		Runnable trigger;
 		synchronized (StartupSignals.class) {

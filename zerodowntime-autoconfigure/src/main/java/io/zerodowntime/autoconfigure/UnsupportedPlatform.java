@@ -35,7 +35,7 @@ class UnsupportedPlatform implements ApplicationListener<ApplicationReadyEvent> 
 		if (event.getApplicationContext().getParent() != null) {
 			return;
 		}
-		StartupSignals.upgradeOnHangup(() -> {
+		StartupSignals.refuseOnHangup(() -> {
 			Thread thread = new Thread(this.upgrader::upgrade, "zerodowntime-upgrade");
 			thread.setDaemon(true);
 			thread.start();
