@@ -17,11 +17,12 @@ import java.time.Instant;
 public record Generation(int number, long pid, Long parentPid, Instant startedAt, Instant originalStartedAt) {
 
 	/**
-	 * Return the generation of this process.
+	 * Return the generation of this process. On a platform the native layer does not
+	 * support ({@link Platform}) this is always generation 1, and nothing native is loaded.
 	 * @return this process's generation
 	 */
 	public static Generation current() {
-		return ProcessState.get().generation();
+		return Platform.current().supported() ? ProcessState.get().generation() : Unsupported.FIRST;
 	}
 
 	/**
@@ -39,6 +40,19 @@ public record Generation(int number, long pid, Long parentPid, Instant startedAt
 	 */
 	public boolean hasParent() {
 		return this.parentPid != null;
+	}
+
+	/** Generation 1, as every process is where upgrades are not available. */
+	private static final class Unsupported {
+
+		static final Generation FIRST = first();
+
+		private static Generation first() {
+			ProcessHandle self = ProcessHandle.current();
+			Instant startedAt = self.info().startInstant().orElseGet(Instant::now);
+			return new Generation(1, self.pid(), null, startedAt, startedAt);
+		}
+
 	}
 
 }

@@ -167,29 +167,15 @@ final class NativePosix {
 
 	/**
 	 * The process-wide instance; loads libc on first use.
-	 * @throws UnsupportedOperationException if this is not Linux on x86_64
+	 * @throws UnsupportedOperationException if {@link Platform} says this platform is not
+	 * supported
 	 */
 	static NativePosix get() {
-		String problem = unsupportedPlatformReason();
+		String problem = Platform.current().unsupportedReason();
 		if (problem != null) {
-			throw new UnsupportedOperationException(problem);
+			throw new UnsupportedOperationException("Native process support is not available: " + problem);
 		}
 		return Holder.INSTANCE;
-	}
-
-	/** Whether {@link #get()} can work on this platform (Linux on x86_64). */
-	static boolean isSupported() {
-		return unsupportedPlatformReason() == null;
-	}
-
-	private static String unsupportedPlatformReason() {
-		String os = System.getProperty("os.name", "");
-		String arch = System.getProperty("os.arch", "");
-		if (os.equals("Linux") && (arch.equals("amd64") || arch.equals("x86_64"))) {
-			return null;
-		}
-		return "Native process support (listener handover, posix_spawn) is only implemented for Linux on x86_64 with "
-				+ "glibc; this JVM runs on " + os + "/" + arch + ", whose struct layouts have not been verified";
 	}
 
 	/** This process's id. */

@@ -2,9 +2,15 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,28 +40,74 @@ public final class PidFile {
 	}
 
 	/**
-	 * Write a pid, atomically.
+	 * Write a pid, atomically, creating the directory if it is missing (it may have been
+	 * deleted, {@code /run/<app>} by a cleanup for example).
 	 * @param pid the pid
-	 * @throws IOException if it cannot be written
+	 * @throws IOException if it cannot be written; the message names the PID file, the
+	 * system's error text and the step that failed, for example
+	 * {@code Unable to write PID file /run/app/app.pid: Read-only file system (creating a
+	 * temporary file in /run/app)}
 	 */
 	public void write(long pid) throws IOException {
 		Path directory = this.path.getParent();
-		Files.createDirectories(directory);
-		Path temp = Files.createTempFile(directory, "." + this.path.getFileName(), ".tmp",
-				PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+		String step = "creating the directory " + directory;
+		Path temp = null;
 		try {
-			Files.writeString(temp, pid + "\n", StandardCharsets.US_ASCII);
 			try {
-				Files.move(temp, this.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+				Files.createDirectories(directory);
 			}
-			catch (AtomicMoveNotSupportedException ex) {
-				throw new IOException("Unable to write PID file " + this.path + ": its directory does not support "
-						+ "an atomic rename", ex);
+			catch (FileAlreadyExistsException ex) {
+				throw new NotDirectoryException(ex.getFile());
 			}
+			step = "creating a temporary file in " + directory;
+			temp = Files.createTempFile(directory, "." + this.path.getFileName(), ".tmp",
+					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+			step = "writing " + temp;
+			Files.writeString(temp, pid + "\n", StandardCharsets.US_ASCII);
+			step = "renaming " + temp + " to " + this.path;
+			Files.move(temp, this.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+			temp = null;
+		}
+		catch (IOException ex) {
+			throw new IOException("Unable to write PID file " + this.path + ": " + errorText(ex) + " (" + step + ")",
+					ex);
 		}
 		finally {
-			Files.deleteIfExists(temp);
+			if (temp != null) {
+				try {
+					Files.deleteIfExists(temp);
+				}
+				catch (IOException ex) {
+					// the write failed already, and that is what is reported
+				}
+			}
 		}
+	}
+
+	/** The system's text for a failed file operation ({@code strerror}), as NIO reports it. */
+	static String errorText(IOException ex) {
+		if (ex instanceof AtomicMoveNotSupportedException) {
+			return "its directory does not support an atomic rename";
+		}
+		if (ex instanceof FileSystemException failure && failure.getReason() != null) {
+			return failure.getReason();
+		}
+		if (ex instanceof AccessDeniedException) {
+			return "Permission denied";
+		}
+		if (ex instanceof NoSuchFileException) {
+			return "No such file or directory";
+		}
+		if (ex instanceof NotDirectoryException) {
+			return "Not a directory";
+		}
+		if (ex instanceof FileAlreadyExistsException) {
+			return "File exists";
+		}
+		if (ex instanceof DirectoryNotEmptyException) {
+			return "Directory not empty";
+		}
+		return (ex.getMessage() != null) ? ex.getMessage() : ex.getClass().getSimpleName();
 	}
 
 	/**

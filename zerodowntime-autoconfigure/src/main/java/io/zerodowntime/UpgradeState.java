@@ -20,6 +20,12 @@ public enum UpgradeState {
 	DRAINING,
 
 	/** Stopping with no successor. */
-	STOPPING
+	STOPPING,
+
+	/**
+	 * Serving, on a platform where upgrades are not available ({@link Platform}): every
+	 * upgrade is refused with the reason.
+	 */
+	UNSUPPORTED
 
 }

@@ -55,6 +55,8 @@ public final class Upgrader {
 
 	private NextRelease release;
 
+	private String unsupportedReason;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -71,6 +73,10 @@ public final class Upgrader {
 	 * @return the upgrader
 	 */
 	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
+		String unsupported = Platform.current().unsupportedReason();
+		if (unsupported != null) {
+			return unsupported(Generation.current(), unsupported);
+		}
 		ProcessState process = ProcessState.get();
 		NativePosix posix = NativePosix.get();
 		NextRelease release = NextRelease.ofThisProcess(command);
@@ -81,6 +87,17 @@ public final class Upgrader {
 		logger.info("Generation " + process.generation().number() + " (pid " + process.generation().pid()
 				+ ") will start the next generation " + release.describe() + "; working directory from "
 				+ release.directory().source());
+		return upgrader;
+	}
+
+	/**
+	 * An upgrader that refuses every upgrade, for a platform where they are not available;
+	 * it touches nothing native.
+	 */
+	static Upgrader unsupported(Generation generation, String reason) {
+		Upgrader upgrader = new Upgrader(generation, null, null, null, Duration.ZERO);
+		upgrader.state = UpgradeState.UNSUPPORTED;
+		upgrader.unsupportedReason = reason;
 		return upgrader;
 	}
 
@@ -99,7 +116,8 @@ public final class Upgrader {
 	 * @param reason what went wrong
 	 */
 	public static void reportStartupFailure(String reason) {
-		if (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead()) {
+		if (!Platform.current().supported()
+				|| (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead())) {
 			return;
 		}
 		ParentLink parent = ProcessState.get().parentLink();
@@ -114,6 +132,9 @@ public final class Upgrader {
 	 * (instead of replaced by rename) would make the first load during an upgrade fail.
 	 */
 	public void warmUp() {
+		if (this.launcher == null) {
+			return;
+		}
 		try {
 			// every class of the starter (the switch map of refusal() included), then the
 			// library classes of the endpoint, drain and exit paths
@@ -150,6 +171,15 @@ public final class Upgrader {
 		synchronized (this.lock) {
 			return this.state;
 		}
+	}
+
+	/**
+	 * Return why upgrades are not available on this platform, or {@code null} where they
+	 * are; the state is then {@link UpgradeState#UNSUPPORTED}.
+	 * @return the reason
+	 */
+	public String unsupportedReason() {
+		return this.unsupportedReason;
 	}
 
 	/**
@@ -214,7 +244,7 @@ public final class Upgrader {
 			synchronized (this.lock) {
 				// a refusal because this generation cannot upgrade is news; one because an
 				// upgrade is already under way must not hide that upgrade's own outcome
-				if (this.state == UpgradeState.SERVING) {
+				if (this.state == UpgradeState.SERVING || this.state == UpgradeState.UNSUPPORTED) {
 					this.lastUpgrade = outcome;
 				}
 			}
@@ -243,6 +273,7 @@ public final class Upgrader {
 							: "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
+			case UNSUPPORTED -> this.unsupportedReason;
 			case SERVING -> (this.parent != null && !this.parent.parentExited())
 					? "the previous generation (pid " + this.parent.parentPid()
 							+ ") has not exited yet; it is still draining its requests"
@@ -321,12 +352,13 @@ public final class Upgrader {
 	 * Stop this generation with no successor: a new generation that is not ready yet is
 	 * stopped first (SIGTERM, then SIGKILL), so nothing is left behind.
 	 * @return whether this generation may drain and exit now ({@code false} when it has
-	 * already handed over and is draining)
+	 * already handed over and is draining, or upgrades are not available on this platform)
 	 */
 	public boolean stop() {
 		Child starting;
 		synchronized (this.lock) {
-			if (this.state == UpgradeState.DRAINING || this.state == UpgradeState.STOPPING) {
+			if (this.state == UpgradeState.DRAINING || this.state == UpgradeState.STOPPING
+					|| this.state == UpgradeState.UNSUPPORTED) {
 				return false;
 			}
 			this.state = UpgradeState.STOPPING;

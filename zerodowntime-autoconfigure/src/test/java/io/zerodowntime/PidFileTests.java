@@ -2,8 +2,13 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -85,6 +90,50 @@ class PidFileTests {
 		assertThatIOException().isThrownBy(() -> new PidFile(path).write(4242));
 		assertThat(list(this.temp)).containsExactly("app.pid");
 		assertThat(list(path)).containsExactly("occupied");
+	}
+
+	@Test
+	void writeThatFailsNamesThePidFileTheErrorAndTheStep() throws IOException {
+		Path path = this.temp.resolve("app.pid");
+		Files.createDirectories(path);
+		Files.writeString(path.resolve("occupied"), "x");
+		assertThatIOException().isThrownBy(() -> new PidFile(path).write(4242))
+			.withMessageStartingWith("Unable to write PID file " + path + ": ")
+			.withMessageContaining("(renaming " + this.temp + "/.app.pid")
+			.withMessageEndingWith(".tmp to " + path + ")");
+	}
+
+	@Test
+	void writeWhereTheDirectoryCannotBeCreatedNamesIt() throws IOException {
+		Path file = this.temp.resolve("not-a-directory");
+		Files.writeString(file, "x");
+		Path path = file.resolve("app.pid");
+		assertThatIOException().isThrownBy(() -> new PidFile(path).write(4242))
+			.withMessage("Unable to write PID file " + path + ": Not a directory (creating the directory " + file + ")");
+	}
+
+	@Test
+	void writeRecreatesADeletedDirectory() throws IOException {
+		Path directory = this.temp.resolve("run/app");
+		Path path = directory.resolve("app.pid");
+		PidFile pidFile = new PidFile(path);
+		pidFile.write(1);
+		Files.delete(path);
+		Files.delete(directory);
+		pidFile.write(4242);
+		assertThat(Files.readString(path, StandardCharsets.US_ASCII)).isEqualTo("4242\n");
+	}
+
+	@Test
+	void errorTextIsTheSystemsTextOfEachFailure() {
+		assertThat(PidFile.errorText(new FileSystemException("/run/app/x", null, "Read-only file system")))
+			.isEqualTo("Read-only file system");
+		assertThat(PidFile.errorText(new IOException("No space left on device"))).isEqualTo("No space left on device");
+		assertThat(PidFile.errorText(new AccessDeniedException("/run/app/x"))).isEqualTo("Permission denied");
+		assertThat(PidFile.errorText(new NoSuchFileException("/run/app/x"))).isEqualTo("No such file or directory");
+		assertThat(PidFile.errorText(new NotDirectoryException("/run/app"))).isEqualTo("Not a directory");
+		assertThat(PidFile.errorText(new AtomicMoveNotSupportedException("/a", "/b", null)))
+			.isEqualTo("its directory does not support an atomic rename");
 	}
 
 	@Test

@@ -509,6 +509,35 @@ class UpgraderTests {
 		assertThat(interrupted.get(5, TimeUnit.SECONDS)).isTrue();
 	}
 
+	@Test
+	void whenPlatformIsUnsupportedThenEveryUpgradeIsRefusedWithTheReasonAndNothingIsLaunched() {
+		Generation first = new Generation(1, 1001L, null, Instant.now(), Instant.now());
+		String reason = new Platform("FreeBSD", "amd64").unsupportedReason();
+		Upgrader upgrader = Upgrader.unsupported(first, reason);
+		upgrader.addListener(this.events);
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.UNSUPPORTED);
+		assertThat(upgrader.unsupportedReason()).isEqualTo(reason);
+		upgrader.warmUp();
+		upgrader.ready();
+		assertThat(upgrader.state()).as("ready() does not make it upgradable").isEqualTo(UpgradeState.UNSUPPORTED);
+		for (int i = 0; i < 2; i++) {
+			UpgradeOutcome outcome = upgrader.upgrade();
+			assertThat(outcome.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
+			assertThat(outcome.reason()).isEqualTo(reason).contains("FreeBSD/amd64");
+			assertThat(outcome.generation()).isEqualTo(1);
+			assertThat(outcome.childPid()).isNull();
+			assertThat(upgrader.lastUpgrade()).as("the refusal is the news").isEqualTo(outcome);
+		}
+		assertThat(upgrader.stop()).as("Spring Boot's own shutdown stops it, not a drain").isFalse();
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.UNSUPPORTED);
+		assertThat(this.launcher.generations).isEmpty();
+	}
+
+	@Test
+	void supportedPlatformHasNoUnsupportedReason() {
+		assertThat(servingUpgrader().unsupportedReason()).isNull();
+	}
+
 	private Upgrader servingUpgrader() {
 		Upgrader upgrader = upgrader(null);
 		upgrader.ready();

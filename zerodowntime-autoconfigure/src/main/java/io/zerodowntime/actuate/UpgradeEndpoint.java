@@ -45,16 +45,19 @@ public class UpgradeEndpoint {
 	@ReadOperation
 	public Status status() {
 		Generation generation = this.upgrader.generation();
-		List<ListenerDescriptor> listeners = Listeners.get()
-			.open()
-			.stream()
-			.map((l) -> new ListenerDescriptor(l.name(), address(l), l.localAddress().getPort(), l.inherited()))
-			.toList();
+		String unsupported = this.upgrader.unsupportedReason();
+		// where upgrades are not available Tomcat binds as usual and nothing native is loaded
+		List<ListenerDescriptor> listeners = (unsupported != null) ? List.of()
+				: Listeners.get()
+					.open()
+					.stream()
+					.map((l) -> new ListenerDescriptor(l.name(), address(l), l.localAddress().getPort(), l.inherited()))
+					.toList();
 		UpgradeOutcome last = this.upgrader.lastUpgrade();
 		LastUpgrade lastUpgrade = (last != null) ? new LastUpgrade(last.outcome().name(), last.reason(),
 				last.childPid(), last.startedAt(), last.durationMs()) : null;
 		return new Status(generation.number(), generation.pid(), generation.parentPid(), this.upgrader.state().name(),
-				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade);
+				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade, unsupported);
 	}
 
 	/**
@@ -94,14 +97,18 @@ public class UpgradeEndpoint {
 	 * @param generation the generation number
 	 * @param pid this process's pid
 	 * @param parentPid the previous generation's pid, {@code null} in generation 1
-	 * @param state what this generation is doing
+	 * @param state what this generation is doing; {@code UNSUPPORTED} on a platform where
+	 * upgrades are not available
 	 * @param startedAt when this process started
 	 * @param originalStartedAt when generation 1 started
 	 * @param listeners the listening sockets
 	 * @param lastUpgrade the last upgrade attempt, or {@code null}
+	 * @param unsupportedReason why upgrades are not available on this platform (the
+	 * listeners are then not tracked and the list is empty), {@code null} where they are
 	 */
 	public record Status(int generation, long pid, Long parentPid, String state, Instant startedAt,
-			Instant originalStartedAt, List<ListenerDescriptor> listeners, LastUpgrade lastUpgrade) {
+			Instant originalStartedAt, List<ListenerDescriptor> listeners, LastUpgrade lastUpgrade,
+			String unsupportedReason) {
 	}
 
 	/**

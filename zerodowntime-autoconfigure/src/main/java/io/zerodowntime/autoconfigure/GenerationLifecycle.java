@@ -68,19 +68,34 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 			this.upgrader.upgrade();
 		}));
 		SignalTrap.install("TERM", () -> inBackground("zerodowntime-stop", this::stopWithoutSuccessor));
-		if (this.properties.getPidFile() != null) {
-			try {
-				new PidFile(this.properties.getPidFile()).write(generation.pid());
-			}
-			catch (IOException ex) {
-				logger.error("Unable to write PID file " + this.properties.getPidFile() + ": " + ex.getMessage());
-			}
-		}
+		writePidFile(generation);
 		Listeners listeners = Listeners.get();
 		listeners.openAcceptGate();
 		listeners.closeUnclaimed();
 		this.upgrader.ready();
 		ready.countDown();
+	}
+
+	/**
+	 * A generation that cannot write its PID file does not become ready: generation 1
+	 * refuses to start, a later one fails the upgrade (its predecessor serves on), rather
+	 * than leave the file naming a generation that is about to exit.
+	 */
+	private void writePidFile(Generation generation) {
+		if (this.properties.getPidFile() == null) {
+			return;
+		}
+		try {
+			new PidFile(this.properties.getPidFile()).write(generation.pid());
+		}
+		catch (IOException ex) {
+			PidFileException failure = new PidFileException(this.properties.getPidFile(), ex.getMessage());
+			logger.error("Generation " + generation.number() + " (pid " + generation.pid() + ") cannot become ready: "
+					+ failure.getMessage());
+			// a failure after startup is not an ApplicationFailedEvent: tell the predecessor here
+			Upgrader.reportStartupFailure(failure.getMessage());
+			throw failure;
+		}
 	}
 
 	private static void awaitUninterruptibly(CountDownLatch latch) {

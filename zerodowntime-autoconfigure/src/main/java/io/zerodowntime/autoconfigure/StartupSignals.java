@@ -24,13 +24,20 @@ final class StartupSignals {
 
 	private static Runnable upgradeTrigger;
 
+	private static boolean noHangup;
+
 	private StartupSignals() {
 	}
 
-	/** Trap SIGHUP, once per JVM. */
+	/** Trap SIGHUP, once per JVM; where the platform has no SIGHUP (Windows), do nothing. */
 	static synchronized void install() {
-		if (hangup == null) {
-			hangup = SignalTrap.install("HUP", StartupSignals::hangup);
+		if (hangup == null && !noHangup) {
+			try {
+				hangup = SignalTrap.install("HUP", StartupSignals::hangup);
+			}
+			catch (IllegalArgumentException ex) {
+				noHangup = true;
+			}
 		}
 	}
 
@@ -59,12 +66,22 @@ final class StartupSignals {
 		install();
 		upgradeTrigger = trigger;
 		// logged here, not when deciding: logging is not set up yet at that point
-		if (hangup.wasIgnored()) {
+		if (hangup != null && hangup.wasIgnored()) {
 			logger.warn("SIGHUP is ignored in this JVM (started under nohup or with HUP ignored), so kill -HUP "
 					+ "cannot trigger an upgrade of this generation. Use POST /actuator/upgrade, or start the "
 					+ "application without ignoring SIGHUP (systemd, setsid). Generations started by an upgrade "
 					+ "receive SIGHUP normally.");
 		}
+	}
+
+	/**
+	 * Let SIGHUP reach a trigger that only refuses (where upgrades are not available), with
+	 * no word about an ignored SIGHUP: there is nothing it could trigger anyway.
+	 * @param trigger logs the refusal in the background
+	 */
+	static synchronized void refuseOnHangup(Runnable trigger) {
+		install();
+		upgradeTrigger = trigger;
 	}
 
 	private static void hangup() {

@@ -20,12 +20,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration for zero-downtime upgrades of a Tomcat servlet web application:
- * every connector takes its listening socket from the process's listener registry.
+ * every connector takes its listening socket from the process's listener registry. On a
+ * platform where upgrades are not available ({@link io.zerodowntime.Platform}) the
+ * application runs as Spring Boot makes it, with one warning, and every upgrade is refused.
  *
  * @since 0.1.0
  */
@@ -38,6 +41,7 @@ public final class ZeroDowntimeAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Conditional(PlatformCondition.Supported.class)
 	InheritableConnectorCustomizer inheritableConnectorCustomizer(Environment environment) {
 		return new InheritableConnectorCustomizer(ListenerPlan.MAIN, environment, true);
 	}
@@ -50,14 +54,28 @@ public final class ZeroDowntimeAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Conditional(PlatformCondition.Supported.class)
 	SystemdNotifier systemdNotifier(Upgrader upgrader) {
 		return new SystemdNotifier(SdNotify.fromEnvironment(), upgrader);
 	}
 
 	@Bean
+	@Conditional(PlatformCondition.Supported.class)
 	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties,
 			ObjectProvider<SystemdNotifier> systemdNotifier) {
 		return new GenerationLifecycle(upgrader, properties, systemdNotifier.getIfAvailable());
+	}
+
+	@Bean
+	@Conditional(PlatformCondition.Supported.class)
+	ServiceUnitCheck serviceUnitCheck(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		return new ServiceUnitCheck(System.getenv(), properties.getPidFile(), upgrader.generation());
+	}
+
+	@Bean
+	@Conditional(PlatformCondition.Unsupported.class)
+	UnsupportedPlatform unsupportedPlatform(Upgrader upgrader) {
+		return new UnsupportedPlatform(upgrader);
 	}
 
 	@Bean

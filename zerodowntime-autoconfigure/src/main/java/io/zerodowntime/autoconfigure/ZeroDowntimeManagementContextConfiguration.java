@@ -10,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
 
 /**
@@ -22,6 +23,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class })
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
+@Conditional(PlatformCondition.Supported.class)
 public class ZeroDowntimeManagementContextConfiguration {
 
 	@Bean

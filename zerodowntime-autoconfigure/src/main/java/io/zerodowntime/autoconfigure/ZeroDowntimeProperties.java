@@ -35,6 +35,8 @@ public class ZeroDowntimeProperties {
 
 	/**
 	 * File to write the serving generation's pid to, atomically, before it reports ready.
+	 * A generation that cannot write it does not become ready: generation 1 does not
+	 * start, a later one fails the upgrade. Not written where upgrades are not available.
 	 */
 	private Path pidFile;
 

@@ -159,7 +159,8 @@ final class FaultLoadApp implements AutoCloseable {
 
 	/**
 	 * Start generation 1 with the default arguments and more, and a customized builder
-	 * (launcher, environment).
+	 * (launcher, environment). An argument {@code --name=value} replaces the default of
+	 * that name.
 	 *
 	 * <p>
 	 * The JVM's stdout and stderr go to a log file, opened for appending by a shell that
@@ -173,6 +174,10 @@ final class FaultLoadApp implements AutoCloseable {
 	 */
 	AppProcess start(UnaryOperator<AppProcess.Builder> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
+		// an argument given here replaces the default of the same name (Spring would join both)
+		all.removeIf((arg) -> List.of(args)
+			.stream()
+			.anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
 		all.addAll(List.of(args));
 		AppProcess.Builder builder = AppProcess.builder("gen")
 			.jar(this.jar)
