@@ -55,6 +55,10 @@ public final class Upgrader {
 
 	private ReleaseFile releaseFile;
 
+	private volatile String unavailable;
+
+	private volatile Duration predecessorAllowance;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -71,11 +75,26 @@ public final class Upgrader {
 	 * @return the upgrader
 	 */
 	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
+		return create(command, upgradeTimeout, null);
+	}
+
+	/**
+	 * Create the upgrader of this process.
+	 * @param command the command that starts the next generation, empty for this JVM's own
+	 * @param upgradeTimeout how long the next generation may take to become ready
+	 * @param predecessorAllowance how long the previous generation, once told to hand
+	 * over, may take to drain and exit before this one kills it (its drain timeout plus exit
+	 * grace), or {@code null} for no limit
+	 * @return the upgrader
+	 */
+	public static Upgrader create(List<String> command, Duration upgradeTimeout, Duration predecessorAllowance) {
 		ProcessState process = ProcessState.get();
 		NativePosix posix = NativePosix.get();
 		Upgrader upgrader = new Upgrader(process.generation(),
 				new NativeChildLauncher(posix, command, process.generation()), process.listeners(),
 				process.parentLink(), upgradeTimeout);
+		upgrader.predecessorAllowance = predecessorAllowance;
+		upgrader.unavailable(InitProcess.problem(posix.pid()));
 		try {
 			List<String> effective = command.isEmpty() ? CommandLine.current() : command;
 			upgrader.releaseFile = ReleaseFile.of(effective, java.nio.file.Path.of(System.getProperty("user.dir")));
@@ -84,6 +103,26 @@ public final class Upgrader {
 			logger.debug("Unable to read this JVM's command line: " + ex.getMessage());
 		}
 		return upgrader;
+	}
+
+	void unavailable(String reason) {
+		this.unavailable = reason;
+		if (reason != null) {
+			logger.warn(describe() + " serves normally, but cannot be upgraded: " + reason);
+		}
+	}
+
+	void predecessorAllowance(Duration allowance) {
+		this.predecessorAllowance = allowance;
+	}
+
+	/**
+	 * Return why this generation can never be upgraded, or {@code null} if it can: every
+	 * upgrade attempt is refused with this reason.
+	 * @return the reason
+	 */
+	public String unavailable() {
+		return this.unavailable;
 	}
 
 	void checkRelease(ReleaseFile releaseFile) {
@@ -184,6 +223,10 @@ public final class Upgrader {
 		}
 		if (this.parent != null) {
 			this.parent.reportReady();
+			Duration allowance = this.predecessorAllowance;
+			if (allowance != null) {
+				this.parent.expectExitWithin(allowance);
+			}
 		}
 		tell((l) -> l.generationReady(this.generation));
 		logger.info(describe() + " is ready, originally started " + this.generation.originalStartedAt() + ", up "
@@ -239,11 +282,17 @@ public final class Upgrader {
 							: "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
-			case SERVING -> (this.parent != null && !this.parent.parentExited())
-					? "the previous generation (pid " + this.parent.parentPid()
-							+ ") has not exited yet; it is still draining its requests"
-					: (this.releaseFile != null) ? this.releaseFile.problem() : null;
+			case SERVING -> (this.unavailable != null) ? "upgrades are not possible: " + this.unavailable
+					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
+							: (this.releaseFile != null) ? this.releaseFile.problem() : null;
 		};
+	}
+
+	private String waitingForParent() {
+		PredecessorDeadline deadline = this.parent.deadline();
+		return "the previous generation (pid " + this.parent.parentPid()
+				+ ") has not exited yet; it is still draining its requests"
+				+ ((deadline != null) ? "; " + deadline.describe() : "");
 	}
 
 	private UpgradeOutcome attempt(Instant startedAt) {

@@ -54,7 +54,8 @@ public class UpgradeEndpoint {
 		LastUpgrade lastUpgrade = (last != null) ? new LastUpgrade(last.outcome().name(), last.reason(),
 				last.childPid(), last.startedAt(), last.durationMs()) : null;
 		return new Status(generation.number(), generation.pid(), generation.parentPid(), this.upgrader.state().name(),
-				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade);
+				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade,
+				this.upgrader.unavailable());
 	}
 
 	/**
@@ -99,9 +100,12 @@ public class UpgradeEndpoint {
 	 * @param originalStartedAt when generation 1 started
 	 * @param listeners the listening sockets
 	 * @param lastUpgrade the last upgrade attempt, or {@code null}
+	 * @param upgradesUnavailable why this generation can never be upgraded (every attempt
+	 * is refused with it), or {@code null}
 	 */
 	public record Status(int generation, long pid, Long parentPid, String state, Instant startedAt,
-			Instant originalStartedAt, List<ListenerDescriptor> listeners, LastUpgrade lastUpgrade) {
+			Instant originalStartedAt, List<ListenerDescriptor> listeners, LastUpgrade lastUpgrade,
+			String upgradesUnavailable) {
 	}
 
 	/**

@@ -34,12 +34,22 @@ public class ZeroDowntimeProperties {
 	private Duration drainTimeout = Duration.ofSeconds(30);
 
 	/**
+	 * How long a generation that has drained may take, after the drain timeout, to close
+	 * its application context and exit (shutdown hooks included) before it is halted. Its
+	 * successor kills it, by pid, if it is still there a few seconds later.
+	 */
+	private Duration exitGrace = Duration.ofSeconds(30);
+
+	/**
 	 * File to write the serving generation's pid to, atomically, before it reports ready.
 	 */
 	private Path pidFile;
 
 	/**
-	 * Command that starts the next generation, instead of this JVM's own command line.
+	 * Command that starts the next generation, instead of this JVM's own command line. One
+	 * argument per element; an argument that contains a comma must be given in the indexed
+	 * form (zerodowntime.command[0]=..., zerodowntime.command[1]=...), since a
+	 * comma-separated value is split at every comma.
 	 */
 	private List<String> command = new ArrayList<>();
 
@@ -57,6 +67,14 @@ public class ZeroDowntimeProperties {
 
 	public void setDrainTimeout(Duration drainTimeout) {
 		this.drainTimeout = drainTimeout;
+	}
+
+	public Duration getExitGrace() {
+		return this.exitGrace;
+	}
+
+	public void setExitGrace(Duration exitGrace) {
+		this.exitGrace = exitGrace;
 	}
 
 	public Path getPidFile() {
