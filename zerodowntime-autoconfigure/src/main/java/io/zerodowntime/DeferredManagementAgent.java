@@ -13,7 +13,8 @@ import org.apache.commons.logging.LogFactory;
  * options were deferred ({@link ManagementAgentOptions}), once its predecessor has exited
  * and released the port: the options become system properties again, as on the
  * predecessor's command line, and the agent is started the supported way, the attach
- * API's {@code startManagementAgent} (what {@code jcmd <pid> ManagementAgent.start} does).
+ * API's {@code startManagementAgent} (what {@code jcmd <pid> ManagementAgent.start} does),
+ * with the local connector that the JVM starts along with it.
  */
 final class DeferredManagementAgent {
 
@@ -84,6 +85,8 @@ final class DeferredManagementAgent {
 			VirtualMachine self = VirtualMachine.attach(Long.toString(ProcessHandle.current().pid()));
 			try {
 				self.startManagementAgent(agent);
+				// the JVM starts the local connector too when the options are on its command line
+				self.startLocalManagementAgent();
 			}
 			finally {
 				try {

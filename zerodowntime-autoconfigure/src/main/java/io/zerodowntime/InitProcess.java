@@ -1,32 +1,75 @@
 package io.zerodowntime;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
 /**
- * Why a generation that is PID 1 of its PID namespace (the entrypoint of a container,
- * {@code java -jar app.jar} with no init in front) cannot be upgraded: the new generation
- * is started through a double fork, so it is re-parented to PID 1, that is to this very
- * JVM, which never reaps it; and when PID 1 exits after the handover, the kernel kills
- * every process of the namespace, the new generation with it. Upgrades are refused there,
- * with the fix: an init process in front of the JVM.
+ * Why a generation in a container cannot be upgraded in place. The new generation is
+ * started through a double fork, so it is re-parented to PID 1 of the PID namespace, and
+ * when PID 1 exits the kernel kills every process of the namespace. So:
+ * <ul>
+ * <li>a JVM that is PID 1 itself ({@code java -jar app.jar} as the image's entrypoint)
+ * would take its successor down when it exits after the handover (and never reaps it);</li>
+ * <li>a JVM whose parent is PID 1 and is an init that exits with its child ({@code tini},
+ * {@code docker run --init}, {@code dumb-init}) or a shell that runs {@code java} without
+ * {@code exec} would do the same through its parent: the upgrade would report success,
+ * then the whole container would stop.</li>
+ * </ul>
+ * Upgrades are refused there, with what works instead.
  */
 final class InitProcess {
+
+	/** Programs that, as PID 1, exit as soon as the one child they started exits. */
+	static final Set<String> EXITS_WITH_CHILD = Set.of("tini", "docker-init", "dumb-init", "catatonit", "sh", "bash",
+			"dash", "ash", "busybox");
+
+	private static final String FIX = "Deploy a new release by replacing the container (a rolling update), and set "
+			+ "zerodowntime.enabled=false in the image; or run the application under a service manager that follows "
+			+ "the main pid across generations (systemd with Type=notify, as the shipped units do). An init such "
+			+ "as docker run --init, tini or dumb-init does not help: it exits when its first child, generation 1, "
+			+ "exits";
 
 	private InitProcess() {
 	}
 
 	/**
-	 * Return why a process cannot upgrade, or {@code null} if it can.
-	 * @param pid its pid in its own PID namespace
+	 * Return why this process cannot upgrade, or {@code null} if it can.
 	 * @return the reason, or {@code null}
 	 */
-	static String problem(long pid) {
-		if (pid != 1) {
+	static String problem() {
+		long pid = ProcessHandle.current().pid();
+		long ppid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+		return problem(pid, ppid, comm(1));
+	}
+
+	/**
+	 * Return why a process cannot upgrade, or {@code null} if it can.
+	 * @param pid its pid in its own PID namespace
+	 * @param ppid its parent's pid
+	 * @param initName the command name of PID 1 ({@code /proc/1/comm}), or {@code null}
+	 * @return the reason, or {@code null}
+	 */
+	static String problem(long pid, long ppid, String initName) {
+		if (pid == 1) {
+			return "this JVM is PID 1 of its PID namespace (the container's entrypoint): a new generation would be "
+					+ "killed by the kernel when this one exits after the handover. " + FIX;
+		}
+		if (ppid == 1 && initName != null && EXITS_WITH_CHILD.contains(initName)) {
+			return "this JVM's parent is PID 1 of its PID namespace, " + initName + ", which exits when this JVM "
+					+ "exits: after a handover the kernel would kill the new generation with it. " + FIX;
+		}
+		return null;
+	}
+
+	private static String comm(long pid) {
+		try {
+			return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+		}
+		catch (IOException | RuntimeException ex) {
 			return null;
 		}
-		return "this JVM is PID 1 of its PID namespace (the container's entrypoint): a new generation would be "
-				+ "killed by the kernel when this one exits after the handover. Run an init process as PID 1 that "
-				+ "starts the JVM: docker run --init, tini or dumb-init as the image's ENTRYPOINT "
-				+ "(ENTRYPOINT [\"tini\", \"--\", \"java\", \"-jar\", \"app.jar\"]), or shareProcessNamespace: true "
-				+ "in a Kubernetes pod";
 	}
 
 }

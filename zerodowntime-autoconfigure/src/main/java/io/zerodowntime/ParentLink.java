@@ -113,10 +113,10 @@ final class ParentLink {
 		};
 		try {
 			synchronized (this.exit) {
-				long left;
-				while (!this.parentExited
-						&& (left = Duration.between(Instant.now(), deadline.deadline()).toMillis()) > 0) {
-					this.exit.wait(left);
+				Instant now;
+				while (!this.parentExited && (now = Instant.now()).isBefore(deadline.deadline())) {
+					// rounded up: waking up a fraction of a millisecond early would find it not due
+					this.exit.wait(Duration.between(now, deadline.deadline()).toMillis() + 1);
 				}
 			}
 			PredecessorDeadline.Result result = deadline.enforce(Instant.now(), predecessor);

@@ -94,7 +94,10 @@ public final class Upgrader {
 				new NativeChildLauncher(posix, command, process.generation()), process.listeners(),
 				process.parentLink(), upgradeTimeout);
 		upgrader.predecessorAllowance = predecessorAllowance;
-		upgrader.unavailable(InitProcess.problem(posix.pid()));
+		if (process.parentLink() == null) {
+			// a later generation's parent is PID 1 by design (double fork): only generation 1's counts
+			upgrader.unavailable(InitProcess.problem());
+		}
 		try {
 			List<String> effective = command.isEmpty() ? CommandLine.current() : command;
 			upgrader.releaseFile = ReleaseFile.of(effective, java.nio.file.Path.of(System.getProperty("user.dir")));

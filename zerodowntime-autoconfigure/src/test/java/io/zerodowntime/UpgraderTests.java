@@ -401,12 +401,11 @@ class UpgraderTests {
 
 	@Test
 	void whenThisGenerationIsPidOneThenItServesButEveryUpgradeIsRefusedWithTheFix() {
-		assertThat(InitProcess.problem(4242)).isNull();
 		Upgrader upgrader = upgrader(null);
-		upgrader.unavailable(InitProcess.problem(1));
+		upgrader.unavailable(InitProcess.problem(1, 0, null));
 		upgrader.ready();
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
-		assertThat(upgrader.unavailable()).contains("PID 1").contains("docker run --init").contains("tini");
+		assertThat(upgrader.unavailable()).contains("PID 1").contains("replacing the container");
 		for (int i = 0; i < 2; i++) {
 			UpgradeOutcome refused = upgrader.upgrade();
 			assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
