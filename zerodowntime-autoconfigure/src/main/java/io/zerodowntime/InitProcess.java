@@ -12,10 +12,11 @@ import java.util.Set;
  * <ul>
  * <li>a JVM that is PID 1 itself ({@code java -jar app.jar} as the image's entrypoint)
  * would take its successor down when it exits after the handover (and never reaps it);</li>
- * <li>a JVM whose parent is PID 1 and is an init that exits with its child ({@code tini},
- * {@code docker run --init}, {@code dumb-init}) or a shell that runs {@code java} without
- * {@code exec} would do the same through its parent: the upgrade would report success,
- * then the whole container would stop.</li>
+ * <li>a JVM that PID 1 started and waits for, PID 1 being an init that exits with its
+ * child ({@code tini}, {@code docker run --init}, {@code dumb-init}) or a shell that runs
+ * {@code java} without {@code exec}, would do the same through its parent: the upgrade
+ * would report success, then the whole container would stop. A JVM that such a PID 1 only
+ * adopted (started with {@code nohup ... &} by a shell that has exited) is not concerned.</li>
  * </ul>
  * Upgrades are refused there, with what works instead.
  */
@@ -41,7 +42,10 @@ final class InitProcess {
 	static String problem() {
 		long pid = ProcessHandle.current().pid();
 		long ppid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
-		return problem(pid, ppid, comm(1));
+		if (pid == 1 || ppid != 1) {
+			return problem(pid, ppid, null, null, null);
+		}
+		return problem(pid, ppid, read("/proc/1/comm"), read("/proc/1/cmdline"), read("/proc/self/cmdline"));
 	}
 
 	/**
@@ -49,23 +53,41 @@ final class InitProcess {
 	 * @param pid its pid in its own PID namespace
 	 * @param ppid its parent's pid
 	 * @param initName the command name of PID 1 ({@code /proc/1/comm}), or {@code null}
+	 * @param initCommand PID 1's command line, arguments separated by NUL, or {@code null}
+	 * @param ownCommand this process's command line, arguments separated by NUL, or
+	 * {@code null}
 	 * @return the reason, or {@code null}
 	 */
-	static String problem(long pid, long ppid, String initName) {
+	static String problem(long pid, long ppid, String initName, String initCommand, String ownCommand) {
 		if (pid == 1) {
 			return "this JVM is PID 1 of its PID namespace (the container's entrypoint): a new generation would be "
 					+ "killed by the kernel when this one exits after the handover. " + FIX;
 		}
-		if (ppid == 1 && initName != null && EXITS_WITH_CHILD.contains(initName)) {
+		if (ppid == 1 && initName != null && EXITS_WITH_CHILD.contains(initName)
+				&& startedBy(initCommand, ownCommand)) {
 			return "this JVM's parent is PID 1 of its PID namespace, " + initName + ", which exits when this JVM "
 					+ "exits: after a handover the kernel would kill the new generation with it. " + FIX;
 		}
 		return null;
 	}
 
-	private static String comm(long pid) {
+	/**
+	 * Whether PID 1 started this process (its command line carries this one's arguments),
+	 * rather than adopted it as an orphan, which it would not wait for.
+	 */
+	private static boolean startedBy(String initCommand, String ownCommand) {
+		if (initCommand == null || ownCommand == null) {
+			return false;
+		}
+		String[] own = ownCommand.split("\0");
+		String arguments = (own.length > 1) ? String.join(" ", java.util.Arrays.asList(own).subList(1, own.length))
+				: Path.of(own[0]).getFileName().toString();
+		return initCommand.replace('\0', ' ').contains(arguments);
+	}
+
+	private static String read(String file) {
 		try {
-			return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+			return Files.readString(Path.of(file), java.nio.charset.StandardCharsets.ISO_8859_1).trim();
 		}
 		catch (IOException | RuntimeException ex) {
 			return null;

@@ -402,7 +402,7 @@ class UpgraderTests {
 	@Test
 	void whenThisGenerationIsPidOneThenItServesButEveryUpgradeIsRefusedWithTheFix() {
 		Upgrader upgrader = upgrader(null);
-		upgrader.unavailable(InitProcess.problem(1, 0, null));
+		upgrader.unavailable(InitProcess.problem(1, 0, null, null, null));
 		upgrader.ready();
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
 		assertThat(upgrader.unavailable()).contains("PID 1").contains("replacing the container");
