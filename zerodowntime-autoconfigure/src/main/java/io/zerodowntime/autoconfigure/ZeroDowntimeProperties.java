@@ -36,9 +36,10 @@ public class ZeroDowntimeProperties {
 	/**
 	 * How long a generation that has drained may take, after the drain timeout, to close
 	 * its application context and exit (shutdown hooks included) before it is halted. Its
-	 * successor kills it, by pid, if it is still there a few seconds later.
+	 * successor kills it, by pid, if it is still there a few seconds later. Keep it above
+	 * spring.lifecycle.timeout-per-shutdown-phase.
 	 */
-	private Duration exitGrace = Duration.ofSeconds(30);
+	private Duration exitGrace = Duration.ofSeconds(35);
 
 	/**
 	 * File to write the serving generation's pid to, atomically, before it reports ready.

@@ -71,8 +71,8 @@ class ZeroDowntimePropertiesTests {
 	}
 
 	@Test
-	void theExitGraceDefaultsToThirtySecondsAndBindsADuration() {
-		assertThat(new ZeroDowntimeProperties().getExitGrace()).isEqualTo(Duration.ofSeconds(30));
+	void theExitGraceDefaultsToThirtyFiveSecondsAndBindsADuration() {
+		assertThat(new ZeroDowntimeProperties().getExitGrace()).isEqualTo(Duration.ofSeconds(35));
 		assertThat(bind("--zerodowntime.exit-grace=5s").getExitGrace()).isEqualTo(Duration.ofSeconds(5));
 	}
 
