@@ -40,7 +40,7 @@ final class CommandLine {
 		if (command.isEmpty()) {
 			throw new IOException("Unable to build the command of the next generation: it is empty");
 		}
-		return withNativeAccess(command);
+		return withNativeAccess(ManagementAgentOptions.forNextGeneration(command, System.getenv()));
 	}
 
 	/**

@@ -2,6 +2,10 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -9,7 +13,9 @@ import org.apache.commons.logging.LogFactory;
 /**
  * The new generation's handle on the one that started it, over the handshake socket:
  * reports ready or failed, and learns when the old generation has exited (end of stream),
- * after which this generation may itself be upgraded.
+ * after which this generation may itself be upgraded, and may start a JMX agent deferred
+ * until then ({@link DeferredManagementAgent}). Once ready, it gives the old generation a
+ * deadline to exit, and kills it after that ({@link PredecessorDeadline}).
  */
 final class ParentLink {
 
@@ -25,10 +31,18 @@ final class ParentLink {
 
 	private volatile boolean reported;
 
+	private final String parentIdentity;
+
+	private final Object exit = new Object();
+
+	private volatile PredecessorDeadline deadline;
+
 	ParentLink(NativePosix posix, int fd, long parentPid) {
 		this.posix = posix;
 		this.fd = fd;
 		this.parentPid = parentPid;
+		// read while the parent surely runs: it holds the other end of the handshake socket
+		this.parentIdentity = startTime(parentPid);
 		Thread watcher = new Thread(this::watchParent, "zerodowntime-parent-watch");
 		watcher.setDaemon(true);
 		// not the web application's class loader: Tomcat warns about threads it cannot stop
@@ -46,8 +60,95 @@ final class ParentLink {
 		catch (IOException ex) {
 			logger.debug("Handshake with the previous generation ended: " + ex.getMessage());
 		}
-		this.parentExited = true;
+		synchronized (this.exit) {
+			this.parentExited = true;
+			this.exit.notifyAll();
+		}
 		logger.info("Previous generation (pid " + this.parentPid + ") has exited");
+		DeferredManagementAgent.startIfDeferred("This generation (pid " + ProcessHandle.current().pid() + ")",
+				this.parentPid);
+	}
+
+	/**
+	 * Give the previous generation, told to hand over just now, a deadline to exit, and
+	 * kill it by pid if it is still there after that.
+	 * @param allowance its drain timeout plus exit grace
+	 */
+	void expectExitWithin(Duration allowance) {
+		PredecessorDeadline created = new PredecessorDeadline(this.parentPid, this.parentIdentity, Instant.now(),
+				allowance);
+		this.deadline = created;
+		Thread enforcer = new Thread(() -> enforce(created), "zerodowntime-predecessor-deadline");
+		enforcer.setDaemon(true);
+		enforcer.setContextClassLoader(ParentLink.class.getClassLoader());
+		enforcer.start();
+	}
+
+	/**
+	 * Return the deadline the previous generation has to exit by, or {@code null}.
+	 * @return the deadline
+	 */
+	PredecessorDeadline deadline() {
+		return this.deadline;
+	}
+
+	private void enforce(PredecessorDeadline deadline) {
+		PredecessorDeadline.Predecessor predecessor = new PredecessorDeadline.Predecessor() {
+
+			@Override
+			public boolean exited() {
+				return ParentLink.this.parentExited;
+			}
+
+			@Override
+			public String identity() {
+				return startTime(ParentLink.this.parentPid);
+			}
+
+			@Override
+			public void kill() throws IOException {
+				ParentLink.this.posix.kill((int) ParentLink.this.parentPid, NativePosix.SIGKILL);
+			}
+
+		};
+		try {
+			synchronized (this.exit) {
+				Instant now;
+				while (!this.parentExited && (now = Instant.now()).isBefore(deadline.deadline())) {
+					// rounded up: waking up a fraction of a millisecond early would find it not due
+					this.exit.wait(Duration.between(now, deadline.deadline()).toMillis() + 1);
+				}
+			}
+			PredecessorDeadline.Result result = deadline.enforce(Instant.now(), predecessor);
+			if (result == PredecessorDeadline.Result.KILLED) {
+				logger.warn("Previous generation (pid " + this.parentPid + ") had not exited by its deadline "
+						+ deadline.deadline() + " (drain timeout plus exit grace); killed it with SIGKILL");
+			}
+			else if (result == PredecessorDeadline.Result.GONE) {
+				logger.info("Previous generation (pid " + this.parentPid + ") is gone (its pid names no process "
+						+ "or another one); nothing to kill");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Unable to kill the previous generation (pid " + this.parentPid + ") after its deadline: "
+					+ ex.getMessage());
+		}
+	}
+
+	/** The start time of a process in clock ticks since boot ({@code /proc/<pid>/stat} field 22), or null. */
+	static String startTime(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			// fields[0] is field 3 (state); a zombie has exited already
+			return fields[0].equals("Z") ? null : fields[19];
+		}
+		catch (IOException | RuntimeException ex) {
+			return null;
+		}
 	}
 
 	long parentPid() {

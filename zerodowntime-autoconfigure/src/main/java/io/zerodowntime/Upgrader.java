@@ -55,7 +55,9 @@ public final class Upgrader {
 
 	private NextRelease release;
 
-	private String unsupportedReason;
+	private volatile String unavailable;
+
+	private volatile Duration predecessorAllowance;
 
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
@@ -73,6 +75,19 @@ public final class Upgrader {
 	 * @return the upgrader
 	 */
 	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
+		return create(command, upgradeTimeout, null);
+	}
+
+	/**
+	 * Create the upgrader of this process.
+	 * @param command the command that starts the next generation, empty for this JVM's own
+	 * @param upgradeTimeout how long the next generation may take to become ready
+	 * @param predecessorAllowance how long the previous generation, once told to hand
+	 * over, may take to drain and exit before this one kills it (its drain timeout plus exit
+	 * grace), or {@code null} for no limit
+	 * @return the upgrader
+	 */
+	public static Upgrader create(List<String> command, Duration upgradeTimeout, Duration predecessorAllowance) {
 		String unsupported = Platform.current().unsupportedReason();
 		if (unsupported != null) {
 			return unsupported(Generation.current(), unsupported);
@@ -83,11 +98,36 @@ public final class Upgrader {
 		Upgrader upgrader = new Upgrader(process.generation(),
 				new NativeChildLauncher(posix, release, process.generation()), process.listeners(),
 				process.parentLink(), upgradeTimeout);
+		upgrader.predecessorAllowance = predecessorAllowance;
+		if (process.parentLink() == null) {
+			// a later generation's parent is PID 1 by design (double fork): only generation 1's counts
+			upgrader.unavailable(InitProcess.problem());
+		}
 		upgrader.checkRelease(release);
 		logger.info("Generation " + process.generation().number() + " (pid " + process.generation().pid()
 				+ ") will start the next generation " + release.describe() + "; working directory from "
 				+ release.directory().source());
 		return upgrader;
+	}
+
+	void unavailable(String reason) {
+		this.unavailable = reason;
+		if (reason != null) {
+			logger.warn(describe() + " serves normally, but cannot be upgraded: " + reason);
+		}
+	}
+
+	void predecessorAllowance(Duration allowance) {
+		this.predecessorAllowance = allowance;
+	}
+
+	/**
+	 * Return why this generation can never be upgraded, or {@code null} if it can: every
+	 * upgrade attempt is refused with this reason.
+	 * @return the reason
+	 */
+	public String unavailable() {
+		return this.unavailable;
 	}
 
 	/**
@@ -97,7 +137,7 @@ public final class Upgrader {
 	static Upgrader unsupported(Generation generation, String reason) {
 		Upgrader upgrader = new Upgrader(generation, null, null, null, Duration.ZERO);
 		upgrader.state = UpgradeState.UNSUPPORTED;
-		upgrader.unsupportedReason = reason;
+		upgrader.unavailable = reason;
 		return upgrader;
 	}
 
@@ -174,15 +214,6 @@ public final class Upgrader {
 	}
 
 	/**
-	 * Return why upgrades are not available on this platform, or {@code null} where they
-	 * are; the state is then {@link UpgradeState#UNSUPPORTED}.
-	 * @return the reason
-	 */
-	public String unsupportedReason() {
-		return this.unsupportedReason;
-	}
-
-	/**
 	 * Return the outcome of the last upgrade attempt, or {@code null}: the last one started,
 	 * or a later refusal made while serving with no upgrade under way (the jar was
 	 * overwritten in place, the predecessor is still draining).
@@ -217,6 +248,10 @@ public final class Upgrader {
 		}
 		if (this.parent != null) {
 			this.parent.reportReady();
+			Duration allowance = this.predecessorAllowance;
+			if (allowance != null) {
+				this.parent.expectExitWithin(allowance);
+			}
 		}
 		tell((l) -> l.generationReady(this.generation));
 		logger.info(describe() + " is ready, originally started " + this.generation.originalStartedAt() + ", up "
@@ -273,12 +308,18 @@ public final class Upgrader {
 							: "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
-			case UNSUPPORTED -> this.unsupportedReason;
-			case SERVING -> (this.parent != null && !this.parent.parentExited())
-					? "the previous generation (pid " + this.parent.parentPid()
-							+ ") has not exited yet; it is still draining its requests"
-					: (this.release != null) ? this.release.problem() : null;
+			case UNSUPPORTED -> this.unavailable;
+			case SERVING -> (this.unavailable != null) ? "upgrades are not possible: " + this.unavailable
+					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
+							: (this.release != null) ? this.release.problem() : null;
 		};
+	}
+
+	private String waitingForParent() {
+		PredecessorDeadline deadline = this.parent.deadline();
+		return "the previous generation (pid " + this.parent.parentPid()
+				+ ") has not exited yet; it is still draining its requests"
+				+ ((deadline != null) ? "; " + deadline.describe() : "");
 	}
 
 	private UpgradeOutcome attempt(Instant startedAt) {

@@ -395,6 +395,50 @@ class UpgraderTests {
 	}
 
 	@Test
+	void whenThePreviousGenerationHasADeadlineThenTheRefusalSaysUntilWhen() throws Exception {
+		NativePosix posix = NativePosix.get();
+		int[] pair = posix.socketPair();
+		ParentLink parent = new ParentLink(posix, pair[0], 1001L);
+		this.cleanups.add(() -> closeQuietly(posix, pair[0]));
+		this.cleanups.add(() -> {
+			closeQuietly(posix, pair[1]);
+			await().atMost(AWAIT).until(parent::parentExited);
+		});
+		Generation second = new Generation(2, 2001L, 1001L, Instant.now(), Instant.now().minusSeconds(60));
+		Upgrader upgrader = new Upgrader(second, this.launcher, new Listeners(ListenFds.none(), new FakeSockets(), true),
+				parent, LONG_TIMEOUT);
+		upgrader.predecessorAllowance(Duration.ofHours(1));
+		Instant before = Instant.now();
+		upgrader.ready();
+		assertThat(parent.deadline()).isNotNull();
+		assertThat(parent.deadline().deadline()).isBetween(before.plus(Duration.ofHours(1)),
+				Instant.now().plus(Duration.ofHours(1)).plus(PredecessorDeadline.MARGIN));
+		UpgradeOutcome refused = upgrader.upgrade();
+		assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
+		assertThat(refused.reason()).startsWith("the previous generation (pid 1001) has not exited yet")
+			.contains("it is killed if it has not exited by "
+					+ parent.deadline().deadline().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+		assertThat(this.launcher.generations).isEmpty();
+	}
+
+	@Test
+	void whenThisGenerationIsPidOneThenItServesButEveryUpgradeIsRefusedWithTheFix() {
+		Upgrader upgrader = upgrader(null);
+		upgrader.unavailable(InitProcess.problem(1, 0, null, null, null));
+		upgrader.ready();
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
+		assertThat(upgrader.unavailable()).contains("PID 1").contains("replacing the container");
+		for (int i = 0; i < 2; i++) {
+			UpgradeOutcome refused = upgrader.upgrade();
+			assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
+			assertThat(refused.reason()).isEqualTo("upgrades are not possible: " + upgrader.unavailable());
+			assertThat(upgrader.lastUpgrade()).isEqualTo(refused);
+		}
+		assertThat(this.launcher.generations).isEmpty();
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
+	}
+
+	@Test
 	void listenersAreToldOfEachStepInOrder() {
 		Upgrader upgrader = servingUpgrader();
 		RecordingListener other = new RecordingListener();
@@ -516,7 +560,7 @@ class UpgraderTests {
 		Upgrader upgrader = Upgrader.unsupported(first, reason);
 		upgrader.addListener(this.events);
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.UNSUPPORTED);
-		assertThat(upgrader.unsupportedReason()).isEqualTo(reason);
+		assertThat(upgrader.unavailable()).isEqualTo(reason);
 		upgrader.warmUp();
 		upgrader.ready();
 		assertThat(upgrader.state()).as("ready() does not make it upgradable").isEqualTo(UpgradeState.UNSUPPORTED);
@@ -535,7 +579,7 @@ class UpgraderTests {
 
 	@Test
 	void supportedPlatformHasNoUnsupportedReason() {
-		assertThat(servingUpgrader().unsupportedReason()).isNull();
+		assertThat(servingUpgrader().unavailable()).isNull();
 	}
 
 	private Upgrader servingUpgrader() {

@@ -9,6 +9,7 @@ import io.zerodowntime.Generation;
 import io.zerodowntime.ListenerHandle;
 import io.zerodowntime.Listeners;
 import io.zerodowntime.UpgradeOutcome;
+import io.zerodowntime.UpgradeState;
 import io.zerodowntime.Upgrader;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -45,9 +46,8 @@ public class UpgradeEndpoint {
 	@ReadOperation
 	public Status status() {
 		Generation generation = this.upgrader.generation();
-		String unsupported = this.upgrader.unsupportedReason();
-		// where upgrades are not available Tomcat binds as usual and nothing native is loaded
-		List<ListenerDescriptor> listeners = (unsupported != null) ? List.of()
+		// on an unsupported platform Tomcat binds as usual and nothing native is loaded
+		List<ListenerDescriptor> listeners = (this.upgrader.state() == UpgradeState.UNSUPPORTED) ? List.of()
 				: Listeners.get()
 					.open()
 					.stream()
@@ -57,7 +57,8 @@ public class UpgradeEndpoint {
 		LastUpgrade lastUpgrade = (last != null) ? new LastUpgrade(last.outcome().name(), last.reason(),
 				last.childPid(), last.startedAt(), last.durationMs()) : null;
 		return new Status(generation.number(), generation.pid(), generation.parentPid(), this.upgrader.state().name(),
-				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade, unsupported);
+				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade,
+				this.upgrader.unavailable());
 	}
 
 	/**
@@ -103,12 +104,12 @@ public class UpgradeEndpoint {
 	 * @param originalStartedAt when generation 1 started
 	 * @param listeners the listening sockets
 	 * @param lastUpgrade the last upgrade attempt, or {@code null}
-	 * @param unsupportedReason why upgrades are not available on this platform (the
-	 * listeners are then not tracked and the list is empty), {@code null} where they are
+	 * @param upgradesUnavailable why this generation can never be upgraded (every attempt
+	 * is refused with it), or {@code null}
 	 */
 	public record Status(int generation, long pid, Long parentPid, String state, Instant startedAt,
 			Instant originalStartedAt, List<ListenerDescriptor> listeners, LastUpgrade lastUpgrade,
-			String unsupportedReason) {
+			String upgradesUnavailable) {
 	}
 
 	/**

@@ -128,6 +128,7 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 	private void drainAndExit(String why) {
 		Generation generation = this.upgrader.generation();
 		Duration timeout = this.properties.getDrainTimeout();
+		ExitDeadline.start(generation, timeout, this.properties.getExitGrace());
 		logger.info("Generation " + generation.number() + " (pid " + generation.pid() + ") draining (" + why
 				+ "), up to " + timeout.toMillis() + " ms");
 		int left = 0;

@@ -22,7 +22,7 @@ class UnsupportedPlatform implements ApplicationListener<ApplicationReadyEvent> 
 
 	UnsupportedPlatform(Upgrader upgrader) {
 		this.upgrader = upgrader;
-		logger.warn("zerodowntime.enabled=true, but " + upgrader.unsupportedReason() + ". This application runs "
+		logger.warn("zerodowntime.enabled=true, but " + upgrader.unavailable() + ". This application runs "
 				+ "as Spring Boot makes it: Tomcat binds its ports itself, no listener is handed over, "
 				+ "zerodowntime.pid-file is not written, nothing is sent to a service manager, and an upgrade "
 				+ "(SIGHUP, POST /actuator/upgrade, Upgrader.upgrade()) is refused with this reason. Deploy to "

@@ -49,7 +49,8 @@ public final class ZeroDowntimeAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	Upgrader upgrader(ZeroDowntimeProperties properties) {
-		return Upgrader.create(properties.getCommand(), properties.getUpgradeTimeout());
+		return Upgrader.create(properties.getCommand(), properties.getUpgradeTimeout(),
+				properties.getDrainTimeout().plus(properties.getExitGrace()));
 	}
 
 	@Bean

@@ -34,6 +34,14 @@ public class ZeroDowntimeProperties {
 	private Duration drainTimeout = Duration.ofSeconds(30);
 
 	/**
+	 * How long a generation that has drained may take, after the drain timeout, to close
+	 * its application context and exit (shutdown hooks included) before it is halted. Its
+	 * successor kills it, by pid, if it is still there a few seconds later. Keep it above
+	 * spring.lifecycle.timeout-per-shutdown-phase.
+	 */
+	private Duration exitGrace = Duration.ofSeconds(35);
+
+	/**
 	 * File to write the serving generation's pid to, atomically, before it reports ready.
 	 * A generation that cannot write it does not become ready: generation 1 does not
 	 * start, a later one fails the upgrade. Not written where upgrades are not available.
@@ -41,7 +49,10 @@ public class ZeroDowntimeProperties {
 	private Path pidFile;
 
 	/**
-	 * Command that starts the next generation, instead of this JVM's own command line.
+	 * Command that starts the next generation, instead of this JVM's own command line. One
+	 * argument per element; an argument that contains a comma must be given in the indexed
+	 * form (zerodowntime.command[0]=..., zerodowntime.command[1]=...), since a
+	 * comma-separated value is split at every comma.
 	 */
 	private List<String> command = new ArrayList<>();
 
@@ -59,6 +70,14 @@ public class ZeroDowntimeProperties {
 
 	public void setDrainTimeout(Duration drainTimeout) {
 		this.drainTimeout = drainTimeout;
+	}
+
+	public Duration getExitGrace() {
+		return this.exitGrace;
+	}
+
+	public void setExitGrace(Duration exitGrace) {
+		this.exitGrace = exitGrace;
 	}
 
 	public Path getPidFile() {

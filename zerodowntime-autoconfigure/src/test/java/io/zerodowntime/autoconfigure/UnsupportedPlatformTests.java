@@ -61,14 +61,14 @@ class UnsupportedPlatformTests {
 			UpgradeEndpoint endpoint = context.getBean(UpgradeEndpoint.class);
 			UpgradeEndpoint.Status status = endpoint.status();
 			assertThat(status.state()).isEqualTo("UNSUPPORTED");
-			assertThat(status.unsupportedReason()).contains("FreeBSD/amd64")
+			assertThat(status.upgradesUnavailable()).contains("FreeBSD/amd64")
 				.contains("only implemented for Linux on x86_64");
 			assertThat(status.listeners()).isEmpty();
 			assertThat(status.generation()).isEqualTo(1);
 			var response = endpoint.upgrade();
 			assertThat(response.getStatus()).isEqualTo(409);
 			assertThat(response.getBody()).containsEntry("outcome", "REFUSED")
-				.containsEntry("reason", status.unsupportedReason());
+				.containsEntry("reason", status.upgradesUnavailable());
 			assertThat(endpoint.status().lastUpgrade().outcome()).isEqualTo("REFUSED");
 		});
 	}
@@ -79,7 +79,7 @@ class UnsupportedPlatformTests {
 			assertThat(context).hasSingleBean(InheritableConnectorCustomizer.class)
 				.hasSingleBean(GenerationLifecycle.class)
 				.doesNotHaveBean(UnsupportedPlatform.class);
-			assertThat(context.getBean(Upgrader.class).unsupportedReason()).isNull();
+			assertThat(context.getBean(Upgrader.class).unavailable()).isNull();
 		});
 		assertThat(output.getOut()).doesNotContain("are not available on");
 	}

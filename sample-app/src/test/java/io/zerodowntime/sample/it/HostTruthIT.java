@@ -158,7 +158,7 @@ class HostTruthIT {
 		JsonNode status = FaultLoadApp.json(Http.get(port, "/actuator/upgrade"));
 		System.out.println("[truth] GET /actuator/upgrade: " + status);
 		assertThat(status.get("state").asString()).isEqualTo("UNSUPPORTED");
-		assertThat(status.get("unsupportedReason").asString()).isEqualTo(reason);
+		assertThat(status.get("upgradesUnavailable").asString()).isEqualTo(reason);
 		assertThat(status.get("pid").asLong()).isEqualTo(pid);
 		assertThat(status.get("listeners").isEmpty()).isTrue();
 
