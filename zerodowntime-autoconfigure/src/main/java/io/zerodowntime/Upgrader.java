@@ -197,6 +197,17 @@ public final class Upgrader {
 	 * @return how the attempt ended
 	 */
 	public UpgradeOutcome upgrade() {
+		return upgrade(null);
+	}
+
+	/**
+	 * Start an upgrade as {@link #upgrade()} does, saying in the log what triggered it.
+	 * @param trigger what asked for the upgrade, e.g. {@code SIGHUP} or
+	 * {@code POST /actuator/upgrade from 127.0.0.1}; {@code null} when not known
+	 * @return how the attempt ended
+	 */
+	public UpgradeOutcome upgrade(String trigger) {
+		String by = (trigger != null) ? " (trigger: " + trigger + ")" : "";
 		Instant startedAt = Instant.now();
 		String refusal;
 		synchronized (this.lock) {
@@ -206,7 +217,7 @@ public final class Upgrader {
 			}
 		}
 		if (refusal != null) {
-			logger.info(describe() + " refused an upgrade: " + refusal);
+			logger.info(describe() + " refused an upgrade" + by + ": " + refusal);
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
 			synchronized (this.lock) {
 				// a refusal because this generation cannot upgrade is news; one because an
@@ -218,7 +229,7 @@ public final class Upgrader {
 			tell((l) -> l.upgradeRefused(outcome));
 			return outcome;
 		}
-		logger.info(describe() + " is starting generation " + (this.generation.number() + 1));
+		logger.info(describe() + " is starting generation " + (this.generation.number() + 1) + by);
 		UpgradeOutcome outcome;
 		try {
 			tell((l) -> l.upgradeStarted(this.generation.number() + 1));

@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -58,6 +59,12 @@ public final class ZeroDowntimeAutoConfiguration {
 	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties,
 			ObjectProvider<SystemdNotifier> systemdNotifier) {
 		return new GenerationLifecycle(upgrader, properties, systemdNotifier.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnProperty("zerodowntime.control-socket")
+	ControlChannel controlChannel(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		return new ControlChannel(upgrader, properties);
 	}
 
 	@Bean
