@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -200,7 +202,6 @@ public final class ControlSocket implements Closeable {
 				return;
 			}
 			this.closed = true;
-			this.current.close();
 			Path bound = this.published ? this.path : this.temp;
 			try {
 				if (Objects.equals(fileKey(bound), this.current.fileKey)) {
@@ -210,6 +211,7 @@ public final class ControlSocket implements Closeable {
 			catch (IOException ex) {
 				logger.warn("Unable to remove control socket " + bound + ": " + ex.getMessage());
 			}
+			this.current.close();
 		}
 	}
 
@@ -224,10 +226,16 @@ public final class ControlSocket implements Closeable {
 		}
 		Path directory = this.path.getParent();
 		if (!Files.isDirectory(directory)) {
-			throw new ControlSocketException("Unable to create control socket " + this.path + ": directory "
-					+ directory + " does not exist.", "Create it, owned by the user the application runs as, or "
-							+ "let systemd create it (RuntimeDirectory=). " + use,
-					null);
+			try {
+				Files.createDirectories(directory);
+			}
+			catch (IOException ex) {
+				throw new ControlSocketException("Unable to create control socket " + this.path + ": directory "
+						+ directory + " does not exist and cannot be created (" + ex + ").",
+						"Create it, owned by the user the application runs as, or let systemd create it "
+								+ "(RuntimeDirectory=). " + use,
+						ex);
+			}
 		}
 		BasicFileAttributes attributes;
 		int mode;
@@ -395,68 +403,107 @@ public final class ControlSocket implements Closeable {
 		}
 	}
 
-	/** One bound listening socket and the thread that accepts on it. */
+	/**
+	 * One bound listening socket and the thread that accepts on it. Closing it first accepts
+	 * and serves every connection already queued: once the path names another socket no new
+	 * one can arrive (a Unix-domain connect is queued at once or refused), so none is lost.
+	 */
 	private final class Listener {
 
 		private final UnixServerSocketChannel channel;
 
 		private final Object fileKey;
 
+		private final Selector selector;
+
+		private final Thread acceptor;
+
 		private volatile boolean closing;
 
-		Listener(UnixServerSocketChannel channel, Object fileKey) {
+		Listener(UnixServerSocketChannel channel, Object fileKey) throws IOException {
 			this.channel = channel;
 			this.fileKey = fileKey;
+			this.selector = channel.provider().openSelector();
+			channel.configureBlocking(false);
+			channel.register(this.selector, SelectionKey.OP_ACCEPT);
+			this.acceptor = new Thread(this::acceptLoop, "zerodowntime-control");
+			this.acceptor.setDaemon(true);
 		}
 
 		void start() {
-			Thread acceptor = new Thread(this::acceptLoop, "zerodowntime-control");
-			acceptor.setDaemon(true);
-			acceptor.start();
+			this.acceptor.start();
 		}
 
 		private void acceptLoop() {
-			while (!this.closing) {
-				UnixSocketChannel client;
-				try {
-					client = this.channel.accept();
-				}
-				catch (IOException | RuntimeException ex) {
-					if (this.closing || !this.channel.isOpen()) {
+			try {
+				while (true) {
+					boolean last = this.closing;
+					if (!last) {
+						this.selector.select();
+						this.selector.selectedKeys().clear();
+					}
+					acceptPending();
+					if (last) {
 						return;
 					}
-					logger.warn("Unable to accept on control socket " + ControlSocket.this.path + ": " + ex);
-					sleepBriefly();
-					continue;
 				}
-				if (client == null) {
-					continue;
+			}
+			catch (IOException | RuntimeException ex) {
+				if (!this.closing) {
+					logger.warn("Control socket " + ControlSocket.this.path + " stopped accepting: " + ex);
 				}
-				if (!ControlSocket.this.slots.tryAcquire()) {
-					reply(client, false, Reply.error(503, "too many control connections at once (" + MAX_CONNECTIONS
-							+ "); try again"));
-					closeQuietly(client);
-					continue;
-				}
-				Thread serving = new Thread(() -> {
-					try {
-						serve(client);
-					}
-					finally {
-						closeQuietly(client);
-						ControlSocket.this.slots.release();
-					}
-				}, "zerodowntime-control-" + connections.incrementAndGet());
-				serving.setDaemon(true);
-				serving.start();
+			}
+			finally {
+				closeQuietly(this.selector);
+				closeQuietly(this.channel);
+			}
+		}
+
+		private void acceptPending() throws IOException {
+			UnixSocketChannel client;
+			while ((client = this.channel.accept()) != null) {
+				client.configureBlocking(true);
+				dispatch(client);
 			}
 		}
 
 		void close() {
 			this.closing = true;
-			closeQuietly(this.channel);
+			this.selector.wakeup();
+			if (this.acceptor.isAlive() && this.acceptor != Thread.currentThread()) {
+				try {
+					this.acceptor.join(2000);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			else {
+				closeQuietly(this.selector);
+				closeQuietly(this.channel);
+			}
 		}
 
+	}
+
+	private void dispatch(UnixSocketChannel client) {
+		if (!this.slots.tryAcquire()) {
+			reply(client, false, Reply.error(503, "too many control connections at once (" + MAX_CONNECTIONS
+					+ "); try again"));
+			closeQuietly(client);
+			return;
+		}
+		Thread serving = new Thread(() -> {
+			try {
+				serve(client);
+			}
+			finally {
+				closeQuietly(client);
+				this.slots.release();
+			}
+		}, "zerodowntime-control-" + connections.incrementAndGet());
+		serving.setDaemon(true);
+		serving.start();
 	}
 
 	private void serve(UnixSocketChannel client) {
@@ -617,15 +664,6 @@ public final class ControlSocket implements Closeable {
 			case 503 -> "Service Unavailable";
 			default -> "Internal Server Error";
 		};
-	}
-
-	private static void sleepBriefly() {
-		try {
-			Thread.sleep(100);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 	/** Answers one command. */

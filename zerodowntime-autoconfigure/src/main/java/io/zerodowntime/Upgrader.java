@@ -197,7 +197,7 @@ public final class Upgrader {
 	 * @return how the attempt ended
 	 */
 	public UpgradeOutcome upgrade() {
-		return upgrade(null);
+		return upgradeTriggeredBy(null);
 	}
 
 	/**
@@ -206,7 +206,7 @@ public final class Upgrader {
 	 * {@code POST /actuator/upgrade from 127.0.0.1}; {@code null} when not known
 	 * @return how the attempt ended
 	 */
-	public UpgradeOutcome upgrade(String trigger) {
+	public UpgradeOutcome upgradeTriggeredBy(String trigger) {
 		String by = (trigger != null) ? " (trigger: " + trigger + ")" : "";
 		Instant startedAt = Instant.now();
 		String refusal;
