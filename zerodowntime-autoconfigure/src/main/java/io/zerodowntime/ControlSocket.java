@@ -161,6 +161,10 @@ public final class ControlSocket implements Closeable {
 			rename();
 			this.published = true;
 		}
+		// connect once: loads what serving a connection needs now, while the jar is intact
+		if (answeringPid(this.path) == null) {
+			logger.warn("Control socket " + this.path + " does not answer a test connection");
+		}
 		logger.info("Control socket " + this.path + " answers 'upgrade' and 'status' (mode "
 				+ ((this.group != null) ? "0660, group " + this.group : "0600") + ")");
 	}
