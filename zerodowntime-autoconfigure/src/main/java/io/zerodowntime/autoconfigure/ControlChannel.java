@@ -1,6 +1,7 @@
 package io.zerodowntime.autoconfigure;
 
 import io.zerodowntime.ControlSocket;
+import io.zerodowntime.ControlSocketException;
 import io.zerodowntime.UpgradeListener;
 import io.zerodowntime.UpgradeOutcome;
 import io.zerodowntime.Upgrader;
@@ -23,6 +24,12 @@ class ControlChannel implements ApplicationListener<ApplicationReadyEvent>, Upgr
 	private final ControlSocket socket;
 
 	ControlChannel(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		if (properties.getControlSocket() == null || properties.getControlSocket().toString().isBlank()) {
+			throw new ControlSocketException("zerodowntime.control-socket is set but empty.",
+					"Set it to the socket's path, e.g. /run/<app>/control.sock (in a systemd unit: check that the "
+							+ "variable used in ExecStart= is defined), or remove the property.",
+					null);
+		}
 		this.socket = ControlSocket.open(properties.getControlSocket(), properties.getControlSocketGroup(), upgrader);
 		upgrader.addListener(this);
 	}

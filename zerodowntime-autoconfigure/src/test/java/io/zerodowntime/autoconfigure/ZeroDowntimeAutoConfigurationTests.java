@@ -84,6 +84,16 @@ class ZeroDowntimeAutoConfigurationTests {
 	}
 
 	@Test
+	void anEmptyControlSocketPathStopsTheApplicationSayingSo() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(new ControlSocketFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+					.isEqualTo("zerodowntime.control-socket is set but empty.");
+			});
+	}
+
+	@Test
 	void backsOffWithoutTomcat() {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
 			.withClassLoader(new FilteredClassLoader(Tomcat.class))

@@ -36,7 +36,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * too): {@code zerodowntime-upgrade --socket} (what {@code ExecReload=} runs) upgrades it
  * twice under a client load with no failed request, while a prober connects to the
  * control socket again and again and is never refused; {@code status} over the socket;
- * the socket's mode is 0600; a POST to {@code /actuator/upgrade} without
+ * the socket's mode is 0600; the script's HTTP path against the TLS management port fails
+ * at once saying why (plain HTTP: 400; https: an unverifiable certificate) and what to use
+ * instead; a POST to {@code /actuator/upgrade} without
  * {@code Content-Type: application/json} is answered 415 and upgrades nothing, with it it
  * upgrades; SIGHUP upgrades; the log names each trigger. Also: a control socket path taken
  * by a regular file stops generation 1 with the reason and the fix.
@@ -89,6 +91,22 @@ class ControlChannelIT {
 		assertThat(status.get("state").asString()).isEqualTo("SERVING");
 		assertThat(status.get("listeners").findValuesAsString("name")).contains("http", "management");
 		assertThat(Http.get(management, "/actuator/upgrade").text()).contains("\"generation\":1");
+
+		// the endpoint over HTTP: plain http to the TLS port and an unverifiable certificate fail at
+		// once with the way out, not after the timeout; no target at all is a usage error
+		String upgradeScript = BIN.resolve("zerodowntime-upgrade").toString();
+		Result plainHttp = run(upgradeScript, "--url", "http://127.0.0.1:" + management + "/actuator/upgrade",
+				"--timeout", "150");
+		assertThat(plainHttp.code()).as(plainHttp.output()).isEqualTo(1);
+		assertThat(plainHttp.output()).contains("answered 400").contains("speaks HTTPS").contains("--socket");
+		Result selfSigned = run(upgradeScript, "--url", "https://127.0.0.1:" + management + "/actuator/upgrade",
+				"--timeout", "150");
+		assertThat(selfSigned.code()).as(selfSigned.output()).isEqualTo(1);
+		assertThat(selfSigned.output()).contains("TLS error").contains("--cacert").contains("control socket");
+		Result noTarget = run(upgradeScript);
+		assertThat(noTarget.code()).as(noTarget.output()).isEqualTo(2);
+		assertThat(noTarget.output()).contains("name the application: --socket PATH");
+		assertThat(this.app.count("is starting generation 2")).isZero();
 
 		Prober prober = new Prober(socket);
 		ClientLoop load = ClientLoop.start(this.app.port(), 3);
