@@ -81,11 +81,16 @@ class ControlChannelIT {
 				"--management.server.port=" + management, "--management.server.address=127.0.0.1",
 				"--zerodowntime.control-socket=" + socket);
 		long gen1 = this.app.awaitServing(1);
+		// published when the application is ready, a moment after it first answers
+		this.app.awaitLog("Control socket " + java.util.regex.Pattern.quote(socket.toString()) + " answers",
+				FaultLoadApp.STARTUP);
 
 		// the socket: owner only, and the status of generation 1
 		assertThat(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS))
 			.isEqualTo(PosixFilePermissions.fromString("rw-------"));
-		JsonNode status = JSON.readTree(send(socket, "status\n"));
+		// reachable before the generation reports ready, so it may say STARTING for a moment
+		JsonNode status = await("the control socket to report generation 1 serving").atMost(Duration.ofSeconds(30))
+			.until(() -> JSON.readTree(send(socket, "status\n")), (s) -> "SERVING".equals(s.get("state").asString()));
 		assertThat(status.get("generation").asInt()).isEqualTo(1);
 		assertThat(status.get("pid").asLong()).isEqualTo(gen1);
 		assertThat(status.get("state").asString()).isEqualTo("SERVING");
