@@ -103,7 +103,7 @@ class ControlChannelIT {
 		Result plainHttp = run(upgradeScript, "--url", "http://127.0.0.1:" + management + "/actuator/upgrade",
 				"--timeout", "150");
 		assertThat(plainHttp.code()).as(plainHttp.output()).isEqualTo(1);
-		assertThat(plainHttp.output()).contains("answered 400").contains("speaks HTTPS").contains("--socket");
+		assertThat(plainHttp.output()).contains("answered 400 (Bad Request").contains("speaks HTTPS").contains("--socket");
 		Result selfSigned = run(upgradeScript, "--url", "https://127.0.0.1:" + management + "/actuator/upgrade",
 				"--timeout", "150");
 		assertThat(selfSigned.code()).as(selfSigned.output()).isEqualTo(1);
