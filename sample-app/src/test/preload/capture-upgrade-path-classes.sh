@@ -42,7 +42,7 @@ echo "sample.fail-on-start=true" >"$work/extra.properties"
 curl -sS -X POST "${json[@]}" "$url/actuator/upgrade" -o /dev/null -w 'failing release: %{http_code}\n' &
 failing=$!
 sleep 1
-curl -sS -X POST "$url/actuator/upgrade" -o /dev/null -w 'concurrent POST: %{http_code}\n'
+curl -sS -X POST "$url/actuator/upgrade" -o /dev/null -w 'POST without JSON (415): %{http_code}\n'
 curl -sS -X POST "${json[@]}" "$url/actuator/upgrade" -o /dev/null -w 'concurrent POST, JSON: %{http_code}\n'
 wait "$failing"
 curl -sS "$url/actuator/upgrade" >/dev/null

@@ -12,8 +12,8 @@
 #
 # Usage: testbed-check.sh [notify|socket|pidfile]     (default notify)
 # Needs root, the packaged jar (mvn -pl sample-app -am package -DskipTests), and the testbed:
-# ../shared/tools/systemd-testbed.sh beside this repository (apt-get install systemd-container
-# debootstrap; the first run builds the Debian 12 root, about 40 s). Environment:
+# systemd-testbed.sh beside this script (apt-get install systemd-container debootstrap; the
+# first run builds the Debian 12 root, about 40 s). Environment:
 #   SAMPLE_APP_JAR   the jar (default sample-app/target/sample-app.jar)
 #   SYSTEMD_TESTBED  the testbed tool
 #   TESTBED_NAME     container name (default zd-check-<pid>); TESTBED_JDK: the JDK inside
@@ -25,10 +25,9 @@ case $variant in notify | socket | pidfile) ;; *) echo "usage: $0 [notify|socket
 
 here=$(cd "$(dirname "$0")" && pwd)
 app_root=$(cd "$here/../../.." && pwd)
-repo=$(cd "$app_root/.." && pwd)
 units=$app_root/src/main/systemd
 jar=${SAMPLE_APP_JAR:-$app_root/target/sample-app.jar}
-testbed=${SYSTEMD_TESTBED:-$repo/../shared/tools/systemd-testbed.sh}
+testbed=${SYSTEMD_TESTBED:-$here/systemd-testbed.sh}
 export TESTBED_NAME=${TESTBED_NAME:-zd-check-$$}
 jdk=${TESTBED_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}
 export TESTBED_JDK=$jdk
@@ -133,6 +132,8 @@ main=$(prop MainPID)
 log "started in $(ms "$t") ms: $(prop ActiveState)/$(prop SubState), MainPID $main, serving generation/pid: $s"
 check "generation 1 serves and is the main process" '[[ $s == "1 $main" ]]'
 check "unit active after start" '[[ $(prop ActiveState) == active ]]'
+check "the control socket is in the RuntimeDirectory, mode 0600, owned by the service user" \
+  '[[ $(inside stat -c "%a %U %F" /run/sample-app/control.sock) == "600 sample-app socket" ]]'
 pids=("$main")
 
 # --- client loop, bounded: until told to stop, at most 10 minutes or 100000 requests ------------
@@ -181,7 +182,8 @@ fi
 inside rm -f /etc/sample-app/application.properties
 
 # --- zerodowntime-deploy through systemctl reload ------------------------------------------------
-deploy() { inside /opt/sample-app/bin/zerodowntime-deploy --jar /opt/sample-app/sample-app.jar "$@"; }
+# the jar comes from the unit (Environment=ZERODOWNTIME_JAR=)
+deploy() { inside /opt/sample-app/bin/zerodowntime-deploy --unit sample-app.service "$@"; }
 jar_sum() { inside sha256sum /opt/sample-app/sample-app.jar | cut -c1-16; }
 
 before=$(prop MainPID)

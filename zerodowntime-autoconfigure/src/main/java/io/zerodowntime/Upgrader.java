@@ -265,6 +265,17 @@ public final class Upgrader {
 	 * @return how the attempt ended
 	 */
 	public UpgradeOutcome upgrade() {
+		return upgradeTriggeredBy(null);
+	}
+
+	/**
+	 * Start an upgrade as {@link #upgrade()} does, saying in the log what triggered it.
+	 * @param trigger what asked for the upgrade, e.g. {@code SIGHUP} or
+	 * {@code POST /actuator/upgrade from 127.0.0.1}; {@code null} when not known
+	 * @return how the attempt ended
+	 */
+	public UpgradeOutcome upgradeTriggeredBy(String trigger) {
+		String by = (trigger != null) ? " (trigger: " + trigger + ")" : "";
 		Instant startedAt = Instant.now();
 		String refusal;
 		synchronized (this.lock) {
@@ -274,7 +285,7 @@ public final class Upgrader {
 			}
 		}
 		if (refusal != null) {
-			logger.info(describe() + " refused an upgrade: " + refusal);
+			logger.info(describe() + " refused an upgrade" + by + ": " + refusal);
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
 			synchronized (this.lock) {
 				// a refusal because this generation cannot upgrade is news; one because an
@@ -287,7 +298,7 @@ public final class Upgrader {
 			return outcome;
 		}
 		logger.info(describe() + " is starting generation " + (this.generation.number() + 1)
-				+ ((this.release != null) ? " " + this.release.describe() : ""));
+				+ ((this.release != null) ? " " + this.release.describe() : "") + by);
 		UpgradeOutcome outcome;
 		try {
 			tell((l) -> l.upgradeStarted(this.generation.number() + 1));

@@ -22,7 +22,9 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
  * {@code /actuator/upgrade}: GET tells which generation serves and how the last upgrade
  * went; POST starts an upgrade and answers with its outcome (200 succeeded, 409 refused,
  * 500 failed). Read-only unless the operator grants
- * {@code management.endpoint.upgrade.access=unrestricted}.
+ * {@code management.endpoint.upgrade.access=unrestricted} (or
+ * {@code management.endpoints.access.default=unrestricted}). Over HTTP the POST must carry
+ * {@code Content-Type: application/json} ({@link UpgradeRequestFilter}).
  *
  * @since 0.1.0
  */
@@ -67,7 +69,8 @@ public class UpgradeEndpoint {
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Map<String, Object>> upgrade() {
-		UpgradeOutcome outcome = this.upgrader.upgrade();
+		String trigger = UpgradeRequestFilter.currentTrigger();
+		UpgradeOutcome outcome = this.upgrader.upgradeTriggeredBy((trigger != null) ? trigger : "the upgrade endpoint");
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("outcome", outcome.outcome().name());
 		return switch (outcome.outcome()) {

@@ -65,7 +65,7 @@ class GenerationLifecycle implements ApplicationListener<ApplicationReadyEvent>,
 		CountDownLatch ready = new CountDownLatch(1);
 		StartupSignals.upgradeOnHangup(() -> inBackground("zerodowntime-upgrade", () -> {
 			awaitUninterruptibly(ready);
-			this.upgrader.upgrade();
+			this.upgrader.upgradeTriggeredBy(StartupSignals.HANGUP_TRIGGER);
 		}));
 		SignalTrap.install("TERM", () -> inBackground("zerodowntime-stop", this::stopWithoutSuccessor));
 		writePidFile(generation);

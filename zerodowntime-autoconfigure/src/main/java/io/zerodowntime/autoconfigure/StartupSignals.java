@@ -16,6 +16,14 @@ final class StartupSignals {
 
 	private static final Log logger = LogFactory.getLog(StartupSignals.class);
 
+	/**
+	 * How a SIGHUP is named as an upgrade's trigger. Without the sender: the JVM's signal
+	 * handler receives the kernel's siginfo but passes on only the signal number
+	 * ({@code sun.misc.Signal} and the JVM's own dispatch count pending signals, nothing
+	 * more), and replacing the JVM's handler natively is not safe.
+	 */
+	static final String HANGUP_TRIGGER = "SIGHUP (the JVM does not tell which process sent it)";
+
 	private static SignalTrap hangup;
 
 	private static Boolean enabled;

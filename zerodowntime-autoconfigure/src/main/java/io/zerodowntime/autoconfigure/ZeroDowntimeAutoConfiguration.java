@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -77,6 +78,13 @@ public final class ZeroDowntimeAutoConfiguration {
 	@Conditional(PlatformCondition.Unsupported.class)
 	UnsupportedPlatform unsupportedPlatform(Upgrader upgrader) {
 		return new UnsupportedPlatform(upgrader);
+	}
+
+	@Bean
+	@Conditional(PlatformCondition.Supported.class)
+	@ConditionalOnProperty("zerodowntime.control-socket")
+	ControlChannel controlChannel(Upgrader upgrader, ZeroDowntimeProperties properties) {
+		return new ControlChannel(upgrader, properties);
 	}
 
 	@Bean

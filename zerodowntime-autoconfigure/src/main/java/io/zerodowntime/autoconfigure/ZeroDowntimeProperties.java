@@ -56,6 +56,19 @@ public class ZeroDowntimeProperties {
 	 */
 	private List<String> command = new ArrayList<>();
 
+	/**
+	 * Path of a Unix-domain socket that answers the commands 'upgrade' and 'status' with the
+	 * same JSON as POST and GET /actuator/upgrade, e.g. /run/app/control.sock. Mode 0600
+	 * unless a control socket group is set. Kept bound across upgrades.
+	 */
+	private Path controlSocket;
+
+	/**
+	 * Group whose members may use the control socket too (mode 0660). The application's
+	 * user must be a member of it.
+	 */
+	private String controlSocketGroup;
+
 	public Duration getUpgradeTimeout() {
 		return this.upgradeTimeout;
 	}
@@ -94,6 +107,22 @@ public class ZeroDowntimeProperties {
 
 	public void setCommand(List<String> command) {
 		this.command = command;
+	}
+
+	public Path getControlSocket() {
+		return this.controlSocket;
+	}
+
+	public void setControlSocket(Path controlSocket) {
+		this.controlSocket = controlSocket;
+	}
+
+	public String getControlSocketGroup() {
+		return this.controlSocketGroup;
+	}
+
+	public void setControlSocketGroup(String controlSocketGroup) {
+		this.controlSocketGroup = controlSocketGroup;
 	}
 
 	public boolean isEnabled() {

@@ -1,10 +1,14 @@
 package io.zerodowntime.autoconfigure;
 
+import java.nio.file.Path;
+
+import io.zerodowntime.ControlSocketException;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -42,6 +46,51 @@ class ZeroDowntimeAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasSingleBean(InheritableConnectorCustomizer.class)
 				.hasSingleBean(Upgrader.class)
 				.hasSingleBean(ZeroDowntimeProperties.class));
+	}
+
+	@Test
+	void hasNoControlSocketUnlessAPathIsConfigured() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
+			.run((context) -> assertThat(context).doesNotHaveBean(ControlChannel.class));
+	}
+
+	@Test
+	void bindsTheControlSocketBesideItsPathUntilTheApplicationIsReadyAndRemovesItOnClose(@TempDir Path temp) {
+		Path socket = temp.resolve("control.sock");
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=" + socket)
+			.run((context) -> {
+				assertThat(context).hasSingleBean(ControlChannel.class);
+				assertThat(socket).doesNotExist();
+				assertThat(temp.toFile().list()).singleElement()
+					.isEqualTo(".control.sock." + ProcessHandle.current().pid() + ".tmp");
+			});
+		assertThat(temp.toFile().list()).isEmpty();
+	}
+
+	@Test
+	void aControlSocketPathTakenByAFileStopsTheApplicationWithTheFix(@TempDir Path temp) throws Exception {
+		Path taken = java.nio.file.Files.writeString(temp.resolve("control.sock"), "data");
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=" + taken)
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				Throwable failure = context.getStartupFailure();
+				while (failure.getCause() != null && !(failure instanceof ControlSocketException)) {
+					failure = failure.getCause();
+				}
+				assertThat(failure).isInstanceOf(ControlSocketException.class).hasMessageContaining("is taken");
+				assertThat(new ControlSocketFailureAnalyzer().analyze(context.getStartupFailure()).getAction())
+					.contains("choose another path");
+			});
+	}
+
+	@Test
+	void anEmptyControlSocketPathStopsTheApplicationSayingSo() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(new ControlSocketFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+					.isEqualTo("zerodowntime.control-socket is set but empty.");
+			});
 	}
 
 	@Test

@@ -25,11 +25,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The sample app's deploy script ({@code src/main/systemd/bin/zerodowntime-deploy}) against
- * the packaged app, without systemd ({@code --url}: it POSTs to the upgrade endpoint and
- * waits for the outcome): a new release goes live, a broken jar is rejected before anything
- * changes, a release that fails to start leaves the previous jar in place and the running
- * generation serving, and a rollback is one command.
+ * The deploy script ({@code src/main/systemd/bin/zerodowntime-deploy}) against the packaged
+ * app, without systemd ({@code --url}: it POSTs to the upgrade endpoint; {@code --socket}: it
+ * asks through the control socket; both wait for the outcome): with no application named
+ * it refuses (no default), a new release goes live, a broken jar is rejected before
+ * anything changes, a release that fails to start leaves the previous jar in place and the
+ * running generation serving, and a rollback is one command.
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class DeployScriptIT {
@@ -71,9 +72,18 @@ class DeployScriptIT {
 		Path text = Files.writeString(this.dir.resolve("notes.jar"), "not a jar at all\n");
 		String url = "http://127.0.0.1:" + management + "/actuator/upgrade";
 
+		Path socket = this.dir.resolve("run/control.sock");
+
+		// no application named: no default, a usage error before anything changes
+		Result unnamed = deploy(release2.toString());
+		assertThat(unnamed.code()).as(unnamed.output()).isEqualTo(2);
+		assertThat(unnamed.output()).contains("name the application: --unit UNIT under systemd, or --socket PATH");
+		assertThat(installed).hasSameBinaryContentAs(release1);
+
 		this.app = AppProcess.builder("gen")
 			.jar(installed)
-			.args("--server.port=" + port, "--management.server.port=" + management)
+			.args("--server.port=" + port, "--management.server.port=" + management,
+					"--zerodowntime.control-socket=" + socket)
 			.start();
 		long gen1 = this.app.pid();
 		await().atMost(STARTUP).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
@@ -121,8 +131,8 @@ class DeployScriptIT {
 		assertThat(still.header("X-Generation")).isEqualTo("2");
 		assertThat(still.header("X-Pid")).isEqualTo(Long.toString(gen2));
 
-		// rollback: one command, back to release 1 in generation 3
-		Result rolledBack = deploy("--url", url, "--rollback");
+		// rollback: one command, back to release 1 in generation 3, through the control socket
+		Result rolledBack = deploy("--socket", socket.toString(), "--rollback");
 		assertThat(rolledBack.code()).as(rolledBack.output()).isZero();
 		assertThat(rolledBack.output()).contains("deployed: generation 3 (pid ");
 		long gen3 = Long.parseLong(Http.get(port, "/").header("X-Pid"));

@@ -28,6 +28,8 @@ public final class Http {
 	/** The address every test server listens on. */
 	public static final String HOST = "127.0.0.1";
 
+	private static final java.util.Set<Integer> TLS_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
 	private Http() {
@@ -78,6 +80,55 @@ public final class Http {
 		return exchange(port, "POST", path, new byte[0], "application/json", timeout);
 	}
 
+	/**
+	 * Speak HTTPS to a port from now on (for an application started with
+	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's own
+	 * self-signed one.
+	 * @param port the port
+	 */
+	public static void useTls(int port) {
+		TLS_PORTS.add(port);
+	}
+
+	private static Socket tls(Socket plain, int port) throws IOException {
+		try {
+			javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+			context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
+				@Override
+				public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+				}
+
+				@Override
+				public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+				}
+
+				@Override
+				public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+					return new java.security.cert.X509Certificate[0];
+				}
+			} }, null);
+			javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+				.createSocket(plain, HOST, port, true);
+			socket.startHandshake();
+			return socket;
+		}
+		catch (java.security.GeneralSecurityException ex) {
+			throw new IOException("Unable to set up TLS: " + ex, ex);
+		}
+	}
+
+	/**
+	 * POST with no body and no {@code Content-Type}, as a web page's simplest cross-site
+	 * request.
+	 * @param port the port
+	 * @param path the path
+	 * @param timeout the timeout for connecting and for each read
+	 * @return the response
+	 */
+	public static Response postWithoutBody(int port, String path, Duration timeout) {
+		return exchange(port, "POST", path, null, null, timeout);
+	}
+
 	private static Response exchange(int port, String method, String path, byte[] body, Duration timeout) {
 		return exchange(port, method, path, body, "application/octet-stream", timeout);
 	}
@@ -85,9 +136,10 @@ public final class Http {
 	private static Response exchange(int port, String method, String path, byte[] body, String contentType,
 			Duration timeout) {
 		int millis = Math.toIntExact(timeout.toMillis());
-		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(HOST, port), millis);
-			socket.setSoTimeout(millis);
+		try (Socket plain = new Socket()) {
+			plain.connect(new InetSocketAddress(HOST, port), millis);
+			plain.setSoTimeout(millis);
+			Socket socket = TLS_PORTS.contains(port) ? tls(plain, port) : plain;
 			StringBuilder head = new StringBuilder();
 			head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
 			head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
