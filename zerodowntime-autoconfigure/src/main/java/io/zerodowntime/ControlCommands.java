@@ -81,6 +81,7 @@ final class ControlCommands implements ControlSocket.Handler {
 		status.put("originalStartedAt", generation.originalStartedAt());
 		status.put("listeners", listeners);
 		status.put("lastUpgrade", lastUpgrade);
+		status.put("upgradesUnavailable", this.upgrader.unavailable());
 		return status;
 	}
 
