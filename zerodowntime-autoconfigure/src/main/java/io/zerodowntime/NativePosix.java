@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
@@ -162,7 +161,7 @@ final class NativePosix {
 			throw new UnsupportedOperationException("Native process support needs a 64-bit JVM; this one uses "
 					+ (this.runtime.addressSize() * 8) + "-bit addresses");
 		}
-		this.charset = jnuCharset();
+		this.charset = ByteStrings.platformCharset();
 	}
 
 	/**
@@ -879,20 +878,6 @@ final class NativePosix {
 			return "Unknown error " + errno;
 		}
 		return constant.description();
-	}
-
-	/** The charset the JDK uses for file names, argv and the environment (sun.jnu.encoding). */
-	private static Charset jnuCharset() {
-		String name = System.getProperty("sun.jnu.encoding");
-		try {
-			if (name != null) {
-				return Charset.forName(name.toUpperCase(Locale.ROOT));
-			}
-		}
-		catch (RuntimeException ex) {
-			// unsupported name: UTF-8 is the best guess on Linux
-		}
-		return StandardCharsets.UTF_8;
 	}
 
 	private static final class Holder {
