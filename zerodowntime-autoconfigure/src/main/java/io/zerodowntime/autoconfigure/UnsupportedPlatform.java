@@ -36,7 +36,8 @@ class UnsupportedPlatform implements ApplicationListener<ApplicationReadyEvent> 
 			return;
 		}
 		StartupSignals.refuseOnHangup(() -> {
-			Thread thread = new Thread(this.upgrader::upgrade, "zerodowntime-upgrade");
+			Thread thread = new Thread(() -> this.upgrader.upgradeTriggeredBy(StartupSignals.HANGUP_TRIGGER),
+					"zerodowntime-upgrade");
 			thread.setDaemon(true);
 			thread.start();
 		});

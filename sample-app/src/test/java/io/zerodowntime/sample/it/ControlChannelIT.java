@@ -168,13 +168,13 @@ class ControlChannelIT {
 
 		// the log says what triggered each upgrade
 		this.app.awaitLog("Generation 1 \\(pid " + gen1
-				+ "\\) is starting generation 2 \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
+				+ "\\) is starting generation 2 .* \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
 				Duration.ofSeconds(5));
-		this.app.awaitLog("is starting generation 3 \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
+		this.app.awaitLog("is starting generation 3 .* \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
 				Duration.ofSeconds(5));
-		this.app.awaitLog("is starting generation 4 \\(trigger: POST /actuator/upgrade from 127\\.0\\.0\\.1\\)",
+		this.app.awaitLog("is starting generation 4 .* \\(trigger: POST /actuator/upgrade from 127\\.0\\.0\\.1\\)",
 				Duration.ofSeconds(5));
-		this.app.awaitLog("Generation 4 \\(pid " + gen4 + "\\) is starting generation 5 \\(trigger: SIGHUP",
+		this.app.awaitLog("Generation 4 \\(pid " + gen4 + "\\) is starting generation 5 .* \\(trigger: SIGHUP",
 				Duration.ofSeconds(5));
 
 		// one generation serves, nothing is left behind, the socket is the last generation's

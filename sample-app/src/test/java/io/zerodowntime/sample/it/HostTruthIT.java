@@ -170,7 +170,7 @@ class HostTruthIT {
 
 		FaultLoadProcs.signal(pid, "HUP");
 		await("the SIGHUP to be refused").atMost(Duration.ofSeconds(20))
-			.until(() -> count(freebsd, "refused an upgrade: " + Pattern.quote(reason)) == 2);
+			.until(() -> count(freebsd, "refused an upgrade \\(trigger: .*\\): " + Pattern.quote(reason)) == 2);
 		assertThat(Http.get(port, "/").status()).as("GET / after SIGHUP").isEqualTo(200);
 		assertThat(freebsd.isAlive()).isTrue();
 

@@ -457,13 +457,13 @@ class HostileInputIT {
 					.contains("atomic rename");
 			}
 			// the other trigger, SIGHUP, is refused the same way
-			long before = app.count("refused an upgrade: .*overwritten in place.*atomic rename");
+			long before = app.count("refused an upgrade \\(trigger: SIGHUP.*\\): .*overwritten in place.*atomic rename");
 			FaultLoadProcs.signal(gen1, "HUP");
 			try {
 				Awaitility.await("SIGHUP to be refused")
 					.atMost(Duration.ofSeconds(10))
 					.until(() -> app.count("Generation 1 \\(pid " + gen1
-							+ "\\) refused an upgrade: .*overwritten in place.*atomic rename") > before);
+							+ "\\) refused an upgrade \\(trigger: SIGHUP.*\\): .*overwritten in place.*atomic rename") > before);
 			}
 			catch (ConditionTimeoutException ex) {
 				softly.fail("no log line saying that the upgrade by SIGHUP was refused because the jar was overwritten "

@@ -269,7 +269,7 @@ class ProductionCommandLinesIT {
 			assertThat(this.app.status().get("lastUpgrade").get("outcome").asString()).isEqualTo("REFUSED");
 			FaultLoadProcs.signal(hostPid, "HUP");
 			await("the SIGHUP upgrade to be refused").atMost(Duration.ofSeconds(30))
-				.until(() -> this.app.count("refused an upgrade: upgrades are not possible: " + Pattern.quote(problem)) >= 2);
+				.until(() -> this.app.count("refused an upgrade \\(trigger: .*\\): upgrades are not possible: " + Pattern.quote(problem)) >= 2);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactly(hostPid);
 		}
