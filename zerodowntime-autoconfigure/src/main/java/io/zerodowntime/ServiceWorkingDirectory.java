@@ -243,11 +243,27 @@ final class ServiceWorkingDirectory {
 		 */
 		Answer run(List<String> command, Duration timeout) throws IOException;
 
-		/** A process, its standard input from {@code /dev/null}. */
+		/**
+		 * Remove from a command's environment what is meant for this JVM alone: the
+		 * notification socket (systemd's tools report a failure there, {@code ERRNO=}, and
+		 * systemd logs a notification from a process that is not the main one), the
+		 * descriptors passed to it and the handover between generations.
+		 * @param environment the environment, changed in place
+		 */
+		static void scrub(Map<String, String> environment) {
+			environment.remove(SdNotify.NOTIFY_SOCKET);
+			environment.keySet().removeAll(Handshake.VARIABLES);
+		}
+
+		/**
+		 * A process, its standard input from {@code /dev/null}, in this JVM's environment
+		 * without what is meant for this JVM alone ({@link #scrub}).
+		 */
 		Runner PROCESS = (command, timeout) -> {
-			Process process = new ProcessBuilder(command).redirectInput(new File("/dev/null"))
-				.redirectErrorStream(true)
-				.start();
+			ProcessBuilder builder = new ProcessBuilder(command).redirectInput(new File("/dev/null"))
+				.redirectErrorStream(true);
+			scrub(builder.environment());
+			Process process = builder.start();
 			try {
 				if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
 					process.destroyForcibly();

@@ -161,6 +161,16 @@ class ServiceWorkingDirectoryTests {
 			.isNull();
 	}
 
+	@Test
+	void systemctlGetsNeitherTheNotificationSocketNorTheListenersOrTheHandover() {
+		Map<String, String> environment = new HashMap<>(Map.of("NOTIFY_SOCKET", "/run/systemd/notify", "LISTEN_FDS",
+				"2", "LISTEN_PID", "77", "LISTEN_FDNAMES", "http:management", "PATH", "/usr/bin:/bin", "LANG",
+				"C.UTF-8"));
+		environment.put(Handshake.GENERATION, "2");
+		ServiceWorkingDirectory.Runner.scrub(environment);
+		assertThat(environment).containsOnlyKeys("PATH", "LANG");
+	}
+
 	private WorkingDirectory choose(String cgroup, int generation) {
 		WorkingDirectory userDir = WorkingDirectory.choose(R1, null, RELATIVE_JAR, this.files);
 		return lookup(cgroup).choose(userDir, generation, this.files, this.warnings::add);
