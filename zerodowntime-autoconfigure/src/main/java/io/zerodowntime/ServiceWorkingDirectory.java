@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * {@code systemctl show} (over D-Bus for a service with {@code User=}, over systemd's
  * private socket for root; {@code --user} for a unit of a user's manager), bounded by
  * {@link #TIMEOUT}. It is used when it names the same directory (device and inode) as
- * {@code user.dir}. When it cannot be learnt, one WARN says why and names the fix.
+ * {@code user.dir}. When it cannot be learnt, one WARN says why and names the fix. A
+ * process whose cgroup names no service has inherited {@code INVOCATION_ID} from one (a
+ * shell started in a service): systemd did not start it, and nothing is asked.
  * Later generations get {@code PWD} from their predecessor and never ask.
  */
 final class ServiceWorkingDirectory {
@@ -93,12 +95,13 @@ final class ServiceWorkingDirectory {
 		if (generation != 1 || !"user.dir".equals(chosen.source()) || invocation == null || invocation.isEmpty()) {
 			return chosen;
 		}
+		if (this.cgroup == null) {
+			warn.accept(warning(chosen, null, "/proc/self/cgroup, which names the unit, cannot be read"));
+			return chosen;
+		}
 		String[] unit = unit();
 		if (unit == null) {
-			warn.accept(warning(chosen, null, "its cgroup names no *.service unit (/proc/self/cgroup: "
-					+ ((this.cgroup != null) ? ByteStrings.toText(this.cgroup).strip().replace('\n', ' ')
-							: "unreadable")
-					+ ")"));
+			// INVOCATION_ID inherited (a shell in a service, a test): systemd did not start this JVM
 			return chosen;
 		}
 		String name = unit[0];
@@ -143,9 +146,6 @@ final class ServiceWorkingDirectory {
 
 	/** The unit's name and the option naming its manager ({@code --user} or none). */
 	private String[] unit() {
-		if (this.cgroup == null) {
-			return null;
-		}
 		for (String line : this.cgroup.split("\n")) {
 			// hierarchy-ID:controllers:path; the unified one ("0::") or systemd's own v1 one
 			String[] fields = line.split(":", 3);
@@ -208,9 +208,8 @@ final class ServiceWorkingDirectory {
 
 	private static String warning(WorkingDirectory chosen, String unit, String reason) {
 		String here = ByteStrings.toText(chosen.physical());
-		return "This application runs as a systemd service (INVOCATION_ID is set), and the WorkingDirectory= of its "
-				+ "unit" + ((unit != null) ? " " + unit : "") + " could not be learnt from the service manager: "
-				+ reason + ". systemd sets no PWD, so the next generation will start in " + here
+		return "This application runs as a systemd service" + ((unit != null) ? " (" + unit + ")" : "")
+				+ ", and its unit's WorkingDirectory= could not be learnt from the service manager: " + reason + ". systemd sets no PWD, so the next generation will start in " + here
 				+ " itself: if WorkingDirectory= is a symbolic link that a deploy switches (e.g. "
 				+ "/opt/app/current -> releases/r1), an upgrade would run the old release again. Fix the unit: add "
 				+ "Environment=PWD=<the WorkingDirectory= path> (e.g. Environment=PWD=/opt/app/current), or give "

@@ -112,7 +112,8 @@ class ServiceWorkingDirectoryTests {
 		assertThat(directory.source()).isEqualTo("user.dir");
 		assertThat(this.warnings).singleElement()
 			.asString()
-			.contains("the WorkingDirectory= of its unit app.service could not be learnt from the service manager")
+			.contains("runs as a systemd service (app.service), and its unit's WorkingDirectory= could not be learnt "
+					+ "from the service manager")
 			.contains("exited with 1: Failed to connect to bus: No such file or directory")
 			.contains("systemd sets no PWD, so the next generation will start in " + R1 + " itself")
 			.contains("Environment=PWD=/opt/app/current")
@@ -140,15 +141,21 @@ class ServiceWorkingDirectoryTests {
 	}
 
 	@Test
-	void whenTheCgroupNamesNoServiceThenTheWarningQuotesIt() {
-		choose("0::/user.slice/user-1000.slice/session-3.scope\n", 1);
-		choose(null, 1);
+	void whenTheCgroupNamesNoServiceThenInvocationIdWasInheritedAndNothingIsAskedOrSaid() {
+		assertThat(choose("0::/user.slice/user-1000.slice/session-3.scope\n", 1).path()).isEqualTo(R1);
+		assertThat(choose("0::/\n", 1).path()).isEqualTo(R1);
 		assertThat(this.systemctl.commands).isEmpty();
-		assertThat(this.warnings).hasSize(2);
-		assertThat(this.warnings.get(0))
-			.contains("its cgroup names no *.service unit (/proc/self/cgroup: 0::/user.slice/user-1000.slice/session-3.scope)")
+		assertThat(this.warnings).isEmpty();
+	}
+
+	@Test
+	void whenTheCgroupCannotBeReadThenTheWarningSaysSo() {
+		assertThat(choose(null, 1).path()).isEqualTo(R1);
+		assertThat(this.systemctl.commands).isEmpty();
+		assertThat(this.warnings).singleElement()
+			.asString()
+			.contains("could not be learnt from the service manager: /proc/self/cgroup, which names the unit, cannot be read")
 			.contains("Environment=PWD=");
-		assertThat(this.warnings.get(1)).contains("(/proc/self/cgroup: unreadable)");
 	}
 
 	@Test
