@@ -10,7 +10,16 @@
 # slow request completes, nothing is SIGKILLed). It prints what it saw and exits non-zero on
 # any deviation.
 #
-# Usage: testbed-check.sh [notify|socket|pidfile]     (default notify)
+# The `releases` scenario checks the release layout instead: /opt/app/releases/r1 and r2 (each
+# with app.jar and an application.properties naming its sample.release), /opt/app/current ->
+# releases/r1, a Type=notify unit with WorkingDirectory=/opt/app/current and a RELATIVE
+# `-jar app.jar` (systemd sets no PWD: generation 1 learns the unit's WorkingDirectory= from the
+# service manager). Start -> client loop -> switch `current` to r2 (ln -sfn + mv -T) -> reload:
+# the new generation serves r2 -> delete r1 -> reload: still r2; no failed request. Then the
+# fallback: a unit whose service manager cannot be asked (no D-Bus) logs one WARN with the fix,
+# and with Environment=PWD= added it follows the link again.
+#
+# Usage: testbed-check.sh [notify|socket|pidfile|releases]     (default notify)
 # Needs root, the packaged jar (mvn -pl sample-app -am package -DskipTests), and the testbed:
 # systemd-testbed.sh beside this script (apt-get install systemd-container debootstrap; the
 # first run builds the Debian 12 root, about 40 s). Environment:
@@ -21,7 +30,7 @@
 set -euo pipefail
 
 variant=${1:-notify}
-case $variant in notify | socket | pidfile) ;; *) echo "usage: $0 [notify|socket|pidfile]" >&2; exit 2 ;; esac
+case $variant in notify | socket | pidfile | releases) ;; *) echo "usage: $0 [notify|socket|pidfile|releases]" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 app_root=$(cd "$here/../../.." && pwd)
@@ -83,24 +92,224 @@ await_serving_main() {
   echo "$s"
 }
 
+# the end: every deviation, or that all checks passed
+result() {
+  echo
+  if ((${#deviations[@]})); then
+    log "RESULT: ${#deviations[@]} deviation(s) ($variant):"
+    printf '        - %s\n' "${deviations[@]}"
+    exit 1
+  fi
+  log "RESULT: all checks passed ($variant)"
+  exit 0
+}
+
+# --- the releases scenario -----------------------------------------------------------------------
+# serving generation, pid and release, as a client sees them: "GEN PID RELEASE"
+serving_release() {
+  { inside curl -s -m 10 -D - -o /dev/null http://127.0.0.1:8080/ 2>/dev/null || true; } |
+    awk -F': ' 'tolower($1) == "x-generation" {g = $2} tolower($1) == "x-pid" {p = $2}
+                tolower($1) == "x-release" {r = $2}
+                END {gsub(/\r/, "", g); gsub(/\r/, "", p); gsub(/\r/, "", r); print g, p, r}'
+}
+
+# the unit's journal since its last start, message text only
+unit_log() { "$testbed" journal -u sample-app.service -o cat --since "@$1" 2>/dev/null || true; }
+
+# start the unit and wait until it serves; prints "GEN PID RELEASE"
+start_unit() {
+  local s i
+  sctl start sample-app.service
+  for ((i = 0; i < 300; i++)); do
+    s=$(serving_release); [[ -n ${s// /} ]] && break; sleep 0.2
+  done
+  echo "$s"
+}
+
+releases_scenario() {
+  local t s main before rc took since i r1 r2 total failed slowest alive p
+  inside bash -c '
+    set -e
+    for r in r1 r2; do
+      install -d /opt/app/releases/$r
+      install -m 0644 /srv/testbed/sample-app.jar /opt/app/releases/$r/app.jar
+      echo "sample.release=$r" >/opt/app/releases/$r/application.properties
+    done
+    ln -s releases/r1 /opt/app/current'
+  log "layout: /opt/app/current -> $(inside readlink /opt/app/current); /opt/app/releases:" \
+    "$(inside ls /opt/app/releases | tr '\n' ' ')"
+
+  # --- start: systemd changes into the link and runs java -jar app.jar ---------------------------
+  since=$(date +%s)
+  t=$(date +%s%N)
+  s=$(start_unit)
+  main=$(prop MainPID)
+  log "started in $(ms "$t") ms: $(prop ActiveState)/$(prop SubState), MainPID $main, serving generation/pid/release: $s"
+  log "generation 1: cwd $(inside readlink /proc/"$main"/cwd), PWD in its environment:" \
+    "'$(inside cat /proc/"$main"/environ | tr '\0' '\n' | grep '^PWD=' || true)'"
+  check "generation 1 serves release r1 and is the main process" '[[ $s == "1 $main r1" ]]'
+  check "systemd set no PWD (why the starter asks the service manager)" \
+    '! inside cat /proc/"$main"/environ | tr "\0" "\n" | grep -q "^PWD="'
+  unit_log "$since" >"$stage/start.log"
+  { grep -E 'will start the next generation|could not be learnt' "$stage/start.log" || true; } | sed 's/^/      | /'
+  check "generation 1 learnt WorkingDirectory=/opt/app/current from the service manager" \
+    'grep -q "will start the next generation in /opt/app/current (now /opt/app/releases/r1) from /opt/app/current/app.jar (now /opt/app/releases/r1/app.jar); working directory from WorkingDirectory= of sample-app.service" "$stage/start.log"'
+  check "no WARN about the working directory" '! grep -q "could not be learnt" "$stage/start.log"'
+  pids=("$main")
+
+  # --- client loop: status and X-Release of each request -----------------------------------------
+  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
+      printf "%(%T)T " -1
+      curl -s -o /dev/null -m 30 -w "%{http_code} %{exitcode} %{time_total} %header{x-release} %{errormsg}\n" \
+        http://127.0.0.1:8080/
+      n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
+  load_pid=$!
+  sleep 1
+
+  # --- deploy r2: switch the link atomically, reload ----------------------------------------------
+  inside bash -c 'ln -sfn releases/r2 /opt/app/current.next && mv -T /opt/app/current.next /opt/app/current'
+  log "switched: $(inside readlink /opt/app/current)"
+  for round in 1 2; do
+    if ((round == 2)); then
+      # the old release cleaned up, as a deploy tool does; the next reload must still work
+      inside rm -rf /opt/app/releases/r1
+      log "deleted /opt/app/releases/r1: $(inside ls /opt/app/releases | tr '\n' ' ')"
+    fi
+    before=$(prop MainPID)
+    since=$(date +%s)
+    t=$(date +%s%N)
+    if sctl reload sample-app.service 2>"$stage/reload.err"; then rc=0; else rc=$?; fi
+    took=$(ms "$t")
+    main=$(prop MainPID)
+    for ((i = 0; i < 50; i++)); do
+      s=$(serving_release); [[ $s == *" $main "* ]] && break; sleep 0.2
+    done
+    log "reload $round: exit $rc in $took ms ($(tr '\n' ' ' <"$stage/reload.err")); MainPID $before -> $main;" \
+      "$(prop ActiveState)/$(prop SubState), NRestarts=$(prop NRestarts); serving generation/pid/release: $s;" \
+      "its cwd $(inside readlink /proc/"$main"/cwd)"
+    unit_log "$since" | { grep -E 'is starting generation|could not|refused' || true; } | sed 's/^/      | /'
+    check "reload $round succeeded" '[[ $rc == 0 ]]'
+    check "reload $round: generation $((round + 1)) is main and serves release r2" '[[ $s == "$((round + 1)) $main r2" ]]'
+    check "reload $round: it runs r2's jar in r2" \
+      '[[ $(inside readlink /proc/"$main"/cwd) == /opt/app/releases/r2 ]] &&
+       inside ls -l /proc/"$main"/fd | grep -q "/opt/app/releases/r2/app.jar"'
+    check "reload $round: unit active/running, Restart= never fired" \
+      '[[ $(prop ActiveState)/$(prop SubState)/$(prop NRestarts) == active/running/0 ]]'
+    pids+=("$main")
+  done
+
+  # --- stop the client loop: no request may have failed -------------------------------------------
+  sleep 1
+  inside touch /tmp/stop-load
+  wait "$load_pid" || true
+  load_pid=""
+  total=$(grep -c . "$stage/load.log" || true)
+  failed=$(awk '$2 != 200' "$stage/load.log" | wc -l)
+  r1=$(awk '$5 == "r1"' "$stage/load.log" | wc -l)
+  r2=$(awk '$5 == "r2"' "$stage/load.log" | wc -l)
+  slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
+  log "client loop: $total requests during 2 reloads, $failed not answered 200, $r1 answered by r1 then $r2" \
+    "by r2, slowest ${slowest}s"
+  awk '$2 != 200 {print "      | " $0}' "$stage/load.log"
+  check "client loop: no failed request" '[[ $failed == 0 ]]'
+  check "client loop: it ran (at least 50 requests), r1 answered, then r2 only" \
+    '((total >= 50 && r1 > 0 && r2 > 0)) && [[ $(awk "{print \$5}" "$stage/load.log" | uniq | tr "\n" " ") == "r1 r2 " ]]'
+  for ((i = 0; i < 100; i++)); do
+    alive=()
+    for p in "${pids[@]}"; do [[ $p != "$main" ]] && inside kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+    ((${#alive[@]} == 0)) && break
+    sleep 0.5
+  done
+  check "generations 1 and 2 exited (${pids[*]:0:2})" '((${#alive[@]} == 0))'
+  t=$(date +%s%N)
+  sctl stop sample-app.service
+  check "stop: unit inactive with Result=success (in $(ms "$t") ms)" \
+    '[[ $(prop ActiveState)/$(prop Result) == inactive/success ]]'
+
+  # --- the fallback: the service manager cannot be asked --------------------------------------
+  # a non-root service reaches systemd over D-Bus; this address leads nowhere
+  inside bash -c 'mkdir -p /etc/systemd/system/sample-app.service.d
+    printf "[Service]\nEnvironment=DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/no-such-bus\n" \
+      >/etc/systemd/system/sample-app.service.d/no-bus.conf
+    systemctl daemon-reload'
+  since=$(date +%s)
+  s=$(start_unit)
+  unit_log "$since" >"$stage/no-bus.log"
+  { grep -E 'could not be learnt|will start the next generation' "$stage/no-bus.log" || true; } | sed 's/^/      | /'
+  check "without D-Bus: it serves (generation 1, release r2)" '[[ $s == "1 $(prop MainPID) r2" ]]'
+  check "without D-Bus: one WARN that says why and names the fix" \
+    '[[ $(grep -c "could not be learnt" "$stage/no-bus.log") == 1 ]] &&
+     grep "could not be learnt" "$stage/no-bus.log" | grep -q "WARN.*Failed to connect to bus.*Environment=PWD=/opt/app/current"'
+  check "without D-Bus: the next generation would start in the physical directory" \
+    'grep -q "will start the next generation in /opt/app/releases/r2 from /opt/app/releases/r2/app.jar; working directory from user.dir" "$stage/no-bus.log"'
+  sctl stop sample-app.service
+  # the fix the WARN names
+  inside bash -c 'echo "Environment=PWD=/opt/app/current" >>/etc/systemd/system/sample-app.service.d/no-bus.conf
+    systemctl daemon-reload'
+  since=$(date +%s)
+  s=$(start_unit)
+  unit_log "$since" >"$stage/pwd.log"
+  { grep -E 'could not be learnt|will start the next generation' "$stage/pwd.log" || true; } | sed 's/^/      | /'
+  check "with Environment=PWD= (still no D-Bus): no WARN, the link is followed" \
+    '[[ $s == "1 $(prop MainPID) r2" ]] && ! grep -q "could not be learnt" "$stage/pwd.log" &&
+     grep -q "will start the next generation in /opt/app/current (now /opt/app/releases/r2) .*; working directory from \$PWD" "$stage/pwd.log"'
+  sctl stop sample-app.service
+
+  "$testbed" journal -b -o short-monotonic >"$stage/journal.txt" 2>&1 || true
+  for pattern in 'Scheduled restart job' 'which is not our child' 'reception only permitted for main PID' \
+                 'with signal SIGKILL' 'Failed with result'; do
+    check "journal has no '$pattern'" '! grep -q "$pattern" "$stage/journal.txt"'
+  done
+}
+
 # --- stage: units, jar, scripts, test releases -------------------------------------------------
-cp "$units/$variant"/* "$stage/"
 cp "$jar" "$stage/sample-app.jar"
 mkdir "$stage/bin" "$stage/releases"
 cp "$units/bin/"* "$stage/bin/"
 cp "$units/sample-app.default" "$stage/sample-app.default"
-# release 2: the same application, one more file; release bad: refuses to start; a broken jar
-mkdir -p "$stage/x/BOOT-INF/classes"
-echo "release 2" >"$stage/x/BOOT-INF/classes/release.txt"
-cp "$jar" "$stage/releases/release-2.jar"
-"$jdk/bin/jar" uf "$stage/releases/release-2.jar" -C "$stage/x" BOOT-INF/classes/release.txt
-rm "$stage/x/BOOT-INF/classes/release.txt"
-unzip -p "$jar" BOOT-INF/classes/application.properties >"$stage/x/BOOT-INF/classes/application.properties"
-echo "sample.fail-on-start=true" >>"$stage/x/BOOT-INF/classes/application.properties"
-cp "$jar" "$stage/releases/release-bad.jar"
-"$jdk/bin/jar" uf "$stage/releases/release-bad.jar" -C "$stage/x" BOOT-INF/classes/application.properties
-head -c 100000 "$jar" >"$stage/releases/truncated.jar"
-rm -rf "$stage/x"
+if [[ $variant == releases ]]; then
+  # the notify unit, in the release layout: the working directory is the link, the jar relative
+  cat >"$stage/sample-app.service" <<'UNIT'
+[Unit]
+Description=zerodowntime sample app (release layout)
+After=network.target
+
+[Service]
+Type=notify
+NotifyAccess=main
+User=sample-app
+Group=sample-app
+WorkingDirectory=/opt/app/current
+Environment=ZERODOWNTIME_CONTROL_SOCKET=/run/sample-app/control.sock
+RuntimeDirectory=sample-app
+RuntimeDirectoryMode=0750
+ExecStart=/usr/bin/java -Xms64m -Xmx256m -jar app.jar \
+    --zerodowntime.control-socket=${ZERODOWNTIME_CONTROL_SOCKET} \
+    --management.server.port=8081 --management.server.address=127.0.0.1 \
+    --zerodowntime.drain-timeout=30s --zerodowntime.upgrade-timeout=60s
+ExecReload=/opt/sample-app/bin/zerodowntime-upgrade --socket ${ZERODOWNTIME_CONTROL_SOCKET} --timeout 120
+TimeoutStartSec=150
+KillMode=control-group
+TimeoutStopSec=70
+SuccessExitStatus=143
+Restart=on-failure
+RestartSec=2s
+UNIT
+else
+  cp "$units/$variant"/* "$stage/"
+  # release 2: the same application, one more file; release bad: refuses to start; a broken jar
+  mkdir -p "$stage/x/BOOT-INF/classes"
+  echo "release 2" >"$stage/x/BOOT-INF/classes/release.txt"
+  cp "$jar" "$stage/releases/release-2.jar"
+  "$jdk/bin/jar" uf "$stage/releases/release-2.jar" -C "$stage/x" BOOT-INF/classes/release.txt
+  rm "$stage/x/BOOT-INF/classes/release.txt"
+  unzip -p "$jar" BOOT-INF/classes/application.properties >"$stage/x/BOOT-INF/classes/application.properties"
+  echo "sample.fail-on-start=true" >>"$stage/x/BOOT-INF/classes/application.properties"
+  cp "$jar" "$stage/releases/release-bad.jar"
+  "$jdk/bin/jar" uf "$stage/releases/release-bad.jar" -C "$stage/x" BOOT-INF/classes/application.properties
+  head -c 100000 "$jar" >"$stage/releases/truncated.jar"
+  rm -rf "$stage/x"
+fi
 
 log "variant $variant, jar $jar, JDK $jdk, container $TESTBED_NAME"
 "$testbed" up "$stage"
@@ -113,6 +322,10 @@ inside bash -c '
   install -m 0644 /srv/testbed/sample-app.default /etc/default/sample-app
   ln -sf /usr/local/bin/java /usr/bin/java'
 log "installed: $(inside systemctl --version | head -1), $(inside java -version 2>&1 | head -1)"
+if [[ $variant == releases ]]; then
+  releases_scenario
+  result
+fi
 
 # --- start ---------------------------------------------------------------------------------------
 t=$(date +%s%N)
@@ -310,10 +523,4 @@ log "systemd's lines about the unit:"
 grep -E 'systemd\[1\]: (sample-app|.*zerodowntime sample app)' "$stage/journal.txt" | grep -v 'Consumed' |
   sed -E 's/^\[ *([0-9.]+)\] [^ ]+ /      [\1] /' | tail -40
 
-echo
-if ((${#deviations[@]})); then
-  log "RESULT: ${#deviations[@]} deviation(s) ($variant):"
-  printf '        - %s\n' "${deviations[@]}"
-  exit 1
-fi
-log "RESULT: all checks passed ($variant)"
+result

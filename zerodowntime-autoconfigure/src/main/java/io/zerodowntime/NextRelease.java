@@ -2,7 +2,12 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 /**
  * What the next generation starts from: the command (this JVM's own or the configured
@@ -13,6 +18,8 @@ import java.util.List;
  * generation's jar is missing.
  */
 final class NextRelease {
+
+	private static final Log logger = LogFactory.getLog(NextRelease.class);
 
 	private final Command command;
 
@@ -30,20 +37,23 @@ final class NextRelease {
 	}
 
 	/**
-	 * Read this process: its command line, {@code $PWD} and {@code user.dir}. What cannot
-	 * be read counts as absent (the working directory is then {@code user.dir}); the
-	 * launch reads the command line again and reports the error.
+	 * Read this process: its command line, {@code $PWD} and {@code user.dir}, and in
+	 * generation 1 of a systemd service with no logical directory there, its unit's
+	 * {@code WorkingDirectory=} ({@link ServiceWorkingDirectory}). What cannot be read
+	 * counts as absent (the working directory is then {@code user.dir}); the launch reads
+	 * the command line again and reports the error.
 	 * @param configuredCommand the configured command (text), empty for this JVM's own
 	 * @return the next release
 	 */
 	static NextRelease ofThisProcess(List<String> configuredCommand) {
 		List<String> command;
-		String pwd = null;
+		Map<String, String> environment = new HashMap<>();
 		try {
 			command = CommandLine.current();
 			for (String entry : ByteStrings.readEntries(Path.of("/proc/self/environ"), true)) {
-				if (entry.startsWith("PWD=")) {
-					pwd = entry.substring(4);
+				int equals = entry.indexOf('=');
+				if (equals > 0) {
+					environment.put(entry.substring(0, equals), entry.substring(equals + 1));
 				}
 			}
 		}
@@ -52,7 +62,11 @@ final class NextRelease {
 		}
 		String userDir = System.getProperty("user.dir");
 		WorkingDirectory.Lookup files = WorkingDirectory.Lookup.FILE_SYSTEM;
-		WorkingDirectory directory = WorkingDirectory.choose(ByteStrings.fromText(userDir), pwd, command, files);
+		WorkingDirectory directory = WorkingDirectory.choose(ByteStrings.fromText(userDir), environment.get("PWD"),
+				command, files);
+		// systemd sets no PWD: generation 1 of a service asks the service manager
+		directory = ServiceWorkingDirectory.ofThisProcess(environment)
+			.choose(directory, ProcessState.get().generation().number(), files, logger::warn);
 		List<String> configured = List.copyOf(configuredCommand);
 		return new NextRelease(() -> CommandLine.forNextGeneration(configured), directory,
 				ReleaseFile.of(command, Path.of(userDir)), files);

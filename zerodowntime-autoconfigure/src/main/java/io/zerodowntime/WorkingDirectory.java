@@ -14,7 +14,9 @@ import java.util.Map;
  * next generation there after {@code current} was switched to {@code r2} would run the old
  * release again. So the logical directory is kept, in byte form ({@link ByteStrings}): the
  * first of {@code $PWD} and the directory of an absolute {@code -jar} path that names the
- * same directory (device and inode) as {@code user.dir} at startup, else {@code user.dir}.
+ * same directory (device and inode) as {@code user.dir} at startup, else, in generation 1
+ * of a systemd service, the unit's {@code WorkingDirectory=} ({@link ServiceWorkingDirectory}),
+ * else {@code user.dir}.
  * It is looked up again at each upgrade, so a symbolic link switched since, or a directory
  * deleted and created anew, is followed; one that no longer exists refuses the upgrade.
  */
@@ -95,8 +97,8 @@ final class WorkingDirectory {
 	}
 
 	/**
-	 * Return where the directory was learnt: {@code $PWD}, {@code the -jar path} or
-	 * {@code user.dir}.
+	 * Return where the directory was learnt: {@code $PWD}, {@code the -jar path},
+	 * {@code WorkingDirectory= of UNIT} or {@code user.dir}.
 	 * @return the source
 	 */
 	String source() {
