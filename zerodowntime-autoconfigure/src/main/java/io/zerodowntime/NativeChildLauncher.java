@@ -63,7 +63,8 @@ final class NativeChildLauncher implements ChildLauncher {
 	@Override
 	public void warmUp() {
 		try {
-			CommandLine.forNextGeneration(this.configuredCommand);
+			CommandLine.forNextGeneration(this.configuredCommand, (unusedArchive) -> {
+			});
 			int[] pair = this.posix.socketPair();
 			this.posix.peerPid(pair[0]);
 			this.posix.setCloseOnExec(pair[0], true);

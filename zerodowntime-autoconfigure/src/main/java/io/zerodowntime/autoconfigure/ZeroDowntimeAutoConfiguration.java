@@ -1,6 +1,7 @@
 package io.zerodowntime.autoconfigure;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zerodowntime.HandoverPriority;
 import io.zerodowntime.SdNotify;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
@@ -58,6 +59,14 @@ public final class ZeroDowntimeAutoConfiguration {
 	GenerationLifecycle generationLifecycle(Upgrader upgrader, ZeroDowntimeProperties properties,
 			ObjectProvider<SystemdNotifier> systemdNotifier) {
 		return new GenerationLifecycle(upgrader, properties, systemdNotifier.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty("zerodowntime.handover-priority")
+	HandoverPriority handoverPriority(Upgrader upgrader) {
+		HandoverPriority priority = HandoverPriority.forThisProcess();
+		upgrader.addListener(priority);
+		return priority;
 	}
 
 	@Bean

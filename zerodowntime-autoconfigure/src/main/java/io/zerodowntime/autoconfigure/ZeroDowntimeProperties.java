@@ -43,6 +43,13 @@ public class ZeroDowntimeProperties {
 	 */
 	private List<String> command = new ArrayList<>();
 
+	/**
+	 * Whether this generation's threads run at nice 10 while a new generation starts, so
+	 * the new one gets the CPU on a busy host; put back if the upgrade fails (which needs
+	 * CAP_SYS_NICE or RLIMIT_NICE, see docs/performance.md).
+	 */
+	private boolean handoverPriority;
+
 	public Duration getUpgradeTimeout() {
 		return this.upgradeTimeout;
 	}
@@ -73,6 +80,14 @@ public class ZeroDowntimeProperties {
 
 	public void setCommand(List<String> command) {
 		this.command = command;
+	}
+
+	public boolean isHandoverPriority() {
+		return this.handoverPriority;
+	}
+
+	public void setHandoverPriority(boolean handoverPriority) {
+		this.handoverPriority = handoverPriority;
 	}
 
 	public boolean isEnabled() {
