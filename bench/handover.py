@@ -66,6 +66,28 @@ def cpu_s(pid):
         return None
 
 
+def cpu_breakdown(pid):
+    """CPU seconds per kind of thread: main (Spring's start), JIT compilers, GC, the rest."""
+    kinds = {"main": 0.0, "jit": 0.0, "gc": 0.0, "other": 0.0}
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        used = (int(fields[11]) + int(fields[12])) / TCK
+        kind = ("main" if name in ("java", "main") else "jit" if "Compiler" in name or name.startswith("C1 ")
+                or name.startswith("C2 ") else "gc" if ("GC" in name or name.startswith("G1 ")) else "other")
+        kinds[kind] += used
+    return {k: round(v, 2) for k, v in kinds.items()}
+
+
 def hwm_mib(pid):
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -185,7 +207,12 @@ class App:
                        (proc.poll() is not None and -1), 300)
         if pid == -1:
             raise RuntimeError(f"generation 1 exited: see {self.log}")
-        return {"start_s": now() - t0, "cpu_s": cpu_s(pid), "rss_mib": hwm_mib(pid), "pid": pid}
+        figures = {"start_s": now() - t0, "cpu_s": cpu_s(pid), "rss_mib": hwm_mib(pid), "pid": pid,
+                   "threads": cpu_breakdown(pid)}
+        if "--zerodowntime.enabled=false" not in self.cmd:
+            # ready (it accepts upgrades) once the PID file names it
+            wait_for("generation 1 ready", lambda: self.current() == pid, 120)
+        return figures
 
     def upgrade(self, generation, probe=None, timeout=300):
         """Trigger, wait for the new generation serving; returns the figures."""
@@ -196,7 +223,7 @@ class App:
             deadline = now() + 120
             while now() < deadline:
                 r = get(self.port, "/actuator/upgrade", timeout=timeout, method="POST")
-                if r and r[0] == 409 and b"has not exited" in r[2]:
+                if r and r[0] == 409 and (b"has not exited" in r[2] or b"not ready yet" in r[2]):
                     time.sleep(0.2)
                     continue
                 outcome["response"] = r and (r[0], r[2].decode(errors="replace"))
@@ -206,6 +233,7 @@ class App:
         poster = threading.Thread(target=post, daemon=True)
         poster.start()
         pid = None
+        old_hwm = None
         deadline = now() + timeout
         while now() < deadline and pid is None:
             pid = serving(self.port, generation)
@@ -214,13 +242,14 @@ class App:
                 if not resp or '"SUCCEEDED"' not in resp[1]:
                     break
             time.sleep(0.05)
+            old_hwm = (old and hwm_mib(old)) or old_hwm
         took = now() - t0
         if pid is None:
             poster.join(5)
             return {"ok": False, "handover_s": took, "response": outcome.get("response")}
         self.pids.add(pid)
-        figures = {"ok": True, "handover_s": took, "cpu_s": cpu_s(pid), "rss_new_mib": hwm_mib(pid),
-                   "rss_old_mib": hwm_mib(old) if old else None, "t_trigger": t0, "pid": pid}
+        figures = {"ok": True, "handover_s": took, "cpu_s": cpu_s(pid), "threads": cpu_breakdown(pid), "rss_new_mib": hwm_mib(pid),
+                   "rss_old_mib": old_hwm, "t_trigger": t0, "pid": pid, "archive": archive_mapped(self.cmd, pid)}
         poster.join(timeout)
         return figures
 
@@ -233,6 +262,20 @@ class App:
     def close(self):
         for pid in sorted(self.pids | {self.current() or 0}):
             stop(pid)
+
+
+def archive_mapped(cmd, pid):
+    """Whether a generation mapped the archive its command names, per its -Xlog file."""
+    log = next((a.split("file=", 1)[1] for a in cmd if a.startswith("-Xlog:") and "file=" in a), None)
+    if not log:
+        return None
+    try:
+        text = open(log.replace("%p", str(pid))).read()
+    except OSError:
+        return "no log"
+    if re.search(r"mismatch|Unable to map|Unable to use|error", text, re.I):
+        return "rejected"
+    return "mapped" if re.search(r"Mapped dynamic region|Opened AOT cache|Mapped static", text) else "not mapped"
 
 
 def median(values):
@@ -252,6 +295,8 @@ def layouts(java, jdk, work, jar, want):
         aot = int(jdk) >= 25
         archive = os.path.join(ext, "app.aot" if aot else "app.jsa")
         flag = ["-XX:AOTCache=" + archive] if aot else ["-XX:SharedArchiveFile=" + archive]
+        # to check that every generation maps it (logging options do not invalidate an archive)
+        flag.append(f"-Xlog:{'aot' if aot else 'cds'}=info:file={ext}/xlog-%p.log")
         if not os.path.exists(archive):
             out = ["-XX:AOTCacheOutput=" + archive] if aot else ["-XX:ArchiveClassesAtExit=" + archive]
             t0 = now()
@@ -284,6 +329,7 @@ def matrix(args, work, results):
             row["cold_s"] = median(c["start_s"] for c in colds)
             row["cold_cpu_s"] = median(c["cpu_s"] for c in colds)
             row["cold_rss_mib"] = median(c["rss_mib"] for c in colds)
+            row["cold_cpu_by_thread"] = colds[0]["threads"]
             for lever in args.levers:
                 for saturated in args.loads:
                     name = f"{jdk}-{layout}-{'lever' if lever else 'plain'}-{'sat' if saturated else 'idle'}"
@@ -296,6 +342,7 @@ def matrix(args, work, results):
                     row[f"{tag}_cpu_s"] = median(f["cpu_s"] for f in ok)
                     row[f"{tag}_rss_mib"] = [median(f["rss_old_mib"] for f in ok), median(f["rss_new_mib"] for f in ok)]
                     row[f"{tag}_ok"] = f"{len(ok)}/{len(figures)}"
+                    row[f"{tag}_archive"] = sorted({str(f.get("archive")) for f in ok})
                     if saturated:
                         row[f"{tag}_p99_after_ms"] = median(f.get("p99_after") for f in ok)
                         row[f"{tag}_p99_steady_ms"] = median(f.get("p99_steady") for f in ok)
@@ -492,6 +539,9 @@ def main():
     p.add_argument("--window", type=float, default=10, help="p99 window after a trigger (s)")
     p.add_argument("--gap", type=float, default=10, help="time between upgrades of a series (s)")
     p.add_argument("--upgrades", type=int, default=5)
+    p.add_argument("--only-layouts", help="comma-separated subset of fat,extracted,archive")
+    p.add_argument("--only-loads", help="idle, saturated or both (idle,saturated)")
+    p.add_argument("--only-jdks", help="17, 25 or both")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     args.jdks = [("17", args.java17)]
@@ -502,6 +552,12 @@ def main():
     args.loads = [True] if args.quick else [False, True]
     if args.quick:
         args.upgrades, args.steady, args.gap = 2, 5, 5
+    if args.only_layouts:
+        args.layouts = args.only_layouts.split(",")
+    if args.only_loads:
+        args.loads = [x == "saturated" for x in args.only_loads.split(",")]
+    if args.only_jdks:
+        args.jdks = [j for j in [("17", args.java17), ("25", args.java25)] if j[0] in args.only_jdks.split(",")]
     results = {"machine": {"cpus": os.cpu_count(), "kernel": os.uname().release, "load_at_start": loadavg(),
                            "quick": args.quick}}
     parts = args.parts.split(",")
