@@ -1,5 +1,6 @@
 package io.zerodowntime.autoconfigure;
 
+import io.zerodowntime.HandoverPriority;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
@@ -42,6 +43,14 @@ class ZeroDowntimeAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasSingleBean(InheritableConnectorCustomizer.class)
 				.hasSingleBean(Upgrader.class)
 				.hasSingleBean(ZeroDowntimeProperties.class));
+	}
+
+	@Test
+	void handoverPriorityIsOffUnlessAskedFor() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
+			.run((context) -> assertThat(context).doesNotHaveBean(HandoverPriority.class));
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-priority=true")
+			.run((context) -> assertThat(context).hasSingleBean(HandoverPriority.class));
 	}
 
 	@Test
