@@ -524,6 +524,40 @@ def report(args, results):
     print(text)
 
 
+def chart(args, results):
+    """handover.svg: per JDK and layout, cold start and the handover idle and saturated, lever off/on."""
+    rows = [(k, r) for k, r in results.items() if "/" in k]
+    series = [("cold_s", "cold start (idle machine)", "#888888"), ("idle_s", "handover, idle", "#9ecae1"),
+              ("idle_lever_s", "handover, idle, lever", "#3182bd"), ("sat_s", "handover, saturated", "#fdae6b"),
+              ("sat_lever_s", "handover, saturated, lever", "#e6550d")]
+    values = [r.get(key) for _, r in rows for key, _, _ in series if r.get(key) is not None]
+    if not values:
+        return
+    top = max(values) * 1.1
+    bar, gap, left, width = 9, 14, 150, 560
+    height = 40 + len(rows) * (len(series) * bar + gap) + 20 * len(series)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 60}" height="{height}" '
+           'font-family="sans-serif" font-size="11">',
+           f'<text x="{left}" y="16" font-size="13">Seconds to the first 200 of the new JVM (less is better)</text>']
+    y = 30
+    for key, r in rows:
+        out.append(f'<text x="4" y="{y + len(series) * bar / 2 + 4}">JDK {r["jdk"]}, {r["layout"]}</text>')
+        for name, _, colour in series:
+            v = r.get(name)
+            if v is not None:
+                w = width * v / top
+                out.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 1}" fill="{colour}"/>')
+                out.append(f'<text x="{left + w + 3:.1f}" y="{y + bar - 1}" font-size="9">{v:.1f}</text>')
+            y += bar
+        y += gap
+    for name, label, colour in series:
+        out.append(f'<rect x="{left}" y="{y}" width="10" height="10" fill="{colour}"/>'
+                   f'<text x="{left + 14}" y="{y + 9}">{label}</text>')
+        y += 20
+    out.append("</svg>")
+    open(os.path.join(args.out, "handover.svg"), "w").write("\n".join(out) + "\n")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", required=True)
@@ -586,6 +620,7 @@ def main():
             stop(pid, grace=5)
         save(args, results)
         report(args, results)
+        chart(args, results)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ if [ "${1:-}" = --handover ] || [ "${1:-}" = --quick ]; then
     ${BENCH_JAVA:+--java17 "$BENCH_JAVA"} "${quick[@]}" "$@"
   mkdir -p bench/results
   cp "$out/handover.md" "$out/handover.json" bench/results/
+  [ -f "$out/handover.svg" ] && cp "$out/handover.svg" bench/results/
   echo "bench: bench/results/handover.md updated; raw data in $out"
   exit 0
 fi
