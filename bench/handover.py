@@ -320,16 +320,18 @@ def matrix(args, work, results):
             row = results.setdefault(key, {"jdk": jdk, "layout": layout})
             print(f"== JDK {jdk}, {layout} (load {loadavg():.2f})", flush=True)
             colds = []
-            for i in range(args.repeat):
+            for i in range(args.repeat if args.cold else 0):
                 app = App(java, tail, work, f"cold-{jdk}-{layout}-{i}", ["--zerodowntime.enabled=false"])
                 try:
                     colds.append(app.start())
                 finally:
                     app.close()
-            row["cold_s"] = median(c["start_s"] for c in colds)
-            row["cold_cpu_s"] = median(c["cpu_s"] for c in colds)
-            row["cold_rss_mib"] = median(c["rss_mib"] for c in colds)
-            row["cold_cpu_by_thread"] = colds[0]["threads"]
+            if colds:
+                row["cold_s"] = median(c["start_s"] for c in colds)
+                row["cold_cpu_s"] = median(c["cpu_s"] for c in colds)
+                row["cold_rss_mib"] = median(c["rss_mib"] for c in colds)
+                row["cold_cpu_by_thread"] = colds[0]["threads"]
+                row["cold_load"] = loadavg()
             for lever in args.levers:
                 for saturated in args.loads:
                     name = f"{jdk}-{layout}-{'lever' if lever else 'plain'}-{'sat' if saturated else 'idle'}"
@@ -515,7 +517,7 @@ def report(args, results):
             f"{fmt(r.get('sat_p99_after_ms'), 0)} / {fmt(r.get('sat_p99_steady_ms'), 0)}",
             f"{fmt(r.get('sat_lever_p99_after_ms'), 0)} / {fmt(r.get('sat_lever_p99_steady_ms'), 0)}",
             fmt(r.get("sat_rss_mib")), str(r.get("sat_failed", 0) + r.get("sat_lever_failed", 0))]) + " |")
-    for key in ("heavy", "heavy_archive", "peer_keepalive", "peer_close", "light_series"):
+    for key in ("heavy_cold", "heavy", "heavy_archive", "peer_keepalive", "peer_close", "light_series"):
         if key in results:
             lines.append("")
             lines.append(f"{key}: {json.dumps(results[key])}")
@@ -558,7 +560,15 @@ def chart(args, results):
     open(os.path.join(args.out, "handover.svg"), "w").write("\n".join(out) + "\n")
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
+    # stop cleanly (every started pid, results saved) on SIGINT or SIGTERM, also when started
+    # in the background by a shell that ignores SIGINT
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--work", required=True)
     p.add_argument("--out", required=True)
@@ -576,6 +586,8 @@ def main():
     p.add_argument("--only-layouts", help="comma-separated subset of fat,extracted,archive")
     p.add_argument("--only-loads", help="idle, saturated or both (idle,saturated)")
     p.add_argument("--only-jdks", help="17, 25 or both")
+    p.add_argument("--merge", action="store_true", help="add to the results already in --out")
+    p.add_argument("--no-cold", dest="cold", action="store_false", help="skip the cold starts")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     args.jdks = [("17", args.java17)]
@@ -592,12 +604,33 @@ def main():
         args.loads = [x == "saturated" for x in args.only_loads.split(",")]
     if args.only_jdks:
         args.jdks = [j for j in [("17", args.java17), ("25", args.java25)] if j[0] in args.only_jdks.split(",")]
-    results = {"machine": {"cpus": os.cpu_count(), "kernel": os.uname().release, "load_at_start": loadavg(),
-                           "quick": args.quick}}
+    results = {}
+    previous = os.path.join(args.out, "handover.json")
+    if args.merge and os.path.exists(previous):
+        results = json.load(open(previous))
+    results.setdefault("runs", []).append({"cpus": os.cpu_count(), "kernel": os.uname().release,
+                                           "load_at_start": loadavg(), "quick": args.quick, "argv": sys.argv[1:],
+                                           "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     parts = args.parts.split(",")
     try:
         if "matrix" in parts:
             matrix(args, args.work, results)
+        if "heavycold" in parts and args.heavy_jar:
+            for jdk, java in args.jdks:
+                for layout, tail in layouts(java, jdk, args.work, args.heavy_jar, args.layouts).items():
+                    colds = []
+                    for i in range(args.repeat):
+                        app = App(java, tail, args.work, f"heavy-cold-{jdk}-{layout}-{i}", ["--zerodowntime.enabled=false"])
+                        try:
+                            colds.append(app.start())
+                        finally:
+                            app.close()
+                    results.setdefault("heavy_cold", {})[f"{jdk}/{layout}"] = {
+                        "start_s": median(c["start_s"] for c in colds), "cpu_s": median(c["cpu_s"] for c in colds),
+                        "rss_mib": median(c["rss_mib"] for c in colds), "cpu_by_thread": colds[0]["threads"],
+                        "load": loadavg()}
+                    print(f"   heavy cold {jdk}/{layout}: {results['heavy_cold'][f'{jdk}/{layout}']}", flush=True)
+                    save(args, results)
         if "heavy" in parts and args.heavy_jar:
             jdk, java = args.jdks[-1]
             print(f"== heavy sample, JDK {jdk}, fat jar, {args.upgrades} upgrades at saturation", flush=True)
