@@ -577,7 +577,7 @@ def main():
     p.add_argument("--java17", default="java")
     p.add_argument("--java25", default="/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
     p.add_argument("--quick", action="store_true", help="smoke run: JDK 17 only, fewer cases")
-    p.add_argument("--parts", default="matrix,heavy,peer")
+    p.add_argument("--parts", default="matrix,heavycold,heavy,peer,light")
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--steady", type=float, default=8, help="load before the first trigger (s)")
     p.add_argument("--window", type=float, default=10, help="p99 window after a trigger (s)")
@@ -645,6 +645,9 @@ def main():
             jdk, java = args.jdks[-1]
             print(f"== peer: nginx + two plain JVMs (JDK {jdk}), {args.upgrades} switches", flush=True)
             results["peer_keepalive"] = peer(args, java, args.jar, args.work, args.upgrades, False)
+            save(args, results)
+        if "light" in parts:
+            jdk, java = args.jdks[-1]
             print(f"== the light sample + starter under the same harness (JDK {jdk}, fat jar)", flush=True)
             results["light_series"] = series(args, java, ["-jar", args.jar], args.work, "light", args.upgrades, False)
             save(args, results)
