@@ -354,7 +354,7 @@ def matrix(args, work, results):
 
 
 def one_handover(args, java, tail, work, name, lever, saturated):
-    extra = ["--zerodowntime.handover-priority=true"] if lever else []
+    extra = [f"--zerodowntime.handover-priority={'true' if lever else 'false'}"]
     app = App(java, tail, work, name, extra)
     wrk = probe = None
     try:
@@ -634,7 +634,8 @@ def main():
         if "heavy" in parts and args.heavy_jar:
             jdk, java = args.jdks[-1]
             print(f"== heavy sample, JDK {jdk}, fat jar, {args.upgrades} upgrades at saturation", flush=True)
-            results["heavy"] = series(args, java, ["-jar", args.heavy_jar], args.work, "heavy", args.upgrades, False)
+            results["heavy"] = series(args, java, ["-jar", args.heavy_jar, "--zerodowntime.handover-priority=false"],
+                                      args.work, "heavy", args.upgrades, False)
             save(args, results)
             tail = layouts(java, jdk, args.work, args.heavy_jar, ["archive"])["archive"]
             print(f"== heavy sample, JDK {jdk}, extracted + archive, lever on", flush=True)

@@ -62,7 +62,7 @@ public final class ZeroDowntimeAutoConfiguration {
 	}
 
 	@Bean
-	@ConditionalOnBooleanProperty("zerodowntime.handover-priority")
+	@ConditionalOnBooleanProperty(name = "zerodowntime.handover-priority", matchIfMissing = true)
 	HandoverPriority handoverPriority(Upgrader upgrader) {
 		HandoverPriority priority = HandoverPriority.forThisProcess();
 		upgrader.addListener(priority);

@@ -48,7 +48,7 @@ public class ZeroDowntimeProperties {
 	 * the new one gets the CPU on a busy host; put back if the upgrade fails (which needs
 	 * CAP_SYS_NICE or RLIMIT_NICE, see docs/performance.md).
 	 */
-	private boolean handoverPriority;
+	private boolean handoverPriority = true;
 
 	public Duration getUpgradeTimeout() {
 		return this.upgradeTimeout;

@@ -46,11 +46,11 @@ class ZeroDowntimeAutoConfigurationTests {
 	}
 
 	@Test
-	void handoverPriorityIsOffUnlessAskedFor() {
+	void handoverPriorityIsOnUnlessTurnedOff() {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
-			.run((context) -> assertThat(context).doesNotHaveBean(HandoverPriority.class));
-		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-priority=true")
 			.run((context) -> assertThat(context).hasSingleBean(HandoverPriority.class));
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-priority=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(HandoverPriority.class));
 	}
 
 	@Test
