@@ -5,6 +5,7 @@
 #   golang-go                     builds the tableflip reference server (bench only)
 #   golang-github-cloudflare-tableflip-dev   the tableflip library, GOPATH layout (bench only)
 #   gnuplot-nox                   draws the latency chart (bench only)
+#   nginx-light                   the blue/green peer of the handover benchmark (bench only)
 #
 #   bench/install-tools.sh          everything
 #   bench/install-tools.sh --e2e    only what the test suite needs (wrk, hey)
@@ -12,7 +13,7 @@ set -euo pipefail
 
 want=(wrk hey)
 if [ "${1:-}" != "--e2e" ]; then
-  want+=(golang-go golang-github-cloudflare-tableflip-dev gnuplot-nox)
+  want+=(golang-go golang-github-cloudflare-tableflip-dev gnuplot-nox nginx-light)
 fi
 
 need=()

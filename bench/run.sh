@@ -17,6 +17,39 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# bench/run.sh --handover [handover.py options]: the handover benchmark of issue 15 (per JDK and
+# release layout, idle and saturated, priority lever off and on; the heavy sample; the nginx
+# blue/green peer), about 25 minutes; bench/run.sh --quick: its smoke run (JDK 17, a few minutes).
+# Writes bench/results/handover.md and handover.json. Needs wrk and nginx (bench/install-tools.sh).
+if [ "${1:-}" = --handover ] || [ "${1:-}" = --quick ]; then
+  mode=$1
+  shift
+  for tool in wrk nginx python3; do
+    command -v "$tool" >/dev/null || { echo "bench: missing $tool; run bench/install-tools.sh" >&2; exit 1; }
+  done
+  for module in sample-app sample-heavy; do
+    if [ ! -f "$module/target/$module.jar" ]; then
+      echo "bench: building $module/target/$module.jar"
+      mvn -q -B package -DskipTests -pl "$module" -am
+    fi
+  done
+  work=$(mktemp -d /tmp/zdhandover.XXXXXX)
+  trap 'rm -rf "$work"' EXIT
+  # private copies: a build running meanwhile must not overwrite a jar under a running JVM
+  cp sample-app/target/sample-app.jar "$work/light.jar"
+  cp sample-heavy/target/sample-heavy.jar "$work/heavy.jar"
+  out=${BENCH_OUT:-/tmp/zdhandover-results-$(date -u +%Y%m%dT%H%M%SZ)}
+  quick=()
+  [ "$mode" = --quick ] && quick=(--quick)
+  python3 bench/handover.py --work "$work" --out "$out" --jar "$work/light.jar" --heavy-jar "$work/heavy.jar" \
+    ${BENCH_JAVA:+--java17 "$BENCH_JAVA"} "${quick[@]}" "$@"
+  mkdir -p bench/results
+  cp "$out/handover.md" "$out/handover.json" bench/results/
+  [ -f "$out/handover.svg" ] && cp "$out/handover.svg" bench/results/
+  echo "bench: bench/results/handover.md updated; raw data in $out"
+  exit 0
+fi
+
 n=20
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   n=$1

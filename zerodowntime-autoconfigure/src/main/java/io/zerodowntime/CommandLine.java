@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The command that starts the next generation: exactly this JVM's own command line from
  * {@code /proc/self/cmdline} (java binary, JVM options, {@code -jar} or class path, main
  * class, arguments), or the one the operator configured. The JVM option the adoption of
- * descriptors needs on JDK 24+ is added here, so the operator sets none.
+ * descriptors needs on JDK 24+ is added here, so the operator sets none, unless the command
+ * names a class-data archive, which added options would invalidate ({@link ClassDataArchive}).
  *
  * <p>
  * Every string this class hands out is in <em>byte form</em> ({@link ByteStrings}): each
@@ -31,16 +33,21 @@ final class CommandLine {
 	/**
 	 * Return the command for the next generation.
 	 * @param configured the configured command (text), or an empty list for this JVM's own
+	 * @param directory the next generation's working directory, which relative archive
+	 * paths are relative to
+	 * @param warn told why a class-data archive the command names is not used
 	 * @return the command in byte form, argv[0] first
 	 * @throws IOException if this JVM's command line cannot be read
 	 */
-	static List<String> forNextGeneration(List<String> configured) throws IOException {
+	static List<String> forNextGeneration(List<String> configured, Path directory, Consumer<String> warn)
+			throws IOException {
 		List<String> command = configured.isEmpty() ? current()
 				: configured.stream().map(ByteStrings::fromText).toList();
 		if (command.isEmpty()) {
 			throw new IOException("Unable to build the command of the next generation: it is empty");
 		}
-		return withNativeAccess(ManagementAgentOptions.forNextGeneration(command, System.getenv()));
+		List<String> withAgents = ManagementAgentOptions.forNextGeneration(command, System.getenv());
+		return withNativeAccess(ClassDataArchive.usable(withAgents, directory, warn));
 	}
 
 	/**
@@ -56,11 +63,12 @@ final class CommandLine {
 	 * Add, right after the {@code java} launcher and only once each, the options a new
 	 * generation needs: native access (JDK 24+ warns without it) and {@code java.lang}
 	 * opened, so it can remove the handover variables from the JDK's copy of the
-	 * environment ({@link JdkEnvironment}). Other programs are left as they are.
+	 * environment ({@link JdkEnvironment}). Other programs, and a command that names a
+	 * class-data archive, are left as they are.
 	 */
 	static List<String> withNativeAccess(List<String> command) {
 		String program = Path.of(command.get(0)).getFileName().toString();
-		if (!program.equals("java")) {
+		if (!program.equals("java") || ClassDataArchive.isNamed(command)) {
 			return List.copyOf(command);
 		}
 		List<String> result = new ArrayList<>(command);

@@ -68,7 +68,7 @@ final class NativeChildLauncher implements ChildLauncher {
 	@Override
 	public void warmUp() {
 		try {
-			this.release.command();
+			this.release.buildCommandQuietly();
 			environment(List.of(), 2, ListenFds.FIRST_FD, this.release.directory().path());
 			int[] pair = this.posix.socketPair();
 			this.posix.peerPid(pair[0]);

@@ -107,4 +107,7 @@ public interface NativeLibC {
 	/** {@code posix_spawnattr_setsigdefault(3)}. */
 	int posix_spawnattr_setsigdefault(Pointer attributes, Pointer defaults);
 
+	/** {@code setpriority(2)}: with {@code PRIO_PROCESS} and a thread id, that thread's nice value. */
+	int setpriority(int which, int who, int priority);
+
 }

@@ -863,6 +863,20 @@ final class NativePosix {
 		return LastError.getLastError(this.runtime);
 	}
 
+	/**
+	 * Set one thread's nice value ({@code setpriority(PRIO_PROCESS, tid, nice)}; on Linux a
+	 * thread id names that thread only).
+	 * @param tid the thread id
+	 * @param nice the nice value, -20 to 19
+	 * @throws NativeException if the kernel refuses (EACCES: lowering it needs CAP_SYS_NICE
+	 * or RLIMIT_NICE; ESRCH: the thread is gone)
+	 */
+	void setThreadNice(int tid, int nice) throws NativeException {
+		if (this.libc.setpriority(0, tid, nice) != 0) {
+			throw failure("set the nice value of thread " + tid + " to " + nice);
+		}
+	}
+
 	private NativeException failure(String action) {
 		return failure(action, errno());
 	}

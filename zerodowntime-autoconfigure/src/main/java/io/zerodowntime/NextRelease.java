@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -68,7 +69,7 @@ final class NextRelease {
 		directory = ServiceWorkingDirectory.ofThisProcess(environment)
 			.choose(directory, ProcessState.get().generation().number(), files, logger::warn);
 		List<String> configured = List.copyOf(configuredCommand);
-		return new NextRelease(() -> CommandLine.forNextGeneration(configured), directory,
+		return new NextRelease((dir, warn) -> CommandLine.forNextGeneration(configured, dir, warn), directory,
 				ReleaseFile.of(command, Path.of(userDir)), files);
 	}
 
@@ -78,7 +79,17 @@ final class NextRelease {
 	 * @throws IOException if this JVM's command line cannot be read
 	 */
 	List<String> command() throws IOException {
-		return this.command.get();
+		return this.command.get(ByteStrings.toPath(this.directory.path()), logger::warn);
+	}
+
+	/**
+	 * Build the command of the next generation without telling anyone about an archive it
+	 * cannot use, to load and link that path ahead of an upgrade.
+	 * @throws IOException if this JVM's command line cannot be read
+	 */
+	void buildCommandQuietly() throws IOException {
+		this.command.get(ByteStrings.toPath(this.directory.path()), (unusedArchive) -> {
+		});
 	}
 
 	/**
@@ -155,10 +166,12 @@ final class NextRelease {
 
 		/**
 		 * Return the command.
+		 * @param directory the working directory it runs in
+		 * @param warn told why a class-data archive it names is not used
 		 * @return the command, in byte form
 		 * @throws IOException if it cannot be built
 		 */
-		List<String> get() throws IOException;
+		List<String> get(Path directory, Consumer<String> warn) throws IOException;
 
 	}
 

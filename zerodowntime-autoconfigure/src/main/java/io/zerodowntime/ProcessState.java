@@ -45,7 +45,8 @@ final class ProcessState {
 			synchronized (ProcessState.class) {
 				state = instance;
 				if (state == null) {
-					state = read(System.getenv(), NativePosix.get());
+					// a training run must never take over a listener or answer a handshake
+					state = read(TrainingRun.isActive() ? Map.of() : System.getenv(), NativePosix.get());
 					instance = state;
 				}
 			}

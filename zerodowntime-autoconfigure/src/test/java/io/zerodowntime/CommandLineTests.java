@@ -75,15 +75,15 @@ class CommandLineTests {
 	@Test
 	void forNextGenerationDefaultsToThisJvmsCommandLineWithNativeAccess() throws IOException {
 		List<String> current = CommandLine.current();
-		assertThat(CommandLine.forNextGeneration(List.of())).isEqualTo(CommandLine.withNativeAccess(current))
+		assertThat(next(List.of())).isEqualTo(CommandLine.withNativeAccess(current))
 			.containsOnlyOnce(NATIVE_ACCESS, OPEN_JAVA_LANG);
 	}
 
 	@Test
 	void forNextGenerationUsesTheConfiguredCommand() throws IOException {
-		assertThat(CommandLine.forNextGeneration(List.of("/srv/app/bin/java", "-jar", "/srv/app/app-2.jar")))
+		assertThat(next(List.of("/srv/app/bin/java", "-jar", "/srv/app/app-2.jar")))
 			.containsExactly("/srv/app/bin/java", NATIVE_ACCESS, OPEN_JAVA_LANG, "-jar", "/srv/app/app-2.jar");
-		assertThat(CommandLine.forNextGeneration(List.of("/srv/app/run"))).containsExactly("/srv/app/run");
+		assertThat(next(List.of("/srv/app/run"))).containsExactly("/srv/app/run");
 	}
 
 	@Test
@@ -98,7 +98,7 @@ class CommandLineTests {
 		String jnu = System.getProperty("sun.jnu.encoding");
 		try {
 			System.setProperty("sun.jnu.encoding", "UTF-8");
-			List<String> command = CommandLine.forNextGeneration(List.of("/srv/app/run", "--app.note=h\u00e9llo"));
+			List<String> command = next(List.of("/srv/app/run", "--app.note=h\u00e9llo"));
 			assertThat(ByteStrings.toBytes(command.get(1)))
 				.containsExactly("--app.note=h\u00e9llo".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 		}
@@ -118,6 +118,11 @@ class CommandLineTests {
 		all.add(first);
 		all.addAll(rest);
 		return all;
+	}
+
+	private static List<String> next(List<String> configured) throws IOException {
+		return CommandLine.forNextGeneration(configured, Path.of("/srv/app"), (unusedArchive) -> {
+		});
 	}
 
 }

@@ -88,7 +88,7 @@ class NextReleaseTests {
 				WorkingDirectory.Lookup.FILE_SYSTEM);
 		assertThat(directory.source()).isEqualTo("$PWD");
 		List<String> next = CommandLine.withNativeAccess(configured.isEmpty() ? command : configured);
-		return new NextRelease(() -> next, directory, ReleaseFile.of(command, this.r1),
+		return new NextRelease((dir, warn) -> next, directory, ReleaseFile.of(command, this.r1),
 				WorkingDirectory.Lookup.FILE_SYSTEM);
 	}
 

@@ -138,7 +138,7 @@ class UpgraderTests {
 		List<String> command = List.of("/usr/bin/java", "-cp", "app.jar", "example.Main");
 		WorkingDirectory directory = WorkingDirectory.choose("/opt/app/releases/r1", "/opt/app/current", command,
 				files);
-		upgrader.checkRelease(new NextRelease(() -> command, directory, null, files));
+		upgrader.checkRelease(new NextRelease((dir, warn) -> command, directory, null, files));
 		files.delete("/opt/app/current");
 		UpgradeOutcome refused = upgrader.upgrade();
 		assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);

@@ -1,6 +1,7 @@
 package io.zerodowntime.autoconfigure;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zerodowntime.HandoverPriority;
 import io.zerodowntime.SdNotify;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
@@ -85,6 +86,15 @@ public final class ZeroDowntimeAutoConfiguration {
 	@ConditionalOnProperty("zerodowntime.control-socket")
 	ControlChannel controlChannel(Upgrader upgrader, ZeroDowntimeProperties properties) {
 		return new ControlChannel(upgrader, properties);
+	}
+
+	@Bean
+	@Conditional(PlatformCondition.Supported.class)
+	@ConditionalOnBooleanProperty(name = "zerodowntime.handover-priority", matchIfMissing = true)
+	HandoverPriority handoverPriority(Upgrader upgrader) {
+		HandoverPriority priority = HandoverPriority.forThisProcess();
+		upgrader.addListener(priority);
+		return priority;
 	}
 
 	@Bean

@@ -69,6 +69,13 @@ public class ZeroDowntimeProperties {
 	 */
 	private String controlSocketGroup;
 
+	/**
+	 * Whether this generation's threads run at nice 10 while a new generation starts, so
+	 * the new one gets the CPU on a busy host; put back if the upgrade fails (which needs
+	 * CAP_SYS_NICE or RLIMIT_NICE, see docs/performance.md).
+	 */
+	private boolean handoverPriority = true;
+
 	public Duration getUpgradeTimeout() {
 		return this.upgradeTimeout;
 	}
@@ -123,6 +130,14 @@ public class ZeroDowntimeProperties {
 
 	public void setControlSocketGroup(String controlSocketGroup) {
 		this.controlSocketGroup = controlSocketGroup;
+	}
+
+	public boolean isHandoverPriority() {
+		return this.handoverPriority;
+	}
+
+	public void setHandoverPriority(boolean handoverPriority) {
+		this.handoverPriority = handoverPriority;
 	}
 
 	public boolean isEnabled() {

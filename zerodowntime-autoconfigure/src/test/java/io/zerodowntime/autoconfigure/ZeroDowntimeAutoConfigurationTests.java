@@ -3,6 +3,7 @@ package io.zerodowntime.autoconfigure;
 import java.nio.file.Path;
 
 import io.zerodowntime.ControlSocketException;
+import io.zerodowntime.HandoverPriority;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
@@ -91,6 +92,14 @@ class ZeroDowntimeAutoConfigurationTests {
 				assertThat(new ControlSocketFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
 					.isEqualTo("zerodowntime.control-socket is set but empty.");
 			});
+	}
+
+	@Test
+	void handoverPriorityIsOnUnlessTurnedOff() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
+			.run((context) -> assertThat(context).hasSingleBean(HandoverPriority.class));
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-priority=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(HandoverPriority.class));
 	}
 
 	@Test
