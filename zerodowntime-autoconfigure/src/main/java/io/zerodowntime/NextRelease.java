@@ -88,7 +88,11 @@ final class NextRelease {
 	 * @throws IOException if this JVM's command line cannot be read
 	 */
 	void buildCommandQuietly() throws IOException {
-		this.command.get(ByteStrings.toPath(this.directory.path()), (unusedArchive) -> {
+		quietCommand();
+	}
+
+	private List<String> quietCommand() throws IOException {
+		return this.command.get(ByteStrings.toPath(this.directory.path()), (unusedArchive) -> {
 		});
 	}
 
@@ -143,7 +147,8 @@ final class NextRelease {
 	private String jar() {
 		List<String> command;
 		try {
-			command = command();
+			// the launch says why an archive is not used, once per upgrade
+			command = quietCommand();
 		}
 		catch (IOException ex) {
 			return null;
