@@ -63,6 +63,14 @@ class ConfigurationMetadataTests {
 	}
 
 	@Test
+	void theEndpointsAccessIsDescribedReadOnlyByDefault() {
+		assertThat(entries("properties")).anySatisfy((property) -> {
+			assertThat(property).containsEntry("name", "management.endpoint.upgrade.access");
+			assertThat(property).containsEntry("defaultValue", "read_only");
+		});
+	}
+
+	@Test
 	void everyPropertyCarriesTheDescriptionItsFieldJavadocGives() {
 		assertThat(properties().values()).allSatisfy((property) -> assertThat(property.get("description"))
 			.as("description of %s (write the field's Javadoc)", property.get("name"))
@@ -94,6 +102,7 @@ class ConfigurationMetadataTests {
 
 	private Map<String, Map<String, Object>> properties() {
 		return entries("properties").stream()
+			.filter((property) -> ((String) property.get("name")).startsWith("zerodowntime."))
 			.collect(Collectors.toMap((property) -> (String) property.get("name"), Function.identity()));
 	}
 
