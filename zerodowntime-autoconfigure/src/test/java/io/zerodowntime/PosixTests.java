@@ -39,10 +39,12 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Exercises {@link NativePosix} against real file descriptors and real child processes.
+ * Exercises the {@code Posix*} classes ({@link PosixFds}, {@link PosixSockets},
+ * {@link PosixProcesses}, {@link PosixEnvironment}) against real file descriptors and real
+ * child processes.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
-class NativePosixTests {
+class PosixTests {
 
 	private static Set<Integer> fdsOf(int pid) throws IOException {
 		Set<Integer> fds = new TreeSet<>();
@@ -54,7 +56,11 @@ class NativePosixTests {
 
 	private static final List<String> CHILD_ENV = List.of("PATH=/usr/bin:/bin", "LC_ALL=C");
 
-	private final NativePosix posix = NativePosix.get();
+	private final Fds fds = Os.posix().fds();
+
+	private final Sockets sockets = Os.posix().sockets();
+
+	private final Processes processes = Os.posix().processes();
 
 	@TempDir
 	Path temp;
@@ -64,9 +70,9 @@ class NativePosixTests {
 		try (ServerSocketChannel server = ServerSocketChannel.open()) {
 			server.bind(new InetSocketAddress("127.0.0.1", 0));
 			InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
-			int fd = this.posix.findListeningSocketFd(bound);
+			int fd = this.sockets.findListeningSocketFd(bound);
 			assertThat(fd).isGreaterThan(2);
-			SocketInfo info = this.posix.inspectListener(fd);
+			SocketInfo info = this.sockets.inspectListener(fd);
 			assertThat(info.fd()).isEqualTo(fd);
 			assertThat(info.localAddress().getPort()).isEqualTo(bound.getPort()).isPositive();
 			assertThat(info.localAddress().getAddress()).isEqualTo(InetAddress.getByName("127.0.0.1"));
@@ -83,8 +89,8 @@ class NativePosixTests {
 				assumeTrue(false, "IPv6 loopback not available: " + ex);
 			}
 			InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
-			int fd = this.posix.findListeningSocketFd(bound);
-			SocketInfo info = this.posix.inspectListener(fd);
+			int fd = this.sockets.findListeningSocketFd(bound);
+			SocketInfo info = this.sockets.inspectListener(fd);
 			assertThat(info.ipv6()).isTrue();
 			assertThat(info.localAddress().getPort()).isEqualTo(bound.getPort());
 			assertThat(info.localAddress().getAddress()).isInstanceOf(Inet6Address.class)
@@ -100,8 +106,8 @@ class NativePosixTests {
 			byte[] mapped = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1 };
 			InetAddress v4Mapped = Inet6Address.getByAddress(null, mapped, -1);
 			assertThat(v4Mapped).isInstanceOf(Inet6Address.class);
-			int byIpv4 = this.posix.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port));
-			int byMapped = this.posix.findListeningSocketFd(new InetSocketAddress(v4Mapped, port));
+			int byIpv4 = this.sockets.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port));
+			int byMapped = this.sockets.findListeningSocketFd(new InetSocketAddress(v4Mapped, port));
 			assertThat(byIpv4).isGreaterThan(2).isEqualTo(byMapped);
 		}
 	}
@@ -113,7 +119,7 @@ class NativePosixTests {
 			server.bind(new InetSocketAddress("127.0.0.1", 0));
 			port = ((InetSocketAddress) server.getLocalAddress()).getPort();
 		}
-		assertThat(this.posix.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port))).isEqualTo(-1);
+		assertThat(this.sockets.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port))).isEqualTo(-1);
 	}
 
 	@Test
@@ -123,7 +129,7 @@ class NativePosixTests {
 			Set<Integer> before = socketFds();
 			try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
 				int fd = singleNewSocketFd(before);
-				assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+				assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.sockets.inspectListener(fd))
 					.withMessage("fd " + fd + " is a stream socket that is not listening (a connected socket?)")
 					.satisfies((ex) -> assertThat(ex.fd()).isEqualTo(fd));
 			}
@@ -136,7 +142,7 @@ class NativePosixTests {
 		try (DatagramChannel udp = DatagramChannel.open()) {
 			udp.bind(new InetSocketAddress("127.0.0.1", 0));
 			int fd = singleNewSocketFd(before);
-			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.sockets.inspectListener(fd))
 				.withMessage("fd " + fd + " is a UDP (datagram) socket, not a stream socket");
 		}
 	}
@@ -147,7 +153,7 @@ class NativePosixTests {
 		try (ServerSocketChannel unix = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 			unix.bind(UnixDomainSocketAddress.of(this.temp.resolve("listener.sock")));
 			int fd = singleNewSocketFd(before);
-			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.sockets.inspectListener(fd))
 				.withMessage("fd " + fd + " is a Unix-domain socket; only TCP (IPv4/IPv6) listeners are supported");
 		}
 	}
@@ -157,54 +163,54 @@ class NativePosixTests {
 		Path file = Files.writeString(this.temp.resolve("plain.txt"), "hello");
 		try (FileInputStream in = new FileInputStream(file.toFile())) {
 			int fd = fdOf(file);
-			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.sockets.inspectListener(fd))
 				.withMessage("fd " + fd + " is a regular file, not a socket");
 		}
 	}
 
 	@Test
 	void inspectListenerRejectsClosedFd() throws Exception {
-		int fd = this.posix.dup(0);
-		this.posix.close(fd);
-		assertThat(this.posix.isOpen(fd)).isFalse();
-		assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.posix.inspectListener(fd))
+		int fd = this.fds.dup(0);
+		this.fds.close(fd);
+		assertThat(this.fds.isOpen(fd)).isFalse();
+		assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> this.sockets.inspectListener(fd))
 			.withMessage("fd " + fd + " is not open");
 	}
 
 	@Test
 	void dupCreatesCloseOnExecCopyAndSetCloseOnExecTogglesIt() throws Exception {
-		int fd = this.posix.dup(1);
+		int fd = this.fds.dup(1);
 		try {
 			assertThat(fd).isGreaterThan(2);
 			assertThat(closeOnExec(fd)).isTrue();
-			assertThat(this.posix.isCloseOnExec(fd)).isTrue();
-			this.posix.setCloseOnExec(fd, false);
+			assertThat(this.fds.isCloseOnExec(fd)).isTrue();
+			this.fds.setCloseOnExec(fd, false);
 			assertThat(closeOnExec(fd)).isFalse();
-			assertThat(this.posix.isCloseOnExec(fd)).isFalse();
-			this.posix.setCloseOnExec(fd, true);
+			assertThat(this.fds.isCloseOnExec(fd)).isFalse();
+			this.fds.setCloseOnExec(fd, true);
 			assertThat(closeOnExec(fd)).isTrue();
 		}
 		finally {
-			this.posix.close(fd);
+			this.fds.close(fd);
 		}
 	}
 
 	@Test
 	void closeOfClosedFdThrowsWithErrno() throws Exception {
-		int fd = this.posix.dup(0);
-		this.posix.close(fd);
-		assertThatExceptionOfType(NativeException.class).isThrownBy(() -> this.posix.close(fd))
+		int fd = this.fds.dup(0);
+		this.fds.close(fd);
+		assertThatExceptionOfType(NativeException.class).isThrownBy(() -> this.fds.close(fd))
 			.withMessage("Unable to close fd " + fd + ": Bad file descriptor (errno 9)")
 			.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(9));
 	}
 
 	@Test
 	void socketPairEndsAreCloseOnExecAndPeerPidIsOurs() throws Exception {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
 			assertThat(closeOnExec(pair[0])).isTrue();
 			assertThat(closeOnExec(pair[1])).isTrue();
-			assertThat(this.posix.peerPid(pair[0])).isEqualTo(this.posix.pid())
+			assertThat(this.sockets.peerPid(pair[0])).isEqualTo(this.processes.pid())
 				.isEqualTo((int) ProcessHandle.current().pid());
 		}
 		finally {
@@ -214,13 +220,13 @@ class NativePosixTests {
 
 	@Test
 	void isUnixSocketTellsUnixSocketsFromTcpSocketsAndFiles() throws Exception {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		Set<Integer> before = socketFds();
 		try (ServerSocketChannel server = ServerSocketChannel.open()) {
-			assertThat(this.posix.isUnixSocket(pair[0])).isTrue();
+			assertThat(this.sockets.isUnixSocket(pair[0])).isTrue();
 			server.bind(new InetSocketAddress("127.0.0.1", 0));
-			assertThat(this.posix.isUnixSocket(singleNewSocketFd(before))).isFalse();
-			assertThat(this.posix.isUnixSocket(1) && this.posix.isUnixSocket(2)).isFalse();
+			assertThat(this.sockets.isUnixSocket(singleNewSocketFd(before))).isFalse();
+			assertThat(this.sockets.isUnixSocket(1) && this.sockets.isUnixSocket(2)).isFalse();
 		}
 		finally {
 			closeAll(pair);
@@ -230,30 +236,30 @@ class NativePosixTests {
 	@Test
 	void anFdThisJvmOpenedIsNotTakenForAPassedListener() throws Exception {
 		// what LISTEN_FDS counting more fds than were passed makes us look at
-		int fd = this.posix.dup(0);
+		int fd = this.fds.dup(0);
 		try {
 			assertThatExceptionOfType(NotAListenerException.class)
-				.isThrownBy(() -> ProcessState.inspectPassed(this.posix, fd))
+				.isThrownBy(() -> ProcessState.inspectPassed(Os.posix(), fd))
 				.withMessageContaining("fd " + fd + " was not passed to this process")
 				.withMessageContaining("LISTEN_FDS counts more descriptors than were passed");
 		}
 		finally {
-			this.posix.close(fd);
+			this.fds.close(fd);
 		}
 		assertThatExceptionOfType(NotAListenerException.class)
-			.isThrownBy(() -> ProcessState.inspectPassed(this.posix, fd))
+			.isThrownBy(() -> ProcessState.inspectPassed(Os.posix(), fd))
 			.withMessage("fd " + fd + " is not open");
 	}
 
 	@Test
 	void readReturnsWrittenBytesAndZeroAtEndOfStream() throws Exception {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
-			this.posix.writeFully(pair[0], "hello, child".getBytes(StandardCharsets.UTF_8));
-			this.posix.close(pair[0]);
+			this.fds.writeFully(pair[0], "hello, child".getBytes(StandardCharsets.UTF_8));
+			this.fds.close(pair[0]);
 			assertThat(readAll(pair[1])).isEqualTo("hello, child");
 			byte[] buffer = new byte[8];
-			assertThat(this.posix.read(pair[1], buffer, 2, 6)).isZero();
+			assertThat(this.fds.read(pair[1], buffer, 2, 6)).isZero();
 		}
 		finally {
 			closeQuietly(pair[1]);
@@ -262,16 +268,16 @@ class NativePosixTests {
 
 	@Test
 	void writeFullyToClosedPeerThrowsBrokenPipe() throws Exception {
-		int[] pair = this.posix.socketPair();
-		this.posix.close(pair[1]);
+		int[] pair = this.sockets.socketPair();
+		this.fds.close(pair[1]);
 		try {
 			assertThatExceptionOfType(NativeException.class)
-				.isThrownBy(() -> this.posix.writeFully(pair[0], new byte[] { 1, 2, 3 }))
+				.isThrownBy(() -> this.fds.writeFully(pair[0], new byte[] { 1, 2, 3 }))
 				.withMessage("Unable to write to fd " + pair[0] + ": Broken pipe (errno 32)")
 				.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(32));
 		}
 		finally {
-			this.posix.close(pair[0]);
+			this.fds.close(pair[0]);
 		}
 	}
 
@@ -286,13 +292,13 @@ class NativePosixTests {
 			unrelated.bind(new InetSocketAddress("127.0.0.1", 0));
 			clutter.add(unrelated);
 			assertThat(openFds()).hasSizeGreaterThan(10);
-			int[] pair = this.posix.socketPair();
+			int[] pair = this.sockets.socketPair();
 			clutter.add(() -> closeAll(pair));
 			// look from outside: a shell would add fds of its own
-			int pid = this.posix.spawn(List.of("/bin/sleep", "20"), CHILD_ENV, null, new int[] { pair[1] });
+			int pid = this.processes.spawn(List.of("/bin/sleep", "20"), CHILD_ENV, null, new int[] { pair[1] });
 			Set<Integer> expected = new TreeSet<>(Set.of(3));
 			for (int standard = 0; standard < 3; standard++) {
-				if (this.posix.isOpen(standard)) {
+				if (this.fds.isOpen(standard)) {
 					expected.add(standard);
 				}
 			}
@@ -307,8 +313,8 @@ class NativePosixTests {
 				childFd3 = Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/3")).toString();
 			}
 			finally {
-				this.posix.kill(pid, NativePosix.SIGKILL);
-				this.posix.waitpid(pid, false);
+				this.processes.kill(pid, Processes.SIGKILL);
+				this.processes.waitpid(pid, false);
 			}
 			assertThat(childFd3).isEqualTo(linkTarget(pair[1]));
 		}
@@ -354,10 +360,10 @@ class NativePosixTests {
 
 	@Test
 	void spawnOfMissingProgramNamesItWithErrno() throws Exception {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
 			assertThatExceptionOfType(NativeException.class)
-				.isThrownBy(() -> this.posix.spawn(List.of("/no/such/java", "-version"), CHILD_ENV, null,
+				.isThrownBy(() -> this.processes.spawn(List.of("/no/such/java", "-version"), CHILD_ENV, null,
 						new int[] { pair[1] }))
 				.withMessage("Unable to spawn /no/such/java: No such file or directory (errno 2)")
 				.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(2));
@@ -369,10 +375,10 @@ class NativePosixTests {
 
 	@Test
 	void spawnRejectsFdThatIsNotOpen() throws Exception {
-		int fd = this.posix.dup(0);
-		this.posix.close(fd);
+		int fd = this.fds.dup(0);
+		this.fds.close(fd);
 		assertThatExceptionOfType(NativeException.class)
-			.isThrownBy(() -> this.posix.spawn(List.of("/bin/true"), CHILD_ENV, null, new int[] { fd }))
+			.isThrownBy(() -> this.processes.spawn(List.of("/bin/true"), CHILD_ENV, null, new int[] { fd }))
 			.withMessage("Unable to pass fd " + fd + " to /bin/true: Bad file descriptor (errno 9)");
 	}
 
@@ -385,10 +391,10 @@ class NativePosixTests {
 
 	@Test
 	void spawnIntoMissingWorkingDirectoryFails() throws Exception {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
 			assertThatExceptionOfType(NativeException.class)
-				.isThrownBy(() -> this.posix.spawn(List.of("/bin/true"), CHILD_ENV, "/no/such/dir", new int[] { pair[1] }))
+				.isThrownBy(() -> this.processes.spawn(List.of("/bin/true"), CHILD_ENV, "/no/such/dir", new int[] { pair[1] }))
 				.withMessage("Unable to spawn /bin/true in /no/such/dir: No such file or directory (errno 2)");
 		}
 		finally {
@@ -399,7 +405,7 @@ class NativePosixTests {
 	@Test
 	void spawnPlacesCrossingFdsCorrectly() throws Exception {
 		// parent fds 4 and 3 must land on 3 and 4: each source is the other's target
-		assumeTrue(this.posix.isOpen(3) && this.posix.isOpen(4), "fds 3 and 4 are open in this JVM");
+		assumeTrue(this.fds.isOpen(3) && this.fds.isOpen(4), "fds 3 and 4 are open in this JVM");
 		String parent3 = linkTarget(3);
 		String parent4 = linkTarget(4);
 		assumeTrue(!parent3.equals(parent4), "fds 3 and 4 refer to different files");
@@ -410,13 +416,13 @@ class NativePosixTests {
 
 	@Test
 	void spawnPassesTheSameFdTwice() throws Exception {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
 			String passed = linkTarget(pair[1]);
 			Child child = runCapturing(
 					List.of("/bin/sh", "-c", "readlink /proc/$$/fd/3 /proc/$$/fd/4 >&5; echo hi >&3; echo there >&4"),
 					null, pair[1], pair[1]);
-			this.posix.close(pair[1]);
+			this.fds.close(pair[1]);
 			assertThat(child.lines()).containsExactly(passed, passed);
 			assertThat(readAll(pair[0])).isEqualTo("hi\nthere\n");
 		}
@@ -438,34 +444,34 @@ class NativePosixTests {
 	void waitpidReportsKillingSignal() throws Exception {
 		Child child = runCapturing(List.of("/bin/sh", "-c", "kill -9 $$"), null);
 		assertThat(child.status().exitCode()).isNull();
-		assertThat(child.status().signal()).isEqualTo(NativePosix.SIGKILL);
+		assertThat(child.status().signal()).isEqualTo(Processes.SIGKILL);
 		assertThat(child.status().describe()).isEqualTo("killed by signal 9 (SIGKILL)");
 	}
 
 	@Test
 	void waitpidWithNoHangReturnsNullWhileChildRuns() throws Exception {
-		int pid = this.posix.spawn(List.of("sleep", "20"), CHILD_ENV, null, new int[0]);
+		int pid = this.processes.spawn(List.of("sleep", "20"), CHILD_ENV, null, new int[0]);
 		try {
-			assertThat(this.posix.waitpid(pid, true)).isNull();
-			assertThat(this.posix.isAlive(pid)).isTrue();
+			assertThat(this.processes.waitpid(pid, true)).isNull();
+			assertThat(this.processes.isAlive(pid)).isTrue();
 		}
 		finally {
-			this.posix.kill(pid, NativePosix.SIGTERM);
+			this.processes.kill(pid, Processes.SIGTERM);
 		}
-		ExitStatus status = this.posix.waitpid(pid, false);
-		assertThat(status).isEqualTo(new ExitStatus(pid, null, NativePosix.SIGTERM));
+		ExitStatus status = this.processes.waitpid(pid, false);
+		assertThat(status).isEqualTo(new ExitStatus(pid, null, Processes.SIGTERM));
 		assertThat(status.describe()).isEqualTo("killed by signal 15 (SIGTERM)");
-		assertThat(this.posix.isAlive(pid)).isFalse();
-		assertThatExceptionOfType(NativeException.class).isThrownBy(() -> this.posix.waitpid(pid, false))
+		assertThat(this.processes.isAlive(pid)).isFalse();
+		assertThatExceptionOfType(NativeException.class).isThrownBy(() -> this.processes.waitpid(pid, false))
 			.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(10));
 	}
 
 	@Test
 	void killAndIsAliveRefuseProcessGroups() {
-		assertThat(this.posix.isAlive(this.posix.pid())).isTrue();
-		assertThatIllegalArgumentException().isThrownBy(() -> this.posix.kill(0, NativePosix.SIGTERM));
-		assertThatIllegalArgumentException().isThrownBy(() -> this.posix.kill(-1, NativePosix.SIGKILL));
-		assertThatIllegalArgumentException().isThrownBy(() -> this.posix.isAlive(0));
+		assertThat(this.processes.isAlive(this.processes.pid())).isTrue();
+		assertThatIllegalArgumentException().isThrownBy(() -> this.processes.kill(0, Processes.SIGTERM));
+		assertThatIllegalArgumentException().isThrownBy(() -> this.processes.kill(-1, Processes.SIGKILL));
+		assertThatIllegalArgumentException().isThrownBy(() -> this.processes.isAlive(0));
 	}
 
 	@Test
@@ -495,20 +501,20 @@ class NativePosixTests {
 		Path directory = Files.createDirectory(temp.resolve("caf\u00e9"));
 		String directoryBytes = new String(directory.toString().getBytes(StandardCharsets.UTF_8),
 				StandardCharsets.ISO_8859_1);
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
-			int pid = this.posix.spawn(
+			int pid = this.processes.spawn(
 					List.of("/bin/sh", "-c", "printf '%s|%s|%s' \"$1\" \"$WEIRD\" \"$(pwd -P)\" >&3", "sh", utf8),
 					List.of("PATH=/usr/bin:/bin", "WEIRD=" + notUtf8), directoryBytes, new int[] { pair[1] });
-			this.posix.close(pair[1]);
+			this.fds.close(pair[1]);
 			pair[1] = -1;
 			ByteArrayOutputStream out = new ByteArrayOutputStream();
 			byte[] buffer = new byte[4096];
 			int count;
-			while ((count = this.posix.read(pair[0], buffer, 0, buffer.length)) > 0) {
+			while ((count = this.fds.read(pair[0], buffer, 0, buffer.length)) > 0) {
 				out.write(buffer, 0, count);
 			}
-			assertThat(this.posix.waitpid(pid, false).describe()).isEqualTo("exit code 0");
+			assertThat(this.processes.waitpid(pid, false).describe()).isEqualTo("exit code 0");
 			assertThat(out.toByteArray()).containsExactly(ByteStrings.toBytes(utf8 + "|" + notUtf8 + "|"
 					+ new String(directory.toRealPath().toString().getBytes(StandardCharsets.UTF_8),
 							StandardCharsets.ISO_8859_1)));
@@ -524,7 +530,7 @@ class NativePosixTests {
 	@Test
 	void spawnRefusesTextThatIsNotInByteForm() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> this.posix.spawn(List.of("/bin/true", "\u20ac"), CHILD_ENV, null, new int[0]))
+			.isThrownBy(() -> this.processes.spawn(List.of("/bin/true", "\u20ac"), CHILD_ENV, null, new int[0]))
 			.withMessageContaining("byte form");
 	}
 
@@ -535,15 +541,15 @@ class NativePosixTests {
 	/** Spawns argv with leadingFds at 3.. and a socket for its report after them; collects the report, reaps it. */
 	private Child runCapturing(List<String> argv, List<String> env, String workingDirectory, int... leadingFds)
 			throws IOException {
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		try {
 			int[] passFds = Arrays.copyOf(leadingFds, leadingFds.length + 1);
 			passFds[leadingFds.length] = pair[1];
 			String pipeTarget = linkTarget(pair[1]);
-			int pid = this.posix.spawn(argv, env, workingDirectory, passFds);
-			this.posix.close(pair[1]);
+			int pid = this.processes.spawn(argv, env, workingDirectory, passFds);
+			this.fds.close(pair[1]);
 			String output = readAll(pair[0]);
-			return new Child(output, this.posix.waitpid(pid, false), pipeTarget);
+			return new Child(output, this.processes.waitpid(pid, false), pipeTarget);
 		}
 		finally {
 			closeQuietly(pair[0]);
@@ -555,7 +561,7 @@ class NativePosixTests {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		byte[] buffer = new byte[4096];
 		int count;
-		while ((count = this.posix.read(fd, buffer, 0, buffer.length)) > 0) {
+		while ((count = this.fds.read(fd, buffer, 0, buffer.length)) > 0) {
 			out.write(buffer, 0, count);
 		}
 		return out.toString(StandardCharsets.UTF_8);
@@ -563,14 +569,14 @@ class NativePosixTests {
 
 	private void closeAll(int[] fds) throws NativeException {
 		for (int fd : fds) {
-			this.posix.close(fd);
+			this.fds.close(fd);
 		}
 	}
 
 	private void closeQuietly(int fd) {
-		if (this.posix.isOpen(fd)) {
+		if (this.fds.isOpen(fd)) {
 			try {
-				this.posix.close(fd);
+				this.fds.close(fd);
 			}
 			catch (NativeException ex) {
 				// already gone
