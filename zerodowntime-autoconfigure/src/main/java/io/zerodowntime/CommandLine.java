@@ -63,7 +63,7 @@ final class CommandLine {
 	 * Add, right after the {@code java} launcher and only once each, the options a new
 	 * generation needs: native access (JDK 24+ warns without it) and {@code java.lang}
 	 * opened, so it can remove the handover variables from the JDK's copy of the
-	 * environment ({@link JdkEnvironment}). Other programs, and a command that names a
+	 * environment ({@link ProcessEnvironment#scrub}). Other programs, and a command that names a
 	 * class-data archive, are left as they are.
 	 */
 	static List<String> withNativeAccess(List<String> command) {
@@ -73,7 +73,7 @@ final class CommandLine {
 		}
 		List<String> result = new ArrayList<>(command);
 		int at = 1;
-		for (String option : List.of(NATIVE_ACCESS, JdkEnvironment.OPEN_JAVA_LANG)) {
+		for (String option : List.of(NATIVE_ACCESS, ProcessEnvironment.OPEN_JAVA_LANG)) {
 			if (!command.contains(option)) {
 				result.add(at++, option);
 			}

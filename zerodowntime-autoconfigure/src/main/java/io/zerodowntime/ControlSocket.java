@@ -6,9 +6,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -27,11 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import jnr.unixsocket.Credentials;
-import jnr.unixsocket.UnixServerSocketChannel;
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketChannel;
-import jnr.unixsocket.UnixSocketOptions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -96,6 +88,8 @@ public final class ControlSocket implements Closeable {
 
 	private final int ownUid;
 
+	private final Sockets sockets;
+
 	private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
 
 	private final Object lock = new Object();
@@ -106,12 +100,13 @@ public final class ControlSocket implements Closeable {
 
 	private boolean closed;
 
-	private ControlSocket(Path path, String group, Handler handler, int ownUid) {
+	private ControlSocket(Path path, String group, Handler handler, int ownUid, Sockets sockets) {
 		this.path = path;
 		this.temp = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
 		this.group = group;
 		this.handler = handler;
 		this.ownUid = ownUid;
+		this.sockets = sockets;
 	}
 
 	/**
@@ -129,9 +124,13 @@ public final class ControlSocket implements Closeable {
 	}
 
 	static ControlSocket open(Path path, String group, boolean refuseLive, Handler handler) {
+		return open(path, group, refuseLive, handler, Os.posix().sockets());
+	}
+
+	static ControlSocket open(Path path, String group, boolean refuseLive, Handler handler, Sockets sockets) {
 		Path absolute = path.toAbsolutePath().normalize();
 		ControlSocket socket = new ControlSocket(absolute, (group != null && !group.isBlank()) ? group.trim() : null,
-				handler, ownUid());
+				handler, ownUid(), sockets);
 		socket.checkPath(refuseLive);
 		socket.removeStaleTemporaries();
 		synchronized (socket.lock) {
@@ -283,10 +282,9 @@ public final class ControlSocket implements Closeable {
 	}
 
 	/** The pid of the process listening on the socket at {@code path}, or {@code null} if none answers. */
-	private static Integer answeringPid(Path path) {
-		try (UnixSocketChannel probe = UnixSocketChannel.open(new UnixSocketAddress(path.toFile()))) {
-			Credentials credentials = probe.getOption(UnixSocketOptions.SO_PEERCRED);
-			return (credentials != null) ? credentials.getPid() : -1;
+	private Integer answeringPid(Path path) {
+		try {
+			return this.sockets.answeringPid(path);
 		}
 		catch (IOException | RuntimeException ex) {
 			return null;
@@ -311,22 +309,21 @@ public final class ControlSocket implements Closeable {
 	}
 
 	private Listener bindTemporary() {
-		UnixServerSocketChannel channel = null;
+		Sockets.UnixServer server = null;
 		try {
 			Files.deleteIfExists(this.temp);
-			channel = UnixServerSocketChannel.open();
-			channel.socket().bind(new UnixSocketAddress(this.temp.toFile()), 64);
+			server = this.sockets.listenUnix(this.temp, 64);
 			Files.setPosixFilePermissions(this.temp,
 					PosixFilePermissions.fromString((this.group != null) ? "rw-rw----" : "rw-------"));
 			if (this.group != null) {
 				setGroup();
 			}
-			Listener listener = new Listener(channel, fileKey(this.temp));
+			Listener listener = new Listener(server, fileKey(this.temp));
 			listener.start();
 			return listener;
 		}
 		catch (IOException | RuntimeException ex) {
-			closeQuietly(channel);
+			closeQuietly(server);
 			try {
 				Files.deleteIfExists(this.temp);
 			}
@@ -414,22 +411,17 @@ public final class ControlSocket implements Closeable {
 	 */
 	private final class Listener {
 
-		private final UnixServerSocketChannel channel;
+		private final Sockets.UnixServer server;
 
 		private final Object fileKey;
-
-		private final Selector selector;
 
 		private final Thread acceptor;
 
 		private volatile boolean closing;
 
-		Listener(UnixServerSocketChannel channel, Object fileKey) throws IOException {
-			this.channel = channel;
+		Listener(Sockets.UnixServer server, Object fileKey) {
+			this.server = server;
 			this.fileKey = fileKey;
-			this.selector = channel.provider().openSelector();
-			channel.configureBlocking(false);
-			channel.register(this.selector, SelectionKey.OP_ACCEPT);
 			this.acceptor = new Thread(this::acceptLoop, "zerodowntime-control");
 			this.acceptor.setDaemon(true);
 		}
@@ -443,8 +435,7 @@ public final class ControlSocket implements Closeable {
 				while (true) {
 					boolean last = this.closing;
 					if (!last) {
-						this.selector.select();
-						this.selector.selectedKeys().clear();
+						this.server.awaitConnection();
 					}
 					acceptPending();
 					if (last) {
@@ -458,22 +449,20 @@ public final class ControlSocket implements Closeable {
 				}
 			}
 			finally {
-				closeQuietly(this.selector);
-				closeQuietly(this.channel);
+				closeQuietly(this.server);
 			}
 		}
 
 		private void acceptPending() throws IOException {
-			UnixSocketChannel client;
-			while ((client = this.channel.accept()) != null) {
-				client.configureBlocking(true);
+			Sockets.UnixConnection client;
+			while ((client = this.server.accept()) != null) {
 				dispatch(client);
 			}
 		}
 
 		void close() {
 			this.closing = true;
-			this.selector.wakeup();
+			this.server.wakeup();
 			if (this.acceptor.isAlive() && this.acceptor != Thread.currentThread()) {
 				try {
 					this.acceptor.join(2000);
@@ -483,14 +472,13 @@ public final class ControlSocket implements Closeable {
 				}
 			}
 			else {
-				closeQuietly(this.selector);
-				closeQuietly(this.channel);
+				closeQuietly(this.server);
 			}
 		}
 
 	}
 
-	private void dispatch(UnixSocketChannel client) {
+	private void dispatch(Sockets.UnixConnection client) {
 		if (!this.slots.tryAcquire()) {
 			reply(client, false, Reply.error(503, "too many control connections at once (" + MAX_CONNECTIONS
 					+ "); try again"));
@@ -510,7 +498,7 @@ public final class ControlSocket implements Closeable {
 		serving.start();
 	}
 
-	private void serve(UnixSocketChannel client) {
+	private void serve(Sockets.UnixConnection client) {
 		Peer peer = peer(client);
 		boolean http = false;
 		try {
@@ -520,8 +508,8 @@ public final class ControlSocket implements Closeable {
 				reply(client, false, Reply.error(403, "uid " + peer.uid() + " may not use this control socket"));
 				return;
 			}
-			client.setOption(UnixSocketOptions.SO_RCVTIMEO, READ_TIMEOUT_MILLIS);
-			InputStream in = new BufferedInputStream(Channels.newInputStream(client));
+			client.setReadTimeout(READ_TIMEOUT_MILLIS);
+			InputStream in = new BufferedInputStream(client.input());
 			String first = readLine(in);
 			if (first == null || first.isBlank()) {
 				// a probe (a liveness check, a test that connects and goes): nothing asked
@@ -577,11 +565,11 @@ public final class ControlSocket implements Closeable {
 		return "!405 " + method + " " + path + " is not supported: use POST /upgrade or GET /status";
 	}
 
-	private static Peer peer(UnixSocketChannel client) {
+	private static Peer peer(Sockets.UnixConnection client) {
 		try {
-			Credentials credentials = client.getOption(UnixSocketOptions.SO_PEERCRED);
+			Sockets.PeerCredentials credentials = client.peer();
 			if (credentials != null) {
-				return new Peer(credentials.getPid(), credentials.getUid());
+				return new Peer(credentials.pid(), credentials.uid());
 			}
 		}
 		catch (IOException | RuntimeException ex) {
@@ -630,7 +618,7 @@ public final class ControlSocket implements Closeable {
 		}
 	}
 
-	private static void reply(UnixSocketChannel client, boolean http, Reply reply) {
+	private static void reply(Sockets.UnixConnection client, boolean http, Reply reply) {
 		String body = reply.json();
 		byte[] bytes;
 		if (http) {

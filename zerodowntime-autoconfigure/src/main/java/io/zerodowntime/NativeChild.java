@@ -11,13 +11,16 @@ import org.apache.commons.logging.LogFactory;
  * The old generation's handle on a new one, over the handshake socket: the new generation
  * writes {@code PID <pid>}, then {@code READY} or {@code FAILED <reason>}; end of stream
  * means it exited. The new generation is not our child (double fork), so this, not
- * {@code waitpid}, is how its death is learned.
+ * {@code waitpid}, is how its death is learned. It is signalled only while its pid still
+ * names the process that reported it (same start time), never a later one that reuses it.
  */
 final class NativeChild implements Child {
 
 	private static final Log logger = LogFactory.getLog(NativeChild.class);
 
-	private final NativePosix posix;
+	private final Fds fds;
+
+	private final Processes processes;
 
 	private final int fd;
 
@@ -25,14 +28,22 @@ final class NativeChild implements Child {
 
 	private Long pid;
 
+	private String identity;
+
 	private boolean ready;
 
 	private boolean closed;
 
 	private String failure;
 
-	NativeChild(NativePosix posix, int fd) {
-		this.posix = posix;
+	/**
+	 * Start reading the handshake.
+	 * @param os the operating system
+	 * @param fd this end of the handshake socket
+	 */
+	NativeChild(Os os, int fd) {
+		this.fds = os.fds();
+		this.processes = os.processes();
 		this.fd = fd;
 		Thread reader = new Thread(this::read, "zerodowntime-child-handshake");
 		reader.setDaemon(true);
@@ -46,7 +57,7 @@ final class NativeChild implements Child {
 		byte[] buffer = new byte[512];
 		try {
 			while (true) {
-				int count = this.posix.read(this.fd, buffer, 0, buffer.length);
+				int count = this.fds.read(this.fd, buffer, 0, buffer.length);
 				if (count == 0) {
 					break;
 				}
@@ -77,7 +88,10 @@ final class NativeChild implements Child {
 		synchronized (this.lock) {
 			if (line.startsWith(Handshake.PID + " ")) {
 				try {
-					this.pid = Long.parseLong(line.substring(Handshake.PID.length() + 1).trim());
+					long reported = Long.parseLong(line.substring(Handshake.PID.length() + 1).trim());
+					// read while it surely runs: it has just written
+					this.identity = (reported > 0) ? this.processes.identity(reported) : null;
+					this.pid = reported;
 				}
 				catch (NumberFormatException ex) {
 					this.failure = "the new generation sent a malformed pid: " + line;
@@ -122,19 +136,24 @@ final class NativeChild implements Child {
 
 	@Override
 	public void stop(Duration grace) {
-		Long target = pid();
-		if (target != null && alive(target)) {
-			signal(target, NativePosix.SIGTERM);
+		Long target;
+		String expected;
+		synchronized (this.lock) {
+			target = this.pid;
+			expected = this.identity;
+		}
+		if (target != null && expected != null && alive(target, expected)) {
+			signal(target, Processes.SIGTERM);
 			long deadline = System.nanoTime() + grace.toNanos();
-			while (alive(target) && System.nanoTime() < deadline) {
+			while (alive(target, expected) && System.nanoTime() < deadline) {
 				sleep(20);
 			}
-			if (alive(target)) {
+			if (alive(target, expected)) {
 				logger.warn("New generation (pid " + target + ") did not stop within " + grace.toMillis()
 						+ " ms of SIGTERM; sending SIGKILL");
-				signal(target, NativePosix.SIGKILL);
+				signal(target, Processes.SIGKILL);
 				long killDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-				while (alive(target) && System.nanoTime() < killDeadline) {
+				while (alive(target, expected) && System.nanoTime() < killDeadline) {
 					sleep(20);
 				}
 			}
@@ -142,23 +161,17 @@ final class NativeChild implements Child {
 		close();
 	}
 
-	/** Whether a process still runs; a zombie the service manager has not reaped yet does not. */
-	private boolean alive(long target) {
-		if (!this.posix.isAlive((int) target)) {
-			return false;
-		}
-		try {
-			String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + target + "/stat"));
-			return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-		}
-		catch (IOException | RuntimeException ex) {
-			return false;
-		}
+	/**
+	 * Whether the new generation still runs: its pid names the process that reported it; a
+	 * zombie the service manager has not reaped yet does not run.
+	 */
+	private boolean alive(long target, String expected) {
+		return this.processes.isAlive((int) target) && expected.equals(this.processes.identity(target));
 	}
 
 	private void signal(long target, int signal) {
 		try {
-			this.posix.kill((int) target, signal);
+			this.processes.kill((int) target, signal);
 		}
 		catch (IOException ex) {
 			logger.debug("Unable to signal pid " + target + ": " + ex.getMessage());
@@ -182,7 +195,7 @@ final class NativeChild implements Child {
 			this.closed = true;
 		}
 		try {
-			this.posix.close(this.fd);
+			this.fds.close(this.fd);
 		}
 		catch (IOException ex) {
 			// already closed

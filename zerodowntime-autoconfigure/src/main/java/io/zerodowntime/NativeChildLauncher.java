@@ -20,14 +20,23 @@ final class NativeChildLauncher implements ChildLauncher {
 
 	private static final Path ENVIRON = Path.of("/proc/self/environ");
 
-	private final NativePosix posix;
+	private final Fds fds;
+
+	private final Sockets sockets;
+
+	private final Processes processes;
+
+	private final Os os;
 
 	private final NextRelease release;
 
 	private final Generation generation;
 
-	NativeChildLauncher(NativePosix posix, NextRelease release, Generation generation) {
-		this.posix = posix;
+	NativeChildLauncher(Os os, NextRelease release, Generation generation) {
+		this.os = os;
+		this.fds = os.fds();
+		this.sockets = os.sockets();
+		this.processes = os.processes();
 		this.release = release;
 		this.generation = generation;
 	}
@@ -37,7 +46,7 @@ final class NativeChildLauncher implements ChildLauncher {
 		List<String> command = this.release.command();
 		String directory = this.release.directory().path();
 		checkExecutable(command.get(0), directory);
-		int[] pair = this.posix.socketPair();
+		int[] pair = this.sockets.socketPair();
 		int parentEnd = pair[0];
 		int childEnd = pair[1];
 		try {
@@ -51,12 +60,12 @@ final class NativeChildLauncher implements ChildLauncher {
 					"zerodowntime-launch", Handshake.innerScript(handshakeFd)));
 			argv.addAll(command);
 			List<String> env = environment(listeners, nextGeneration, handshakeFd, directory);
-			int launcherPid = this.posix.spawn(argv, env, directory, passFds);
-			this.posix.close(childEnd);
+			int launcherPid = this.processes.spawn(argv, env, directory, passFds);
+			this.fds.close(childEnd);
 			childEnd = -1;
 			// the outer shell exits as soon as it has started the inner one in the background
-			this.posix.waitpid(launcherPid, false);
-			return new NativeChild(this.posix, parentEnd);
+			this.processes.waitpid(launcherPid, false);
+			return new NativeChild(this.os, parentEnd);
 		}
 		catch (IOException | RuntimeException ex) {
 			closeQuietly(parentEnd);
@@ -70,16 +79,16 @@ final class NativeChildLauncher implements ChildLauncher {
 		try {
 			this.release.buildCommandQuietly();
 			environment(List.of(), 2, ListenFds.FIRST_FD, this.release.directory().path());
-			int[] pair = this.posix.socketPair();
-			this.posix.peerPid(pair[0]);
-			this.posix.setCloseOnExec(pair[0], true);
-			this.posix.writeFully(pair[1], new byte[] { '\n' });
-			this.posix.read(pair[0], new byte[1], 0, 1);
-			this.posix.close(pair[0]);
-			this.posix.close(pair[1]);
-			this.posix.isAlive((int) this.generation.pid());
-			int pid = this.posix.spawn(List.of("/bin/true"), List.of(), null, new int[0]);
-			this.posix.waitpid(pid, false);
+			int[] pair = this.sockets.socketPair();
+			this.sockets.peerPid(pair[0]);
+			this.fds.setCloseOnExec(pair[0], true);
+			this.fds.writeFully(pair[1], new byte[] { '\n' });
+			this.fds.read(pair[0], new byte[1], 0, 1);
+			this.fds.close(pair[0]);
+			this.fds.close(pair[1]);
+			this.processes.isAlive((int) this.generation.pid());
+			int pid = this.processes.spawn(List.of("/bin/true"), List.of(), null, new int[0]);
+			this.processes.waitpid(pid, false);
 		}
 		catch (IOException | RuntimeException ex) {
 			org.apache.commons.logging.LogFactory.getLog(NativeChildLauncher.class)
@@ -166,7 +175,7 @@ final class NativeChildLauncher implements ChildLauncher {
 	private void closeQuietly(int fd) {
 		if (fd >= 0) {
 			try {
-				this.posix.close(fd);
+				this.fds.close(fd);
 			}
 			catch (IOException ex) {
 				// nothing left to release

@@ -6,7 +6,7 @@ import java.io.IOException;
  * A system call failed. The message reads "Unable to &lt;action&gt;: &lt;strerror text&gt; (errno N)"; {@link #errno()}
  * carries the error number, or 0 when the failure did not come with one.
  */
-public class NativeException extends IOException {
+class NativeException extends IOException {
 
 	private static final long serialVersionUID = 1L;
 
@@ -23,7 +23,7 @@ public class NativeException extends IOException {
 	}
 
 	/** The error number of the failed call, for example 2 for ENOENT; 0 if there was none. */
-	public int errno() {
+	int errno() {
 		return this.errno;
 	}
 

@@ -15,10 +15,13 @@ import java.nio.channels.ServerSocketChannel;
  */
 final class NativeListenerSockets implements ListenerSockets {
 
-	private final NativePosix posix;
+	private final Fds fds;
 
-	NativeListenerSockets(NativePosix posix) {
-		this.posix = posix;
+	private final Sockets sockets;
+
+	NativeListenerSockets(Os os) {
+		this.fds = os.fds();
+		this.sockets = os.sockets();
 	}
 
 	@Override
@@ -28,14 +31,14 @@ final class NativeListenerSockets implements ListenerSockets {
 			.open(socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
 		try {
 			InetSocketAddress placeholder = bindPlaceholder(channel, socket.ipv6());
-			int target = this.posix.findListeningSocketFd(placeholder);
+			int target = this.sockets.findListeningSocketFd(placeholder);
 			if (target < 0) {
 				throw new IOException("Unable to adopt fd " + inherited.fd()
 						+ ": the descriptor of the JDK channel bound to " + Addresses.format(placeholder) + " was not found");
 			}
-			this.posix.dup2(inherited.fd(), target);
-			this.posix.setCloseOnExec(target, true);
-			this.posix.close(inherited.fd());
+			this.fds.dup2(inherited.fd(), target);
+			this.fds.setCloseOnExec(target, true);
+			this.fds.close(inherited.fd());
 			return new Adopted(channel, socket.localAddress(), target);
 		}
 		catch (IOException | RuntimeException ex) {
@@ -63,9 +66,9 @@ final class NativeListenerSockets implements ListenerSockets {
 			configurer.configure(channel.socket());
 			channel.bind(address, backlog);
 			InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
-			int fd = this.posix.findListeningSocketFd(local);
+			int fd = this.sockets.findListeningSocketFd(local);
 			if (fd >= 0) {
-				this.posix.setCloseOnExec(fd, true);
+				this.fds.setCloseOnExec(fd, true);
 			}
 			return new Adopted(channel, local, fd);
 		}
@@ -78,7 +81,7 @@ final class NativeListenerSockets implements ListenerSockets {
 	@Override
 	public void close(int fd) {
 		try {
-			this.posix.close(fd);
+			this.fds.close(fd);
 		}
 		catch (IOException ex) {
 			// already closed: nothing left to release

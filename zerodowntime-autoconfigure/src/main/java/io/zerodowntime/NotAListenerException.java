@@ -6,7 +6,7 @@ import java.io.IOException;
  * A file descriptor that should be a listening TCP socket is something else. The message names the fd and what it is
  * instead, for example "fd 5 is a UDP (datagram) socket, not a stream socket".
  */
-public class NotAListenerException extends IOException {
+class NotAListenerException extends IOException {
 
 	private static final long serialVersionUID = 1L;
 
@@ -18,7 +18,7 @@ public class NotAListenerException extends IOException {
 	}
 
 	/** The file descriptor that was inspected. */
-	public int fd() {
+	int fd() {
 		return this.fd;
 	}
 

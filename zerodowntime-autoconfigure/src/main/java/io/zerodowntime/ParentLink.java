@@ -2,8 +2,6 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -21,7 +19,9 @@ final class ParentLink {
 
 	private static final Log logger = LogFactory.getLog(ParentLink.class);
 
-	private final NativePosix posix;
+	private final Fds fds;
+
+	private final Processes processes;
 
 	private final int fd;
 
@@ -37,12 +37,19 @@ final class ParentLink {
 
 	private volatile PredecessorDeadline deadline;
 
-	ParentLink(NativePosix posix, int fd, long parentPid) {
-		this.posix = posix;
+	/**
+	 * Start watching the previous generation.
+	 * @param os the operating system
+	 * @param fd this end of the handshake socket, checked to be connected to {@code parentPid}
+	 * @param parentPid the previous generation's pid
+	 */
+	ParentLink(Os os, int fd, long parentPid) {
+		this.fds = os.fds();
+		this.processes = os.processes();
 		this.fd = fd;
 		this.parentPid = parentPid;
 		// read while the parent surely runs: it holds the other end of the handshake socket
-		this.parentIdentity = startTime(parentPid);
+		this.parentIdentity = this.processes.identity(parentPid);
 		Thread watcher = new Thread(this::watchParent, "zerodowntime-parent-watch");
 		watcher.setDaemon(true);
 		// not the web application's class loader: Tomcat warns about threads it cannot stop
@@ -53,7 +60,7 @@ final class ParentLink {
 	private void watchParent() {
 		byte[] buffer = new byte[64];
 		try {
-			while (this.posix.read(this.fd, buffer, 0, buffer.length) > 0) {
+			while (this.fds.read(this.fd, buffer, 0, buffer.length) > 0) {
 				logger.warn("Ignoring unexpected data from the previous generation (pid " + this.parentPid + ")");
 			}
 		}
@@ -102,12 +109,12 @@ final class ParentLink {
 
 			@Override
 			public String identity() {
-				return startTime(ParentLink.this.parentPid);
+				return ParentLink.this.processes.identity(ParentLink.this.parentPid);
 			}
 
 			@Override
 			public void kill() throws IOException {
-				ParentLink.this.posix.kill((int) ParentLink.this.parentPid, NativePosix.SIGKILL);
+				ParentLink.this.processes.kill((int) ParentLink.this.parentPid, Processes.SIGKILL);
 			}
 
 		};
@@ -138,19 +145,6 @@ final class ParentLink {
 		}
 	}
 
-	/** The start time of a process in clock ticks since boot ({@code /proc/<pid>/stat} field 22), or null. */
-	static String startTime(long pid) {
-		try {
-			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-			// fields[0] is field 3 (state); a zombie has exited already
-			return fields[0].equals("Z") ? null : fields[19];
-		}
-		catch (IOException | RuntimeException ex) {
-			return null;
-		}
-	}
-
 	long parentPid() {
 		return this.parentPid;
 	}
@@ -174,7 +168,7 @@ final class ParentLink {
 		}
 		this.reported = true;
 		try {
-			this.posix.writeFully(this.fd, (line + "\n").getBytes(StandardCharsets.UTF_8));
+			this.fds.writeFully(this.fd, (line + "\n").getBytes(StandardCharsets.UTF_8));
 		}
 		catch (IOException ex) {
 			logger.warn("Unable to tell the previous generation (pid " + this.parentPid + ") '" + line + "': "

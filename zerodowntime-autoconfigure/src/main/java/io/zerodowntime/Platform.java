@@ -11,7 +11,7 @@ import java.util.Set;
  *
  * <p>
  * Supported today: Linux on x86_64 with glibc, the only platform whose struct layouts and
- * constants {@code NativePosix} was verified against. To add one, verify those layouts
+ * constants {@code PosixBinding} was verified against. To add one, verify those layouts
  * and add its {@code os.arch} names to {@link #SUPPORTED}.
  *
  * @param os the operating system, {@code os.name}

@@ -46,7 +46,7 @@ final class ProcessState {
 				state = instance;
 				if (state == null) {
 					// a training run must never take over a listener or answer a handshake
-					state = read(TrainingRun.isActive() ? Map.of() : System.getenv(), NativePosix.get());
+					state = read(TrainingRun.isActive() ? Map.of() : System.getenv(), Os.posix());
 					instance = state;
 				}
 			}
@@ -58,10 +58,17 @@ final class ProcessState {
 		return instance != null;
 	}
 
-	static ProcessState read(Map<String, String> environment, NativePosix posix) {
-		long pid = posix.pid();
+	/**
+	 * Read the state from an environment, trusting nothing in it that the operating system
+	 * does not confirm.
+	 * @param environment the environment this process was started with
+	 * @param os the operating system
+	 * @return the state
+	 */
+	static ProcessState read(Map<String, String> environment, Os os) {
+		long pid = os.processes().pid();
 		Instant startedAt = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
-		ParentLink parentLink = readParentLink(environment, posix);
+		ParentLink parentLink = readParentLink(environment, os);
 		Generation generation = (parentLink != null)
 				? new Generation(intValue(environment, Handshake.GENERATION), pid, parentLink.parentPid(), startedAt,
 						Instant.ofEpochMilli(longValue(environment, Handshake.ORIGINAL_START)))
@@ -69,22 +76,22 @@ final class ProcessState {
 		ListenFds fds;
 		ListenerHandoverException failure = null;
 		try {
-			fds = ListenFds.parse(environment, pid, (fd) -> inspectPassed(posix, fd));
+			fds = ListenFds.parse(environment, pid, (fd) -> inspectPassed(os, fd));
 			if (fds.ignoredReason() != null) {
 				logger.info("Ignoring the socket-activation variables: " + fds.ignoredReason()
 						+ "; listeners will be bound anew");
 			}
 			for (InheritedFd fd : fds.fds()) {
 				logger.info("Passed " + fd.describe());
-				markCloseOnExec(posix, fd);
+				markCloseOnExec(os.fds(), fd);
 			}
 		}
 		catch (ListenerHandoverException ex) {
 			fds = ListenFds.none();
 			failure = ex;
 		}
-		scrub(posix);
-		Listeners listeners = new Listeners(fds, new NativeListenerSockets(posix), parentLink == null);
+		scrub(os.environment());
+		Listeners listeners = new Listeners(fds, new NativeListenerSockets(os), parentLink == null);
 		return new ProcessState(generation, listeners, failure, parentLink);
 	}
 
@@ -93,12 +100,12 @@ final class ProcessState {
 	 * this JVM: the JVM opened it. That happens when {@code LISTEN_FDS} counts more fds
 	 * than were passed.
 	 */
-	static SocketInfo inspectPassed(NativePosix posix, int fd) throws IOException {
-		if (posix.isOpen(fd) && posix.isCloseOnExec(fd)) {
+	static SocketInfo inspectPassed(Os os, int fd) throws IOException {
+		if (os.fds().isOpen(fd) && os.fds().isCloseOnExec(fd)) {
 			throw new NotAListenerException(fd, "fd " + fd + " was not passed to this process (it is one the JVM "
 					+ "opened itself): LISTEN_FDS counts more descriptors than were passed");
 		}
-		return posix.inspectListener(fd);
+		return os.sockets().inspectListener(fd);
 	}
 
 	/**
@@ -106,7 +113,7 @@ final class ProcessState {
 	 * socket whose peer is the pid they name: forged or stale ones are ignored with a
 	 * warning, and this process starts as generation 1.
 	 */
-	private static ParentLink readParentLink(Map<String, String> environment, NativePosix posix) {
+	private static ParentLink readParentLink(Map<String, String> environment, Os os) {
 		String fdValue = environment.get(Handshake.HANDSHAKE_FD);
 		if (fdValue == null) {
 			return null;
@@ -120,17 +127,17 @@ final class ProcessState {
 				throw new NumberFormatException(Handshake.HANDSHAKE_FD + "=" + fd + ", " + Handshake.GENERATION + "="
 						+ generation + ", " + Handshake.PARENT_PID + "=" + parentPid);
 			}
-			if (!posix.isUnixSocket(fd)) {
+			if (!os.sockets().isUnixSocket(fd)) {
 				throw new IOException("fd " + fd + " is not a Unix-domain socket");
 			}
-			int peer = posix.peerPid(fd);
+			int peer = os.sockets().peerPid(fd);
 			if (peer != parentPid) {
 				logger.warn("Ignoring the handover variables: fd " + fd + " belongs to pid " + peer + ", not to "
 						+ Handshake.PARENT_PID + "=" + parentPid + "; starting as generation 1");
 				return null;
 			}
-			posix.setCloseOnExec(fd, true);
-			return new ParentLink(posix, fd, parentPid);
+			os.fds().setCloseOnExec(fd, true);
+			return new ParentLink(os, fd, parentPid);
 		}
 		catch (NumberFormatException ex) {
 			logger.warn("Ignoring malformed handover variables (" + ex.getMessage() + "); starting as generation 1");
@@ -154,10 +161,10 @@ final class ProcessState {
 		return this.parentLink;
 	}
 
-	private static void markCloseOnExec(NativePosix posix, InheritedFd fd) {
+	private static void markCloseOnExec(Fds fds, InheritedFd fd) {
 		if (fd.usable()) {
 			try {
-				posix.setCloseOnExec(fd.fd(), true);
+				fds.setCloseOnExec(fd.fd(), true);
 			}
 			catch (IOException ex) {
 				logger.warn("Unable to mark passed fd " + fd.fd() + " close-on-exec: " + ex.getMessage());
@@ -165,10 +172,9 @@ final class ProcessState {
 		}
 	}
 
-	private static void scrub(NativePosix posix) {
-		JdkEnvironment.scrub(Handshake.VARIABLES);
+	private static void scrub(ProcessEnvironment environment) {
 		try {
-			posix.scrubEnvironment(Handshake.VARIABLES);
+			environment.scrub(Handshake.VARIABLES);
 		}
 		catch (IOException | RuntimeException ex) {
 			logger.warn("Unable to remove " + Handshake.VARIABLES + " from the environment: " + ex.getMessage());

@@ -1,14 +1,11 @@
 package io.zerodowntime;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
-import jnr.unixsocket.UnixDatagramChannel;
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketOptions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -44,11 +41,24 @@ public final class SdNotify {
 
 	private final String unusable;
 
+	private final Supplier<Sockets> sockets;
+
 	private final Object lock = new Object();
 
 	private boolean failureLogged;
 
 	SdNotify(String socket) {
+		this(socket, () -> Os.posix().sockets());
+	}
+
+	/**
+	 * Create a notifier.
+	 * @param socket the value of {@code NOTIFY_SOCKET}, or {@code null}
+	 * @param sockets the sockets to send with, asked for on the first send, so that nothing
+	 * native is loaded when nothing is sent
+	 */
+	SdNotify(String socket, Supplier<Sockets> sockets) {
+		this.sockets = sockets;
 		this.socket = (socket != null && !socket.isEmpty()) ? socket : null;
 		this.unusable = (this.socket != null) ? unusable(this.socket) : null;
 	}
@@ -134,8 +144,8 @@ public final class SdNotify {
 			return;
 		}
 		synchronized (this.lock) {
-			try (UnixDatagramChannel channel = UnixDatagramChannel.open()) {
-				new UnixSocketAddress(nativeAddress(this.socket)).path();
+			try {
+				this.sockets.get().prepareDatagram(nativeAddress(this.socket));
 			}
 			catch (IOException | RuntimeException | LinkageError ex) {
 				failedOnce("Unable to prepare notifications to " + this.socket + " (NOTIFY_SOCKET): " + describe(ex));
@@ -154,14 +164,11 @@ public final class SdNotify {
 
 	private void sendDatagram(String message) throws IOException {
 		byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-		try (UnixDatagramChannel channel = UnixDatagramChannel.open()) {
-			// the receive queue is short (net.unix.max_dgram_qlen, 10 by default) and shared by every
-			// service: wait for room, as sd_notify(3) does, but never forever
-			channel.setOption(UnixSocketOptions.SO_SNDTIMEO, (int) SEND_TIMEOUT.toMillis());
-			int sent = channel.send(ByteBuffer.wrap(bytes), new UnixSocketAddress(nativeAddress(this.socket)));
-			if (sent != bytes.length) {
-				throw new IOException("sent " + sent + " of " + bytes.length + " bytes");
-			}
+		// the receive queue is short (net.unix.max_dgram_qlen, 10 by default) and shared by every
+		// service: wait for room, as sd_notify(3) does, but never forever
+		int sent = this.sockets.get().sendDatagram(nativeAddress(this.socket), bytes, SEND_TIMEOUT);
+		if (sent != bytes.length) {
+			throw new IOException("sent " + sent + " of " + bytes.length + " bytes");
 		}
 	}
 

@@ -72,7 +72,7 @@ interface ThreadNice {
 
 			@Override
 			public void setNice(int tid, int nice) throws NativeException {
-				NativePosix.get().setThreadNice(tid, nice);
+				Os.posix().processes().setThreadNice(tid, nice);
 			}
 
 		};

@@ -93,10 +93,9 @@ public final class Upgrader {
 			return unsupported(Generation.current(), unsupported);
 		}
 		ProcessState process = ProcessState.get();
-		NativePosix posix = NativePosix.get();
 		NextRelease release = NextRelease.ofThisProcess(command);
 		Upgrader upgrader = new Upgrader(process.generation(),
-				new NativeChildLauncher(posix, release, process.generation()), process.listeners(),
+				new NativeChildLauncher(Os.posix(), release, process.generation()), process.listeners(),
 				process.parentLink(), upgradeTimeout);
 		upgrader.predecessorAllowance = predecessorAllowance;
 		if (process.parentLink() == null) {

@@ -123,7 +123,7 @@ class ClassDataArchiveTests {
 		jar("app.jar", BUILT);
 		List<String> command = List.of("/usr/bin/java", "-XX:AOTCache=missing.aot", "-jar", "app.jar");
 		assertThat(CommandLine.withNativeAccess(usable(command))).containsExactly("/usr/bin/java", CommandLine.NATIVE_ACCESS,
-				JdkEnvironment.OPEN_JAVA_LANG, "-jar", "app.jar");
+				ProcessEnvironment.OPEN_JAVA_LANG, "-jar", "app.jar");
 	}
 
 	@Test

@@ -110,7 +110,7 @@ class CommandLineTests {
 	@Test
 	void optionsAreTheOnesTheJdkExpects() {
 		assertThat(CommandLine.NATIVE_ACCESS).isEqualTo(NATIVE_ACCESS);
-		assertThat(JdkEnvironment.OPEN_JAVA_LANG).isEqualTo(OPEN_JAVA_LANG);
+		assertThat(ProcessEnvironment.OPEN_JAVA_LANG).isEqualTo(OPEN_JAVA_LANG);
 	}
 
 	private static List<String> concat(String first, List<String> rest) {

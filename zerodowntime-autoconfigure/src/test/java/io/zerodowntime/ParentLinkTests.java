@@ -6,58 +6,157 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for {@link ParentLink}'s deadline, with a real process as the previous generation.
+ * Tests for {@link ParentLink}: the handshake with a fake operating system, and the
+ * deadline with a real process as the previous generation.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(OutputCaptureExtension.class)
 class ParentLinkTests {
+
+	private static final int PARENT = 1001;
+
+	private static final int FD = 5;
+
+	private final FakeOs fake = new FakeOs(2001);
+
+	@Test
+	void whenTheParentClosesTheHandshakeThenItHasExited(CapturedOutput output) {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		assertThat(link.parentExited()).isFalse();
+		handshake.endOfStream();
+		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
+		assertThat(output).contains("Previous generation (pid 1001) has exited");
+	}
+
+	@Test
+	void whenTheParentSendsGarbageThenItIsIgnoredUntilTheEndOfTheStream(CapturedOutput output) {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		handshake.send("\u0000\u00ffgarbage\n").send("READY\n");
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> output.toString().contains("Ignoring unexpected data from the previous generation (pid 1001)"));
+		assertThat(link.parentExited()).as("data is no exit").isFalse();
+		handshake.endOfStream();
+		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
+	}
+
+	@Test
+	void whenReadingTheHandshakeFailsThenTheParentCountsAsExited() throws Exception {
+		this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		this.fake.fds.close(FD);
+		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
+	}
+
+	@Test
+	void readyIsReportedOnceAndNothingAfterIt() {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		link.reportReady();
+		link.reportReady();
+		link.reportFailed("too late");
+		assertThat(handshake.writtenText()).isEqualTo("READY\n");
+		handshake.endOfStream();
+	}
+
+	@Test
+	void aFailureIsReportedOnOneLine() {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		link.reportFailed("Port 8080 was already in use.\r\nAction: stop the other process");
+		link.reportReady();
+		assertThat(handshake.writtenText())
+			.isEqualTo("FAILED Port 8080 was already in use. Action: stop the other process\n");
+		handshake.endOfStream();
+	}
+
+	@Test
+	void aFailureWithoutAReasonSaysUnknown() {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		new ParentLink(this.fake.os(), FD, PARENT).reportFailed(null);
+		assertThat(handshake.writtenText()).isEqualTo("FAILED unknown\n");
+		handshake.endOfStream();
+	}
+
+	@Test
+	void whenTheParentIsGoneBeforeTheReportThenTheFailureIsLoggedNotThrown(CapturedOutput output) {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		handshake.writeFailure = new IOException("Broken pipe");
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		link.reportReady();
+		assertThat(output).contains("Unable to tell the previous generation (pid 1001) 'READY': Unable to write to "
+				+ "fd 5: Broken pipe (errno 32)");
+		handshake.endOfStream();
+	}
+
+	@Test
+	void whenThePreviousGenerationsPidNamesAnotherProcessAtItsDeadlineThenNothingIsKilled(CapturedOutput output) {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		this.fake.processes.run(PARENT, "100");
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		this.fake.processes.exit(PARENT);
+		// the pid is reused by another process, started later
+		this.fake.processes.run(PARENT, "900");
+		link.expectExitWithin(Duration.ZERO);
+		await().atMost(PredecessorDeadline.MARGIN.plusSeconds(20))
+			.until(() -> output.toString().contains("Previous generation (pid 1001) is gone"));
+		assertThat(this.fake.processes.signals).isEmpty();
+		assertThat(this.fake.processes.isAlive(PARENT)).isTrue();
+		handshake.endOfStream();
+	}
 
 	@Test
 	void aPreviousGenerationStillThereAfterItsDeadlineIsKilledByPid() throws Exception {
-		NativePosix posix = NativePosix.get();
+		Os os = Os.posix();
 		Process predecessor = new ProcessBuilder("sleep", "600").start();
-		int[] pair = posix.socketPair();
+		int[] pair = os.sockets().socketPair();
 		try {
-			ParentLink link = new ParentLink(posix, pair[0], predecessor.pid());
+			ParentLink link = new ParentLink(os, pair[0], predecessor.pid());
 			link.expectExitWithin(Duration.ofMillis(100));
 			assertThat(link.deadline().pid()).isEqualTo(predecessor.pid());
 			assertThat(predecessor.waitFor(PredecessorDeadline.MARGIN.toMillis() - 1000, TimeUnit.MILLISECONDS))
 				.as("still alive before its deadline")
 				.isFalse();
 			assertThat(predecessor.waitFor(20, TimeUnit.SECONDS)).as("killed after its deadline").isTrue();
-			assertThat(predecessor.exitValue()).isEqualTo(128 + NativePosix.SIGKILL);
+			assertThat(predecessor.exitValue()).isEqualTo(128 + Processes.SIGKILL);
 		}
 		finally {
 			predecessor.destroyForcibly();
-			close(posix, pair[0]);
-			close(posix, pair[1]);
+			close(os, pair[0]);
+			close(os, pair[1]);
 		}
 	}
 
 	@Test
 	void aPreviousGenerationThatExitsInTimeIsLeftAlone() throws Exception {
-		NativePosix posix = NativePosix.get();
-		int[] pair = posix.socketPair();
+		Os os = Os.posix();
+		int[] pair = os.sockets().socketPair();
 		try {
-			ParentLink link = new ParentLink(posix, pair[0], ProcessHandle.current().pid());
+			ParentLink link = new ParentLink(os, pair[0], ProcessHandle.current().pid());
 			link.expectExitWithin(Duration.ofMillis(100));
-			close(posix, pair[1]);
+			close(os, pair[1]);
 			await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
 			Thread.sleep(PredecessorDeadline.MARGIN.toMillis() + 1000);
 			assertThat(ProcessHandle.current().isAlive()).isTrue();
 		}
 		finally {
-			close(posix, pair[0]);
+			close(os, pair[0]);
 		}
 	}
 
-	private static void close(NativePosix posix, int fd) {
+	private static void close(Os os, int fd) {
 		try {
-			posix.close(fd);
+			os.fds().close(fd);
 		}
 		catch (IOException ex) {
 			// closed already

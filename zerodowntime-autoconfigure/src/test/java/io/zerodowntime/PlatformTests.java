@@ -38,7 +38,7 @@ class PlatformTests {
 			System.setProperty("os.arch", arch);
 			assertThat(Platform.current()).isEqualTo(new Platform(os, arch));
 			org.assertj.core.api.Assertions.assertThatExceptionOfType(UnsupportedOperationException.class)
-				.isThrownBy(NativePosix::get)
+				.isThrownBy(Os::posix)
 				.withMessageContaining(os + "/" + arch);
 			Generation generation = Generation.current();
 			assertThat(generation.number()).isEqualTo(1);

@@ -72,9 +72,9 @@ class PredecessorDeadlineTests {
 
 	@Test
 	void theStartTimeOfThisProcessIsItsIdentityAndAnUnusedPidHasNone() {
-		assertThat(ParentLink.startTime(ProcessHandle.current().pid())).isNotNull()
-			.isEqualTo(ParentLink.startTime(ProcessHandle.current().pid()));
-		assertThat(ParentLink.startTime(Integer.MAX_VALUE)).isNull();
+		assertThat(Os.posix().processes().identity(ProcessHandle.current().pid())).isNotNull()
+			.isEqualTo(Os.posix().processes().identity(ProcessHandle.current().pid()));
+		assertThat(Os.posix().processes().identity(Integer.MAX_VALUE)).isNull();
 	}
 
 	private static final class FakePredecessor implements PredecessorDeadline.Predecessor {

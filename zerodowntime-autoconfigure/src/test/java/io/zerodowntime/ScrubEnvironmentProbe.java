@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Run in a child JVM by {@link NativePosixTests}: scrubs the variables named in its arguments and reports, on fd 3,
+ * Run in a child JVM by {@link PosixTests}: scrubs the variables named in its arguments and reports, on fd 3,
  * what native getenv and /proc/self/environ show before and after.
  */
 public final class ScrubEnvironmentProbe {
@@ -16,19 +16,20 @@ public final class ScrubEnvironmentProbe {
 	}
 
 	public static void main(String[] args) throws Exception {
-		NativePosix posix = NativePosix.get();
+		Os os = Os.posix();
+		ProcessEnvironment environment = os.environment();
 		ByteArrayOutputStream report = new ByteArrayOutputStream();
 		for (String name : args) {
-			line(report, "before getenv " + name + "=" + posix.getenv(name));
+			line(report, "before getenv " + name + "=" + environment.getenv(name));
 		}
-		posix.scrubEnvironment(Set.of(args));
+		environment.scrub(Set.of(args));
 		for (String name : args) {
-			line(report, "after getenv " + name + "=" + posix.getenv(name));
+			line(report, "after getenv " + name + "=" + environment.getenv(name));
 		}
-		line(report, "getenv BAR=" + posix.getenv("BAR"));
+		line(report, "getenv BAR=" + environment.getenv("BAR"));
 		byte[] environ = Files.readAllBytes(Path.of("/proc/self/environ"));
 		line(report, "environ " + new String(environ, StandardCharsets.ISO_8859_1).replace('\0', '|'));
-		posix.writeFully(3, report.toByteArray());
+		os.fds().writeFully(3, report.toByteArray());
 	}
 
 	private static void line(ByteArrayOutputStream report, String text) {

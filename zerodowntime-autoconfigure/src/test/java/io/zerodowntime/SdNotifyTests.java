@@ -1,8 +1,6 @@
 package io.zerodowntime;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,13 +8,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.unixsocket.UnixDatagramChannel;
-import jnr.unixsocket.UnixSocketAddress;
-import jnr.unixsocket.UnixSocketOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -52,24 +43,24 @@ class SdNotifyTests {
 	@Test
 	void whenNotifySocketIsAPathThenTheDatagramCarriesTheAssignmentsOnePerLine() throws Exception {
 		Path path = this.temp.resolve("notify");
-		try (UnixDatagramChannel receiver = bind(path.toString())) {
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind(path.toString())) {
 			SdNotify notify = new SdNotify(path.toString());
 			assertThat(notify.isEnabled()).isTrue();
 			assertThat(notify.send("READY=1", "STATUS=Generation 1 (pid 42) serving")).isTrue();
 			assertThat(notify.send("STOPPING=1")).isTrue();
-			assertThat(receive(receiver)).isEqualTo("READY=1\nSTATUS=Generation 1 (pid 42) serving");
-			assertThat(receive(receiver)).isEqualTo("STOPPING=1");
+			assertThat(receiver.receive()).isEqualTo("READY=1\nSTATUS=Generation 1 (pid 42) serving");
+			assertThat(receiver.receive()).isEqualTo("STOPPING=1");
 		}
 	}
 
 	@Test
 	void whenNotifySocketIsAnAbstractAddressThenItIsReachedWithoutAFile() throws Exception {
 		String name = "zerodowntime-test-" + UUID.randomUUID();
-		try (UnixDatagramChannel receiver = bind("\0" + name)) {
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind("\0" + name)) {
 			SdNotify notify = new SdNotify("@" + name);
 			assertThat(notify.isEnabled()).isTrue();
 			assertThat(notify.send("MAINPID=4242", "READY=1")).isTrue();
-			assertThat(receive(receiver)).isEqualTo("MAINPID=4242\nREADY=1");
+			assertThat(receiver.receive()).isEqualTo("MAINPID=4242\nREADY=1");
 		}
 	}
 
@@ -90,9 +81,9 @@ class SdNotifyTests {
 	void whenTheReceiverHasGoneThenSendingFailsQuietlyAndIsLoggedOnce(CapturedOutput output) throws Exception {
 		Path path = this.temp.resolve("gone");
 		SdNotify notify = new SdNotify(path.toString());
-		try (UnixDatagramChannel receiver = bind(path.toString())) {
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind(path.toString())) {
 			assertThat(notify.send("READY=1")).isTrue();
-			assertThat(receive(receiver)).isEqualTo("READY=1");
+			assertThat(receiver.receive()).isEqualTo("READY=1");
 		}
 		assertThat(notify.send("RELOADING=1")).isFalse();
 		assertThat(notify.send("READY=1")).isFalse();
@@ -103,14 +94,14 @@ class SdNotifyTests {
 	@Test
 	void whenTheReceiverIsSlowThenSendingWaitsForRoomInItsQueue() throws Exception {
 		Path path = this.temp.resolve("slow");
-		try (UnixDatagramChannel receiver = bind(path.toString())) {
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind(path.toString())) {
 			SdNotify notify = new SdNotify(path.toString());
 			List<String> received = new CopyOnWriteArrayList<>();
 			Thread reader = new Thread(() -> {
 				try {
 					for (int i = 0; i < 40; i++) {
 						Thread.sleep(10);
-						received.add(receive(receiver));
+						received.add(receiver.receive());
 					}
 				}
 				catch (IOException | InterruptedException ex) {
@@ -129,7 +120,7 @@ class SdNotifyTests {
 	@Test
 	void whenTheReceiverDoesNotReadThenSendingWaitsForRoomButNotForever(CapturedOutput output) throws Exception {
 		Path path = this.temp.resolve("full");
-		try (UnixDatagramChannel receiver = bind(path.toString())) {
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind(path.toString())) {
 			SdNotify notify = new SdNotify(path.toString());
 			int refused = 0;
 			for (int i = 0; i < 5000 && refused == 0; i++) {
@@ -138,7 +129,7 @@ class SdNotifyTests {
 				}
 			}
 			assertThat(refused).as("sends refused once the receiver's queue stayed full").isOne();
-			assertThat(receive(receiver)).isEqualTo("STATUS=message 0");
+			assertThat(receiver.receive()).isEqualTo("STATUS=message 0");
 		}
 		assertThat(output).contains("Resource temporarily unavailable");
 	}
@@ -177,49 +168,21 @@ class SdNotifyTests {
 	@Test
 	void whenWarmedUpThenNothingIsSent() throws Exception {
 		Path path = this.temp.resolve("warm");
-		try (UnixDatagramChannel receiver = bind(path.toString())) {
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind(path.toString())) {
 			SdNotify notify = new SdNotify(path.toString());
 			notify.warmUp();
 			notify.send("READY=1");
-			assertThat(receive(receiver)).isEqualTo("READY=1");
+			assertThat(receiver.receive()).isEqualTo("READY=1");
 		}
 		new SdNotify(null).warmUp();
 	}
 
 	@Test
 	void monotonicMicrosReadsClockMonotonic() {
-		Clock clock = LibraryLoader.create(Clock.class).load("c");
-		Runtime runtime = Runtime.getRuntime(clock);
-		Pointer timespec = Memory.allocateDirect(runtime, 16, true);
-		assertThat(clock.clock_gettime(CLOCK_MONOTONIC, timespec)).isZero();
-		long before = timespec.getLong(0) * 1_000_000 + timespec.getLong(8) / 1000;
+		long before = PosixDatagramReceiver.monotonicMicros();
 		long micros = SdNotify.monotonicMicros();
-		assertThat(clock.clock_gettime(CLOCK_MONOTONIC, timespec)).isZero();
-		long after = timespec.getLong(0) * 1_000_000 + timespec.getLong(8) / 1000;
+		long after = PosixDatagramReceiver.monotonicMicros();
 		assertThat(micros).isBetween(before, after);
-	}
-
-	private static final int CLOCK_MONOTONIC = 1;
-
-	/** {@code clock_gettime(2)}, to check which clock the notifier reads. */
-	public interface Clock {
-
-		int clock_gettime(int clock, Pointer timespec);
-
-	}
-
-	private static UnixDatagramChannel bind(String address) throws IOException {
-		UnixDatagramChannel channel = UnixDatagramChannel.open();
-		channel.bind(new UnixSocketAddress(address));
-		channel.setOption(UnixSocketOptions.SO_RCVTIMEO, 5000);
-		return channel;
-	}
-
-	private static String receive(UnixDatagramChannel channel) throws IOException {
-		ByteBuffer buffer = ByteBuffer.allocate(4096);
-		channel.receive(buffer);
-		buffer.flip();
-		return StandardCharsets.UTF_8.decode(buffer).toString();
 	}
 
 	private static int occurrences(String text, String part) {

@@ -355,8 +355,8 @@ class UpgraderTests {
 
 	@Test
 	void whenParentHasNotExitedThenUpgradeIsRefusedUntilItHas() throws Exception {
-		NativePosix posix = NativePosix.get();
-		int[] pair = posix.socketPair();
+		Os posix = Os.posix();
+		int[] pair = posix.sockets().socketPair();
 		AtomicBoolean parentEndClosed = new AtomicBoolean();
 		Runnable closeParentEnd = () -> {
 			if (parentEndClosed.compareAndSet(false, true)) {
@@ -375,7 +375,7 @@ class UpgraderTests {
 		upgrader.addListener(this.events);
 		upgrader.ready();
 		byte[] buffer = new byte[64];
-		int count = posix.read(pair[1], buffer, 0, buffer.length);
+		int count = posix.fds().read(pair[1], buffer, 0, buffer.length);
 		assertThat(new String(buffer, 0, count, StandardCharsets.UTF_8)).isEqualTo(Handshake.READY + "\n");
 		this.launcher.then(FakeChild.ready(3001L));
 		UpgradeOutcome refused = upgrader.upgrade();
@@ -396,8 +396,8 @@ class UpgraderTests {
 
 	@Test
 	void whenThePreviousGenerationHasADeadlineThenTheRefusalSaysUntilWhen() throws Exception {
-		NativePosix posix = NativePosix.get();
-		int[] pair = posix.socketPair();
+		Os posix = Os.posix();
+		int[] pair = posix.sockets().socketPair();
 		ParentLink parent = new ParentLink(posix, pair[0], 1001L);
 		this.cleanups.add(() -> closeQuietly(posix, pair[0]));
 		this.cleanups.add(() -> {
@@ -615,9 +615,9 @@ class UpgraderTests {
 		}
 	}
 
-	private static void closeQuietly(NativePosix posix, int fd) {
+	private static void closeQuietly(Os posix, int fd) {
 		try {
-			posix.close(fd);
+			posix.fds().close(fd);
 		}
 		catch (NativeException ex) {
 			// already closed

@@ -185,7 +185,7 @@ class HostTruthIT {
 		assertThat(loaded).as("classes loaded").anyMatch((line) -> line.contains(" io.zerodowntime.Upgrader "));
 		assertThat(loaded).as("native classes loaded")
 			.noneMatch((line) -> line.contains(" jnr.") || line.contains(" com.kenai.jffi.")
-					|| line.contains(" io.zerodowntime.NativePosix ") || line.contains(" io.zerodowntime.ProcessState "));
+					|| line.contains(" io.zerodowntime.Posix") || line.contains(" io.zerodowntime.ProcessState "));
 	}
 
 	/**

@@ -7,14 +7,14 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The glibc functions {@link NativePosix} needs, bound with jnr-ffi. Internal: use {@link NativePosix}, which checks
+ * The glibc functions the {@code Posix*} classes need, bound with jnr-ffi. Internal: use them, they check
  * every return code. Functions returning {@code -1} set errno (saved by jnr-ffi, read with {@code LastError}); the
  * {@code posix_spawn*} functions return the error number instead.
  * <p>
  * This interface is {@code public} only because jnr-ffi generates its implementation in a separate class loader,
  * which cannot implement a package-private interface ({@link IllegalAccessError}); it is not part of the API.
  */
-public interface NativeLibC {
+public interface LibC {
 
 	/** {@code getpid(2)}. */
 	int getpid();
