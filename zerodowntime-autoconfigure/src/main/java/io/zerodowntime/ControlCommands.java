@@ -29,7 +29,7 @@ final class ControlCommands implements ControlSocket.Handler {
 	}
 
 	private ControlSocket.Reply upgrade(ControlSocket.Peer peer) {
-		UpgradeOutcome outcome = this.upgrader.upgrade("control socket (" + peer.describe() + ")");
+		UpgradeOutcome outcome = this.upgrader.upgradeTriggeredBy("control socket (" + peer.describe() + ")");
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("outcome", outcome.outcome().name());
 		int code = switch (outcome.outcome()) {

@@ -294,7 +294,7 @@ public final class Upgrader implements AutoCloseable {
 		}
 		if (state() == UpgradeState.UNSUPPORTED) {
 			this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", true,
-					() -> upgrade(HangupSignal.HANGUP_TRIGGER)), false);
+					() -> upgradeTriggeredBy(HangupSignal.HANGUP_TRIGGER)), false);
 			return;
 		}
 		if (this.controlSocket != null) {
@@ -310,7 +310,7 @@ public final class Upgrader implements AutoCloseable {
 		CountDownLatch serving = new CountDownLatch(1);
 		this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", false, () -> {
 			awaitUninterruptibly(serving);
-			upgrade(HangupSignal.HANGUP_TRIGGER);
+			upgradeTriggeredBy(HangupSignal.HANGUP_TRIGGER);
 		}), true);
 		this.signals.onTerminate(() -> inBackground("zerodowntime-stop", false, this::stopAndExit));
 		writePidFile();
@@ -389,7 +389,7 @@ public final class Upgrader implements AutoCloseable {
 	 * @return how the attempt ended
 	 */
 	public UpgradeOutcome upgrade() {
-		return upgrade(null);
+		return upgradeTriggeredBy(null);
 	}
 
 	/**
@@ -398,7 +398,7 @@ public final class Upgrader implements AutoCloseable {
 	 * {@code POST /actuator/upgrade from 127.0.0.1}; {@code null} when not known
 	 * @return how the attempt ended
 	 */
-	public UpgradeOutcome upgrade(String trigger) {
+	public UpgradeOutcome upgradeTriggeredBy(String trigger) {
 		String by = (trigger != null) ? " (trigger: " + trigger + ")" : "";
 		Instant startedAt = Instant.now();
 		String refusal;

@@ -54,7 +54,7 @@ public class UpgradeEndpoint {
 	@WriteOperation
 	public WebEndpointResponse<Map<String, Object>> upgrade() {
 		String trigger = UpgradeRequestFilter.currentTrigger();
-		UpgradeOutcome outcome = this.upgrader.upgrade((trigger != null) ? trigger : "the upgrade endpoint");
+		UpgradeOutcome outcome = this.upgrader.upgradeTriggeredBy((trigger != null) ? trigger : "the upgrade endpoint");
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("outcome", outcome.outcome().name());
 		return switch (outcome.outcome()) {
