@@ -108,14 +108,6 @@ public final class Upgrader implements AutoCloseable {
 		return new Builder();
 	}
 
-	/**
-	 * The one place that reads what this process learned from its environment at startup
-	 * (its generation, its listeners, its link to the previous generation).
-	 */
-	static ProcessState process() {
-		return ProcessState.get();
-	}
-
 	void unavailable(String reason) {
 		this.unavailable = reason;
 		if (reason != null) {
@@ -142,6 +134,14 @@ public final class Upgrader implements AutoCloseable {
 	/** Add a part of the core that follows the steps; told before every listener. */
 	void addPart(UpgradeListener part) {
 		this.parts.add(part);
+	}
+
+	List<UpgradeListener> parts() {
+		return List.copyOf(this.parts);
+	}
+
+	ControlSocket controlSocket() {
+		return this.controlSocket;
 	}
 
 	String unavailable() {
@@ -815,7 +815,7 @@ public final class Upgrader implements AutoCloseable {
 					|| (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead())) {
 				return;
 			}
-			ParentLink parent = process().parentLink();
+			ParentLink parent = Wiring.process().parentLink();
 			if (parent != null) {
 				parent.reportFailed(reason);
 			}

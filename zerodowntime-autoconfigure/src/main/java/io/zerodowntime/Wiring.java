@@ -16,6 +16,16 @@ final class Wiring {
 	private Wiring() {
 	}
 
+	/**
+	 * The one place that reads what this process learned from its environment at startup
+	 * (its generation, its listeners, its link to the previous generation). Not on
+	 * {@link Upgrader}: a framework that lists the upgrader's methods must not load the
+	 * native layer where upgrades are not available.
+	 */
+	static ProcessState process() {
+		return ProcessState.get();
+	}
+
 	static Upgrader build(Upgrader.Builder options) {
 		String unsupported = Platform.current().unsupportedReason();
 		if (unsupported != null) {
@@ -36,7 +46,7 @@ final class Wiring {
 							+ "the variable used in ExecStart= is defined), or remove the property.",
 					null);
 		}
-		ProcessState process = Upgrader.process();
+		ProcessState process = process();
 		Generation generation = process.generation();
 		Listeners listeners = process.listeners();
 		NextRelease release = NextRelease.ofThisProcess(options.command, generation.number());

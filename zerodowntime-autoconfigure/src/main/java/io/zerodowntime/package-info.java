@@ -20,7 +20,7 @@
  * <li>{@link io.zerodowntime.Upgrader} is the one owner of a generation's state; every
  * public method is thread-safe. Listeners are told on the thread that takes the step.</li>
  * <li>Static state: this process's startup facts ({@code ProcessState}, read only through
- * {@code Upgrader.process()}) and the JVM's SIGHUP trap ({@code HangupSignal}, read only in
+ * {@code Wiring.process()}) and the JVM's SIGHUP trap ({@code HangupSignal}, read only in
  * that class), one per process because environment, descriptors and signal handlers are.
  * Nothing else is static. The Tomcat adapter has none: Tomcat creates its protocol class
  * by name, so the starter sets the registry on each instance.</li>
