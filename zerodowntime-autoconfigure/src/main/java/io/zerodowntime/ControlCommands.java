@@ -1,14 +1,15 @@
 package io.zerodowntime;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The commands of the control socket, {@code status} and {@code upgrade}, answered with
- * the same JSON and status codes as {@code GET} and {@code POST /actuator/upgrade}.
+ * the same JSON and status codes as {@code GET} and {@code POST /actuator/upgrade}: the
+ * status is {@link Upgrader#status()}, the map the endpoint returns, so the two cannot
+ * drift.
  */
 final class ControlCommands implements ControlSocket.Handler {
 
@@ -21,7 +22,7 @@ final class ControlCommands implements ControlSocket.Handler {
 	@Override
 	public ControlSocket.Reply handle(String command, ControlSocket.Peer peer) {
 		return switch (command) {
-			case "status" -> new ControlSocket.Reply(200, Json.write(status()));
+			case "status" -> new ControlSocket.Reply(200, Json.write(this.upgrader.status()));
 			case "upgrade" -> upgrade(peer);
 			default -> ControlSocket.Reply.error(400, "unknown command '" + command + "': send 'status' or 'upgrade'");
 		};
@@ -47,42 +48,6 @@ final class ControlCommands implements ControlSocket.Handler {
 			}
 		};
 		return new ControlSocket.Reply(code, Json.write(body));
-	}
-
-	/** The fields of {@code GET /actuator/upgrade}, in its order. */
-	private Map<String, Object> status() {
-		Generation generation = this.upgrader.generation();
-		List<Object> listeners = new ArrayList<>();
-		for (ListenerHandle listener : Listeners.get().open()) {
-			Map<String, Object> l = new LinkedHashMap<>();
-			l.put("name", listener.name());
-			l.put("address", (listener.localAddress().getAddress() != null)
-					? listener.localAddress().getAddress().getHostAddress() : listener.localAddress().getHostString());
-			l.put("port", listener.localAddress().getPort());
-			l.put("inherited", listener.inherited());
-			listeners.add(l);
-		}
-		UpgradeOutcome last = this.upgrader.lastUpgrade();
-		Map<String, Object> lastUpgrade = null;
-		if (last != null) {
-			lastUpgrade = new LinkedHashMap<>();
-			lastUpgrade.put("outcome", last.outcome().name());
-			lastUpgrade.put("reason", last.reason());
-			lastUpgrade.put("childPid", last.childPid());
-			lastUpgrade.put("startedAt", last.startedAt());
-			lastUpgrade.put("durationMs", last.durationMs());
-		}
-		Map<String, Object> status = new LinkedHashMap<>();
-		status.put("generation", generation.number());
-		status.put("pid", generation.pid());
-		status.put("parentPid", generation.parentPid());
-		status.put("state", this.upgrader.state().name());
-		status.put("startedAt", generation.startedAt());
-		status.put("originalStartedAt", generation.originalStartedAt());
-		status.put("listeners", listeners);
-		status.put("lastUpgrade", lastUpgrade);
-		status.put("upgradesUnavailable", this.upgrader.unavailable());
-		return status;
 	}
 
 	/** Just enough JSON for the answers above: maps, lists, strings, numbers, booleans, instants, null. */

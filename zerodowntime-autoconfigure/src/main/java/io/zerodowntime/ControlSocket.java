@@ -50,10 +50,8 @@ import org.apache.commons.logging.LogFactory;
  * then did not take over is covered: the previous one binds its path again
  * ({@link #republishIfReplaced()}). On exit a generation removes the path only if it still
  * names its own socket.
- *
- * @since 0.1.0
  */
-public final class ControlSocket implements Closeable {
+final class ControlSocket implements Closeable {
 
 	private static final Log logger = LogFactory.getLog(ControlSocket.class);
 

@@ -6,12 +6,8 @@ package io.zerodowntime;
  * another user, is answered by another running process, or its directory or group is
  * missing. The application does not start rather than run without the control channel
  * its operator configured.
- *
- * @since 0.1.0
  */
-public class ControlSocketException extends RuntimeException {
-
-	private final String action;
+class ControlSocketException extends GenerationStartException {
 
 	/**
 	 * Create a new exception.
@@ -19,25 +15,8 @@ public class ControlSocketException extends RuntimeException {
 	 * @param action what the operator should do about it
 	 * @param cause the underlying error, or {@code null}
 	 */
-	public ControlSocketException(String description, String action, Throwable cause) {
-		super(description, cause);
-		this.action = action;
-	}
-
-	/**
-	 * Return what is wrong.
-	 * @return the description
-	 */
-	public String getDescription() {
-		return getMessage();
-	}
-
-	/**
-	 * Return what the operator should do about it.
-	 * @return the action
-	 */
-	public String getAction() {
-		return this.action;
+	ControlSocketException(String description, String action, Throwable cause) {
+		super(description, description, action, cause);
 	}
 
 }

@@ -22,7 +22,7 @@ public record Generation(int number, long pid, Long parentPid, Instant startedAt
 	 * @return this process's generation
 	 */
 	public static Generation current() {
-		return Platform.current().supported() ? ProcessState.get().generation() : Unsupported.FIRST;
+		return Platform.current().supported() ? Wiring.process().generation() : Unsupported.FIRST;
 	}
 
 	/**

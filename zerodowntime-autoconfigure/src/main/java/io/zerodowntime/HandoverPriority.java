@@ -23,10 +23,8 @@ import org.apache.commons.logging.LogFactory;
  * starts the new generation keeps its nice value, so the new generation (which inherits it)
  * starts at this generation's original priority. After a successful upgrade the threads
  * stay where they are: the generation drains and exits.
- *
- * @since 0.2.0
  */
-public final class HandoverPriority implements UpgradeListener {
+final class HandoverPriority implements UpgradeListener {
 
 	/** The nice value of this generation's threads while a new one starts. */
 	public static final int DEFAULT_NICE = 10;

@@ -4,16 +4,17 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 
+import io.zerodowntime.server.DrainTarget;
+import io.zerodowntime.server.ServerListener;
+
 /**
  * One listening socket this process serves on: the JDK channel to accept from, the
  * address it really listens on (which the channel itself may not report for an adopted
  * socket), the descriptor that is passed to the next generation, and whether it was
  * inherited. Closing it closes only this process's copy: any other holder of the socket
  * (the next generation, systemd) keeps it listening.
- *
- * @since 0.1.0
  */
-public final class ListenerHandle {
+final class ListenerHandle implements ServerListener {
 
 	private final String name;
 
@@ -41,26 +42,17 @@ public final class ListenerHandle {
 		this.onClose = onClose;
 	}
 
-	/**
-	 * Return the name this listener is passed under.
-	 * @return the name, e.g. {@code http}
-	 */
+	@Override
 	public String name() {
 		return this.name;
 	}
 
-	/**
-	 * Return the channel to accept connections from.
-	 * @return the channel
-	 */
+	@Override
 	public ServerSocketChannel channel() {
 		return this.channel;
 	}
 
-	/**
-	 * Return the address the socket really listens on.
-	 * @return the local address, with the real port
-	 */
+	@Override
 	public InetSocketAddress localAddress() {
 		return this.localAddress;
 	}
@@ -70,31 +62,21 @@ public final class ListenerHandle {
 	 * this listener cannot be passed on).
 	 * @return the descriptor
 	 */
-	public int fd() {
+	int fd() {
 		return this.fd;
 	}
 
-	/**
-	 * Return whether the socket was passed to this process rather than bound by it.
-	 * @return whether it was inherited
-	 */
+	@Override
 	public boolean inherited() {
 		return this.inherited;
 	}
 
-	/**
-	 * Return whether this process's copy was closed.
-	 * @return whether it is closed
-	 */
+	@Override
 	public boolean isClosed() {
 		return this.closed;
 	}
 
-	/**
-	 * Close this process's copy of the socket. Never shuts the socket down, so any other
-	 * holder keeps accepting from it. Idempotent.
-	 * @throws IOException if the channel cannot be closed
-	 */
+	@Override
 	public void close() throws IOException {
 		if (this.closed) {
 			return;
@@ -108,10 +90,7 @@ public final class ListenerHandle {
 		}
 	}
 
-	/**
-	 * Attach the server that accepts from this listener, so a drain reaches it.
-	 * @param drainTarget the server
-	 */
+	@Override
 	public void attach(DrainTarget drainTarget) {
 		this.drainTarget = drainTarget;
 	}

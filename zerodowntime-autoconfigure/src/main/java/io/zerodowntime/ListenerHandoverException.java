@@ -8,9 +8,7 @@ package io.zerodowntime;
  *
  * @since 0.1.0
  */
-public class ListenerHandoverException extends RuntimeException {
-
-	private final String action;
+public class ListenerHandoverException extends GenerationStartException {
 
 	/**
 	 * Create a new exception.
@@ -18,24 +16,7 @@ public class ListenerHandoverException extends RuntimeException {
 	 * @param action what the operator should do about it
 	 */
 	public ListenerHandoverException(String description, String action) {
-		super(description);
-		this.action = action;
-	}
-
-	/**
-	 * Return what is wrong.
-	 * @return the description
-	 */
-	public String getDescription() {
-		return getMessage();
-	}
-
-	/**
-	 * Return what the operator should do about it.
-	 * @return the action
-	 */
-	public String getAction() {
-		return this.action;
+		super(description, description, action, null);
 	}
 
 }

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.zerodowntime.server.ListenerRequest;
+
 /**
  * Decides which passed fd each connector takes: by name first ({@code LISTEN_FDNAMES}),
  * then a single fd for a single connector, then the exact address and port. Anything
@@ -55,7 +57,7 @@ final class ListenerMatcher {
 				.toList();
 			if (sameAddress.size() > 1) {
 				throw failure(fds, requests,
-						sameAddress.size() + " fds could serve " + request.describe() + " and none is named '"
+						sameAddress.size() + " fds could serve " + describe(request) + " and none is named '"
 								+ request.name() + "'",
 						"Name the passed listeners after the connectors (LISTEN_FDNAMES, FileDescriptorName=) or "
 								+ "set server.address so that only one matches.");
@@ -78,20 +80,20 @@ final class ListenerMatcher {
 	private static void take(Map<String, InheritedFd> matched, List<InheritedFd> free, ListenerRequest request,
 			InheritedFd fd, List<InheritedFd> fds, List<ListenerRequest> requests) {
 		if (!fd.usable()) {
-			throw failure(fds, requests, request.describe() + " would take fd " + fd.fd() + ", but " + fd.problem(),
+			throw failure(fds, requests, describe(request) + " would take fd " + fd.fd() + ", but " + fd.problem(),
 					"Pass a listening TCP socket for it (check the .socket unit or the command that starts this "
 							+ "process), or stop passing that fd.");
 		}
 		if (request.port() != 0 && fd.localAddress().getPort() != request.port()) {
 			throw failure(fds, requests,
-					request.describe() + " is configured for port " + request.port() + " but fd " + fd.fd()
+					describe(request) + " is configured for port " + request.port() + " but fd " + fd.fd()
 							+ " passed for it listens on " + Addresses.format(fd.localAddress()),
 					"Make the configured port match the passed socket (or set it to 0 to take whatever is passed).");
 		}
 		if (!Addresses.isWildcard(request.address())
 				&& !Addresses.sameHost(request.address(), fd.localAddress().getAddress())) {
 			throw failure(fds, requests,
-					request.describe() + " is configured for address " + request.address().getHostAddress()
+					describe(request) + " is configured for address " + request.address().getHostAddress()
 							+ " but fd " + fd.fd() + " passed for it listens on " + Addresses.format(fd.localAddress()),
 					"Make the configured address match the passed socket, or remove it.");
 		}
@@ -104,9 +106,13 @@ final class ListenerMatcher {
 		String passed = fds.isEmpty() ? "  (none)"
 				: fds.stream().map((fd) -> "  " + fd.describe()).collect(Collectors.joining("\n"));
 		String wanted = requests.isEmpty() ? "  (none)"
-				: requests.stream().map((r) -> "  " + r.describe()).collect(Collectors.joining("\n"));
+				: requests.stream().map((r) -> "  " + describe(r)).collect(Collectors.joining("\n"));
 		return new ListenerHandoverException("Unable to match the passed listeners to the connectors: " + problem
 				+ ".\n\nListeners passed:\n" + passed + "\n\nConnectors:\n" + wanted, action);
+	}
+
+	static String describe(ListenerRequest request) {
+		return "connector '" + request.name() + "' on " + Addresses.format(request.address(), request.port());
 	}
 
 }

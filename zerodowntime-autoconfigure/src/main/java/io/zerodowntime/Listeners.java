@@ -7,12 +7,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.zerodowntime.server.DrainTarget;
+import io.zerodowntime.server.ListenerRegistry;
+import io.zerodowntime.server.ListenerRequest;
+import io.zerodowntime.server.ServerListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * The one registry of this process's listening sockets. Every connector asks it for its
- * socket: adopted from a passed descriptor when one was passed for it, otherwise bound
+ * The one registry of this process's listening sockets, the core's side of the
+ * server-adapter SPI ({@link ListenerRegistry}). Every connector asks it for its socket: adopted from a passed descriptor when one was passed for it, otherwise bound
  * anew, and in both cases recorded so it can be passed on to the next generation.
  *
  * <p>
@@ -24,10 +28,8 @@ import org.apache.commons.logging.LogFactory;
  * New connections are accepted only once the accept gate is open: a new generation keeps
  * it shut until it is fully ready, so a release that dies during startup never takes a
  * connection from the generation still serving.
- *
- * @since 0.1.0
  */
-public final class Listeners {
+final class Listeners implements ListenerRegistry {
 
 	private static final Log logger = LogFactory.getLog(Listeners.class);
 
@@ -52,39 +54,16 @@ public final class Listeners {
 		this.accepting = accepting;
 	}
 
-	/**
-	 * Return this process's registry.
-	 * @return the registry
-	 */
-	public static Listeners get() {
-		return ProcessState.get().listeners();
-	}
-
-	/**
-	 * Announce every connector that is about to listen and check at once that the passed
-	 * fds match them unambiguously. Can be called again (a later plan replaces the
-	 * earlier one for the fds not yet claimed).
-	 * @param requests the connectors, in start order
-	 * @throws ListenerHandoverException if the match is ambiguous or contradictory
-	 */
+	@Override
 	public synchronized void plan(List<ListenerRequest> requests) {
 		Map<String, InheritedFd> matched = ListenerMatcher.match(List.copyOf(this.unclaimed), requests);
 		this.planned.clear();
 		this.planned.putAll(matched);
 	}
 
-	/**
-	 * Open the listening socket for a connector: adopt its passed fd, or bind anew.
-	 * @param request what the connector wants
-	 * @param backlog the accept backlog for a new bind
-	 * @param configurer applies the connector's socket options to a new bind
-	 * @return the open listener
-	 * @throws IOException if the socket cannot be adopted or bound
-	 * @throws ListenerHandoverException if a passed fd for it is unusable or contradicts
-	 * its configuration
-	 */
-	public synchronized ListenerHandle open(ListenerRequest request, int backlog,
-			ListenerSockets.SocketConfigurer configurer) throws IOException {
+	@Override
+	public synchronized ListenerHandle claim(ListenerRequest request, int backlog, SocketConfigurer configurer)
+			throws IOException {
 		InheritedFd fd = this.planned.remove(request.name());
 		if (fd == null || !this.unclaimed.contains(fd)) {
 			fd = ListenerMatcher.match(List.copyOf(this.unclaimed), List.of(request)).get(request.name());
@@ -98,7 +77,7 @@ public final class Listeners {
 		}
 		else {
 			InetSocketAddress address = new InetSocketAddress(request.address(), request.port());
-			handle = register(request.name(), this.sockets.bind(address, backlog, configurer), false);
+			handle = register(request.name(), this.sockets.bind(address, backlog, configurer::configure), false);
 			logger.debug("Listener " + handle + " bound");
 			if (handle.fd() < 0) {
 				logger.warn("Listener " + handle + " cannot be passed on: its descriptor was not found");
@@ -123,7 +102,7 @@ public final class Listeners {
 	 * Return the listeners open in this process, in the order they were opened.
 	 * @return the open listeners
 	 */
-	public synchronized List<ListenerHandle> open() {
+	synchronized List<ListenerHandle> open() {
 		return List.copyOf(this.open);
 	}
 
@@ -131,7 +110,7 @@ public final class Listeners {
 	 * Return whether any listener was passed to this process.
 	 * @return whether fds were inherited
 	 */
-	public boolean hasInherited() {
+	boolean hasInherited() {
 		return !this.inherited.isEmpty();
 	}
 
@@ -140,7 +119,7 @@ public final class Listeners {
 	 * not a listening socket is never closed: it may be one this JVM opened itself.
 	 * Called once the application is ready; idempotent.
 	 */
-	public synchronized void closeUnclaimed() {
+	synchronized void closeUnclaimed() {
 		for (InheritedFd fd : this.unclaimed) {
 			if (fd.usable()) {
 				logger.info("Closing passed " + fd.describe() + ": no connector claimed it");
@@ -165,7 +144,7 @@ public final class Listeners {
 	 * @return the number of connections still open at the end
 	 * @throws InterruptedException if interrupted while waiting
 	 */
-	public int drain(java.time.Duration timeout) throws InterruptedException {
+	int drain(java.time.Duration timeout) throws InterruptedException {
 		List<DrainTarget> targets = open().stream()
 			.map(ListenerHandle::drainTarget)
 			.filter(java.util.Objects::nonNull)
@@ -183,7 +162,7 @@ public final class Listeners {
 	/**
 	 * Let connectors accept new connections.
 	 */
-	public void openAcceptGate() {
+	void openAcceptGate() {
 		synchronized (this.gate) {
 			this.accepting = true;
 			this.gate.notifyAll();
@@ -194,18 +173,14 @@ public final class Listeners {
 	 * Return whether connectors may accept.
 	 * @return whether the gate is open
 	 */
-	public boolean isAccepting() {
+	boolean isAccepting() {
 		synchronized (this.gate) {
 			return this.accepting;
 		}
 	}
 
-	/**
-	 * Wait until connectors may accept or the listener is closed.
-	 * @param listener the listener about to accept
-	 * @throws InterruptedException if interrupted while waiting
-	 */
-	public void awaitAcceptGate(ListenerHandle listener) throws InterruptedException {
+	@Override
+	public void awaitAcceptGate(ServerListener listener) throws InterruptedException {
 		synchronized (this.gate) {
 			while (!this.accepting && !listener.isClosed()) {
 				this.gate.wait(100);

@@ -30,6 +30,8 @@ final class NextRelease {
 
 	private final WorkingDirectory.Lookup files;
 
+	private Prepared prepared;
+
 	NextRelease(Command command, WorkingDirectory directory, ReleaseFile running, WorkingDirectory.Lookup files) {
 		this.command = command;
 		this.directory = directory;
@@ -44,9 +46,10 @@ final class NextRelease {
 	 * counts as absent (the working directory is then {@code user.dir}); the launch reads
 	 * the command line again and reports the error.
 	 * @param configuredCommand the configured command (text), empty for this JVM's own
+	 * @param generation this generation's number
 	 * @return the next release
 	 */
-	static NextRelease ofThisProcess(List<String> configuredCommand) {
+	static NextRelease ofThisProcess(List<String> configuredCommand, int generation) {
 		List<String> command;
 		Map<String, String> environment = new HashMap<>();
 		try {
@@ -67,19 +70,49 @@ final class NextRelease {
 				command, files);
 		// systemd sets no PWD: generation 1 of a service asks the service manager
 		directory = ServiceWorkingDirectory.ofThisProcess(environment)
-			.choose(directory, ProcessState.get().generation().number(), files, logger::warn);
+			.choose(directory, generation, files, logger::warn);
 		List<String> configured = List.copyOf(configuredCommand);
 		return new NextRelease((dir, warn) -> CommandLine.forNextGeneration(configured, dir, warn), directory,
 				ReleaseFile.of(command, Path.of(userDir)), files);
 	}
 
 	/**
-	 * Return the command of the next generation.
+	 * Build the command of the next generation for the upgrade about to start: the
+	 * refusal check ({@link #problem()}), the log line ({@link #describe()}) and the
+	 * launch ({@link #command()}) use this one until the launch takes it.
+	 */
+	synchronized void prepare() {
+		List<String> warnings = new java.util.ArrayList<>();
+		try {
+			this.prepared = new Prepared(this.command.get(ByteStrings.toPath(this.directory.path()), warnings::add),
+					null, warnings);
+		}
+		catch (IOException ex) {
+			this.prepared = new Prepared(null, ex, warnings);
+		}
+	}
+
+	/**
+	 * Return the command of the next generation: the one {@link #prepare() prepared} for
+	 * this upgrade, else built now; says (once) why a class-data archive it names is not
+	 * used.
 	 * @return the command, in byte form
 	 * @throws IOException if this JVM's command line cannot be read
 	 */
 	List<String> command() throws IOException {
-		return this.command.get(ByteStrings.toPath(this.directory.path()), logger::warn);
+		Prepared taken;
+		synchronized (this) {
+			taken = this.prepared;
+			this.prepared = null;
+		}
+		if (taken == null) {
+			return this.command.get(ByteStrings.toPath(this.directory.path()), logger::warn);
+		}
+		taken.warnings().forEach(logger::warn);
+		if (taken.failure() != null) {
+			throw taken.failure();
+		}
+		return taken.command();
 	}
 
 	/**
@@ -92,6 +125,14 @@ final class NextRelease {
 	}
 
 	private List<String> quietCommand() throws IOException {
+		synchronized (this) {
+			if (this.prepared != null) {
+				if (this.prepared.failure() != null) {
+					throw this.prepared.failure();
+				}
+				return this.prepared.command();
+			}
+		}
 		return this.command.get(ByteStrings.toPath(this.directory.path()), (unusedArchive) -> {
 		});
 	}
@@ -163,6 +204,10 @@ final class NextRelease {
 		}
 		String dir = this.directory.path();
 		return dir.endsWith("/") ? dir + jar : dir + "/" + jar;
+	}
+
+	/** A command built for one upgrade, or why it could not be, with what the launch will say. */
+	private record Prepared(List<String> command, IOException failure, List<String> warnings) {
 	}
 
 	/** The command of the next generation, built anew at each upgrade. */

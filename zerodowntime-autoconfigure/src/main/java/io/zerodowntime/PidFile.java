@@ -20,10 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  * directory, created with mode 0644 (so no other user can rewrite it), and is renamed over
  * the target. A rename replaces a symbolic link planted at the target rather than writing
  * through it.
- *
- * @since 0.1.0
  */
-public final class PidFile {
+final class PidFile {
 
 	private final Path path;
 

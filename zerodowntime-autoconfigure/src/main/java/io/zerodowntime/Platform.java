@@ -16,9 +16,8 @@ import java.util.Set;
  *
  * @param os the operating system, {@code os.name}
  * @param arch the processor, {@code os.arch}
- * @since 0.1.0
  */
-public record Platform(String os, String arch) {
+record Platform(String os, String arch) {
 
 	/** The supported {@code os.name} values, each with the {@code os.arch} names that are. */
 	private static final Map<String, Set<String>> SUPPORTED = Map.of("Linux", Set.of("amd64", "x86_64"));

@@ -21,10 +21,8 @@ import org.apache.commons.logging.LogFactory;
  * reached, a receiver whose queue stays full (a send waits at most 5 seconds for room), or
  * an address this class cannot use, is logged once (as a warning) and never raises
  * anything to the caller, so serving is never disturbed.
- *
- * @since 0.1.0
  */
-public final class SdNotify {
+final class SdNotify {
 
 	/** The variable that names the service manager's notification socket. */
 	public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";

@@ -6,10 +6,8 @@ import sun.misc.SignalHandler;
 /**
  * Traps a POSIX signal with {@code sun.misc.Signal}. The handler runs on the JVM's signal
  * thread, so it must only hand work to another thread.
- *
- * @since 0.1.0
  */
-public final class SignalTrap {
+final class SignalTrap {
 
 	private final Signal signal;
 

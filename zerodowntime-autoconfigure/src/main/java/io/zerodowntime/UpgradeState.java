@@ -23,7 +23,7 @@ public enum UpgradeState {
 	STOPPING,
 
 	/**
-	 * Serving, on a platform where upgrades are not available ({@link Platform}): every
+	 * Serving, on a platform where upgrades are not available: every
 	 * upgrade is refused with the reason.
 	 */
 	UNSUPPORTED

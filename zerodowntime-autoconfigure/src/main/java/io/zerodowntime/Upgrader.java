@@ -1,27 +1,44 @@
 package io.zerodowntime;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
+import io.zerodowntime.server.ListenerRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * The upgrade state machine of one generation, and the public API for triggering an
- * upgrade.
+ * One generation of the application, through its whole life: {@link #ready() ready} (PID
+ * file, accept gate, unclaimed listeners, signals, the service manager, the control socket,
+ * the previous generation told), {@link #upgrade() upgrade}, drain and exit. The one owner
+ * of a generation's state, and the public API for triggering an upgrade.
  *
  * <p>
  * Invariants, as in tableflip: at any time there are one or two generations, at most one
  * of them not ready; a new generation may crash during startup without harm (the old one
  * serves on); only one upgrade runs at a time; a generation whose own predecessor is still
- * draining refuses to upgrade.
+ * draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
+ * generation reported ready and this one is draining. Every method is thread-safe.
+ *
+ * <p>
+ * Built once per process with {@link #builder()}; the application then calls
+ * {@link #ready()} when it is fully started, and gives, through
+ * {@link Builder#onExit(IntSupplier)}, the callback that closes it when this generation
+ * exits.
  *
  * @since 0.1.0
  */
-public final class Upgrader {
+public final class Upgrader implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(Upgrader.class);
 
@@ -43,11 +60,16 @@ public final class Upgrader {
 
 	private final Duration upgradeTimeout;
 
+	/** Told first, in order: the parts of the core that follow the steps (systemd, priority). */
+	private final List<UpgradeListener> parts = new CopyOnWriteArrayList<>();
+
 	private final List<UpgradeListener> upgradeListeners = new CopyOnWriteArrayList<>();
 
 	private final Object lock = new Object();
 
 	private UpgradeState state = UpgradeState.STARTING;
+
+	private boolean readyCalled;
 
 	private Child child;
 
@@ -59,6 +81,16 @@ public final class Upgrader {
 
 	private volatile Duration predecessorAllowance;
 
+	private Signals signals = Signals.NONE;
+
+	private PidFile pidFile;
+
+	private ControlSocket controlSocket;
+
+	private Exit exit;
+
+	private boolean warmUp;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -69,44 +101,11 @@ public final class Upgrader {
 	}
 
 	/**
-	 * Create the upgrader of this process.
-	 * @param command the command that starts the next generation, empty for this JVM's own
-	 * @param upgradeTimeout how long the next generation may take to become ready
-	 * @return the upgrader
+	 * Start building the upgrader of this process.
+	 * @return a builder with the defaults of the starter's properties
 	 */
-	public static Upgrader create(List<String> command, Duration upgradeTimeout) {
-		return create(command, upgradeTimeout, null);
-	}
-
-	/**
-	 * Create the upgrader of this process.
-	 * @param command the command that starts the next generation, empty for this JVM's own
-	 * @param upgradeTimeout how long the next generation may take to become ready
-	 * @param predecessorAllowance how long the previous generation, once told to hand
-	 * over, may take to drain and exit before this one kills it (its drain timeout plus exit
-	 * grace), or {@code null} for no limit
-	 * @return the upgrader
-	 */
-	public static Upgrader create(List<String> command, Duration upgradeTimeout, Duration predecessorAllowance) {
-		String unsupported = Platform.current().unsupportedReason();
-		if (unsupported != null) {
-			return unsupported(Generation.current(), unsupported);
-		}
-		ProcessState process = ProcessState.get();
-		NextRelease release = NextRelease.ofThisProcess(command);
-		Upgrader upgrader = new Upgrader(process.generation(),
-				new NativeChildLauncher(Os.posix(), release, process.generation()), process.listeners(),
-				process.parentLink(), upgradeTimeout);
-		upgrader.predecessorAllowance = predecessorAllowance;
-		if (process.parentLink() == null) {
-			// a later generation's parent is PID 1 by design (double fork): only generation 1's counts
-			upgrader.unavailable(InitProcess.problem());
-		}
-		upgrader.checkRelease(release);
-		logger.info("Generation " + process.generation().number() + " (pid " + process.generation().pid()
-				+ ") will start the next generation " + release.describe() + "; working directory from "
-				+ release.directory().source());
-		return upgrader;
+	public static Builder builder() {
+		return new Builder();
 	}
 
 	void unavailable(String reason) {
@@ -120,12 +119,32 @@ public final class Upgrader {
 		this.predecessorAllowance = allowance;
 	}
 
-	/**
-	 * Return why this generation can never be upgraded, or {@code null} if it can: every
-	 * upgrade attempt is refused with this reason.
-	 * @return the reason
-	 */
-	public String unavailable() {
+	/** Set what the life around the state machine uses; the builder sets the real ones. */
+	void life(Signals signals, PidFile pidFile, Exit exit, boolean warmUp) {
+		this.signals = signals;
+		this.pidFile = pidFile;
+		this.exit = exit;
+		this.warmUp = warmUp;
+	}
+
+	void controlSocket(ControlSocket controlSocket) {
+		this.controlSocket = controlSocket;
+	}
+
+	/** Add a part of the core that follows the steps; told before every listener. */
+	void addPart(UpgradeListener part) {
+		this.parts.add(part);
+	}
+
+	List<UpgradeListener> parts() {
+		return List.copyOf(this.parts);
+	}
+
+	ControlSocket controlSocket() {
+		return this.controlSocket;
+	}
+
+	String unavailable() {
 		return this.unavailable;
 	}
 
@@ -150,44 +169,9 @@ public final class Upgrader {
 	}
 
 	/**
-	 * Tell the generation that started this process, if any, that this one failed to
-	 * start, so it learns why at once rather than from the end of the handshake.
-	 * @param reason what went wrong
-	 */
-	public static void reportStartupFailure(String reason) {
-		if (!Platform.current().supported()
-				|| (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead())) {
-			return;
-		}
-		ParentLink parent = ProcessState.get().parentLink();
-		if (parent != null) {
-			parent.reportFailed(reason);
-		}
-	}
-
-	/**
-	 * Load and link everything the upgrade path needs now, while the application's jar is
-	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in place
-	 * (instead of replaced by rename) would make the first load during an upgrade fail.
-	 */
-	public void warmUp() {
-		if (this.launcher == null) {
-			return;
-		}
-		try {
-			// every class of the starter (the switch map of refusal() included), then the
-			// library classes of the endpoint, drain and exit paths
-			ClassPreloader.loadPackageOf(Upgrader.class);
-			ClassPreloader.loadListed(Upgrader.class.getClassLoader(), UPGRADE_PATH_CLASSES);
-		}
-		catch (IOException | RuntimeException ex) {
-			logger.warn("Unable to preload the upgrade path's classes: " + ex.getMessage());
-		}
-		this.launcher.warmUp();
-	}
-
-	/**
-	 * Register a listener for upgrade steps.
+	 * Register a listener for the steps of this generation's life. Listeners are told in
+	 * the order they were added, on the thread that takes the step; one that throws is
+	 * logged and does not stop the others.
 	 * @param listener the listener
 	 */
 	public void addListener(UpgradeListener listener) {
@@ -224,21 +208,141 @@ public final class Upgrader {
 		}
 	}
 
-	/**
-	 * Return the pid of the new generation being started, or {@code null}.
-	 * @return the child's pid
-	 */
-	public Long childPid() {
+	/** The pid of the new generation being started, or {@code null}. */
+	Long childPid() {
 		synchronized (this.lock) {
 			return (this.child != null) ? this.child.pid() : null;
 		}
 	}
 
 	/**
-	 * Report that this generation is fully started: tells the previous generation, if
-	 * any, that it can hand over. Idempotent.
+	 * Return the listener registry server adapters take their listening sockets from
+	 * (the server-adapter SPI, {@link ListenerRegistry}), or {@code null} on a platform
+	 * where upgrades are not available: there the server binds its own sockets.
+	 * @return the registry, or {@code null}
+	 */
+	public ListenerRegistry listenerRegistry() {
+		return this.listeners;
+	}
+
+	/**
+	 * Describe this generation, with the field names and order of
+	 * {@code GET /actuator/upgrade}: {@code generation}, {@code pid}, {@code parentPid},
+	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners} (each
+	 * {@code name}, {@code address}, {@code port}, {@code inherited}), {@code lastUpgrade}
+	 * ({@code outcome}, {@code reason}, {@code childPid}, {@code startedAt},
+	 * {@code durationMs}, or {@code null}) and {@code upgradesUnavailable}. The endpoint
+	 * and the control socket both answer with it.
+	 * @return a new ordered map; values are numbers, strings, booleans, instants, lists,
+	 * maps or {@code null}
+	 */
+	public Map<String, Object> status() {
+		List<Object> open = new ArrayList<>();
+		// on an unsupported platform the server binds as usual and nothing native is loaded
+		if (this.listeners != null) {
+			for (ListenerHandle listener : this.listeners.open()) {
+				Map<String, Object> described = new LinkedHashMap<>();
+				described.put("name", listener.name());
+				described.put("address", (listener.localAddress().getAddress() != null)
+						? listener.localAddress().getAddress().getHostAddress()
+						: listener.localAddress().getHostString());
+				described.put("port", listener.localAddress().getPort());
+				described.put("inherited", listener.inherited());
+				open.add(described);
+			}
+		}
+		UpgradeOutcome last = lastUpgrade();
+		Map<String, Object> lastDescribed = null;
+		if (last != null) {
+			lastDescribed = new LinkedHashMap<>();
+			lastDescribed.put("outcome", last.outcome().name());
+			lastDescribed.put("reason", last.reason());
+			lastDescribed.put("childPid", last.childPid());
+			lastDescribed.put("startedAt", last.startedAt());
+			lastDescribed.put("durationMs", last.durationMs());
+		}
+		Map<String, Object> status = new LinkedHashMap<>();
+		status.put("generation", this.generation.number());
+		status.put("pid", this.generation.pid());
+		status.put("parentPid", this.generation.parentPid());
+		status.put("state", state().name());
+		status.put("startedAt", this.generation.startedAt());
+		status.put("originalStartedAt", this.generation.originalStartedAt());
+		status.put("listeners", open);
+		status.put("lastUpgrade", lastDescribed);
+		status.put("upgradesUnavailable", this.unavailable);
+		return status;
+	}
+
+	/**
+	 * Report that the application is fully started, and make this generation the one that
+	 * serves: load the upgrade path while the jar is surely intact, publish the control
+	 * socket, let SIGHUP upgrade and SIGTERM drain and exit, write the PID file, open the
+	 * accept gate, close the passed listeners nobody claimed, tell the service manager and
+	 * the previous generation (which then drains and exits). Idempotent. Where upgrades
+	 * are not available, SIGHUP only logs the refusal.
+	 * @throws GenerationStartException if the PID file cannot be written or the control
+	 * socket cannot be published: this generation does not become ready (and the previous
+	 * one, if any, is told why and serves on)
 	 */
 	public void ready() {
+		synchronized (this.lock) {
+			if (this.readyCalled) {
+				return;
+			}
+			this.readyCalled = true;
+		}
+		if (state() == UpgradeState.UNSUPPORTED) {
+			this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", true,
+					() -> upgradeTriggeredBy(HangupSignal.HANGUP_TRIGGER)), false);
+			return;
+		}
+		if (this.controlSocket != null) {
+			// before anything tells the previous generation: from now on this one answers
+			this.controlSocket.publish();
+		}
+		if (this.warmUp) {
+			// before anything tells the world this generation is up: the jar may change later
+			warmUp();
+		}
+		// Live before the PID file names this generation: whoever reads it may signal at
+		// once, and a SIGHUP then must upgrade (once ready), not be taken for one during startup.
+		CountDownLatch serving = new CountDownLatch(1);
+		this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", false, () -> {
+			awaitUninterruptibly(serving);
+			upgradeTriggeredBy(HangupSignal.HANGUP_TRIGGER);
+		}), true);
+		this.signals.onTerminate(() -> inBackground("zerodowntime-stop", false, this::stopAndExit));
+		writePidFile();
+		this.listeners.openAcceptGate();
+		this.listeners.closeUnclaimed();
+		serve();
+		serving.countDown();
+	}
+
+	/**
+	 * A generation that cannot write its PID file does not become ready: generation 1
+	 * refuses to start, a later one fails the upgrade (its predecessor serves on), rather
+	 * than leave the file naming a generation that is about to exit.
+	 */
+	private void writePidFile() {
+		if (this.pidFile == null) {
+			return;
+		}
+		try {
+			this.pidFile.write(this.generation.pid());
+		}
+		catch (IOException ex) {
+			PidFileException failure = new PidFileException(this.pidFile.path(), ex.getMessage());
+			logger.error(describe() + " cannot become ready: " + failure.getMessage());
+			if (this.parent != null) {
+				this.parent.reportFailed(failure.getMessage());
+			}
+			throw failure;
+		}
+	}
+
+	private void serve() {
 		synchronized (this.lock) {
 			if (this.state != UpgradeState.STARTING) {
 				return;
@@ -258,9 +362,30 @@ public final class Upgrader {
 	}
 
 	/**
+	 * Load and link everything the upgrade path needs now, while the application's jar is
+	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in place
+	 * (instead of replaced by rename) would make the first load during an upgrade fail.
+	 */
+	void warmUp() {
+		if (this.launcher == null) {
+			return;
+		}
+		try {
+			// every class of the starter (the switch map of refusal() included), then the
+			// library classes of the endpoint, drain and exit paths
+			ClassPreloader.loadPackageOf(Upgrader.class);
+			ClassPreloader.loadListed(Upgrader.class.getClassLoader(), UPGRADE_PATH_CLASSES);
+		}
+		catch (IOException | RuntimeException ex) {
+			logger.warn("Unable to preload the upgrade path's classes: " + ex.getMessage());
+		}
+		this.launcher.warmUp();
+	}
+
+	/**
 	 * Start a new generation with this one's listeners and wait until it is ready, failed
-	 * or timed out. On success this generation must stop accepting, drain and exit; the
-	 * caller does that ({@link UpgradeListener#upgradeSucceeded}).
+	 * or timed out. On success this generation stops accepting, drains and exits in the
+	 * background; on failure it serves on.
 	 * @return how the attempt ended
 	 */
 	public UpgradeOutcome upgrade() {
@@ -320,9 +445,17 @@ public final class Upgrader {
 			case STOPPING -> "this generation is stopping";
 			case UNSUPPORTED -> this.unavailable;
 			case SERVING -> (this.unavailable != null) ? "upgrades are not possible: " + this.unavailable
-					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
-							: (this.release != null) ? this.release.problem() : null;
+					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent() : releaseProblem();
 		};
+	}
+
+	/** Builds the next generation's command for this upgrade: the check, the log line and the launch share it. */
+	private String releaseProblem() {
+		if (this.release == null) {
+			return null;
+		}
+		this.release.prepare();
+		return this.release.problem();
 	}
 
 	private String waitingForParent() {
@@ -390,11 +523,21 @@ public final class Upgrader {
 		if (outcome.outcome() == UpgradeOutcome.Outcome.SUCCEEDED) {
 			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
 					+ ") is ready after " + outcome.durationMs() + " ms; draining");
-			tell((l) -> l.upgradeSucceeded(outcome));
+			// the service manager learns the new main pid before this generation drains and exits
+			tellParts((l) -> l.upgradeSucceeded(outcome));
+			if (this.exit != null) {
+				inBackground("zerodowntime-drain", false,
+						() -> this.exit.drainAndExit("handed over to generation " + outcome.generation()));
+			}
+			tellListeners((l) -> l.upgradeSucceeded(outcome));
 		}
 		else {
 			logger.warn(describe() + ": upgrade failed after " + outcome.durationMs() + " ms: " + outcome.reason()
 					+ ((state() == UpgradeState.STOPPING) ? "" : "; this generation keeps serving"));
+			if (this.controlSocket != null) {
+				// the new generation may have taken the path before it failed
+				this.controlSocket.republishIfReplaced();
+			}
 			tell((l) -> l.upgradeFailed(outcome));
 		}
 	}
@@ -405,7 +548,7 @@ public final class Upgrader {
 	 * @return whether this generation may drain and exit now ({@code false} when it has
 	 * already handed over and is draining, or upgrades are not available on this platform)
 	 */
-	public boolean stop() {
+	boolean stop() {
 		Child starting;
 		synchronized (this.lock) {
 			if (this.state == UpgradeState.DRAINING || this.state == UpgradeState.STOPPING
@@ -425,9 +568,42 @@ public final class Upgrader {
 		return true;
 	}
 
-	/** Tell every listener, in order; one that throws is logged and does not stop the others. */
-	private void tell(java.util.function.Consumer<UpgradeListener> step) {
-		for (UpgradeListener listener : this.upgradeListeners) {
+	/** SIGTERM: stop with no successor, then drain and exit 0. */
+	void stopAndExit() {
+		if (stop() && this.exit != null) {
+			this.exit.drainAndExit("SIGTERM");
+		}
+	}
+
+	/**
+	 * Release what this generation holds for the outside world besides its listeners: its
+	 * control socket stops answering (and its path is removed if it still names this
+	 * generation's socket). Called when the application closes; serving and upgrading are
+	 * not otherwise affected. Idempotent.
+	 */
+	@Override
+	public void close() {
+		if (this.controlSocket != null) {
+			this.controlSocket.close();
+		}
+	}
+
+	/** Tell the parts, then every listener, in order; one that throws does not stop the others. */
+	private void tell(Consumer<UpgradeListener> step) {
+		tellParts(step);
+		tellListeners(step);
+	}
+
+	private void tellParts(Consumer<UpgradeListener> step) {
+		tell(this.parts, step);
+	}
+
+	private void tellListeners(Consumer<UpgradeListener> step) {
+		tell(this.upgradeListeners, step);
+	}
+
+	private void tell(List<UpgradeListener> listeners, Consumer<UpgradeListener> step) {
+		for (UpgradeListener listener : listeners) {
 			try {
 				step.accept(listener);
 			}
@@ -443,6 +619,217 @@ public final class Upgrader {
 
 	private static long millisSince(Instant start) {
 		return Duration.between(start, Instant.now()).toMillis();
+	}
+
+	private static void inBackground(String name, boolean daemon, Runnable task) {
+		Thread thread = new Thread(task, name);
+		thread.setDaemon(daemon);
+		thread.start();
+	}
+
+	private static void awaitUninterruptibly(CountDownLatch latch) {
+		boolean interrupted = false;
+		while (true) {
+			try {
+				latch.await();
+				break;
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
+		}
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * The options of the upgrader of this process, with the defaults of the starter's
+	 * {@code zerodowntime.*} properties.
+	 */
+	public static final class Builder {
+
+		List<String> command = List.of();
+
+		Duration upgradeTimeout = Duration.ofSeconds(60);
+
+		Duration drainTimeout = Duration.ofSeconds(30);
+
+		Duration exitGrace = Duration.ofSeconds(35);
+
+		Path pidFile;
+
+		boolean controlSocketSet;
+
+		Path controlSocket;
+
+		String controlSocketGroup;
+
+		boolean handoverPriority = true;
+
+		IntSupplier onExit = () -> 0;
+
+		private Builder() {
+		}
+
+		/**
+		 * Set the command that starts the next generation.
+		 * @param command the command, empty for this JVM's own
+		 * @return this builder
+		 */
+		public Builder command(List<String> command) {
+			this.command = List.copyOf(command);
+			return this;
+		}
+
+		/**
+		 * Set how long the next generation may take to become ready.
+		 * @param upgradeTimeout the timeout
+		 * @return this builder
+		 */
+		public Builder upgradeTimeout(Duration upgradeTimeout) {
+			this.upgradeTimeout = upgradeTimeout;
+			return this;
+		}
+
+		/**
+		 * Set how long a generation that stops accepting waits for its open connections.
+		 * @param drainTimeout the timeout
+		 * @return this builder
+		 */
+		public Builder drainTimeout(Duration drainTimeout) {
+			this.drainTimeout = drainTimeout;
+			return this;
+		}
+
+		/**
+		 * Set how long closing the application may take after the drain before the
+		 * process halts.
+		 * @param exitGrace the grace
+		 * @return this builder
+		 */
+		public Builder exitGrace(Duration exitGrace) {
+			this.exitGrace = exitGrace;
+			return this;
+		}
+
+		/**
+		 * Set the PID file each generation writes when it is ready.
+		 * @param pidFile the path, or {@code null} for none
+		 * @return this builder
+		 */
+		public Builder pidFile(Path pidFile) {
+			this.pidFile = pidFile;
+			return this;
+		}
+
+		/**
+		 * Set the control socket: bound (beside its path) when the upgrader is built,
+		 * published at its path when the generation is ready.
+		 * @param path the socket's path; {@code null} or blank is refused when built
+		 * @param group the group that may connect too, or {@code null} for the owner only
+		 * @return this builder
+		 */
+		public Builder controlSocket(Path path, String group) {
+			this.controlSocketSet = true;
+			this.controlSocket = path;
+			this.controlSocketGroup = group;
+			return this;
+		}
+
+		/**
+		 * Set whether this generation's threads yield the CPU to a starting one.
+		 * @param handoverPriority whether to lower their priority during an upgrade
+		 * @return this builder
+		 */
+		public Builder handoverPriority(boolean handoverPriority) {
+			this.handoverPriority = handoverPriority;
+			return this;
+		}
+
+		/**
+		 * Set what closes the application when this generation exits (after a hand-over,
+		 * or on SIGTERM, once drained). It returns the exit status; one that throws makes
+		 * the process halt with 0, since every connection is served by then.
+		 * @param closeApplication closes the application and returns the exit status
+		 * @return this builder
+		 */
+		public Builder onExit(IntSupplier closeApplication) {
+			this.onExit = closeApplication;
+			return this;
+		}
+
+		/**
+		 * Build the upgrader of this process: read what the previous generation passed,
+		 * check the unit this process runs under, bind the control socket. Where upgrades
+		 * are not available, the upgrader refuses every upgrade with the reason and
+		 * touches nothing native.
+		 * @return the upgrader
+		 * @throws GenerationStartException if the passed listeners or the control socket
+		 * cannot be used
+		 */
+		public Upgrader build() {
+			return Wiring.build(this);
+
+		}
+
+	}
+
+	/**
+	 * What the application tells the core before its upgrader exists: the first moments of
+	 * a JVM that may be a new generation. Spring Boot applications get this from the
+	 * starter; other applications call these themselves, first thing.
+	 */
+	public static final class Startup {
+
+		private Startup() {
+		}
+
+		/**
+		 * Take SIGHUP from the JVM as early as possible, so a SIGHUP during startup cannot
+		 * end the process (the JVM's default); until {@link #configured(boolean)} it is only
+		 * counted. Once per JVM; does nothing where the platform has no SIGHUP.
+		 */
+		public static void trapHangup() {
+			HangupSignal.install();
+		}
+
+		/**
+		 * Say whether this process uses upgrades, once its configuration is known. If not,
+		 * the JVM's own SIGHUP handler is put back, and a SIGHUP that arrived meanwhile is
+		 * raised again, so the application behaves exactly as without the starter.
+		 * @param upgradesEnabled whether upgrades are enabled
+		 */
+		public static void configured(boolean upgradesEnabled) {
+			HangupSignal.decide(upgradesEnabled);
+		}
+
+		/**
+		 * Tell the generation that started this process, if any, that this one failed to
+		 * start, so its upgrade fails at once with this reason rather than at its timeout.
+		 * Does nothing in generation 1 and where upgrades are not available.
+		 * @param reason what went wrong
+		 */
+		public static void failed(String reason) {
+			if (!Platform.current().supported()
+					|| (System.getenv(Handshake.HANDSHAKE_FD) == null && !ProcessState.isRead())) {
+				return;
+			}
+			ParentLink parent = Wiring.process().parentLink();
+			if (parent != null) {
+				parent.reportFailed(reason);
+			}
+		}
+
+		/**
+		 * Return why zero-downtime upgrades are not available on this platform, or
+		 * {@code null} where they are. Loads nothing native.
+		 * @return the reason, naming the platform
+		 */
+		public static String unavailableOnThisPlatform() {
+			return Platform.current().unsupportedReason();
+		}
+
 	}
 
 }

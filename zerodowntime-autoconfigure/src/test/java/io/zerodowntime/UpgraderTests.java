@@ -22,6 +22,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.zerodowntime.server.ListenerRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,9 +64,9 @@ class UpgraderTests {
 	@Test
 	void whenChildBecomesReadyThenUpgradeSucceedsAndThisGenerationDrains() throws Exception {
 		Listeners listeners = new Listeners(ListenFds.none(), new FakeSockets(7, -1), true);
-		listeners.open(new ListenerRequest("http", InetAddress.getLoopbackAddress(), 8080), 100, (s) -> {
+		listeners.claim(new ListenerRequest("http", InetAddress.getLoopbackAddress(), 8080), 100, (s) -> {
 		});
-		listeners.open(new ListenerRequest("admin", InetAddress.getLoopbackAddress(), 8081), 100, (s) -> {
+		listeners.claim(new ListenerRequest("admin", InetAddress.getLoopbackAddress(), 8081), 100, (s) -> {
 		});
 		Upgrader upgrader = upgrader(listeners, null, LONG_TIMEOUT);
 		upgrader.ready();

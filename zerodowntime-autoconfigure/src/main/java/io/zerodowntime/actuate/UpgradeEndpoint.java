@@ -1,15 +1,9 @@
 package io.zerodowntime.actuate;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import io.zerodowntime.Generation;
-import io.zerodowntime.ListenerHandle;
-import io.zerodowntime.Listeners;
 import io.zerodowntime.UpgradeOutcome;
-import io.zerodowntime.UpgradeState;
 import io.zerodowntime.Upgrader;
 
 import org.springframework.boot.actuate.endpoint.Access;
@@ -42,25 +36,15 @@ public class UpgradeEndpoint {
 	}
 
 	/**
-	 * Describe this generation.
-	 * @return the status
+	 * Describe this generation: {@link Upgrader#status()}, the map the control socket's
+	 * {@code status} answers with too.
+	 * @return the status: {@code generation}, {@code pid}, {@code parentPid},
+	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners},
+	 * {@code lastUpgrade} and {@code upgradesUnavailable}
 	 */
 	@ReadOperation
-	public Status status() {
-		Generation generation = this.upgrader.generation();
-		// on an unsupported platform Tomcat binds as usual and nothing native is loaded
-		List<ListenerDescriptor> listeners = (this.upgrader.state() == UpgradeState.UNSUPPORTED) ? List.of()
-				: Listeners.get()
-					.open()
-					.stream()
-					.map((l) -> new ListenerDescriptor(l.name(), address(l), l.localAddress().getPort(), l.inherited()))
-					.toList();
-		UpgradeOutcome last = this.upgrader.lastUpgrade();
-		LastUpgrade lastUpgrade = (last != null) ? new LastUpgrade(last.outcome().name(), last.reason(),
-				last.childPid(), last.startedAt(), last.durationMs()) : null;
-		return new Status(generation.number(), generation.pid(), generation.parentPid(), this.upgrader.state().name(),
-				generation.startedAt(), generation.originalStartedAt(), listeners, lastUpgrade,
-				this.upgrader.unavailable());
+	public Map<String, Object> status() {
+		return this.upgrader.status();
 	}
 
 	/**
@@ -88,54 +72,6 @@ public class UpgradeEndpoint {
 				yield new WebEndpointResponse<>(body, 500);
 			}
 		};
-	}
-
-	private static String address(ListenerHandle listener) {
-		return (listener.localAddress().getAddress() != null) ? listener.localAddress().getAddress().getHostAddress()
-				: listener.localAddress().getHostString();
-	}
-
-	/**
-	 * What {@code GET /actuator/upgrade} answers.
-	 *
-	 * @param generation the generation number
-	 * @param pid this process's pid
-	 * @param parentPid the previous generation's pid, {@code null} in generation 1
-	 * @param state what this generation is doing; {@code UNSUPPORTED} on a platform where
-	 * upgrades are not available
-	 * @param startedAt when this process started
-	 * @param originalStartedAt when generation 1 started
-	 * @param listeners the listening sockets
-	 * @param lastUpgrade the last upgrade attempt, or {@code null}
-	 * @param upgradesUnavailable why this generation can never be upgraded (every attempt
-	 * is refused with it), or {@code null}
-	 */
-	public record Status(int generation, long pid, Long parentPid, String state, Instant startedAt,
-			Instant originalStartedAt, List<ListenerDescriptor> listeners, LastUpgrade lastUpgrade,
-			String upgradesUnavailable) {
-	}
-
-	/**
-	 * One listening socket.
-	 *
-	 * @param name its name
-	 * @param address the address it listens on
-	 * @param port the port it listens on
-	 * @param inherited whether it was passed to this process
-	 */
-	public record ListenerDescriptor(String name, String address, int port, boolean inherited) {
-	}
-
-	/**
-	 * The last upgrade attempt.
-	 *
-	 * @param outcome SUCCEEDED, REFUSED or FAILED
-	 * @param reason why it was refused or failed
-	 * @param childPid the new generation's pid, if one was started
-	 * @param startedAt when it started
-	 * @param durationMs how long it took
-	 */
-	public record LastUpgrade(String outcome, String reason, Long childPid, Instant startedAt, long durationMs) {
 	}
 
 }

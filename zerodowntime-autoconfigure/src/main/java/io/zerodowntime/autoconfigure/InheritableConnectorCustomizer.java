@@ -2,7 +2,7 @@ package io.zerodowntime.autoconfigure;
 
 import java.util.List;
 
-import io.zerodowntime.Listeners;
+import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
 import org.apache.coyote.http11.Http11NioProtocol;
@@ -13,9 +13,9 @@ import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 
 /**
- * Gives every connector of a Tomcat factory an {@link InheritableHttp11NioProtocol}, so
- * its listening socket comes from the {@link Listeners} registry. Runs after every other
- * customizer, so connectors they add are covered too.
+ * Gives every connector of a Tomcat factory an {@link InheritableHttp11NioProtocol} that
+ * takes its listening socket from the process's {@link ListenerRegistry}. Runs after every
+ * other customizer, so connectors they add are covered too.
  *
  * @since 0.1.0
  */
@@ -25,18 +25,24 @@ public class InheritableConnectorCustomizer implements WebServerFactoryCustomize
 
 	private final Environment environment;
 
+	private final ListenerRegistry registry;
+
 	private final boolean planListeners;
 
 	/**
 	 * Create a customizer.
 	 * @param mainListenerName the name of the factory's main connector
 	 * @param environment the environment, to learn the management port
+	 * @param registry the registry every connector takes its listening socket from
+	 * ({@code Upgrader.listenerRegistry()})
 	 * @param planListeners whether to announce the connectors to the registry (the main
 	 * context does; the management context's connector was announced with them)
 	 */
-	public InheritableConnectorCustomizer(String mainListenerName, Environment environment, boolean planListeners) {
+	public InheritableConnectorCustomizer(String mainListenerName, Environment environment, ListenerRegistry registry,
+			boolean planListeners) {
 		this.mainListenerName = mainListenerName;
 		this.environment = environment;
+		this.registry = registry;
 		this.planListeners = planListeners;
 	}
 
@@ -55,20 +61,24 @@ public class InheritableConnectorCustomizer implements WebServerFactoryCustomize
 					+ "zerodowntime.enabled=false.");
 		}
 		factory.setProtocol(InheritableHttp11NioProtocol.class.getName());
-		factory.addConnectorCustomizers(this::nameMainConnector);
+		factory.addConnectorCustomizers(this::customizeMainConnector);
 		List<Connector> additional = factory.getAdditionalConnectors()
 			.stream()
 			.map(AdditionalConnectors::inheritable)
 			.toList();
+		for (Connector connector : additional) {
+			((InheritableHttp11NioProtocol) connector.getProtocolHandler()).setListenerRegistry(this.registry);
+		}
 		factory.setAdditionalConnectors(additional);
 		if (this.planListeners) {
-			Listeners.get().plan(ListenerPlan.requests(factory, this.environment));
+			this.registry.plan(ListenerPlan.requests(factory, this.environment));
 		}
 	}
 
-	private void nameMainConnector(Connector connector) {
+	private void customizeMainConnector(Connector connector) {
 		if (connector.getProtocolHandler() instanceof InheritableHttp11NioProtocol protocol) {
 			protocol.setListenerName(this.mainListenerName);
+			protocol.setListenerRegistry(this.registry);
 		}
 	}
 

@@ -1,6 +1,6 @@
 package io.zerodowntime.autoconfigure;
 
-import io.zerodowntime.Platform;
+import io.zerodowntime.Upgrader;
 
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
@@ -9,7 +9,7 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Matches when the native layer supports this platform ({@link Supported}) or when it does
- * not ({@link Unsupported}), as {@link Platform#current()} says.
+ * not ({@link Unsupported}), as {@link Upgrader.Startup#unavailableOnThisPlatform()} says.
  */
 abstract class PlatformCondition extends SpringBootCondition {
 
@@ -21,11 +21,10 @@ abstract class PlatformCondition extends SpringBootCondition {
 
 	@Override
 	public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
-		Platform platform = Platform.current();
-		String message = platform.supported() ? "zero-downtime upgrades are supported on " + platform
-				: platform.unsupportedReason();
-		return (platform.supported() == this.wantSupported) ? ConditionOutcome.match(message)
-				: ConditionOutcome.noMatch(message);
+		String unavailable = Upgrader.Startup.unavailableOnThisPlatform();
+		boolean supported = unavailable == null;
+		String message = supported ? "zero-downtime upgrades are supported on this platform" : unavailable;
+		return (supported == this.wantSupported) ? ConditionOutcome.match(message) : ConditionOutcome.noMatch(message);
 	}
 
 	/** Matches on a platform where upgrades work. */

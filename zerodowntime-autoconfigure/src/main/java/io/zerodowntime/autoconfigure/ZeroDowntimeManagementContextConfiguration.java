@@ -1,5 +1,6 @@
 package io.zerodowntime.autoconfigure;
 
+import io.zerodowntime.Upgrader;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.startup.Tomcat;
 
@@ -27,8 +28,9 @@ import org.springframework.core.env.Environment;
 public class ZeroDowntimeManagementContextConfiguration {
 
 	@Bean
-	InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Environment environment) {
-		return new InheritableConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, false);
+	InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Upgrader upgrader, Environment environment) {
+		return new InheritableConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, upgrader.listenerRegistry(),
+				false);
 	}
 
 }

@@ -1,6 +1,7 @@
 package io.zerodowntime.tomcat;
 
-import io.zerodowntime.ListenerHandle;
+import io.zerodowntime.server.ListenerRegistry;
+import io.zerodowntime.server.ServerListener;
 import org.apache.coyote.http11.Http11NioProtocol;
 
 /**
@@ -11,6 +12,10 @@ import org.apache.coyote.http11.Http11NioProtocol;
  *
  * <p>
  * The listener name is set with {@code connector.setProperty("listenerName", "admin")}.
+ * The registry it takes its socket from is set by the starter
+ * ({@code InheritableConnectorCustomizer}) on every connector of the web server factory,
+ * additional connectors included; Tomcat creates this class by name, so it cannot be
+ * given in a constructor.
  *
  * @since 0.1.0
  */
@@ -40,11 +45,19 @@ public class InheritableHttp11NioProtocol extends Http11NioProtocol {
 	}
 
 	/**
+	 * Set the registry this connector takes its listening socket from.
+	 * @param registry the registry ({@code Upgrader.listenerRegistry()})
+	 */
+	public void setListenerRegistry(ListenerRegistry registry) {
+		endpoint().setListenerRegistry(registry);
+	}
+
+	/**
 	 * Return the listener this connector accepts from, or {@code null} when it is not
 	 * bound.
 	 * @return the listener
 	 */
-	public ListenerHandle getListener() {
+	public ServerListener getListener() {
 		return endpoint().getListener();
 	}
 

@@ -9,16 +9,17 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
 
-import io.zerodowntime.DrainTarget;
-import io.zerodowntime.ListenerHandle;
-import io.zerodowntime.ListenerRequest;
-import io.zerodowntime.Listeners;
+import io.zerodowntime.server.DrainTarget;
+import io.zerodowntime.server.ListenerRegistry;
+import io.zerodowntime.server.ListenerRequest;
+import io.zerodowntime.server.ServerListener;
 import org.apache.tomcat.util.net.NioEndpoint;
 
 /**
- * A {@link NioEndpoint} whose listening socket comes from the process's {@link Listeners}
- * registry: adopted from a passed descriptor, or bound anew and recorded so it can be
- * passed to the next generation.
+ * A {@link NioEndpoint} whose listening socket comes from the process's
+ * {@link ListenerRegistry}: adopted from a passed descriptor, or bound anew and recorded so
+ * it can be passed to the next generation. The Tomcat adapter of the server-adapter SPI
+ * ({@code io.zerodowntime.server}); it uses nothing else of the core.
  *
  * <p>
  * Unlike the stock endpoint it never wakes its acceptor by connecting to its own port: on
@@ -33,7 +34,9 @@ public class InheritableNioEndpoint extends NioEndpoint {
 
 	private volatile String listenerName = "http";
 
-	private volatile ListenerHandle listener;
+	private volatile ServerListener listener;
+
+	private volatile ListenerRegistry registry;
 
 	private volatile boolean delegating;
 
@@ -62,11 +65,19 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	/**
+	 * Set the registry this endpoint takes its listening socket from.
+	 * @param registry the registry
+	 */
+	public void setListenerRegistry(ListenerRegistry registry) {
+		this.registry = registry;
+	}
+
+	/**
 	 * Return the listener this endpoint accepts from, or {@code null} before it is bound
 	 * and after it is closed.
 	 * @return the listener
 	 */
-	public ListenerHandle getListener() {
+	public ServerListener getListener() {
 		return this.listener;
 	}
 
@@ -77,9 +88,16 @@ public class InheritableNioEndpoint extends NioEndpoint {
 			super.initServerSocket();
 			return;
 		}
+		ListenerRegistry registry = this.registry;
+		if (registry == null) {
+			throw new IllegalStateException("The connector of listener '" + this.listenerName + "' has no listener "
+					+ "registry: " + InheritableHttp11NioProtocol.class.getSimpleName() + " is configured by the "
+					+ "zerodowntime starter (zerodowntime.enabled=true) on the connectors of Spring Boot's Tomcat "
+					+ "factory; for a connector made elsewhere, call setListenerRegistry(upgrader.listenerRegistry())");
+		}
 		ListenerRequest request = new ListenerRequest(this.listenerName, getAddress(), getPortWithOffset());
-		ListenerHandle handle = Listeners.get()
-			.open(request, getAcceptCount(), (socket) -> getSocketProperties().setProperties(socket));
+		ServerListener handle = registry.claim(request, getAcceptCount(),
+				(socket) -> getSocketProperties().setProperties(socket));
 		handle.channel().configureBlocking(true);
 		handle.attach(new DrainTarget() {
 
@@ -102,7 +120,7 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		if (this.delegating) {
 			return super.getServerSocket();
 		}
-		ListenerHandle handle = this.listener;
+		ServerListener handle = this.listener;
 		return (handle != null) ? new RealAddressChannel(handle) : null;
 	}
 
@@ -111,11 +129,11 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		if (this.delegating) {
 			return super.serverSocketAccept();
 		}
-		ListenerHandle handle = this.listener;
+		ServerListener handle = this.listener;
 		if (handle == null) {
 			return placeholder();
 		}
-		Listeners.get().awaitAcceptGate(handle);
+		this.registry.awaitAcceptGate(handle);
 		try {
 			if (!handle.isClosed()) {
 				return handle.channel().accept();
@@ -199,7 +217,7 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	private void closeListener() {
-		ListenerHandle handle = this.listener;
+		ServerListener handle = this.listener;
 		if (handle != null) {
 			try {
 				handle.close();
@@ -213,9 +231,9 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	/** Reports the address the socket really listens on, whatever the JDK channel believes. */
 	private static final class RealAddressChannel implements NetworkChannel {
 
-		private final ListenerHandle handle;
+		private final ServerListener handle;
 
-		RealAddressChannel(ListenerHandle handle) {
+		RealAddressChannel(ServerListener handle) {
 			this.handle = handle;
 		}
 

@@ -1,10 +1,14 @@
 package io.zerodowntime.autoconfigure;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
-import io.zerodowntime.ControlSocketException;
-import io.zerodowntime.HandoverPriority;
+import io.zerodowntime.GenerationStartException;
 import io.zerodowntime.Upgrader;
+import io.zerodowntime.server.ListenerRegistry;
+import io.zerodowntime.server.ListenerRequest;
+import io.zerodowntime.server.ServerListener;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -25,6 +29,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class ZeroDowntimeAutoConfigurationTests {
+
+	/** A registry that must not be asked for anything: the connectors are never started. */
+	private static final ListenerRegistry NO_REGISTRY = new ListenerRegistry() {
+
+		@Override
+		public void plan(List<ListenerRequest> requests) {
+			throw new AssertionError("not planning in this test");
+		}
+
+		@Override
+		public ServerListener claim(ListenerRequest request, int backlog, SocketConfigurer configurer)
+				throws IOException {
+			throw new AssertionError("not claiming in this test");
+		}
+
+		@Override
+		public void awaitAcceptGate(ServerListener listener) {
+			throw new AssertionError("not accepting in this test");
+		}
+
+	};
 
 	private final WebApplicationContextRunner contextRunner = new WebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(ZeroDowntimeAutoConfiguration.class));
@@ -50,9 +75,9 @@ class ZeroDowntimeAutoConfigurationTests {
 	}
 
 	@Test
-	void hasNoControlSocketUnlessAPathIsConfigured() {
+	void toldWhenTheApplicationIsReady() {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
-			.run((context) -> assertThat(context).doesNotHaveBean(ControlChannel.class));
+			.run((context) -> assertThat(context).hasSingleBean(GenerationReadyListener.class));
 	}
 
 	@Test
@@ -60,7 +85,7 @@ class ZeroDowntimeAutoConfigurationTests {
 		Path socket = temp.resolve("control.sock");
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=" + socket)
 			.run((context) -> {
-				assertThat(context).hasSingleBean(ControlChannel.class);
+				assertThat(context).hasSingleBean(Upgrader.class);
 				assertThat(socket).doesNotExist();
 				assertThat(temp.toFile().list()).singleElement()
 					.isEqualTo(".control.sock." + ProcessHandle.current().pid() + ".tmp");
@@ -75,11 +100,11 @@ class ZeroDowntimeAutoConfigurationTests {
 			.run((context) -> {
 				assertThat(context).hasFailed();
 				Throwable failure = context.getStartupFailure();
-				while (failure.getCause() != null && !(failure instanceof ControlSocketException)) {
+				while (failure.getCause() != null && !(failure instanceof GenerationStartException)) {
 					failure = failure.getCause();
 				}
-				assertThat(failure).isInstanceOf(ControlSocketException.class).hasMessageContaining("is taken");
-				assertThat(new ControlSocketFailureAnalyzer().analyze(context.getStartupFailure()).getAction())
+				assertThat(failure).isInstanceOf(GenerationStartException.class).hasMessageContaining("is taken");
+				assertThat(new StartupFailureAnalyzer().analyze(context.getStartupFailure()).getAction())
 					.contains("choose another path");
 			});
 	}
@@ -89,7 +114,7 @@ class ZeroDowntimeAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=")
 			.run((context) -> {
 				assertThat(context).hasFailed();
-				assertThat(new ControlSocketFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
+				assertThat(new StartupFailureAnalyzer().analyze(context.getStartupFailure()).getDescription())
 					.isEqualTo("zerodowntime.control-socket is set but empty.");
 			});
 	}
@@ -97,9 +122,10 @@ class ZeroDowntimeAutoConfigurationTests {
 	@Test
 	void handoverPriorityIsOnUnlessTurnedOff() {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
-			.run((context) -> assertThat(context).hasSingleBean(HandoverPriority.class));
+			.run((context) -> assertThat(context.getBean(ZeroDowntimeProperties.class).isHandoverPriority()).isTrue());
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-priority=false")
-			.run((context) -> assertThat(context).doesNotHaveBean(HandoverPriority.class));
+			.run((context) -> assertThat(context.getBean(ZeroDowntimeProperties.class).isHandoverPriority())
+				.isFalse());
 	}
 
 	@Test
@@ -131,7 +157,7 @@ class ZeroDowntimeAutoConfigurationTests {
 		additional.setPort(0);
 		additional.setProperty("maxKeepAliveRequests", "7");
 		factory.addAdditionalConnectors(additional);
-		new InheritableConnectorCustomizer("http", new MockEnvironment(), false).customize(factory);
+		new InheritableConnectorCustomizer("http", new MockEnvironment(), NO_REGISTRY, false).customize(factory);
 		assertThat(factory.getProtocol()).isEqualTo(InheritableHttp11NioProtocol.class.getName());
 		assertThat(factory.getAdditionalConnectors()).singleElement().satisfies((connector) -> {
 			assertThat(connector.getProtocolHandler()).isInstanceOf(InheritableHttp11NioProtocol.class);
@@ -148,7 +174,7 @@ class ZeroDowntimeAutoConfigurationTests {
 		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(0);
 		factory.setProtocol("org.apache.coyote.http11.Http11Nio2Protocol");
 		assertThatIllegalStateException()
-			.isThrownBy(() -> new InheritableConnectorCustomizer("http", new MockEnvironment(), false).customize(factory))
+			.isThrownBy(() -> new InheritableConnectorCustomizer("http", new MockEnvironment(), NO_REGISTRY, false).customize(factory))
 			.withMessageContaining("Http11Nio2Protocol")
 			.withMessageContaining("zerodowntime.enabled=false");
 	}
@@ -177,7 +203,7 @@ class ZeroDowntimeAutoConfigurationTests {
 	static class UserBeans {
 
 		final InheritableConnectorCustomizer customizer = new InheritableConnectorCustomizer("http",
-				new MockEnvironment(), false);
+				new MockEnvironment(), NO_REGISTRY, false);
 
 		@Bean
 		InheritableConnectorCustomizer userCustomizer() {

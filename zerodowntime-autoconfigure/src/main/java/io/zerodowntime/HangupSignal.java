@@ -1,20 +1,20 @@
-package io.zerodowntime.autoconfigure;
+package io.zerodowntime;
 
-import io.zerodowntime.SignalTrap;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * Owns SIGHUP from the first moment Spring Boot runs, so a SIGHUP during startup cannot
- * kill the application (the JVM's default is to exit). Until the application is ready a
+ * Owns SIGHUP from the first moment the application runs ({@code Upgrader.Startup}), so a
+ * SIGHUP during startup cannot kill the application (the JVM's default is to exit). Until the application is ready a
  * SIGHUP only gets a log line; once ready, it triggers an upgrade. When the configuration
  * says {@code zerodowntime.enabled=false} the JVM's own handler is put back and a SIGHUP
  * that arrived meanwhile is raised again, so a disabled application behaves exactly as
- * without the starter.
+ * without the starter. The state is static because a signal handler is the JVM's, one per
+ * process; only this class reads it.
  */
-final class StartupSignals {
+final class HangupSignal {
 
-	private static final Log logger = LogFactory.getLog(StartupSignals.class);
+	private static final Log logger = LogFactory.getLog(HangupSignal.class);
 
 	/**
 	 * How a SIGHUP is named as an upgrade's trigger. Without the sender: the JVM's signal
@@ -34,14 +34,14 @@ final class StartupSignals {
 
 	private static boolean noHangup;
 
-	private StartupSignals() {
+	private HangupSignal() {
 	}
 
 	/** Trap SIGHUP, once per JVM; where the platform has no SIGHUP (Windows), do nothing. */
 	static synchronized void install() {
 		if (hangup == null && !noHangup) {
 			try {
-				hangup = SignalTrap.install("HUP", StartupSignals::hangup);
+				hangup = SignalTrap.install("HUP", HangupSignal::hangup);
 			}
 			catch (IllegalArgumentException ex) {
 				noHangup = true;
@@ -94,7 +94,7 @@ final class StartupSignals {
 
 	private static void hangup() {
 		Runnable trigger;
-		synchronized (StartupSignals.class) {
+		synchronized (HangupSignal.class) {
 			if (enabled == null) {
 				pendingWhileUndecided++;
 				return;

@@ -1,4 +1,4 @@
-package io.zerodowntime.autoconfigure;
+package io.zerodowntime;
 
 import java.nio.file.Path;
 
@@ -8,24 +8,13 @@ import java.nio.file.Path;
  * or about to be. Generation 1 then refuses to start; a later generation fails its
  * readiness, so the upgrade fails and the generation serving keeps serving.
  */
-class PidFileException extends RuntimeException {
-
-	private final String description;
-
-	private final String action;
+class PidFileException extends GenerationStartException {
 
 	PidFileException(Path pidFile, String problem) {
-		super(problem + ". Fix: " + action(pidFile));
-		this.description = problem;
-		this.action = action(pidFile);
-	}
-
-	String getDescription() {
-		return this.description;
-	}
-
-	String getAction() {
-		return this.action;
+		super(problem + ". Fix: " + action(pidFile),
+				problem + ". The service manager and deploy scripts follow this file to the serving generation, so "
+						+ "a generation that cannot write it does not start.",
+				capitalized(action(pidFile)) + ".", null);
 	}
 
 	private static String action(Path pidFile) {
@@ -34,6 +23,10 @@ class PidFileException extends RuntimeException {
 				+ "(with systemd: RuntimeDirectory=<app> and zerodowntime.pid-file=/run/<app>/"
 				+ absolute.getFileName() + "), or point zerodowntime.pid-file at such a directory; remove "
 				+ "zerodowntime.pid-file only if nothing (PIDFile=, a deploy script) reads it";
+	}
+
+	private static String capitalized(String text) {
+		return Character.toUpperCase(text.charAt(0)) + text.substring(1);
 	}
 
 }

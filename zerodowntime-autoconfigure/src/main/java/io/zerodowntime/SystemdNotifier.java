@@ -1,13 +1,8 @@
-package io.zerodowntime.autoconfigure;
+package io.zerodowntime;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import io.zerodowntime.Generation;
-import io.zerodowntime.SdNotify;
-import io.zerodowntime.UpgradeListener;
-import io.zerodowntime.UpgradeOutcome;
-import io.zerodowntime.Upgrader;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -40,9 +35,9 @@ class SystemdNotifier implements UpgradeListener {
 
 	private volatile boolean stopping;
 
-	SystemdNotifier(SdNotify sdNotify, Upgrader upgrader) {
+	SystemdNotifier(SdNotify sdNotify, Generation generation) {
 		this.sdNotify = sdNotify;
-		this.generation = upgrader.generation();
+		this.generation = generation;
 	}
 
 	@Override

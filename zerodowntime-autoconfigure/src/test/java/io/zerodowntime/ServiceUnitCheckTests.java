@@ -1,10 +1,9 @@
-package io.zerodowntime.autoconfigure;
+package io.zerodowntime;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 
-import io.zerodowntime.Generation;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,7 +1,10 @@
-package io.zerodowntime;
+package io.zerodowntime.server;
 
 /**
- * What a server attached to a listener does when its generation drains.
+ * What a server attached to a listener does when its generation drains: the adapter's
+ * half of a drain. Attached with {@link ServerListener#attach}; called on the core's
+ * drain thread once this generation has handed over (or is stopping), then polled until
+ * no connection is left or the drain timeout passes.
  *
  * @since 0.1.0
  */

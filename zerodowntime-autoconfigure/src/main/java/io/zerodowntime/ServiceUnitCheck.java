@@ -1,14 +1,10 @@
-package io.zerodowntime.autoconfigure;
+package io.zerodowntime;
 
 import java.nio.file.Path;
 import java.util.Map;
 
-import io.zerodowntime.Generation;
-import io.zerodowntime.SdNotify;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-
-import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
  * Warns, once, in generation 1, when it runs under a systemd unit that cannot follow an
@@ -19,7 +15,7 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
  * stops the new generation with it, or restarts the service ({@code Restart=}), which is
  * downtime.
  */
-class ServiceUnitCheck implements SmartInitializingSingleton {
+final class ServiceUnitCheck {
 
 	static final String INVOCATION_ID = "INVOCATION_ID";
 
@@ -37,8 +33,8 @@ class ServiceUnitCheck implements SmartInitializingSingleton {
 		this.generation = generation;
 	}
 
-	@Override
-	public void afterSingletonsInstantiated() {
+	/** Log the warning, if there is one. */
+	void warnIfUnfit() {
 		String problem = problem();
 		if (problem != null) {
 			logger.warn(problem);

@@ -1,11 +1,12 @@
-package io.zerodowntime;
+package io.zerodowntime.server;
 
 import java.net.InetAddress;
 
 /**
- * What a connector wants to listen on: its name (matched against
+ * What a server's connector wants to listen on: its name (matched against
  * {@code LISTEN_FDNAMES}), its configured address ({@code null} for every address) and
- * port (0 for any free port).
+ * port (0 for any free port). Part of the server-adapter SPI: an adapter passes one to
+ * {@link ListenerRegistry#claim} for each listening socket it needs.
  *
  * @param name the listener name, e.g. {@code http} or {@code management}
  * @param address the configured address, or {@code null}
@@ -27,10 +28,6 @@ public record ListenerRequest(String name, InetAddress address, int port) {
 		if (port < 0 || port > 65535) {
 			throw new IllegalArgumentException("Port of listener '" + name + "' must be 0-65535, got " + port);
 		}
-	}
-
-	String describe() {
-		return "connector '" + this.name + "' on " + Addresses.format(this.address, this.port);
 	}
 
 }
