@@ -78,7 +78,8 @@
  * {@code Fds} (descriptors), {@code Sockets} (listener inspection, socket pairs, peer
  * credentials, AF_UNIX), {@code Processes} (spawn, wait, signals, thread nice),
  * {@code ProcessEnvironment} (libc's and the JDK's environment); {@code Os} holds the four;
- * {@code LibC} and {@code PosixBinding} are the libc binding (the only files that import jnr);
+ * {@code LibC} and {@code PosixBinding} are the libc binding (the only files that import jnr;
+ * {@code LibC} is public only because jnr-ffi implements it at run time: it is not API);
  * {@code NativeException}, {@code NotAListenerException} their failures. {@code Addresses}:
  * a small helper.</li>
  * </ul>
