@@ -91,6 +91,19 @@ public final class Upgrader implements AutoCloseable {
 
 	private boolean warmUp;
 
+	private volatile Probation.Rules probationRules = Probation.Rules.OFF;
+
+	/** The new generation's probation under way, or {@code null}; guarded by the lock. */
+	private Probation probation;
+
+	private Instant probationUntil;
+
+	/** SIGTERM came during a probation; guarded by the lock. */
+	private boolean stopRequested;
+
+	/** A new generation rolled back and still draining, or {@code null}; guarded by the lock. */
+	private Child rolledBack;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -125,6 +138,11 @@ public final class Upgrader implements AutoCloseable {
 		this.pidFile = pidFile;
 		this.exit = exit;
 		this.warmUp = warmUp;
+	}
+
+	/** Set how a new generation is watched after it is ready; off unless set. */
+	void probation(Probation.Rules rules) {
+		this.probationRules = rules;
 	}
 
 	void controlSocket(ControlSocket controlSocket) {
@@ -432,6 +450,15 @@ public final class Upgrader implements AutoCloseable {
 			outcome = failed(startedAt, null, "unexpected error: " + ex);
 		}
 		finish(outcome);
+		boolean stopNow;
+		synchronized (this.lock) {
+			stopNow = this.stopRequested && outcome.outcome() != UpgradeOutcome.Outcome.SUCCEEDED;
+			this.stopRequested = false;
+		}
+		if (stopNow) {
+			// told to stop during a probation that ended in a rollback: this generation stops now
+			inBackground("zerodowntime-stop", false, this::stopAndExit);
+		}
 		return outcome;
 	}
 
@@ -439,13 +466,18 @@ public final class Upgrader implements AutoCloseable {
 		return switch (this.state) {
 			case STARTING -> "this generation is not ready yet";
 			case UPGRADING -> "an upgrade is already in progress"
-					+ ((this.child != null && this.child.pid() != null) ? " (new generation pid " + this.child.pid() + ")"
+					+ ((this.child != null && this.child.pid() != null) ? " (new generation pid " + this.child.pid()
+							+ ((this.probationUntil != null) ? ", on probation until " + this.probationUntil : "") + ")"
 							: "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
 			case UNSUPPORTED -> this.unavailable;
 			case SERVING -> (this.unavailable != null) ? "upgrades are not possible: " + this.unavailable
-					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent() : releaseProblem();
+					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
+							: (this.rolledBack != null) ? "the rolled-back generation"
+									+ ((this.rolledBack.pid() != null) ? " (pid " + this.rolledBack.pid() + ")" : "")
+									+ " is still draining; it is stopped if it has not exited by its drain timeout "
+									+ "plus exit grace" : releaseProblem();
 		};
 	}
 
@@ -494,17 +526,122 @@ public final class Upgrader implements AutoCloseable {
 			started.stop(STOP_GRACE);
 			return failed(startedAt, started.pid(), "unexpected error while waiting for the new generation: " + ex);
 		}
+		long readyMillis = millisSince(startedAt);
+		Probation watching = null;
+		Instant until = null;
 		synchronized (this.lock) {
 			if (notReady == null && this.state != UpgradeState.STOPPING) {
-				this.state = UpgradeState.DRAINING;
-				started.keepUntilExit();
-				return new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, this.generation.number() + 1,
-						started.pid(), startedAt, millisSince(startedAt));
+				if (!this.probationRules.on()) {
+					this.state = UpgradeState.DRAINING;
+					started.keepUntilExit();
+					started.startProbation(null, readyMillis);
+					return succeeded(started, startedAt, readyMillis);
+				}
+				watching = new Probation(this.probationRules, started.pid());
+				until = Instant.now().plus(this.probationRules.length());
+				this.probation = watching;
+				this.probationUntil = until;
 			}
+		}
+		if (watching != null) {
+			return probation(started, watching, until, startedAt, readyMillis);
 		}
 		started.stop(STOP_GRACE);
 		return failed(startedAt, started.pid(), (state() == UpgradeState.STOPPING)
 				? "this generation was told to stop during the upgrade" : notReady);
+	}
+
+	/**
+	 * The new generation is ready: stop accepting but keep every listening socket, and
+	 * watch it until its probation ends; then either it keeps the traffic, or this
+	 * generation takes it back.
+	 */
+	private UpgradeOutcome probation(Child started, Probation watching, Instant until, Instant startedAt,
+			long readyMillis) {
+		started.watch(watching);
+		int suspended = this.listeners.suspend();
+		started.startProbation(until, readyMillis);
+		logger.info(describe() + ": generation " + (this.generation.number() + 1) + " (pid " + started.pid()
+				+ ") is ready after " + readyMillis + " ms; on probation until " + until + ": this generation accepts "
+				+ "nothing new and keeps " + suspended + " listening socket(s) to take the traffic back");
+		String trouble;
+		try {
+			trouble = watching.await(this.probationRules.length());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			trouble = watching.trouble();
+		}
+		if (trouble != null) {
+			return rollBack(started, trouble, startedAt);
+		}
+		synchronized (this.lock) {
+			this.probation = null;
+			this.probationUntil = null;
+			this.state = UpgradeState.DRAINING;
+		}
+		started.confirm();
+		started.keepUntilExit();
+		return succeeded(started, startedAt, readyMillis);
+	}
+
+	/**
+	 * Take the traffic back at once, then tell the new generation to drain and exit; stop
+	 * it if it has not exited by this generation's drain timeout plus exit grace.
+	 */
+	private UpgradeOutcome rollBack(Child started, String reason, Instant startedAt) {
+		this.listeners.resume();
+		rewritePidFile();
+		started.rollBack(reason);
+		synchronized (this.lock) {
+			this.probation = null;
+			this.probationUntil = null;
+			this.rolledBack = started;
+		}
+		Duration allowance = ((this.predecessorAllowance != null) ? this.predecessorAllowance : STOP_GRACE)
+			.plus(PredecessorDeadline.MARGIN);
+		inBackground("zerodowntime-rolled-back", true, () -> awaitRolledBack(started, allowance));
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.ROLLED_BACK, reason, this.generation.number(), started.pid(),
+				startedAt, millisSince(startedAt));
+	}
+
+	private void awaitRolledBack(Child started, Duration allowance) {
+		try {
+			if (!started.awaitExit(allowance)) {
+				logger.warn(describe() + ": the rolled-back generation (pid " + started.pid() + ") has not exited within "
+						+ allowance.toMillis() + " ms; stopping it");
+				started.stop(STOP_GRACE);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		finally {
+			synchronized (this.lock) {
+				if (this.rolledBack == started) {
+					this.rolledBack = null;
+				}
+			}
+		}
+	}
+
+	/** After a rollback the PID file names this generation again; the new one wrote it when ready. */
+	private void rewritePidFile() {
+		if (this.pidFile == null) {
+			return;
+		}
+		try {
+			this.pidFile.write(this.generation.pid());
+		}
+		catch (IOException ex) {
+			logger.warn(describe() + ": unable to write its pid back into " + this.pidFile.path()
+					+ " after the rollback: " + ex.getMessage());
+		}
+	}
+
+	private UpgradeOutcome succeeded(Child started, Instant startedAt, long readyMillis) {
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, this.generation.number() + 1, started.pid(),
+				startedAt, readyMillis);
 	}
 
 	private UpgradeOutcome failed(Instant startedAt, Long childPid, String reason) {
@@ -516,13 +653,14 @@ public final class Upgrader implements AutoCloseable {
 		synchronized (this.lock) {
 			this.lastUpgrade = outcome;
 			this.child = null;
-			if (outcome.outcome() == UpgradeOutcome.Outcome.FAILED && this.state == UpgradeState.UPGRADING) {
+			if (outcome.outcome() != UpgradeOutcome.Outcome.SUCCEEDED && this.state == UpgradeState.UPGRADING) {
 				this.state = UpgradeState.SERVING;
 			}
 		}
 		if (outcome.outcome() == UpgradeOutcome.Outcome.SUCCEEDED) {
 			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
-					+ ") is ready after " + outcome.durationMs() + " ms; draining");
+					+ ") is ready after " + outcome.durationMs() + " ms"
+					+ (this.probationRules.on() ? " and kept the traffic through its probation" : "") + "; draining");
 			// the service manager learns the new main pid before this generation drains and exits
 			tellParts((l) -> l.upgradeSucceeded(outcome));
 			if (this.exit != null) {
@@ -530,6 +668,16 @@ public final class Upgrader implements AutoCloseable {
 						() -> this.exit.drainAndExit("handed over to generation " + outcome.generation()));
 			}
 			tellListeners((l) -> l.upgradeSucceeded(outcome));
+		}
+		else if (outcome.outcome() == UpgradeOutcome.Outcome.ROLLED_BACK) {
+			logger.warn(describe() + ": rolled back from generation " + (this.generation.number() + 1) + " (pid "
+					+ outcome.childPid() + ") after " + outcome.durationMs() + " ms: " + outcome.reason()
+					+ "; this generation serves again");
+			if (this.controlSocket != null) {
+				// the new generation took the path when it was ready
+				this.controlSocket.republishIfReplaced();
+			}
+			tell((l) -> l.upgradeRolledBack(outcome));
 		}
 		else {
 			logger.warn(describe() + ": upgrade failed after " + outcome.durationMs() + " ms: " + outcome.reason()
@@ -553,6 +701,14 @@ public final class Upgrader implements AutoCloseable {
 		synchronized (this.lock) {
 			if (this.state == UpgradeState.DRAINING || this.state == UpgradeState.STOPPING
 					|| this.state == UpgradeState.UNSUPPORTED) {
+				return false;
+			}
+			if (this.probation != null) {
+				// the new generation keeps the traffic; the upgrade thread drains and exits
+				this.stopRequested = true;
+				this.probation.endEarly();
+				logger.info(describe() + " was told to stop during the probation of the new generation, which "
+						+ "keeps the traffic");
 				return false;
 			}
 			this.state = UpgradeState.STOPPING;

@@ -71,6 +71,11 @@ public class UpgradeEndpoint {
 				body.put("reason", outcome.reason());
 				yield new WebEndpointResponse<>(body, 500);
 			}
+			case ROLLED_BACK -> {
+				body.put("reason", outcome.reason());
+				body.put("pid", outcome.childPid());
+				yield new WebEndpointResponse<>(body, 500);
+			}
 		};
 	}
 
