@@ -104,6 +104,12 @@ public final class Upgrader implements AutoCloseable {
 	/** A new generation rolled back and still draining, or {@code null}; guarded by the lock. */
 	private Child rolledBack;
 
+	/** This generation's own probation: until when the previous one may roll it back, or {@code null}. */
+	private volatile Instant onProbationUntil;
+
+	/** How long the upgrade that started this generation took until it was ready, if its parent said. */
+	private volatile Long bornInMillis;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -111,6 +117,31 @@ public final class Upgrader implements AutoCloseable {
 		this.listeners = listeners;
 		this.parent = parent;
 		this.upgradeTimeout = upgradeTimeout;
+		if (parent != null) {
+			parent.listen(new ParentLink.Listener() {
+
+				@Override
+				public void probation(Instant until, long upgradeMillis) {
+					onProbation(until, upgradeMillis);
+				}
+
+				@Override
+				public void confirmed() {
+					probationOver("the previous generation confirmed it");
+				}
+
+				@Override
+				public void rolledBack(String reason) {
+					rolledBackByParent(reason);
+				}
+
+				@Override
+				public void parentExited() {
+					probationOver("the previous generation has exited");
+				}
+
+			});
+		}
 	}
 
 	/**
@@ -226,6 +257,84 @@ public final class Upgrader implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Report that this generation's readiness turned false. Before it is ready, the
+	 * previous generation keeps the reason for the upgrade timeout's message; during its
+	 * probation, the previous generation takes the traffic back (a rollback). Otherwise only
+	 * logged. Thread-safe; never throws.
+	 * @param reason what is not ready, e.g. {@code readiness state REFUSING_TRAFFIC} or
+	 * {@code health group 'readiness' is DOWN: db: DOWN (Connection refused)}
+	 */
+	public void readinessLost(String reason) {
+		boolean toParent = this.parent != null && !this.parent.parentExited()
+				&& (state() == UpgradeState.STARTING || this.onProbationUntil != null);
+		if (toParent) {
+			this.parent.reportNotReady(reason);
+		}
+		if (state() != UpgradeState.STARTING) {
+			logger.warn(describe() + " is not ready: " + reason + (toParent ? "; the previous generation (pid "
+					+ this.parent.parentPid() + ") takes the traffic back" : ""));
+		}
+	}
+
+	/**
+	 * Report how many requests this generation has answered since it was ready, and how
+	 * many of them with a 5xx; passed to the previous generation during this one's
+	 * probation (it may roll back on the error ratio), ignored otherwise. Cheap: call it
+	 * once a second or so. Thread-safe; never throws.
+	 * @param answered requests answered so far
+	 * @param serverErrors how many of them with a status of 500 or more
+	 */
+	public void requestsAnswered(long answered, long serverErrors) {
+		if (this.parent != null && this.onProbationUntil != null) {
+			this.parent.reportRequests(answered, serverErrors);
+		}
+	}
+
+	/**
+	 * Return whether a previous generation can still roll this one back: it is on probation.
+	 * @return whether this generation is on probation
+	 */
+	public boolean onProbation() {
+		return this.onProbationUntil != null;
+	}
+
+	private void onProbation(Instant until, long upgradeMillis) {
+		this.bornInMillis = upgradeMillis;
+		this.onProbationUntil = until;
+		if (until != null) {
+			logger.info(describe() + " is on probation until " + until + ": generation "
+					+ (this.generation.number() - 1) + " (pid " + this.parent.parentPid()
+					+ ") takes the traffic back if this one exits or is not ready"
+					+ " (or answers too many requests with a 5xx, if it judges that)");
+		}
+	}
+
+	private void probationOver(String why) {
+		if (this.onProbationUntil != null) {
+			this.onProbationUntil = null;
+			logger.info(describe() + " serves for good: " + why);
+		}
+	}
+
+	/** The previous generation took the traffic back: drain and exit, telling nobody else. */
+	private void rolledBackByParent(String reason) {
+		this.onProbationUntil = null;
+		synchronized (this.lock) {
+			if (this.state != UpgradeState.SERVING) {
+				return;
+			}
+			this.state = UpgradeState.DRAINING;
+		}
+		logger.warn(describe() + " was rolled back by generation " + (this.generation.number() - 1) + " (pid "
+				+ this.parent.parentPid() + "), which serves again: " + reason + "; draining and exiting");
+		if (this.exit != null) {
+			// not generationStopping: this one is not the service's main process, and must not say STOPPING=1
+			inBackground("zerodowntime-drain", false, () -> this.exit
+				.drainAndExit("rolled back to generation " + (this.generation.number() - 1) + ": " + reason));
+		}
+	}
+
 	/** The pid of the new generation being started, or {@code null}. */
 	Long childPid() {
 		synchronized (this.lock) {
@@ -249,7 +358,11 @@ public final class Upgrader implements AutoCloseable {
 	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners} (each
 	 * {@code name}, {@code address}, {@code port}, {@code inherited}), {@code lastUpgrade}
 	 * ({@code outcome}, {@code reason}, {@code childPid}, {@code startedAt},
-	 * {@code durationMs}, or {@code null}) and {@code upgradesUnavailable}. The endpoint
+	 * {@code durationMs}, or {@code null}), {@code upgradedFrom} ({@code generation},
+	 * {@code pid}, {@code durationMs} of the upgrade that started this generation, or
+	 * {@code null} in generation 1), {@code probation} ({@code until}, while the previous
+	 * generation can still roll this one back, else {@code null}) and
+	 * {@code upgradesUnavailable}. The endpoint
 	 * and the control socket both answer with it.
 	 * @return a new ordered map; values are numbers, strings, booleans, instants, lists,
 	 * maps or {@code null}
@@ -279,6 +392,15 @@ public final class Upgrader implements AutoCloseable {
 			lastDescribed.put("startedAt", last.startedAt());
 			lastDescribed.put("durationMs", last.durationMs());
 		}
+		Map<String, Object> upgradedFrom = null;
+		if (this.generation.hasParent()) {
+			upgradedFrom = new LinkedHashMap<>();
+			upgradedFrom.put("generation", this.generation.number() - 1);
+			upgradedFrom.put("pid", this.generation.parentPid());
+			upgradedFrom.put("durationMs", this.bornInMillis);
+		}
+		Instant until = this.onProbationUntil;
+		Map<String, Object> probationDescribed = (until != null) ? Map.of("until", until) : null;
 		Map<String, Object> status = new LinkedHashMap<>();
 		status.put("generation", this.generation.number());
 		status.put("pid", this.generation.pid());
@@ -288,6 +410,8 @@ public final class Upgrader implements AutoCloseable {
 		status.put("originalStartedAt", this.generation.originalStartedAt());
 		status.put("listeners", open);
 		status.put("lastUpgrade", lastDescribed);
+		status.put("upgradedFrom", upgradedFrom);
+		status.put("probation", probationDescribed);
 		status.put("upgradesUnavailable", this.unavailable);
 		return status;
 	}
