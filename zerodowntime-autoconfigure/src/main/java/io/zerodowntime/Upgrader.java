@@ -947,6 +947,12 @@ public final class Upgrader implements AutoCloseable {
 
 		boolean handoverPriority = true;
 
+		Duration probation = Duration.ofSeconds(10);
+
+		Double maxErrorRatio;
+
+		int minRequests = 20;
+
 		IntSupplier onExit = () -> 0;
 
 		private Builder() {
@@ -1024,6 +1030,31 @@ public final class Upgrader implements AutoCloseable {
 		 */
 		public Builder handoverPriority(boolean handoverPriority) {
 			this.handoverPriority = handoverPriority;
+			return this;
+		}
+
+		/**
+		 * Set how long the previous generation stays able to take the traffic back after a
+		 * new one is ready (it stops accepting but keeps its sockets); the upgrade's outcome
+		 * is known at its end.
+		 * @param probation how long, zero for no probation
+		 * @return this builder
+		 */
+		public Builder probation(Duration probation) {
+			this.probation = probation;
+			return this;
+		}
+
+		/**
+		 * Set when a new generation on probation is rolled back for its errors.
+		 * @param maxErrorRatio the share of its requests answered with a 5xx above which it
+		 * is rolled back, or {@code null} not to judge errors
+		 * @param minRequests how many requests it must have answered before that is judged
+		 * @return this builder
+		 */
+		public Builder rollback(Double maxErrorRatio, int minRequests) {
+			this.maxErrorRatio = maxErrorRatio;
+			this.minRequests = minRequests;
 			return this;
 		}
 

@@ -53,6 +53,8 @@ public final class ZeroDowntimeAutoConfiguration {
 			.exitGrace(properties.getExitGrace())
 			.pidFile(properties.getPidFile())
 			.handoverPriority(properties.isHandoverPriority())
+			.probation(properties.getProbation())
+			.rollback(properties.getRollback().getMaxErrorRatio(), properties.getRollback().getMinRequests())
 			.onExit(() -> SpringApplication.exit(context, () -> 0));
 		if (environment.containsProperty(CONTROL_SOCKET)) {
 			builder.controlSocket(properties.getControlSocket(), properties.getControlSocketGroup());

@@ -47,6 +47,9 @@ public class InheritableNioEndpoint extends NioEndpoint {
 
 	private boolean acceptorParked;
 
+	/** The maximum of requests per connection while keep-alive is stopped; guarded by parking. */
+	private Integer keepAliveBefore;
+
 	/**
 	 * Set the name this endpoint's listener is passed under (matched against
 	 * {@code LISTEN_FDNAMES}).
@@ -111,6 +114,11 @@ public class InheritableNioEndpoint extends NioEndpoint {
 				return getConnections().size();
 			}
 
+			@Override
+			public void keepAlive(boolean allowed) {
+				allowKeepAlive(allowed);
+			}
+
 		});
 		this.listener = handle;
 	}
@@ -133,15 +141,20 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		if (handle == null) {
 			return placeholder();
 		}
-		this.registry.awaitAcceptGate(handle);
-		try {
-			if (!handle.isClosed()) {
+		while (true) {
+			this.registry.awaitAcceptGate(handle);
+			if (handle.isClosed()) {
+				break;
+			}
+			try {
 				return handle.channel().accept();
 			}
-		}
-		catch (ClosedChannelException ex) {
-			if (!handle.isClosed()) {
-				throw ex;
+			catch (ClosedChannelException ex) {
+				if (handle.isClosed()) {
+					break;
+				}
+				// suspended for a new generation's probation: the gate is shut, and if this
+				// generation resumes, channel() is a new channel on the same socket
 			}
 		}
 		parkUntilStopped();
@@ -186,6 +199,24 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		closeServerSocketGraceful();
 		synchronized (this.parking) {
 			this.parking.notifyAll();
+		}
+	}
+
+	/**
+	 * Stop keep-alive on the connections held, reversibly: Tomcat reads the maximum number
+	 * of requests per connection at each request, and with 1 every response carries
+	 * {@code Connection: close}.
+	 */
+	private void allowKeepAlive(boolean allowed) {
+		synchronized (this.parking) {
+			if (!allowed && this.keepAliveBefore == null) {
+				this.keepAliveBefore = getMaxKeepAliveRequests();
+				setMaxKeepAliveRequests(1);
+			}
+			else if (allowed && this.keepAliveBefore != null) {
+				setMaxKeepAliveRequests(this.keepAliveBefore);
+				this.keepAliveBefore = null;
+			}
 		}
 	}
 
