@@ -46,6 +46,9 @@ class GenerationReadyListener implements SmartApplicationListener {
 
 	private volatile boolean applicationReady;
 
+	/** The last readiness state published; it may reach this listener before the availability bean. */
+	private volatile ReadinessState published;
+
 	private volatile boolean reported;
 
 	private volatile boolean lostReported;
@@ -91,6 +94,7 @@ class GenerationReadyListener implements SmartApplicationListener {
 		}
 		else if (event instanceof AvailabilityChangeEvent<?> change && change.getState() instanceof ReadinessState state
 				&& isRoot(change.getSource())) {
+			this.published = state;
 			if (state == ReadinessState.ACCEPTING_TRAFFIC && this.applicationReady) {
 				check();
 			}
@@ -195,7 +199,7 @@ class GenerationReadyListener implements SmartApplicationListener {
 	}
 
 	private String problem() {
-		ReadinessState state = this.readiness.get();
+		ReadinessState state = (this.published != null) ? this.published : this.readiness.get();
 		if (state != ReadinessState.ACCEPTING_TRAFFIC) {
 			return "readiness state " + state;
 		}
