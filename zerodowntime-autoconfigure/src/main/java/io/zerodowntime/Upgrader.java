@@ -28,7 +28,9 @@ import org.apache.commons.logging.LogFactory;
  * of them not ready; a new generation may crash during startup without harm (the old one
  * serves on); only one upgrade runs at a time; a generation whose own predecessor is still
  * draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
- * generation reported ready and this one is draining. Every method is thread-safe.
+ * generation reported ready, kept the traffic through its probation, and this one is
+ * draining; during the probation this one keeps every listening socket and can resume at
+ * once. Every method is thread-safe.
  *
  * <p>
  * Built once per process with {@link #builder()}; the application then calls
@@ -526,9 +528,13 @@ public final class Upgrader implements AutoCloseable {
 
 	/**
 	 * Start a new generation with this one's listeners and wait until it is ready, failed
-	 * or timed out. On success this generation stops accepting, drains and exits in the
-	 * background; on failure it serves on.
-	 * @return how the attempt ended
+	 * or timed out, then through its probation: this generation stops accepting but keeps
+	 * its listening sockets, and takes the traffic back at once (a rollback) if the new one
+	 * exits, is not ready any more or answers too many requests with a 5xx. On success
+	 * this generation drains and exits in the background; on failure or a rollback it
+	 * serves on.
+	 * @return how the attempt ended: {@code SUCCEEDED} at the end of the probation,
+	 * {@code ROLLED_BACK}, {@code FAILED} or {@code REFUSED}
 	 */
 	public UpgradeOutcome upgrade() {
 		return upgradeTriggeredBy(null);
