@@ -42,6 +42,9 @@ final class ParentLink {
 
 	private volatile PredecessorDeadline deadline;
 
+	/** Set when this generation was rolled back: the previous one serves again and is never killed. */
+	private volatile boolean deadlineCancelled;
+
 	/** When the previous generation hands over for good: the end of this one's probation. */
 	private volatile Instant handoverAt;
 
@@ -201,6 +204,17 @@ final class ParentLink {
 	}
 
 	/**
+	 * Never kill the previous generation: it took the traffic back (this one was rolled
+	 * back) and serves on.
+	 */
+	void cancelDeadline() {
+		this.deadlineCancelled = true;
+		synchronized (this.exit) {
+			this.exit.notifyAll();
+		}
+	}
+
+	/**
 	 * Return the deadline the previous generation has to exit by, or {@code null}.
 	 * @return the deadline
 	 */
@@ -232,10 +246,14 @@ final class ParentLink {
 			synchronized (this.exit) {
 				Instant now;
 				// re-read: a probation moves the deadline later
-				while (!this.parentExited && (now = Instant.now()).isBefore((deadline = this.deadline).deadline())) {
+				while (!this.parentExited && !this.deadlineCancelled
+						&& (now = Instant.now()).isBefore((deadline = this.deadline).deadline())) {
 					// rounded up: waking up a fraction of a millisecond early would find it not due
 					this.exit.wait(Duration.between(now, deadline.deadline()).toMillis() + 1);
 				}
+			}
+			if (this.deadlineCancelled) {
+				return;
 			}
 			PredecessorDeadline.Result result = deadline.enforce(Instant.now(), predecessor);
 			if (result == PredecessorDeadline.Result.KILLED) {

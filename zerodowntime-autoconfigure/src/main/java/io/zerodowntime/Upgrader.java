@@ -322,6 +322,7 @@ public final class Upgrader implements AutoCloseable {
 	/** The previous generation took the traffic back: drain and exit, telling nobody else. */
 	private void rolledBackByParent(String reason) {
 		this.onProbationUntil = null;
+		this.parent.cancelDeadline();
 		synchronized (this.lock) {
 			if (this.state != UpgradeState.SERVING) {
 				return;
