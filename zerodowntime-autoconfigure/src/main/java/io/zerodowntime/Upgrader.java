@@ -623,8 +623,10 @@ public final class Upgrader implements AutoCloseable {
 
 	private String waitingForParent() {
 		PredecessorDeadline deadline = this.parent.deadline();
-		return "the previous generation (pid " + this.parent.parentPid()
-				+ ") has not exited yet; it is still draining its requests"
+		Instant until = this.onProbationUntil;
+		return "the previous generation (pid " + this.parent.parentPid() + ") has not exited yet; "
+				+ ((until != null) ? "this generation is on probation until " + until + ", then it drains its requests"
+						: "it is still draining its requests")
 				+ ((deadline != null) ? "; " + deadline.describe() : "");
 	}
 
@@ -689,19 +691,23 @@ public final class Upgrader implements AutoCloseable {
 	 */
 	private UpgradeOutcome probation(Child started, Probation watching, Instant until, Instant startedAt,
 			long readyMillis) {
-		started.watch(watching);
-		int suspended = this.listeners.suspend();
-		started.startProbation(until, readyMillis);
-		logger.info(describe() + ": generation " + (this.generation.number() + 1) + " (pid " + started.pid()
-				+ ") is ready after " + readyMillis + " ms; on probation until " + until + ": this generation accepts "
-				+ "nothing new and keeps " + suspended + " listening socket(s) to take the traffic back");
 		String trouble;
 		try {
+			started.watch(watching);
+			int suspended = this.listeners.suspend();
+			started.startProbation(until, readyMillis);
+			logger.info(describe() + ": generation " + (this.generation.number() + 1) + " (pid " + started.pid()
+					+ ") is ready after " + readyMillis + " ms; on probation until " + until + ": this generation "
+					+ "accepts nothing new and keeps " + suspended + " listening socket(s) to take the traffic back");
 			trouble = watching.await(this.probationRules.length());
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			trouble = watching.trouble();
+		}
+		catch (RuntimeException ex) {
+			// never leave this generation suspended with nobody deciding
+			trouble = "unexpected error during the probation of the new generation: " + ex;
 		}
 		if (trouble != null) {
 			return rollBack(started, trouble, startedAt);
