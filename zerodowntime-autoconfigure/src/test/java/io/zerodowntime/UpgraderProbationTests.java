@@ -208,6 +208,22 @@ class UpgraderProbationTests {
 	}
 
 	@Test
+	void whenSomethingFailsDuringTheProbationThenThisGenerationTakesTheTrafficBackRatherThanStaySuspended() {
+		ListenerHandle http = claim("http", 7);
+		Upgrader upgrader = servingUpgrader(new Probation.Rules(LONG, null, 0));
+		FakeChild child = FakeChild.ready(2001L);
+		child.probationFailure = new IllegalStateException("handshake broken");
+		this.launcher.then(child);
+		UpgradeOutcome outcome = upgrader.upgrade();
+		assertThat(outcome.outcome()).isEqualTo(UpgradeOutcome.Outcome.ROLLED_BACK);
+		assertThat(outcome.reason()).isEqualTo("unexpected error during the probation of the new generation: "
+				+ "java.lang.IllegalStateException: handshake broken");
+		assertThat(http.suspended()).isFalse();
+		assertThat(this.listeners.isAccepting()).isTrue();
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.SERVING);
+	}
+
+	@Test
 	void whenProbationIsOffThenTheNewGenerationIsToldSoAndThisOneDrainsAtOnce() {
 		ListenerHandle http = claim("http", 7);
 		Upgrader upgrader = servingUpgrader(Probation.Rules.OFF);

@@ -703,6 +703,9 @@ class UpgraderTests {
 		/** What the old generation told it after it was ready, one line each. */
 		final List<String> told = Collections.synchronizedList(new ArrayList<>());
 
+		/** Thrown when told of its probation, if set. */
+		volatile RuntimeException probationFailure;
+
 		private final CountDownLatch exit = new CountDownLatch(1);
 
 		private Child.Watch watch;
@@ -807,6 +810,9 @@ class UpgraderTests {
 
 		@Override
 		public void startProbation(Instant until, long upgradeMillis) {
+			if (this.probationFailure != null) {
+				throw this.probationFailure;
+			}
 			this.told.add("PROBATION " + ((until != null) ? "until" : "none"));
 		}
 
