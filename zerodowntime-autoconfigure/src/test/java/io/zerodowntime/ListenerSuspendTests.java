@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -92,9 +91,19 @@ class ListenerSuspendTests {
 
 		this.listeners.suspend();
 		http.close();
-		assertThatExceptionOfType(ConnectException.class)
-			.as("closing a suspended listener closes its copy too: nobody listens any more")
-			.isThrownBy(() -> connect(port));
+		// the JDK may finish closing a channel an acceptor was blocked on a moment later
+		await("closing a suspended listener closes its copy too: nobody listens any more").atMost(AWAIT)
+			.until(() -> refused(port));
+	}
+
+	private boolean refused(int port) throws IOException {
+		try {
+			connect(port);
+			return false;
+		}
+		catch (ConnectException ex) {
+			return true;
+		}
 	}
 
 	private void connect(int port) throws IOException {
