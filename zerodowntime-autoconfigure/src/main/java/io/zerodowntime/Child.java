@@ -34,8 +34,8 @@ interface Child {
 	void keepUntilExit();
 
 	/**
-	 * Once it is ready, pass every later sign from the new generation to a watch: its exit
-	 * (end of the handshake), a readiness lost, its request counts. What was already
+	 * Once it is ready, pass every later sign from the new generation to a watch: its
+	 * exit (end of the handshake), a readiness lost, its request counts. What was already
 	 * reported is passed at once.
 	 * @param watch the watch
 	 */

@@ -41,8 +41,8 @@ final class ListenerHandle implements ServerListener {
 	/** The copy kept while suspended; guarded by this. */
 	private ListenerSockets.Adopted standby;
 
-	ListenerHandle(String name, ServerSocketChannel channel, InetSocketAddress localAddress, int fd,
-			boolean inherited, Runnable onClose) {
+	ListenerHandle(String name, ServerSocketChannel channel, InetSocketAddress localAddress, int fd, boolean inherited,
+			Runnable onClose) {
 		this.name = name;
 		this.channel = channel;
 		this.localAddress = localAddress;
@@ -108,10 +108,11 @@ final class ListenerHandle implements ServerListener {
 	}
 
 	/**
-	 * Stop accepting from this listener but keep the socket: make a standby copy, then close
-	 * the channel, which wakes an acceptor blocked on it (it then waits at the gate, which
-	 * the caller has shut). Does nothing if it is closed, already suspended, or its
-	 * descriptor is unknown (then it was never passed on, so nobody else accepts from it).
+	 * Stop accepting from this listener but keep the socket: make a standby copy, then
+	 * close the channel, which wakes an acceptor blocked on it (it then waits at the
+	 * gate, which the caller has shut). Does nothing if it is closed, already suspended,
+	 * or its descriptor is unknown (then it was never passed on, so nobody else accepts
+	 * from it).
 	 * @param sockets makes the standby copy
 	 * @return whether it is suspended now
 	 * @throws IOException if the copy cannot be made (then nothing changed)

@@ -5,12 +5,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 
-/** Makes JDK channels from passed descriptors and fresh binds; the native seam of {@link Listeners}. */
+/**
+ * Makes JDK channels from passed descriptors and fresh binds; the native seam of
+ * {@link Listeners}.
+ */
 interface ListenerSockets {
 
 	/**
-	 * Wrap a passed listening descriptor in a JDK channel. The passed descriptor number is
-	 * closed; the returned one is close-on-exec.
+	 * Wrap a passed listening descriptor in a JDK channel. The passed descriptor number
+	 * is closed; the returned one is close-on-exec.
 	 * @param fd the passed descriptor
 	 * @return the channel, its real address and its descriptor
 	 * @throws IOException if the descriptor cannot be adopted
@@ -28,9 +31,9 @@ interface ListenerSockets {
 	Adopted bind(InetSocketAddress address, int backlog, SocketConfigurer configurer) throws IOException;
 
 	/**
-	 * Make a second JDK channel on the same listening socket, from a {@code dup(2)} of its
-	 * descriptor: the standby copy a suspended listener keeps, so it can resume accepting
-	 * without binding or adopting anything then.
+	 * Make a second JDK channel on the same listening socket, from a {@code dup(2)} of
+	 * its descriptor: the standby copy a suspended listener keeps, so it can resume
+	 * accepting without binding or adopting anything then.
 	 * @param original the channel, address and descriptor of the listener
 	 * @return the copy, with its own descriptor (close-on-exec)
 	 * @throws IOException if the descriptor cannot be duplicated or adopted

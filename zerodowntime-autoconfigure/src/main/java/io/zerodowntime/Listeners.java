@@ -16,8 +16,9 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * The one registry of this process's listening sockets, the core's side of the
- * server-adapter SPI ({@link ListenerRegistry}). Every connector asks it for its socket: adopted from a passed descriptor when one was passed for it, otherwise bound
- * anew, and in both cases recorded so it can be passed on to the next generation.
+ * server-adapter SPI ({@link ListenerRegistry}). Every connector asks it for its socket:
+ * adopted from a passed descriptor when one was passed for it, otherwise bound anew, and
+ * in both cases recorded so it can be passed on to the next generation.
  *
  * <p>
  * Connectors that will start are announced up front with {@link #plan(List)}, so that a
@@ -126,8 +127,10 @@ final class Listeners implements ListenerRegistry {
 				this.sockets.close(fd.fd());
 			}
 			else {
-				// Not a listener, so maybe not passed at all: a LISTEN_FDS that counts too many
-				// names descriptors this JVM opened itself, and closing one would break it.
+				// Not a listener, so maybe not passed at all: a LISTEN_FDS that counts
+				// too many
+				// names descriptors this JVM opened itself, and closing one would break
+				// it.
 				logger.warn("Leaving " + fd.describe() + " alone: it is not a listening socket, so it may "
 						+ "belong to this JVM (does LISTEN_FDS count more descriptors than were passed?)");
 			}
@@ -161,10 +164,10 @@ final class Listeners implements ListenerRegistry {
 
 	/**
 	 * Stop accepting but keep every listening socket, for a new generation's probation:
-	 * shut the accept gate, suspend each listener (a standby copy kept, the channel closed
-	 * so a blocked acceptor wakes and waits at the gate), and stop keep-alive on the
-	 * connections held, so each later response carries {@code Connection: close}. Undone by
-	 * {@link #resume()}; ended for good by {@link #drain}.
+	 * shut the accept gate, suspend each listener (a standby copy kept, the channel
+	 * closed so a blocked acceptor wakes and waits at the gate), and stop keep-alive on
+	 * the connections held, so each later response carries {@code Connection: close}.
+	 * Undone by {@link #resume()}; ended for good by {@link #drain}.
 	 * @return how many listeners were suspended
 	 */
 	int suspend() {
@@ -179,7 +182,8 @@ final class Listeners implements ListenerRegistry {
 				}
 			}
 			catch (IOException | RuntimeException ex) {
-				// it still accepts, at most once more: its acceptor then waits at the shut gate
+				// it still accepts, at most once more: its acceptor then waits at the
+				// shut gate
 				logger.warn("Unable to keep a standby copy of listener " + listener + " (" + ex.getMessage()
 						+ "); it is not suspended");
 			}
@@ -189,8 +193,8 @@ final class Listeners implements ListenerRegistry {
 	}
 
 	/**
-	 * Accept again after {@link #suspend()}, at once: each listener's standby copy becomes
-	 * its channel, keep-alive is allowed again, and the gate opens.
+	 * Accept again after {@link #suspend()}, at once: each listener's standby copy
+	 * becomes its channel, keep-alive is allowed again, and the gate opens.
 	 */
 	void resume() {
 		for (ListenerHandle listener : open()) {

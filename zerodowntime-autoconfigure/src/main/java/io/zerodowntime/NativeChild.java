@@ -13,11 +13,12 @@ import org.apache.commons.logging.LogFactory;
  * The old generation's handle on a new one, over the handshake socket: the new generation
  * writes {@code PID <pid>}, then {@code READY} or {@code FAILED <reason>} (before which
  * {@code NOT_READY <reason>} says why it is not ready yet); after {@code READY},
- * {@code NOT_READY} and {@code REQUESTS} lines go to the {@link Child.Watch watch}; end of
- * stream means it exited. This side writes {@code PROBATION}, {@code CONFIRMED} and
- * {@code ROLLBACK} lines (see {@link Handshake}). The new generation is not our child (double fork), so this, not
- * {@code waitpid}, is how its death is learned. It is signalled only while its pid still
- * names the process that reported it (same start time), never a later one that reuses it.
+ * {@code NOT_READY} and {@code REQUESTS} lines go to the {@link Child.Watch watch}; end
+ * of stream means it exited. This side writes {@code PROBATION}, {@code CONFIRMED} and
+ * {@code ROLLBACK} lines (see {@link Handshake}). The new generation is not our child
+ * (double fork), so this, not {@code waitpid}, is how its death is learned. It is
+ * signalled only while its pid still names the process that reported it (same start
+ * time), never a later one that reuses it.
  */
 final class NativeChild implements Child {
 
@@ -45,7 +46,10 @@ final class NativeChild implements Child {
 
 	private boolean exited;
 
-	/** Before ready: its last word on why it is not ready yet. After: its first readiness lost. */
+	/**
+	 * Before ready: its last word on why it is not ready yet. After: its first readiness
+	 * lost.
+	 */
 	private String notReady;
 
 	private long answered = -1;
@@ -65,7 +69,8 @@ final class NativeChild implements Child {
 		this.fd = fd;
 		Thread reader = new Thread(this::read, "zerodowntime-child-handshake");
 		reader.setDaemon(true);
-		// not the web application's class loader: Tomcat warns about threads it cannot stop
+		// not the web application's class loader: Tomcat warns about threads it cannot
+		// stop
 		reader.setContextClassLoader(NativeChild.class.getClassLoader());
 		reader.start();
 	}
@@ -150,7 +155,10 @@ final class NativeChild implements Child {
 		}
 	}
 
-	/** {@code REQUESTS <answered> <5xx>}, cumulative; a malformed or decreasing one is ignored. */
+	/**
+	 * {@code REQUESTS <answered> <5xx>}, cumulative; a malformed or decreasing one is
+	 * ignored.
+	 */
 	private void requests(String line) {
 		String[] words = line.split(" ");
 		try {
@@ -225,8 +233,8 @@ final class NativeChild implements Child {
 	}
 
 	/**
-	 * Whether the new generation still runs: its pid names the process that reported it; a
-	 * zombie the service manager has not reaped yet does not run.
+	 * Whether the new generation still runs: its pid names the process that reported it;
+	 * a zombie the service manager has not reaped yet does not run.
 	 */
 	private boolean alive(long target, String expected) {
 		return this.processes.isAlive((int) target) && expected.equals(this.processes.identity(target));
@@ -267,7 +275,8 @@ final class NativeChild implements Child {
 
 	@Override
 	public void keepUntilExit() {
-		// the descriptor is simply never closed: the kernel closes it when this process exits
+		// the descriptor is simply never closed: the kernel closes it when this process
+		// exits
 	}
 
 	@Override
@@ -316,7 +325,10 @@ final class NativeChild implements Child {
 		}
 	}
 
-	/** Best effort: a new generation that has exited reads nothing, and its exit is seen anyway. */
+	/**
+	 * Best effort: a new generation that has exited reads nothing, and its exit is seen
+	 * anyway.
+	 */
 	private void send(String line) {
 		synchronized (this.lock) {
 			if (this.closed || this.exited) {

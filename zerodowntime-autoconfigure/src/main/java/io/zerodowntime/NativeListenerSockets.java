@@ -33,8 +33,9 @@ final class NativeListenerSockets implements ListenerSockets {
 			InetSocketAddress placeholder = bindPlaceholder(channel, socket.ipv6());
 			int target = this.sockets.findListeningSocketFd(placeholder);
 			if (target < 0) {
-				throw new IOException("Unable to adopt fd " + inherited.fd()
-						+ ": the descriptor of the JDK channel bound to " + Addresses.format(placeholder) + " was not found");
+				throw new IOException(
+						"Unable to adopt fd " + inherited.fd() + ": the descriptor of the JDK channel bound to "
+								+ Addresses.format(placeholder) + " was not found");
 			}
 			this.fds.dup2(inherited.fd(), target);
 			this.fds.setCloseOnExec(target, true);
@@ -51,7 +52,8 @@ final class NativeListenerSockets implements ListenerSockets {
 	public Adopted duplicate(Adopted original) throws IOException {
 		int copy = this.fds.dup(original.fd());
 		try {
-			// the kernel says the family: a channel the JDK bound may be IPv6 with an IPv4 address
+			// the kernel says the family: a channel the JDK bound may be IPv6 with an
+			// IPv4 address
 			SocketInfo socket = this.sockets.inspectListener(copy);
 			Adopted adopted = adopt(new InheritedFd(copy, null, socket, null));
 			return new Adopted(adopted.channel(), original.localAddress(), adopted.fd());
@@ -68,7 +70,8 @@ final class NativeListenerSockets implements ListenerSockets {
 			channel.bind(new InetSocketAddress(loopback, 0), 1);
 		}
 		catch (IOException ex) {
-			// ::1 may be absent on a host with IPv6 disabled on lo; any local address will do
+			// ::1 may be absent on a host with IPv6 disabled on lo; any local address
+			// will do
 			channel.bind(new InetSocketAddress(0), 1);
 		}
 		return (InetSocketAddress) channel.getLocalAddress();

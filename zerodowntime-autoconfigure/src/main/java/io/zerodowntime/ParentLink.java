@@ -13,10 +13,10 @@ import org.apache.commons.logging.LogFactory;
  * reports ready or failed (and, before that and during its probation, a readiness lost,
  * and its request counts), hears of its probation ({@code PROBATION}, {@code CONFIRMED},
  * {@code ROLLBACK}, passed to the {@link Listener}), and learns when the old generation
- * has exited (end of stream),
- * after which this generation may itself be upgraded, and may start a JMX agent deferred
- * until then ({@link DeferredManagementAgent}). Once ready, it gives the old generation a
- * deadline to exit, and kills it after that ({@link PredecessorDeadline}).
+ * has exited (end of stream), after which this generation may itself be upgraded, and may
+ * start a JMX agent deferred until then ({@link DeferredManagementAgent}). Once ready, it
+ * gives the old generation a deadline to exit, and kills it after that
+ * ({@link PredecessorDeadline}).
  */
 final class ParentLink {
 
@@ -42,10 +42,15 @@ final class ParentLink {
 
 	private volatile PredecessorDeadline deadline;
 
-	/** Set when this generation was rolled back: the previous one serves again and is never killed. */
+	/**
+	 * Set when this generation was rolled back: the previous one serves again and is
+	 * never killed.
+	 */
 	private volatile boolean deadlineCancelled;
 
-	/** When the previous generation hands over for good: the end of this one's probation. */
+	/**
+	 * When the previous generation hands over for good: the end of this one's probation.
+	 */
 	private volatile Instant handoverAt;
 
 	private volatile Listener listener = new Listener() {
@@ -83,7 +88,8 @@ final class ParentLink {
 	/**
 	 * Start watching the previous generation.
 	 * @param os the operating system
-	 * @param fd this end of the handshake socket, checked to be connected to {@code parentPid}
+	 * @param fd this end of the handshake socket, checked to be connected to
+	 * {@code parentPid}
 	 * @param parentPid the previous generation's pid
 	 */
 	ParentLink(Os os, int fd, long parentPid) {
@@ -91,11 +97,13 @@ final class ParentLink {
 		this.processes = os.processes();
 		this.fd = fd;
 		this.parentPid = parentPid;
-		// read while the parent surely runs: it holds the other end of the handshake socket
+		// read while the parent surely runs: it holds the other end of the handshake
+		// socket
 		this.parentIdentity = this.processes.identity(parentPid);
 		Thread watcher = new Thread(this::watchParent, "zerodowntime-parent-watch");
 		watcher.setDaemon(true);
-		// not the web application's class loader: Tomcat warns about threads it cannot stop
+		// not the web application's class loader: Tomcat warns about threads it cannot
+		// stop
 		watcher.setContextClassLoader(ParentLink.class.getClassLoader());
 		watcher.start();
 	}
@@ -174,7 +182,10 @@ final class ParentLink {
 		}
 	}
 
-	/** The previous generation hands over for good at the end of this one's probation: its deadline runs from then. */
+	/**
+	 * The previous generation hands over for good at the end of this one's probation: its
+	 * deadline runs from then.
+	 */
 	private void handOverAt(Instant end) {
 		this.handoverAt = end;
 		PredecessorDeadline current = this.deadline;
@@ -248,7 +259,8 @@ final class ParentLink {
 				// re-read: a probation moves the deadline later
 				while (!this.parentExited && !this.deadlineCancelled
 						&& (now = Instant.now()).isBefore((deadline = this.deadline).deadline())) {
-					// rounded up: waking up a fraction of a millisecond early would find it not due
+					// rounded up: waking up a fraction of a millisecond early would find
+					// it not due
 					this.exit.wait(Duration.between(now, deadline.deadline()).toMillis() + 1);
 				}
 			}
@@ -301,7 +313,8 @@ final class ParentLink {
 	}
 
 	/**
-	 * Tell the previous generation how many requests this one answered since it was ready.
+	 * Tell the previous generation how many requests this one answered since it was
+	 * ready.
 	 * @param answered how many
 	 * @param serverErrors how many of them with a 5xx
 	 */
@@ -309,7 +322,10 @@ final class ParentLink {
 		tell(Handshake.REQUESTS + " " + answered + " " + serverErrors);
 	}
 
-	/** A line that may be sent many times, but nothing after a failure or once the parent is gone. */
+	/**
+	 * A line that may be sent many times, but nothing after a failure or once the parent
+	 * is gone.
+	 */
 	private synchronized void tell(String line) {
 		if (this.failedReported || this.parentExited) {
 			return;

@@ -16,24 +16,30 @@ final class Probation implements Child.Watch {
 	/**
 	 * What a probation watches for, and how long.
 	 *
-	 * @param length how long the old generation stays able to resume; zero for no probation
+	 * @param length how long the old generation stays able to resume; zero for no
+	 * probation
 	 * @param maxErrorRatio the share of 5xx responses above which the new generation is
 	 * rolled back, or {@code null} not to judge it
-	 * @param minRequests how many requests the new generation must have answered before its
-	 * error ratio is judged
+	 * @param minRequests how many requests the new generation must have answered before
+	 * its error ratio is judged
 	 */
 	record Rules(Duration length, Double maxErrorRatio, int minRequests) {
 
-		/** No probation: the old generation drains and exits as soon as the new one is ready. */
+		/**
+		 * No probation: the old generation drains and exits as soon as the new one is
+		 * ready.
+		 */
 		static final Rules OFF = new Rules(Duration.ZERO, null, 0);
 
 		Rules {
 			if (length == null || length.isNegative()) {
-				throw new IllegalArgumentException("zerodowntime.probation must be zero (off) or positive, got " + length);
+				throw new IllegalArgumentException(
+						"zerodowntime.probation must be zero (off) or positive, got " + length);
 			}
 			if (maxErrorRatio != null && (maxErrorRatio.isNaN() || maxErrorRatio < 0 || maxErrorRatio >= 1)) {
-				throw new IllegalArgumentException("zerodowntime.rollback.max-error-ratio must be at least 0 and below 1 "
-						+ "(e.g. 0.05 for 5%), or unset to judge no error ratio; got " + maxErrorRatio);
+				throw new IllegalArgumentException(
+						"zerodowntime.rollback.max-error-ratio must be at least 0 and below 1 "
+								+ "(e.g. 0.05 for 5%), or unset to judge no error ratio; got " + maxErrorRatio);
 			}
 			if (minRequests < 0) {
 				throw new IllegalArgumentException(
@@ -81,8 +87,8 @@ final class Probation implements Child.Watch {
 		double ratio = (double) serverErrors / answered;
 		if (ratio > max) {
 			trouble(newGeneration() + " answered " + serverErrors + " of " + answered + " requests with a 5xx ("
-					+ String.format(Locale.ROOT, "%.1f", ratio * 100) + "%, above zerodowntime.rollback.max-error-ratio="
-					+ max + ")");
+					+ String.format(Locale.ROOT, "%.1f", ratio * 100)
+					+ "%, above zerodowntime.rollback.max-error-ratio=" + max + ")");
 		}
 	}
 

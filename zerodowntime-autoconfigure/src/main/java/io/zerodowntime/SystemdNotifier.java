@@ -18,11 +18,12 @@ import org.apache.commons.logging.LogFactory;
  * accepts {@code MAINPID=} from the main process under the default
  * {@code NotifyAccess=main}, and would stop the unit if the main process exited
  * first);</li>
- * <li>it failed: {@code READY=1}, ending the reload, with a {@code STATUS=} saying why;</li>
+ * <li>it failed: {@code READY=1}, ending the reload, with a {@code STATUS=} saying
+ * why;</li>
  * <li>it was rolled back during the new generation's probation: {@code MAINPID=} this
- * generation's pid (the main pid all along: {@code MAINPID=<new pid>} is sent only when the
- * probation ends, so a new generation that dies during it is not the unit's main process),
- * {@code READY=1} and a {@code STATUS=} saying why;</li>
+ * generation's pid (the main pid all along: {@code MAINPID=<new pid>} is sent only when
+ * the probation ends, so a new generation that dies during it is not the unit's main
+ * process), {@code READY=1} and a {@code STATUS=} saying why;</li>
  * <li>a generation with no successor stops: {@code STOPPING=1}.</li>
  * </ul>
  * A generation started by an upgrade sends nothing when it is ready: it is not the main
@@ -64,8 +65,9 @@ class SystemdNotifier implements UpgradeListener {
 		if (outcome.childPid() == null) {
 			return;
 		}
-		send("MAINPID=" + outcome.childPid(), "READY=1", status(outcome.generation(), outcome.childPid(),
-				"serving, upgraded from generation " + this.generation.number() + " (pid " + this.generation.pid() + ")"));
+		send("MAINPID=" + outcome.childPid(), "READY=1",
+				status(outcome.generation(), outcome.childPid(), "serving, upgraded from generation "
+						+ this.generation.number() + " (pid " + this.generation.pid() + ")"));
 	}
 
 	@Override
@@ -76,9 +78,8 @@ class SystemdNotifier implements UpgradeListener {
 
 	@Override
 	public void upgradeRolledBack(UpgradeOutcome outcome) {
-		send("MAINPID=" + this.generation.pid(), "READY=1",
-				status(this.generation.number(), this.generation.pid(), "serving; rolled back from generation "
-						+ (this.generation.number() + 1) + ": " + outcome.reason()));
+		send("MAINPID=" + this.generation.pid(), "READY=1", status(this.generation.number(), this.generation.pid(),
+				"serving; rolled back from generation " + (this.generation.number() + 1) + ": " + outcome.reason()));
 	}
 
 	@Override

@@ -52,8 +52,8 @@ public interface UpgradeListener {
 	}
 
 	/**
-	 * The new generation lost the traffic during its probation: this one accepts again and
-	 * serves on; the new one was told to drain and exit.
+	 * The new generation lost the traffic during its probation: this one accepts again
+	 * and serves on; the new one was told to drain and exit.
 	 * @param outcome the outcome, with the reason
 	 */
 	default void upgradeRolledBack(UpgradeOutcome outcome) {

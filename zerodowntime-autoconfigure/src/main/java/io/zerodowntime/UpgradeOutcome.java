@@ -23,16 +23,23 @@ public record UpgradeOutcome(Outcome outcome, String reason, int generation, Lon
 		/** The new generation is ready and has taken over. */
 		SUCCEEDED,
 
-		/** No attempt was made: one is running already, or this generation cannot upgrade now. */
+		/**
+		 * No attempt was made: one is running already, or this generation cannot upgrade
+		 * now.
+		 */
 		REFUSED,
 
-		/** The new generation could not be started or did not become ready; this one serves on. */
+		/**
+		 * The new generation could not be started or did not become ready; this one
+		 * serves on.
+		 */
 		FAILED,
 
 		/**
 		 * The new generation became ready but lost the traffic during its probation (it
-		 * exited, its readiness turned false, or it answered too many requests with a 5xx):
-		 * this one resumed accepting and serves on, and the new one drains and exits.
+		 * exited, its readiness turned false, or it answered too many requests with a
+		 * 5xx): this one resumed accepting and serves on, and the new one drains and
+		 * exits.
 		 */
 		ROLLED_BACK
 

@@ -14,20 +14,22 @@ public enum UpgradeState {
 	SERVING,
 
 	/**
-	 * Serving while a new generation starts; then, through the new generation's probation,
-	 * accepting nothing new but able to take the traffic back at once.
+	 * Serving while a new generation starts; then, through the new generation's
+	 * probation, accepting nothing new but able to take the traffic back at once.
 	 */
 	UPGRADING,
 
-	/** A new generation took over; finishing the requests this one holds, then exiting. */
+	/**
+	 * A new generation took over; finishing the requests this one holds, then exiting.
+	 */
 	DRAINING,
 
 	/** Stopping with no successor. */
 	STOPPING,
 
 	/**
-	 * Serving, on a platform where upgrades are not available: every
-	 * upgrade is refused with the reason.
+	 * Serving, on a platform where upgrades are not available: every upgrade is refused
+	 * with the reason.
 	 */
 	UNSUPPORTED
 

@@ -19,15 +19,15 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * One generation of the application, through its whole life: {@link #ready() ready} (PID
- * file, accept gate, unclaimed listeners, signals, the service manager, the control socket,
- * the previous generation told), {@link #upgrade() upgrade}, drain and exit. The one owner
- * of a generation's state, and the public API for triggering an upgrade.
+ * file, accept gate, unclaimed listeners, signals, the service manager, the control
+ * socket, the previous generation told), {@link #upgrade() upgrade}, drain and exit. The
+ * one owner of a generation's state, and the public API for triggering an upgrade.
  *
  * <p>
  * Invariants, as in tableflip: at any time there are one or two generations, at most one
  * of them not ready; a new generation may crash during startup without harm (the old one
- * serves on); only one upgrade runs at a time; a generation whose own predecessor is still
- * draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
+ * serves on); only one upgrade runs at a time; a generation whose own predecessor is
+ * still draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
  * generation reported ready, kept the traffic through its probation, and this one is
  * draining; during the probation this one keeps every listening socket and can resume at
  * once. Every method is thread-safe.
@@ -62,7 +62,10 @@ public final class Upgrader implements AutoCloseable {
 
 	private final Duration upgradeTimeout;
 
-	/** Told first, in order: the parts of the core that follow the steps (systemd, priority). */
+	/**
+	 * Told first, in order: the parts of the core that follow the steps (systemd,
+	 * priority).
+	 */
 	private final List<UpgradeListener> parts = new CopyOnWriteArrayList<>();
 
 	private final List<UpgradeListener> upgradeListeners = new CopyOnWriteArrayList<>();
@@ -103,13 +106,22 @@ public final class Upgrader implements AutoCloseable {
 	/** SIGTERM came during a probation; guarded by the lock. */
 	private boolean stopRequested;
 
-	/** A new generation rolled back and still draining, or {@code null}; guarded by the lock. */
+	/**
+	 * A new generation rolled back and still draining, or {@code null}; guarded by the
+	 * lock.
+	 */
 	private Child rolledBack;
 
-	/** This generation's own probation: until when the previous one may roll it back, or {@code null}. */
+	/**
+	 * This generation's own probation: until when the previous one may roll it back, or
+	 * {@code null}.
+	 */
 	private volatile Instant onProbationUntil;
 
-	/** How long the upgrade that started this generation took until it was ready, if its parent said. */
+	/**
+	 * How long the upgrade that started this generation took until it was ready, if its
+	 * parent said.
+	 */
 	private volatile Long bornInMillis;
 
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
@@ -165,7 +177,9 @@ public final class Upgrader implements AutoCloseable {
 		this.predecessorAllowance = allowance;
 	}
 
-	/** Set what the life around the state machine uses; the builder sets the real ones. */
+	/**
+	 * Set what the life around the state machine uses; the builder sets the real ones.
+	 */
 	void life(Signals signals, PidFile pidFile, Exit exit, boolean warmUp) {
 		this.signals = signals;
 		this.pidFile = pidFile;
@@ -200,8 +214,8 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * An upgrader that refuses every upgrade, for a platform where they are not available;
-	 * it touches nothing native.
+	 * An upgrader that refuses every upgrade, for a platform where they are not
+	 * available; it touches nothing native.
 	 */
 	static Upgrader unsupported(Generation generation, String reason) {
 		Upgrader upgrader = new Upgrader(generation, null, null, null, Duration.ZERO);
@@ -248,9 +262,9 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * Return the outcome of the last upgrade attempt, or {@code null}: the last one started,
-	 * or a later refusal made while serving with no upgrade under way (the jar was
-	 * overwritten in place, the predecessor is still draining).
+	 * Return the outcome of the last upgrade attempt, or {@code null}: the last one
+	 * started, or a later refusal made while serving with no upgrade under way (the jar
+	 * was overwritten in place, the predecessor is still draining).
 	 * @return the last outcome
 	 */
 	public UpgradeOutcome lastUpgrade() {
@@ -262,8 +276,8 @@ public final class Upgrader implements AutoCloseable {
 	/**
 	 * Report that this generation's readiness turned false. Before it is ready, the
 	 * previous generation keeps the reason for the upgrade timeout's message; during its
-	 * probation, the previous generation takes the traffic back (a rollback). Otherwise only
-	 * logged. Thread-safe; never throws.
+	 * probation, the previous generation takes the traffic back (a rollback). Otherwise
+	 * only logged. Thread-safe; never throws.
 	 * @param reason what is not ready, e.g. {@code readiness state REFUSING_TRAFFIC} or
 	 * {@code health group 'readiness' is DOWN: db: DOWN (Connection refused)}
 	 */
@@ -274,8 +288,8 @@ public final class Upgrader implements AutoCloseable {
 			this.parent.reportNotReady(reason);
 		}
 		if (state() != UpgradeState.STARTING) {
-			logger.warn(describe() + " is not ready: " + reason + (toParent ? "; the previous generation (pid "
-					+ this.parent.parentPid() + ") takes the traffic back" : ""));
+			logger.warn(describe() + " is not ready: " + reason + (toParent
+					? "; the previous generation (pid " + this.parent.parentPid() + ") takes the traffic back" : ""));
 		}
 	}
 
@@ -294,7 +308,8 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * Return whether a previous generation can still roll this one back: it is on probation.
+	 * Return whether a previous generation can still roll this one back: it is on
+	 * probation.
 	 * @return whether this generation is on probation
 	 */
 	public boolean onProbation() {
@@ -319,7 +334,9 @@ public final class Upgrader implements AutoCloseable {
 		}
 	}
 
-	/** The previous generation took the traffic back: drain and exit, telling nobody else. */
+	/**
+	 * The previous generation took the traffic back: drain and exit, telling nobody else.
+	 */
 	private void rolledBackByParent(String reason) {
 		this.onProbationUntil = null;
 		this.parent.cancelDeadline();
@@ -332,7 +349,8 @@ public final class Upgrader implements AutoCloseable {
 		logger.warn(describe() + " was rolled back by generation " + (this.generation.number() - 1) + " (pid "
 				+ this.parent.parentPid() + "), which serves again: " + reason + "; draining and exiting");
 		if (this.exit != null) {
-			// not generationStopping: this one is not the service's main process, and must not say STOPPING=1
+			// not generationStopping: this one is not the service's main process, and
+			// must not say STOPPING=1
 			inBackground("zerodowntime-drain", false, () -> this.exit
 				.drainAndExit("rolled back to generation " + (this.generation.number() - 1) + ": " + reason));
 		}
@@ -346,9 +364,9 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * Return the listener registry server adapters take their listening sockets from
-	 * (the server-adapter SPI, {@link ListenerRegistry}), or {@code null} on a platform
-	 * where upgrades are not available: there the server binds its own sockets.
+	 * Return the listener registry server adapters take their listening sockets from (the
+	 * server-adapter SPI, {@link ListenerRegistry}), or {@code null} on a platform where
+	 * upgrades are not available: there the server binds its own sockets.
 	 * @return the registry, or {@code null}
 	 */
 	public ListenerRegistry listenerRegistry() {
@@ -358,28 +376,30 @@ public final class Upgrader implements AutoCloseable {
 	/**
 	 * Describe this generation, with the field names and order of
 	 * {@code GET /actuator/upgrade}: {@code generation}, {@code pid}, {@code parentPid},
-	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners} (each
-	 * {@code name}, {@code address}, {@code port}, {@code inherited}), {@code lastUpgrade}
-	 * ({@code outcome}, {@code reason}, {@code childPid}, {@code startedAt},
-	 * {@code durationMs}, or {@code null}), {@code upgradedFrom} ({@code generation},
-	 * {@code pid}, {@code durationMs} of the upgrade that started this generation, or
-	 * {@code null} in generation 1), {@code probation} ({@code until}, while the previous
-	 * generation can still roll this one back, else {@code null}) and
-	 * {@code upgradesUnavailable}. The endpoint
-	 * and the control socket both answer with it.
+	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners}
+	 * (each {@code name}, {@code address}, {@code port}, {@code inherited}),
+	 * {@code lastUpgrade} ({@code outcome}, {@code reason}, {@code childPid},
+	 * {@code startedAt}, {@code durationMs}, or {@code null}), {@code upgradedFrom}
+	 * ({@code generation}, {@code pid}, {@code durationMs} of the upgrade that started
+	 * this generation, or {@code null} in generation 1), {@code probation}
+	 * ({@code until}, while the previous generation can still roll this one back, else
+	 * {@code null}) and {@code upgradesUnavailable}. The endpoint and the control socket
+	 * both answer with it.
 	 * @return a new ordered map; values are numbers, strings, booleans, instants, lists,
 	 * maps or {@code null}
 	 */
 	public Map<String, Object> status() {
 		List<Object> open = new ArrayList<>();
-		// on an unsupported platform the server binds as usual and nothing native is loaded
+		// on an unsupported platform the server binds as usual and nothing native is
+		// loaded
 		if (this.listeners != null) {
 			for (ListenerHandle listener : this.listeners.open()) {
 				Map<String, Object> described = new LinkedHashMap<>();
 				described.put("name", listener.name());
-				described.put("address", (listener.localAddress().getAddress() != null)
-						? listener.localAddress().getAddress().getHostAddress()
-						: listener.localAddress().getHostString());
+				described.put("address",
+						(listener.localAddress().getAddress() != null)
+								? listener.localAddress().getAddress().getHostAddress()
+								: listener.localAddress().getHostString());
 				described.put("port", listener.localAddress().getPort());
 				described.put("inherited", listener.inherited());
 				open.add(described);
@@ -423,9 +443,9 @@ public final class Upgrader implements AutoCloseable {
 	 * Report that the application is fully started, and make this generation the one that
 	 * serves: load the upgrade path while the jar is surely intact, publish the control
 	 * socket, let SIGHUP upgrade and SIGTERM drain and exit, write the PID file, open the
-	 * accept gate, close the passed listeners nobody claimed, tell the service manager and
-	 * the previous generation (which then drains and exits). Idempotent. Where upgrades
-	 * are not available, SIGHUP only logs the refusal.
+	 * accept gate, close the passed listeners nobody claimed, tell the service manager
+	 * and the previous generation (which then drains and exits). Idempotent. Where
+	 * upgrades are not available, SIGHUP only logs the refusal.
 	 * @throws GenerationStartException if the PID file cannot be written or the control
 	 * socket cannot be published: this generation does not become ready (and the previous
 	 * one, if any, is told why and serves on)
@@ -447,11 +467,13 @@ public final class Upgrader implements AutoCloseable {
 			this.controlSocket.publish();
 		}
 		if (this.warmUp) {
-			// before anything tells the world this generation is up: the jar may change later
+			// before anything tells the world this generation is up: the jar may change
+			// later
 			warmUp();
 		}
 		// Live before the PID file names this generation: whoever reads it may signal at
-		// once, and a SIGHUP then must upgrade (once ready), not be taken for one during startup.
+		// once, and a SIGHUP then must upgrade (once ready), not be taken for one during
+		// startup.
 		CountDownLatch serving = new CountDownLatch(1);
 		this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", false, () -> {
 			awaitUninterruptibly(serving);
@@ -508,8 +530,9 @@ public final class Upgrader implements AutoCloseable {
 
 	/**
 	 * Load and link everything the upgrade path needs now, while the application's jar is
-	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in place
-	 * (instead of replaced by rename) would make the first load during an upgrade fail.
+	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in
+	 * place (instead of replaced by rename) would make the first load during an upgrade
+	 * fail.
 	 */
 	void warmUp() {
 		if (this.launcher == null) {
@@ -530,10 +553,10 @@ public final class Upgrader implements AutoCloseable {
 	/**
 	 * Start a new generation with this one's listeners and wait until it is ready, failed
 	 * or timed out, then through its probation: this generation stops accepting but keeps
-	 * its listening sockets, and takes the traffic back at once (a rollback) if the new one
-	 * exits, is not ready any more or answers too many requests with a 5xx. On success
-	 * this generation drains and exits in the background; on failure or a rollback it
-	 * serves on.
+	 * its listening sockets, and takes the traffic back at once (a rollback) if the new
+	 * one exits, is not ready any more or answers too many requests with a 5xx. On
+	 * success this generation drains and exits in the background; on failure or a
+	 * rollback it serves on.
 	 * @return how the attempt ended: {@code SUCCEEDED} at the end of the probation,
 	 * {@code ROLLED_BACK}, {@code FAILED} or {@code REFUSED}
 	 */
@@ -561,7 +584,8 @@ public final class Upgrader implements AutoCloseable {
 			logger.info(describe() + " refused an upgrade" + by + ": " + refusal);
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
 			synchronized (this.lock) {
-				// a refusal because this generation cannot upgrade is news; one because an
+				// a refusal because this generation cannot upgrade is news; one because
+				// an
 				// upgrade is already under way must not hide that upgrade's own outcome
 				if (this.state == UpgradeState.SERVING || this.state == UpgradeState.UNSUPPORTED) {
 					this.lastUpgrade = outcome;
@@ -587,7 +611,8 @@ public final class Upgrader implements AutoCloseable {
 			this.stopRequested = false;
 		}
 		if (stopNow) {
-			// told to stop during a probation that ended in a rollback: this generation stops now
+			// told to stop during a probation that ended in a rollback: this generation
+			// stops now
 			inBackground("zerodowntime-stop", false, this::stopAndExit);
 		}
 		return outcome;
@@ -596,10 +621,10 @@ public final class Upgrader implements AutoCloseable {
 	private String refusal() {
 		return switch (this.state) {
 			case STARTING -> "this generation is not ready yet";
-			case UPGRADING -> "an upgrade is already in progress"
-					+ ((this.child != null && this.child.pid() != null) ? " (new generation pid " + this.child.pid()
+			case UPGRADING -> "an upgrade is already in progress" + ((this.child != null && this.child.pid() != null)
+					? " (new generation pid " + this.child.pid()
 							+ ((this.probationUntil != null) ? ", on probation until " + this.probationUntil : "") + ")"
-							: "");
+					: "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
 			case UNSUPPORTED -> this.unavailable;
@@ -612,7 +637,10 @@ public final class Upgrader implements AutoCloseable {
 		};
 	}
 
-	/** Builds the next generation's command for this upgrade: the check, the log line and the launch share it. */
+	/**
+	 * Builds the next generation's command for this upgrade: the check, the log line and
+	 * the launch share it.
+	 */
 	private String releaseProblem() {
 		if (this.release == null) {
 			return null;
@@ -680,8 +708,8 @@ public final class Upgrader implements AutoCloseable {
 			return probation(started, watching, until, startedAt, readyMillis);
 		}
 		started.stop(STOP_GRACE);
-		return failed(startedAt, started.pid(), (state() == UpgradeState.STOPPING)
-				? "this generation was told to stop during the upgrade" : notReady);
+		return failed(startedAt, started.pid(),
+				(state() == UpgradeState.STOPPING) ? "this generation was told to stop during the upgrade" : notReady);
 	}
 
 	/**
@@ -745,8 +773,8 @@ public final class Upgrader implements AutoCloseable {
 	private void awaitRolledBack(Child started, Duration allowance) {
 		try {
 			if (!started.awaitExit(allowance)) {
-				logger.warn(describe() + ": the rolled-back generation (pid " + started.pid() + ") has not exited within "
-						+ allowance.toMillis() + " ms; stopping it");
+				logger.warn(describe() + ": the rolled-back generation (pid " + started.pid()
+						+ ") has not exited within " + allowance.toMillis() + " ms; stopping it");
 				started.stop(STOP_GRACE);
 			}
 		}
@@ -762,7 +790,10 @@ public final class Upgrader implements AutoCloseable {
 		}
 	}
 
-	/** After a rollback the PID file names this generation again; the new one wrote it when ready. */
+	/**
+	 * After a rollback the PID file names this generation again; the new one wrote it
+	 * when ready.
+	 */
 	private void rewritePidFile() {
 		if (this.pidFile == null) {
 			return;
@@ -782,8 +813,8 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	private UpgradeOutcome failed(Instant startedAt, Long childPid, String reason) {
-		return new UpgradeOutcome(UpgradeOutcome.Outcome.FAILED, reason, this.generation.number(), childPid,
-				startedAt, millisSince(startedAt));
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.FAILED, reason, this.generation.number(), childPid, startedAt,
+				millisSince(startedAt));
 	}
 
 	private void finish(UpgradeOutcome outcome) {
@@ -798,7 +829,8 @@ public final class Upgrader implements AutoCloseable {
 			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
 					+ ") is ready after " + outcome.durationMs() + " ms"
 					+ (this.probationRules.on() ? " and kept the traffic through its probation" : "") + "; draining");
-			// the service manager learns the new main pid before this generation drains and exits
+			// the service manager learns the new main pid before this generation drains
+			// and exits
 			tellParts((l) -> l.upgradeSucceeded(outcome));
 			if (this.exit != null) {
 				inBackground("zerodowntime-drain", false,
@@ -831,7 +863,8 @@ public final class Upgrader implements AutoCloseable {
 	 * Stop this generation with no successor: a new generation that is not ready yet is
 	 * stopped first (SIGTERM, then SIGKILL), so nothing is left behind.
 	 * @return whether this generation may drain and exit now ({@code false} when it has
-	 * already handed over and is draining, or upgrades are not available on this platform)
+	 * already handed over and is draining, or upgrades are not available on this
+	 * platform)
 	 */
 	boolean stop() {
 		Child starting;
@@ -841,7 +874,8 @@ public final class Upgrader implements AutoCloseable {
 				return false;
 			}
 			if (this.probation != null) {
-				// the new generation keeps the traffic; the upgrade thread drains and exits
+				// the new generation keeps the traffic; the upgrade thread drains and
+				// exits
 				this.stopRequested = true;
 				this.probation.endEarly();
 				logger.info(describe() + " was told to stop during the probation of the new generation, which "
@@ -881,7 +915,10 @@ public final class Upgrader implements AutoCloseable {
 		}
 	}
 
-	/** Tell the parts, then every listener, in order; one that throws does not stop the others. */
+	/**
+	 * Tell the parts, then every listener, in order; one that throws does not stop the
+	 * others.
+	 */
 	private void tell(Consumer<UpgradeListener> step) {
 		tellParts(step);
 		tellListeners(step);
@@ -1047,9 +1084,9 @@ public final class Upgrader implements AutoCloseable {
 		}
 
 		/**
-		 * Set how long the previous generation stays able to take the traffic back after a
-		 * new one is ready (it stops accepting but keeps its sockets); the upgrade's outcome
-		 * is known at its end.
+		 * Set how long the previous generation stays able to take the traffic back after
+		 * a new one is ready (it stops accepting but keeps its sockets); the upgrade's
+		 * outcome is known at its end.
 		 * @param probation how long, zero for no probation
 		 * @return this builder
 		 */
@@ -1060,9 +1097,10 @@ public final class Upgrader implements AutoCloseable {
 
 		/**
 		 * Set when a new generation on probation is rolled back for its errors.
-		 * @param maxErrorRatio the share of its requests answered with a 5xx above which it
-		 * is rolled back, or {@code null} not to judge errors
-		 * @param minRequests how many requests it must have answered before that is judged
+		 * @param maxErrorRatio the share of its requests answered with a 5xx above which
+		 * it is rolled back, or {@code null} not to judge errors
+		 * @param minRequests how many requests it must have answered before that is
+		 * judged
 		 * @return this builder
 		 */
 		public Builder rollback(Double maxErrorRatio, int minRequests) {
@@ -1100,8 +1138,8 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * What the application tells the core before its upgrader exists: the first moments of
-	 * a JVM that may be a new generation. Spring Boot applications get this from the
+	 * What the application tells the core before its upgrader exists: the first moments
+	 * of a JVM that may be a new generation. Spring Boot applications get this from the
 	 * starter; other applications call these themselves, first thing.
 	 */
 	public static final class Startup {
@@ -1110,18 +1148,20 @@ public final class Upgrader implements AutoCloseable {
 		}
 
 		/**
-		 * Take SIGHUP from the JVM as early as possible, so a SIGHUP during startup cannot
-		 * end the process (the JVM's default); until {@link #configured(boolean)} it is only
-		 * counted. Once per JVM; does nothing where the platform has no SIGHUP.
+		 * Take SIGHUP from the JVM as early as possible, so a SIGHUP during startup
+		 * cannot end the process (the JVM's default); until {@link #configured(boolean)}
+		 * it is only counted. Once per JVM; does nothing where the platform has no
+		 * SIGHUP.
 		 */
 		public static void trapHangup() {
 			HangupSignal.install();
 		}
 
 		/**
-		 * Say whether this process uses upgrades, once its configuration is known. If not,
-		 * the JVM's own SIGHUP handler is put back, and a SIGHUP that arrived meanwhile is
-		 * raised again, so the application behaves exactly as without the starter.
+		 * Say whether this process uses upgrades, once its configuration is known. If
+		 * not, the JVM's own SIGHUP handler is put back, and a SIGHUP that arrived
+		 * meanwhile is raised again, so the application behaves exactly as without the
+		 * starter.
 		 * @param upgradesEnabled whether upgrades are enabled
 		 */
 		public static void configured(boolean upgradesEnabled) {
@@ -1130,8 +1170,8 @@ public final class Upgrader implements AutoCloseable {
 
 		/**
 		 * Tell the generation that started this process, if any, that this one failed to
-		 * start, so its upgrade fails at once with this reason rather than at its timeout.
-		 * Does nothing in generation 1 and where upgrades are not available.
+		 * start, so its upgrade fails at once with this reason rather than at its
+		 * timeout. Does nothing in generation 1 and where upgrades are not available.
 		 * @param reason what went wrong
 		 */
 		public static void failed(String reason) {

@@ -22,9 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A listener suspended for a probation, on real sockets of the kernel: an acceptor blocked
- * on it wakes and waits at the gate, connections queue in the backlog meanwhile (the socket
- * stays open through the standby copy), and a resume accepts them at once from the copy.
+ * A listener suspended for a probation, on real sockets of the kernel: an acceptor
+ * blocked on it wakes and waits at the gate, connections queue in the backlog meanwhile
+ * (the socket stays open through the standby copy), and a resume accepts them at once
+ * from the copy.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ListenerSuspendTests {
@@ -112,7 +113,10 @@ class ListenerSuspendTests {
 		client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
 	}
 
-	/** What a server adapter does: wait at the gate, accept from channel() anew after a suspension. */
+	/**
+	 * What a server adapter does: wait at the gate, accept from channel() anew after a
+	 * suspension.
+	 */
 	private void accept(ListenerHandle listener) {
 		try {
 			while (!this.stopped) {

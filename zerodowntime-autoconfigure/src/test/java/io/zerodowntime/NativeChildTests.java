@@ -150,7 +150,6 @@ class NativeChildTests {
 		assertThat(this.fake.processes.signals).isEmpty();
 	}
 
-
 	@Test
 	void whenTheChildSaysWhyItIsNotReadyYetThenTheTimeoutSaysSoToo() throws Exception {
 		this.fake.processes.run(CHILD, "100");
@@ -199,7 +198,8 @@ class NativeChildTests {
 		assertThat(child.awaitReady(LONG)).isNull();
 		RecordingWatch watch = new RecordingWatch();
 		child.watch(watch);
-		this.handshake.send("REQUESTS 10 2\nREQUESTS ten 2\nREQUESTS 5 1\nREQUESTS 10 11\nREQUESTS 10\nREQUESTS 12 2\n");
+		this.handshake
+			.send("REQUESTS 10 2\nREQUESTS ten 2\nREQUESTS 5 1\nREQUESTS 10 11\nREQUESTS 10\nREQUESTS 12 2\n");
 		this.handshake.endOfStream();
 		assertThat(child.awaitExit(LONG)).isTrue();
 		assertThat(watch.signs).containsExactly("requests 10 2", "requests 12 2", "exited");

@@ -44,7 +44,8 @@ class ParentLinkTests {
 		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
 		handshake.send("\u0000\u00ffgarbage\n").send("READY\n");
 		await().atMost(Duration.ofSeconds(10))
-			.until(() -> output.toString().contains("Ignoring unexpected data from the previous generation (pid 1001)"));
+			.until(() -> output.toString()
+				.contains("Ignoring unexpected data from the previous generation (pid 1001)"));
 		assertThat(link.parentExited()).as("data is no exit").isFalse();
 		handshake.endOfStream();
 		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
@@ -163,7 +164,6 @@ class ParentLinkTests {
 		}
 	}
 
-
 	@Test
 	void whatThePreviousGenerationSaysAfterReadyGoesToTheListener() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
@@ -192,7 +192,8 @@ class ParentLinkTests {
 			}
 
 		});
-		handshake.send("PROBATION 1764800000123 2391\nPROBATION 0 12\nCONF").send("IRMED\nROLLBACK too many 5xx\n")
+		handshake.send("PROBATION 1764800000123 2391\nPROBATION 0 12\nCONF")
+			.send("IRMED\nROLLBACK too many 5xx\n")
 			.send("PROBATION soon\n")
 			.endOfStream();
 		await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains("exited"));
@@ -230,9 +231,11 @@ class ParentLinkTests {
 		java.time.Instant end = before.plusSeconds(600);
 		handshake.send("PROBATION " + end.toEpochMilli() + " 1500\n");
 		await().atMost(Duration.ofSeconds(10))
-			.until(() -> link.deadline().deadline().equals(java.time.Instant.ofEpochMilli(end.toEpochMilli())
-				.plusSeconds(65)
-				.plus(PredecessorDeadline.MARGIN)));
+			.until(() -> link.deadline()
+				.deadline()
+				.equals(java.time.Instant.ofEpochMilli(end.toEpochMilli())
+					.plusSeconds(65)
+					.plus(PredecessorDeadline.MARGIN)));
 		handshake.endOfStream();
 	}
 

@@ -60,8 +60,8 @@ class ProbationNewGenerationTests {
 		await().atMost(AWAIT).until(upgrader::onProbation);
 		Map<String, Object> status = upgrader.status();
 		assertThat(status).containsEntry("probation", Map.of("until", Instant.ofEpochMilli(1764800000123L)));
-		assertThat(status.get("upgradedFrom")).isEqualTo(
-				new java.util.LinkedHashMap<>(Map.of("generation", 1, "pid", 1001L, "durationMs", 2391L)));
+		assertThat(status.get("upgradedFrom"))
+			.isEqualTo(new java.util.LinkedHashMap<>(Map.of("generation", 1, "pid", 1001L, "durationMs", 2391L)));
 		assertThat(status.keySet()).containsSubsequence("lastUpgrade", "upgradedFrom", "probation",
 				"upgradesUnavailable");
 		this.handshake.send("CONFIRMED\n");

@@ -42,8 +42,7 @@ class ProbationTests {
 	}
 
 	@Test
-	void whenTheErrorRatioIsAboveTheMaximumOnceThereAreEnoughRequestsThenTheVerdictGivesTheFigures()
-			throws Exception {
+	void whenTheErrorRatioIsAboveTheMaximumOnceThereAreEnoughRequestsThenTheVerdictGivesTheFigures() throws Exception {
 		Probation probation = new Probation(new Probation.Rules(LONG, 0.05, 20), 4242L);
 		probation.requests(10, 10);
 		assertThat(probation.trouble()).as("below min-requests").isNull();

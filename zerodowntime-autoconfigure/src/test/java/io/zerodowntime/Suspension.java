@@ -1,6 +1,9 @@
 package io.zerodowntime;
 
-/** Lets a test outside this package suspend and resume an upgrader's listeners, as a probation does. */
+/**
+ * Lets a test outside this package suspend and resume an upgrader's listeners, as a
+ * probation does.
+ */
 public final class Suspension {
 
 	private Suspension() {

@@ -135,8 +135,7 @@ class UpgraderProbationTests {
 	}
 
 	@Test
-	void whenTheNewGenerationIsNotReadyAnyMoreThenItIsRolledBackAndNoUpgradeStartsUntilItHasExited()
-			throws Exception {
+	void whenTheNewGenerationIsNotReadyAnyMoreThenItIsRolledBackAndNoUpgradeStartsUntilItHasExited() throws Exception {
 		claim("http", 7);
 		Upgrader upgrader = servingUpgrader(new Probation.Rules(LONG, null, 0));
 		FakeChild child = FakeChild.ready(2001L);
@@ -285,7 +284,10 @@ class UpgraderProbationTests {
 		return upgrader;
 	}
 
-	/** Real JDK channels, never bound: enough to see which one is open and which one accepts. */
+	/**
+	 * Real JDK channels, never bound: enough to see which one is open and which one
+	 * accepts.
+	 */
 	static final class ChannelSockets implements ListenerSockets {
 
 		final List<ServerSocketChannel> opened = Collections.synchronizedList(new ArrayList<>());
@@ -372,7 +374,8 @@ class UpgraderProbationTests {
 
 		@Override
 		public void upgradeRolledBack(UpgradeOutcome outcome) {
-			this.log.add("rolled back " + outcome.generation() + " pid " + outcome.childPid() + ": " + outcome.reason());
+			this.log
+				.add("rolled back " + outcome.generation() + " pid " + outcome.childPid() + ": " + outcome.reason());
 		}
 
 	}

@@ -15,10 +15,11 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 /**
  * {@code /actuator/upgrade}: GET tells which generation serves and how the last upgrade
  * went; POST starts an upgrade and answers with its outcome (200 succeeded, 409 refused,
- * 500 failed or rolled back; with probation on, the answer comes at the probation's end). Read-only unless the operator grants
+ * 500 failed or rolled back; with probation on, the answer comes at the probation's end).
+ * Read-only unless the operator grants
  * {@code management.endpoint.upgrade.access=unrestricted} (or
- * {@code management.endpoints.access.default=unrestricted}). Over HTTP the POST must carry
- * {@code Content-Type: application/json} ({@link UpgradeRequestFilter}).
+ * {@code management.endpoints.access.default=unrestricted}). Over HTTP the POST must
+ * carry {@code Content-Type: application/json} ({@link UpgradeRequestFilter}).
  *
  * @since 0.1.0
  */

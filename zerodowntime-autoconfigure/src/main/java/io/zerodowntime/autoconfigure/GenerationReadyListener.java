@@ -15,14 +15,15 @@ import org.springframework.context.ApplicationEvent;
 import org.springframework.context.event.SmartApplicationListener;
 
 /**
- * Translates the application's readiness into {@link Upgrader#ready()} (the core then makes
- * this generation the one that serves: PID file, accept gate, signals, service manager,
- * control socket, the previous generation told), gated: ready only once the application is
- * ready ({@code ApplicationReadyEvent}), its readiness state is {@code ACCEPTING_TRAFFIC},
- * and the readiness health group, if any, is {@code UP}. Until then each new reason is
- * reported ({@link Upgrader#readinessLost(String)}: a previous generation quotes the last
- * one if its upgrade times out). During this generation's probation, a readiness lost and
- * the request counts are reported, so the previous generation can take the traffic back.
+ * Translates the application's readiness into {@link Upgrader#ready()} (the core then
+ * makes this generation the one that serves: PID file, accept gate, signals, service
+ * manager, control socket, the previous generation told), gated: ready only once the
+ * application is ready ({@code ApplicationReadyEvent}), its readiness state is
+ * {@code ACCEPTING_TRAFFIC}, and the readiness health group, if any, is {@code UP}. Until
+ * then each new reason is reported ({@link Upgrader#readinessLost(String)}: a previous
+ * generation quotes the last one if its upgrade times out). During this generation's
+ * probation, a readiness lost and the request counts are reported, so the previous
+ * generation can take the traffic back.
  */
 class GenerationReadyListener implements SmartApplicationListener {
 
@@ -31,7 +32,10 @@ class GenerationReadyListener implements SmartApplicationListener {
 	/** How often readiness is checked while it is awaited, and during a probation. */
 	static final long CHECK_MILLIS = 250;
 
-	/** How long after ready a probation may take to be announced by the previous generation. */
+	/**
+	 * How long after ready a probation may take to be announced by the previous
+	 * generation.
+	 */
 	static final long PROBATION_ANNOUNCE_MILLIS = 5000;
 
 	private final Target upgrader;
@@ -46,7 +50,10 @@ class GenerationReadyListener implements SmartApplicationListener {
 
 	private volatile boolean applicationReady;
 
-	/** The last readiness state published; it may reach this listener before the availability bean. */
+	/**
+	 * The last readiness state published; it may reach this listener before the
+	 * availability bean.
+	 */
 	private volatile ReadinessState published;
 
 	private volatile boolean reported;
@@ -85,7 +92,8 @@ class GenerationReadyListener implements SmartApplicationListener {
 		if (event instanceof ApplicationReadyEvent ready) {
 			if (ready.getApplicationContext().getParent() == null) {
 				this.applicationReady = true;
-				// Boot says ACCEPTING_TRAFFIC right after this event; an application whose
+				// Boot says ACCEPTING_TRAFFIC right after this event; an application
+				// whose
 				// state is already that (set by itself) gets no second event
 				if (this.readiness.get() == ReadinessState.ACCEPTING_TRAFFIC) {
 					check();
@@ -108,7 +116,10 @@ class GenerationReadyListener implements SmartApplicationListener {
 		return !(source instanceof ApplicationContext context) || context.getParent() == null;
 	}
 
-	/** On the thread of the event, as before the gate: a failure to become ready fails the start. */
+	/**
+	 * On the thread of the event, as before the gate: a failure to become ready fails the
+	 * start.
+	 */
 	private synchronized void check() {
 		if (this.reported || this.waiting) {
 			return;
@@ -166,8 +177,8 @@ class GenerationReadyListener implements SmartApplicationListener {
 	}
 
 	/**
-	 * While a previous generation can still take the traffic back: report a readiness lost
-	 * (once) and the request counts (once a second).
+	 * While a previous generation can still take the traffic back: report a readiness
+	 * lost (once) and the request counts (once a second).
 	 */
 	private void watchProbation() {
 		long readyAt = System.nanoTime();

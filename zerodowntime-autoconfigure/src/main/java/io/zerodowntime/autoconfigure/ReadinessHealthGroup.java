@@ -16,8 +16,8 @@ import org.springframework.boot.health.contributor.Status;
 
 /**
  * The actuator health group a generation must have {@code UP} to be ready
- * ({@code zerodowntime.readiness.health-group}, by default {@code readiness} if that group
- * exists): says why it is not, naming the failing indicators, e.g.
+ * ({@code zerodowntime.readiness.health-group}, by default {@code readiness} if that
+ * group exists): says why it is not, naming the failing indicators, e.g.
  * {@code health group 'readiness' is DOWN: db: DOWN (Connection refused)}.
  */
 class ReadinessHealthGroup implements Supplier<String>, SmartInitializingSingleton {

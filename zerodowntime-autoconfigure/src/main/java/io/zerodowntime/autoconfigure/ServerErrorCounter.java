@@ -10,8 +10,9 @@ import org.springframework.http.server.observation.ServerRequestObservationConte
 
 /**
  * Counts the requests this generation answered, and those answered with a 5xx (or that
- * ended in an error not mapped to a status below 500), from the {@code http.server.requests}
- * observations; reported to the previous generation during this one's probation.
+ * ended in an error not mapped to a status below 500), from the
+ * {@code http.server.requests} observations; reported to the previous generation during
+ * this one's probation.
  */
 class ServerErrorCounter implements ObservationHandler<ServerRequestObservationContext>, Supplier<long[]> {
 

@@ -27,8 +27,8 @@ public interface ServerListener {
 	 * probation) the channel is closed, which wakes a blocked accept with a
 	 * {@link java.nio.channels.ClosedChannelException}, and the gate is shut; if this
 	 * generation resumes, a new channel on the same socket takes its place. So after a
-	 * {@code ClosedChannelException} on a listener that is not {@link #isClosed() closed},
-	 * wait at the gate again and accept from {@code channel()} anew.
+	 * {@code ClosedChannelException} on a listener that is not {@link #isClosed()
+	 * closed}, wait at the gate again and accept from {@code channel()} anew.
 	 * @return the channel
 	 */
 	ServerSocketChannel channel();

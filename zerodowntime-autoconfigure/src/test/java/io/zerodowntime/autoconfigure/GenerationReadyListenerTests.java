@@ -21,8 +21,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Tests for {@link GenerationReadyListener}: a generation is ready only once the
- * application is ready, accepting traffic and its readiness health group is UP; during its
- * probation a readiness lost and the request counts are reported.
+ * application is ready, accepting traffic and its readiness health group is UP; during
+ * its probation a readiness lost and the request counts are reported.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class GenerationReadyListenerTests {

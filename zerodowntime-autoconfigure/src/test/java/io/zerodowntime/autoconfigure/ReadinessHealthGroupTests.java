@@ -43,30 +43,29 @@ class ReadinessHealthGroupTests {
 	@Test
 	void withNoReadinessGroupNothingIsChecked() {
 		this.contextRunner.run((context) -> assertThat(check(context.getBeanProvider(HealthEndpoint.class),
-				context.getBeanProvider(HealthEndpointGroups.class), null).get())
-			.isNull());
+				context.getBeanProvider(HealthEndpointGroups.class), null)
+			.get()).isNull());
 	}
 
 	@Test
 	void aConfiguredGroupThatIsUpIsNoProblem() {
 		this.contextRunner.withPropertyValues("management.endpoint.health.group.live.include=disk")
 			.run((context) -> assertThat(check(context.getBeanProvider(HealthEndpoint.class),
-					context.getBeanProvider(HealthEndpointGroups.class), "live").get())
-				.isNull());
+					context.getBeanProvider(HealthEndpointGroups.class), "live")
+				.get()).isNull());
 	}
 
 	@Test
 	void aConfiguredGroupThatDoesNotExistFailsTheStartWithTheFix() {
-		this.contextRunner.withPropertyValues("management.endpoint.health.group.live.include=disk")
-			.run((context) -> {
-				ReadinessHealthGroup group = new ReadinessHealthGroup(context.getBeanProvider(HealthEndpoint.class),
-						context.getBeanProvider(HealthEndpointGroups.class), "ready");
-				org.assertj.core.api.Assertions.assertThatIllegalStateException()
-					.isThrownBy(group::afterSingletonsInstantiated)
-					.withMessageContaining("zerodowntime.readiness.health-group=ready names no health group")
-					.withMessageContaining("[live]")
-					.withMessageContaining("management.endpoint.health.group.ready.include");
-			});
+		this.contextRunner.withPropertyValues("management.endpoint.health.group.live.include=disk").run((context) -> {
+			ReadinessHealthGroup group = new ReadinessHealthGroup(context.getBeanProvider(HealthEndpoint.class),
+					context.getBeanProvider(HealthEndpointGroups.class), "ready");
+			org.assertj.core.api.Assertions.assertThatIllegalStateException()
+				.isThrownBy(group::afterSingletonsInstantiated)
+				.withMessageContaining("zerodowntime.readiness.health-group=ready names no health group")
+				.withMessageContaining("[live]")
+				.withMessageContaining("management.endpoint.health.group.ready.include");
+		});
 	}
 
 	private static ReadinessHealthGroup check(ObjectProvider<HealthEndpoint> endpoint,

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Tomcat adapter through a probation's suspension, in this JVM: while suspended,
- * responses on held connections carry {@code Connection: close} and new connections wait in
- * the backlog; after a resume they are served, with keep-alive again.
+ * responses on held connections carry {@code Connection: close} and new connections wait
+ * in the backlog; after a resume they are served, with keep-alive again.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SuspendedEndpointTests {
