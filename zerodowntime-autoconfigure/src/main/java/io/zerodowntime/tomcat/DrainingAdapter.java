@@ -41,7 +41,9 @@ final class DrainingAdapter implements Adapter {
 	public void service(Request req, Response res) throws Exception {
 		this.inService.incrementAndGet();
 		try {
-			if (this.endpoint.isDraining() && !hasPipelinedRequest(req)) {
+			// HTTP/1.1 only: an HTTP/2 stream has no connection header (its connection gets GOAWAY)
+			if (this.endpoint.isDraining() && req.getInputBuffer() instanceof Http11InputBuffer input
+					&& !hasPipelinedRequest(req, input)) {
 				res.setHeader("Connection", "close");
 			}
 			this.delegate.service(req, res);
@@ -56,10 +58,7 @@ final class DrainingAdapter implements Adapter {
 	 * input buffer beyond this request's body. A chunked body is of unknown length: then
 	 * this request is the last one answered.
 	 */
-	static boolean hasPipelinedRequest(Request req) {
-		if (!(req.getInputBuffer() instanceof Http11InputBuffer input)) {
-			return false;
-		}
+	static boolean hasPipelinedRequest(Request req, Http11InputBuffer input) {
 		ByteBuffer buffered = input.getByteBuffer();
 		if (buffered == null || req.getMimeHeaders().getHeader("transfer-encoding") != null) {
 			return false;
