@@ -9,15 +9,15 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A generation's end, once: stop accepting and wait for the connections it holds up to the
- * drain timeout, then close those left (cutting the requests still running, counted in
- * the log), remove the PID file if it still names this generation, close the application
- * (the callback the application gave, which must not wait for requests again) and exit
- * with its code. A deadline armed first halts the process if all that has not ended
- * within the drain timeout plus the exit grace (a shutdown hook, a bean's destroy method
- * or a request thread that hangs): from the start of the drain to the exit takes at most
- * that long, whatever the application's own shutdown is set to. Its successor has a
- * backstop a little later, in case this one cannot even halt.
+ * A generation's end, once: stop accepting and wait for the connections it holds up to
+ * the drain timeout, then close those left (cutting the requests still running, counted
+ * in the log), remove the PID file if it still names this generation, close the
+ * application (the callback the application gave, which must not wait for requests again)
+ * and exit with its code. A deadline armed first halts the process if all that has not
+ * ended within the drain timeout plus the exit grace (a shutdown hook, a bean's destroy
+ * method or a request thread that hangs): from the start of the drain to the exit takes
+ * at most that long, whatever the application's own shutdown is set to. Its successor has
+ * a backstop a little later, in case this one cannot even halt.
  */
 final class Exit {
 
@@ -26,7 +26,9 @@ final class Exit {
 	/** What ends the process; behind an interface so a test never exits. */
 	interface Process {
 
-		/** The JVM's own: {@code System.exit}, {@code Runtime.halt} and a watchdog thread. */
+		/**
+		 * The JVM's own: {@code System.exit}, {@code Runtime.halt} and a watchdog thread.
+		 */
 		Process JVM = new Process() {
 
 			@Override
@@ -150,7 +152,8 @@ final class Exit {
 			code = this.closeApplication.getAsInt();
 		}
 		catch (Throwable ex) {
-			// Every connection is served by now. An application that cannot close (classes it
+			// Every connection is served by now. An application that cannot close
+			// (classes it
 			// needs cannot be loaded from a jar overwritten in place) must not keep this
 			// generation alive after its successor took over.
 			System.err.println(describe() + ": closing the application context failed (" + ex + "); exiting anyway");

@@ -41,7 +41,8 @@ final class DrainingAdapter implements Adapter {
 	public void service(Request req, Response res) throws Exception {
 		this.inService.incrementAndGet();
 		try {
-			// HTTP/1.1 only: an HTTP/2 stream has no connection header (its connection gets GOAWAY)
+			// HTTP/1.1 only: an HTTP/2 stream has no connection header (its connection
+			// gets GOAWAY)
 			if (this.endpoint.isDraining() && req.getInputBuffer() instanceof Http11InputBuffer input
 					&& !hasPipelinedRequest(req, input)) {
 				res.setHeader("Connection", "close");
@@ -54,9 +55,9 @@ final class DrainingAdapter implements Adapter {
 	}
 
 	/**
-	 * Whether bytes of a further request were read with this one: what is left in Tomcat's
-	 * input buffer beyond this request's body. A chunked body is of unknown length: then
-	 * this request is the last one answered.
+	 * Whether bytes of a further request were read with this one: what is left in
+	 * Tomcat's input buffer beyond this request's body. A chunked body is of unknown
+	 * length: then this request is the last one answered.
 	 */
 	static boolean hasPipelinedRequest(Request req, Http11InputBuffer input) {
 		ByteBuffer buffered = input.getByteBuffer();

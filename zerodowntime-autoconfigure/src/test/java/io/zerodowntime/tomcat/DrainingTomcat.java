@@ -23,7 +23,8 @@ import org.apache.catalina.startup.Tomcat;
  * An embedded Tomcat in the test's own JVM whose one connector is an
  * {@link InheritableHttp11NioProtocol} on a listener of a small in-test registry, so a
  * test can drain it as the core would ({@link #drainTarget()}). {@code GET /fast} answers
- * at once; {@code GET /slow} answers once {@link #releaseSlow()} is called (or after 30 s).
+ * at once; {@code GET /slow} answers once {@link #releaseSlow()} is called (or after 30
+ * s).
  */
 final class DrainingTomcat implements AutoCloseable {
 

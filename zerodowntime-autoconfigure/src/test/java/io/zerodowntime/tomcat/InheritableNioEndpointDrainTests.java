@@ -79,7 +79,10 @@ class InheritableNioEndpointDrainTests {
 		send(client, get("/fast?2"));
 		Received received = readToEnd(client);
 		assertThat(received.failure).isNull();
-		assertThat(received.responses()).singleElement().asString().contains("ok /fast?2").contains("Connection: close");
+		assertThat(received.responses()).singleElement()
+			.asString()
+			.contains("ok /fast?2")
+			.contains("Connection: close");
 		await().atMost(10, TimeUnit.SECONDS).until(() -> this.tomcat.drainTarget().openConnections() == 0);
 	}
 

@@ -33,20 +33,20 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * A real operating-system process running the packaged sample application
  * ({@code java -jar sample-app.jar}), for integration tests that need what only a real
- * process has: its pid, its inherited descriptors, its environment as the kernel shows it,
- * its exit code and its console output.
+ * process has: its pid, its inherited descriptors, its environment as the kernel shows
+ * it, its exit code and its console output.
  *
  * <p>
  * The JVM is the one running the tests ({@code ${java.home}/bin/java}), so running the
- * suite under another JDK tests the application under that JDK. The command may be wrapped
- * by a launcher that ends by exec'ing it (e.g. {@code systemd-socket-activate} or
+ * suite under another JDK tests the application under that JDK. The command may be
+ * wrapped by a launcher that ends by exec'ing it (e.g. {@code systemd-socket-activate} or
  * {@code sh -c '... exec "$@"'}), in which case the launcher's pid becomes the JVM's pid.
  *
  * <p>
  * Every line the process prints is kept and also copied to the test log, prefixed with
  * the process's name. {@link #close()} stops, by pid, what was started, every process
- * registered with {@link #alsoKill(long)} and every descendant still running: SIGTERM,
- * up to 15 seconds' grace, then SIGKILL. Nothing is ever killed by name.
+ * registered with {@link #alsoKill(long)} and every descendant still running: SIGTERM, up
+ * to 15 seconds' grace, then SIGKILL. Nothing is ever killed by name.
  */
 public final class AppProcess implements AutoCloseable {
 
@@ -149,15 +149,17 @@ public final class AppProcess implements AutoCloseable {
 				.until(() -> {
 					Optional<Path> exe = exe(pid);
 					if (exe.isEmpty() && !this.process.isAlive()) {
-						throw new AssertionError(failureMessage("exited (code " + this.process.exitValue()
-								+ ") before it ran " + java));
+						throw new AssertionError(
+								failureMessage("exited (code " + this.process.exitValue() + ") before it ran " + java));
 					}
 					return exe.map(java::equals).orElse(false);
 				});
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failureMessage("pid " + pid + " runs " + exe(pid).map(Path::toString)
-					.orElse("nothing") + ", not " + java + ": a launcher must exec the JVM"), ex);
+			throw new AssertionError(
+					failureMessage("pid " + pid + " runs " + exe(pid).map(Path::toString).orElse("nothing") + ", not "
+							+ java + ": a launcher must exec the JVM"),
+					ex);
 		}
 		return pid;
 	}
@@ -172,13 +174,14 @@ public final class AppProcess implements AutoCloseable {
 
 	/**
 	 * Register another process to stop on {@link #close()}, such as a later generation
-	 * started by this one. The process is remembered with its start time, so a recycled pid
-	 * is never killed.
+	 * started by this one. The process is remembered with its start time, so a recycled
+	 * pid is never killed.
 	 * @param pid the pid
 	 */
 	public void alsoKill(long pid) {
-		ProcessHandle.of(pid).ifPresentOrElse(this.alsoKill::add,
-				() -> log("pid " + pid + " registered for cleanup has already exited"));
+		ProcessHandle.of(pid)
+			.ifPresentOrElse(this.alsoKill::add,
+					() -> log("pid " + pid + " registered for cleanup has already exited"));
 	}
 
 	/**
@@ -201,7 +204,8 @@ public final class AppProcess implements AutoCloseable {
 
 	/**
 	 * Wait until a line matching a regular expression has been printed (searched with
-	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits first.
+	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits
+	 * first.
 	 * @param regex the expression
 	 * @param timeout how long to wait
 	 * @return the match
@@ -229,8 +233,7 @@ public final class AppProcess implements AutoCloseable {
 				});
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failureMessage("printed no line matching /" + regex + "/ within " + timeout),
-					ex);
+			throw new AssertionError(failureMessage("printed no line matching /" + regex + "/ within " + timeout), ex);
 		}
 		return found.get();
 	}
@@ -273,7 +276,8 @@ public final class AppProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Return the environment of the JVM as the kernel shows it ({@code /proc/<pid>/environ}).
+	 * Return the environment of the JVM as the kernel shows it
+	 * ({@code /proc/<pid>/environ}).
 	 * @return the variables, in order
 	 */
 	public Map<String, String> environ() {
@@ -323,8 +327,7 @@ public final class AppProcess implements AutoCloseable {
 		try (Stream<Path> entries = Files.list(dir)) {
 			for (Path entry : (Iterable<Path>) entries::iterator) {
 				try {
-					fds.put(Integer.parseInt(entry.getFileName().toString()),
-							Files.readSymbolicLink(entry).toString());
+					fds.put(Integer.parseInt(entry.getFileName().toString()), Files.readSymbolicLink(entry).toString());
 				}
 				catch (NoSuchFileException ex) {
 					// closed while listing

@@ -33,8 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>
  * A tracker scans {@code /proc} every 100 ms for processes whose command line names the
- * jar copy, remembers every one it ever saw (so zombies, whose command line is empty,
- * can still be recognised) and registers each with {@link AppProcess#alsoKill(long)}, so
+ * jar copy, remembers every one it ever saw (so zombies, whose command line is empty, can
+ * still be recognised) and registers each with {@link AppProcess#alsoKill(long)}, so
  * {@link #close()} stops them all by pid, also when a test fails.
  *
  * <p>
@@ -57,7 +57,10 @@ final class FaultLoadApp implements AutoCloseable {
 
 	private final Path jar;
 
-	/** What the command line of every process of this application names: the jar copy, or the PID file. */
+	/**
+	 * What the command line of every process of this application names: the jar copy, or
+	 * the PID file.
+	 */
 	private final Path marker;
 
 	private final Path extra;
@@ -89,8 +92,8 @@ final class FaultLoadApp implements AutoCloseable {
 	 * @param dir a directory of the test's own
 	 * @param copyJar whether to copy the jar into it and recognise the processes by that
 	 * copy; if not, the test lays out its releases itself, starts generation 1 with a
-	 * customizer that names the jar, and the processes are recognised by the PID file that
-	 * {@link #defaultArgs()} names
+	 * customizer that names the jar, and the processes are recognised by the PID file
+	 * that {@link #defaultArgs()} names
 	 */
 	FaultLoadApp(Path dir, boolean copyJar) {
 		this.dir = dir;
@@ -138,13 +141,12 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
 	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
-	 * here send short requests; a generation that cannot drain, because of a bug, must not
-	 * hold the test for the default 30 s).
+	 * here send short requests; a generation that cannot drain, because of a bug, must
+	 * not hold the test for the default 30 s).
 	 * @return the arguments
 	 */
 	List<String> defaultArgs() {
-		return List.of("--server.port=" + this.port,
-				"--spring.config.additional-location=optional:file:" + this.extra,
+		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
 				"--zerodowntime.pid-file=" + this.pidFile, "--zerodowntime.drain-timeout=10s");
 	}
 
@@ -174,7 +176,8 @@ final class FaultLoadApp implements AutoCloseable {
 	 */
 	AppProcess start(UnaryOperator<AppProcess.Builder> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
-		// an argument given here replaces the default of the same name (Spring would join both)
+		// an argument given here replaces the default of the same name (Spring would join
+		// both)
 		all.removeIf((arg) -> List.of(args)
 			.stream()
 			.anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
@@ -246,9 +249,8 @@ final class FaultLoadApp implements AutoCloseable {
 						continue;
 					}
 					// keep the first look, unless the process has since exec'd the JVM
-					FaultLoadProcs.Proc before = this.seen.merge(proc.pid(), proc,
-							(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
-									: old);
+					FaultLoadProcs.Proc before = this.seen.merge(proc.pid(), proc, (old,
+							now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now : old);
 					if (before == proc && !proc.zombie()) {
 						AppProcess started = this.app;
 						if (started != null) {
@@ -402,7 +404,10 @@ final class FaultLoadApp implements AutoCloseable {
 		return Awaitility.await("a new java process running " + this.marker)
 			.atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(20))
-			.until(() -> FaultLoadProcs.javaPids(this.marker).stream().filter((p) -> !known.contains(p)).findFirst()
+			.until(() -> FaultLoadProcs.javaPids(this.marker)
+				.stream()
+				.filter((p) -> !known.contains(p))
+				.findFirst()
 				.orElse(null), (pid) -> pid != null);
 	}
 
@@ -490,8 +495,8 @@ final class FaultLoadApp implements AutoCloseable {
 	}
 
 	/**
-	 * Take the fd baseline of a fresh generation: after it answered a few requests,
-	 * with no client connected.
+	 * Take the fd baseline of a fresh generation: after it answered a few requests, with
+	 * no client connected.
 	 * @param pid the generation's pid
 	 * @return the snapshot
 	 */
@@ -502,8 +507,8 @@ final class FaultLoadApp implements AutoCloseable {
 		status();
 		sleep(500);
 		Snapshot snapshot = Snapshot.of(pid);
-		System.out.println("[fault] fresh generation pid " + pid + ": " + snapshot + " fds "
-				+ new TreeMap<>(AppProcess.fds(pid)));
+		System.out.println(
+				"[fault] fresh generation pid " + pid + ": " + snapshot + " fds " + new TreeMap<>(AppProcess.fds(pid)));
 		return snapshot;
 	}
 
@@ -623,7 +628,9 @@ final class FaultLoadApp implements AutoCloseable {
 	}
 
 	private String describe(List<Long> pids) {
-		return pids.stream().map((p) -> FaultLoadProcs.of(p).map(Object::toString).orElse(p + " (gone)")).toList()
+		return pids.stream()
+			.map((p) -> FaultLoadProcs.of(p).map(Object::toString).orElse(p + " (gone)"))
+			.toList()
 			.toString();
 	}
 

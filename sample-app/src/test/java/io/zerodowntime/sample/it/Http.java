@@ -46,8 +46,8 @@ public final class Http {
 	}
 
 	/**
-	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for each
-	 * read.
+	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for
+	 * each read.
 	 * @param port the port
 	 * @param path the path and query
 	 * @param timeout the timeout
@@ -82,8 +82,8 @@ public final class Http {
 
 	/**
 	 * Speak HTTPS to a port from now on (for an application started with
-	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's own
-	 * self-signed one.
+	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
+	 * own self-signed one.
 	 * @param port the port
 	 */
 	public static void useTls(int port) {

@@ -46,9 +46,8 @@ final class InFlight {
 
 		@Override
 		public String toString() {
-			return this.what + " -> " + ((this.error != null) ? "FAILED " + this.error
-					: this.status + " from generation " + this.generation + " after " + this.millis + " ms: "
-							+ this.body.trim());
+			return this.what + " -> " + ((this.error != null) ? "FAILED " + this.error : this.status
+					+ " from generation " + this.generation + " after " + this.millis + " ms: " + this.body.trim());
 		}
 
 	}
@@ -82,8 +81,8 @@ final class InFlight {
 				out.flush();
 				Response first = read(in);
 				if (first.status != 200 || "close".equalsIgnoreCase(first.headers.get("connection"))) {
-					throw new IOException("the first request on the connection was answered " + first.status + " "
-							+ first.headers);
+					throw new IOException(
+							"the first request on the connection was answered " + first.status + " " + first.headers);
 				}
 			}
 			out.write(head("GET", path, port, -1, false));

@@ -61,7 +61,10 @@ class LoadUpgradeIT {
 	/** No load runs longer than this, whatever happens. */
 	private static final Duration CAP = Duration.ofMinutes(3);
 
-	/** How long the load runs against a generation before the first and after the last upgrade. */
+	/**
+	 * How long the load runs against a generation before the first and after the last
+	 * upgrade.
+	 */
 	private static final Duration STEADY = Duration.ofSeconds(1);
 
 	/**
@@ -86,8 +89,11 @@ class LoadUpgradeIT {
 	void keepAliveLoad() throws Exception {
 		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "keepalive");
 				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 16).pace(PACE_MILLIS).cap(CAP).start(this.dir,
-						"wrk-keepalive");
+				Wrk wrk = Wrk.against(app.port(), "/")
+					.connections(2, 16)
+					.pace(PACE_MILLIS)
+					.cap(CAP)
+					.start(this.dir, "wrk-keepalive");
 				Hey hey = Hey.start(this.dir, "hey-keepalive", app.port(), "/", 8, HEY_RATE, true, CAP)) {
 			steady();
 			SERIES.forEach(app::upgrade);
@@ -100,7 +106,11 @@ class LoadUpgradeIT {
 	void newConnectionPerRequest() throws Exception {
 		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "close");
 				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 16).pace(PACE_MILLIS).newConnectionPerRequest().cap(CAP)
+				Wrk wrk = Wrk.against(app.port(), "/")
+					.connections(2, 16)
+					.pace(PACE_MILLIS)
+					.newConnectionPerRequest()
+					.cap(CAP)
 					.start(this.dir, "wrk-close");
 				Hey hey = Hey.start(this.dir, "hey-close", app.port(), "/", 8, HEY_RATE, false, CAP)) {
 			steady();
@@ -115,8 +125,11 @@ class LoadUpgradeIT {
 		List<Answered> answered = new ArrayList<>();
 		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "slow");
 				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 8).pace(PACE_MILLIS).cap(CAP).start(this.dir,
-						"wrk-slow");
+				Wrk wrk = Wrk.against(app.port(), "/")
+					.connections(2, 8)
+					.pace(PACE_MILLIS)
+					.cap(CAP)
+					.start(this.dir, "wrk-slow");
 				Hey hey = Hey.start(this.dir, "hey-slow", app.port(), "/", 4, HEY_RATE, false, CAP)) {
 			steady();
 			for (Trigger trigger : SERIES) {
@@ -169,8 +182,11 @@ class LoadUpgradeIT {
 		List<Answered> answered = new ArrayList<>();
 		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "upload");
 				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 8).pace(PACE_MILLIS).cap(CAP).start(this.dir,
-						"wrk-upload");
+				Wrk wrk = Wrk.against(app.port(), "/")
+					.connections(2, 8)
+					.pace(PACE_MILLIS)
+					.cap(CAP)
+					.start(this.dir, "wrk-upload");
 				Hey hey = Hey.start(this.dir, "hey-upload", app.port(), "/", 4, HEY_RATE, false, CAP)) {
 			steady();
 			long seed = 0;
@@ -180,7 +196,8 @@ class LoadUpgradeIT {
 				List<InFlight> uploads = List.of(
 						// written in about 3 s: spans the trigger
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
-						// its second half is held back until the next generation serves: spans the handover
+						// its second half is held back until the next generation serves:
+						// spans the handover
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
 								() -> app.servedByNewer(before)));
 				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
@@ -202,8 +219,11 @@ class LoadUpgradeIT {
 				"--spring.config.additional-location=optional:file:" + extra,
 				"--zerodowntime.upgrade-timeout=" + BAD_RELEASE_TIMEOUT.toSeconds() + "s");
 				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/").connections(2, 16).pace(PACE_MILLIS).cap(CAP).start(this.dir,
-						"wrk-bad");
+				Wrk wrk = Wrk.against(app.port(), "/")
+					.connections(2, 16)
+					.pace(PACE_MILLIS)
+					.cap(CAP)
+					.start(this.dir, "wrk-bad");
 				Hey hey = Hey.start(this.dir, "hey-bad", app.port(), "/", 8, HEY_RATE, false, CAP)) {
 			steady();
 			app.upgrade(HUP);
@@ -247,7 +267,8 @@ class LoadUpgradeIT {
 	}
 
 	/**
-	 * Assert what every scenario promises, all at once so that a failure shows everything.
+	 * Assert what every scenario promises, all at once so that a failure shows
+	 * everything.
 	 * @param app the generations
 	 * @param probe the connect probe
 	 * @param wrks what wrk saw
@@ -268,7 +289,8 @@ class LoadUpgradeIT {
 		for (Wrk.Result wrk : wrks) {
 			softly.assertThat(wrk.requests()).as("%s: requests", wrk.name()).isGreaterThan(100);
 			softly.assertThat(wrk.connectErrors()).as("%s: connect errors", wrk.name()).isZero();
-			softly.assertThat(wrk.readErrors()).as("%s: read errors (reset or closed without a response)", wrk.name())
+			softly.assertThat(wrk.readErrors())
+				.as("%s: read errors (reset or closed without a response)", wrk.name())
 				.isZero();
 			softly.assertThat(wrk.writeErrors()).as("%s: write errors", wrk.name()).isZero();
 			softly.assertThat(wrk.timeouts()).as("%s: timeouts", wrk.name()).isZero();

@@ -79,7 +79,8 @@ public final class Net {
 			}
 			for (String line : lines.subList(1, lines.size())) {
 				String[] fields = line.trim().split("\\s+");
-				// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+				// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout
+				// inode
 				String local = fields[1];
 				int colon = local.lastIndexOf(':');
 				int localPort = Integer.parseInt(local.substring(colon + 1), 16);

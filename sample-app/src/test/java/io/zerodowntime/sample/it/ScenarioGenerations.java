@@ -22,8 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Follows the generations of one application (for {@link UpgradeScenariosIT}) through
- * its port, its PID file and {@code /actuator/upgrade}, and registers every generation it
+ * Follows the generations of one application (for {@link UpgradeScenariosIT}) through its
+ * port, its PID file and {@code /actuator/upgrade}, and registers every generation it
  * sees with {@link AppProcess#alsoKill(long)}, so the test's {@link AppProcess#close()}
  * stops them all by pid.
  *
@@ -68,8 +68,8 @@ final class ScenarioGenerations {
 	}
 
 	/**
-	 * Wait until generation {@code number} serves {@code GET /} and has written its pid to
-	 * the PID file, and register it for cleanup.
+	 * Wait until generation {@code number} serves {@code GET /} and has written its pid
+	 * to the PID file, and register it for cleanup.
 	 * @param number the generation
 	 * @param timeout how long to wait
 	 * @return its pid
@@ -98,8 +98,9 @@ final class ScenarioGenerations {
 		}
 		catch (ConditionTimeoutException ex) {
 			registerLeftovers();
-			throw new AssertionError("Generation " + number + " did not come up within " + timeout
-					+ "; PID file: '" + pidFileContent() + "'\n---- " + this.log.file() + " ----\n" + this.log.text() + "\n---- end ----", ex);
+			throw new AssertionError("Generation " + number + " did not come up within " + timeout + "; PID file: '"
+					+ pidFileContent() + "'\n---- " + this.log.file() + " ----\n" + this.log.text() + "\n---- end ----",
+					ex);
 		}
 		this.app.alsoKill(pid);
 		this.pids.add(pid);
@@ -237,8 +238,8 @@ final class ScenarioGenerations {
 	}
 
 	/**
-	 * Return the pids of every running process (zombies have no command line) that has
-	 * an argument equal to this application's jar, read from {@code /proc/<pid>/cmdline}.
+	 * Return the pids of every running process (zombies have no command line) that has an
+	 * argument equal to this application's jar, read from {@code /proc/<pid>/cmdline}.
 	 * Read-only.
 	 * @return the pids
 	 */
@@ -247,8 +248,8 @@ final class ScenarioGenerations {
 	}
 
 	/**
-	 * Return the pids of every running process, but this one, with an argument equal to
-	 * a string ({@code /proc/<pid>/cmdline}). Read-only.
+	 * Return the pids of every running process, but this one, with an argument equal to a
+	 * string ({@code /proc/<pid>/cmdline}). Read-only.
 	 * @param argument the argument
 	 * @return the pids
 	 */

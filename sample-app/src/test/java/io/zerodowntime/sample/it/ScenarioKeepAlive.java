@@ -84,8 +84,8 @@ public final class ScenarioKeepAlive implements AutoCloseable {
 			return read();
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("GET " + path + " on the connection from port " + localPort()
-					+ " failed: " + ex, ex);
+			throw new UncheckedIOException(
+					"GET " + path + " on the connection from port " + localPort() + " failed: " + ex, ex);
 		}
 	}
 
@@ -101,8 +101,8 @@ public final class ScenarioKeepAlive implements AutoCloseable {
 			this.socket.getOutputStream().flush();
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Sending " + length + " bytes on the connection from port " + localPort()
-					+ " failed: " + ex, ex);
+			throw new UncheckedIOException(
+					"Sending " + length + " bytes on the connection from port " + localPort() + " failed: " + ex, ex);
 		}
 	}
 
@@ -115,8 +115,8 @@ public final class ScenarioKeepAlive implements AutoCloseable {
 			return read();
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Reading a response on the connection from port " + localPort()
-					+ " failed: " + ex, ex);
+			throw new UncheckedIOException(
+					"Reading a response on the connection from port " + localPort() + " failed: " + ex, ex);
 		}
 	}
 

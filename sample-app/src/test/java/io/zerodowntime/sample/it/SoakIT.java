@@ -113,17 +113,17 @@ class SoakIT {
 		this.app.assertNoZombies();
 		Row second = rows.get(1);
 		Row lastRow = rows.get(rows.size() - 1);
-		assertThat(lastRow.snapshot().fds()).as("open fds of the last generation vs the second's (%d)",
-				second.snapshot().fds())
+		assertThat(lastRow.snapshot().fds())
+			.as("open fds of the last generation vs the second's (%d)", second.snapshot().fds())
 			.isLessThanOrEqualTo((int) Math.floor(second.snapshot().fds() * (1 + GROWTH)));
-		assertThat(lastRow.snapshot().threads()).as("threads of the last generation vs the second's (%d)",
-				second.snapshot().threads())
+		assertThat(lastRow.snapshot().threads())
+			.as("threads of the last generation vs the second's (%d)", second.snapshot().threads())
 			.isLessThanOrEqualTo((long) Math.floor(second.snapshot().threads() * (1 + GROWTH)));
 	}
 
 	private static void printTable(List<Row> rows, ClientLoop load) {
-		StringBuilder table = new StringBuilder("\n[soak] generation |    pid | trigger | upgrade ms | fds | sockets | "
-				+ "unix | threads | RSS MB\n");
+		StringBuilder table = new StringBuilder(
+				"\n[soak] generation |    pid | trigger | upgrade ms | fds | sockets | " + "unix | threads | RSS MB\n");
 		for (Row row : rows) {
 			table.append("[soak] ").append(format(row)).append('\n');
 		}

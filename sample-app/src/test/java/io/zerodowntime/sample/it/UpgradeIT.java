@@ -39,8 +39,10 @@ class UpgradeIT {
 		Path pidFile = this.dir.resolve("app.pid");
 		Path jar = this.dir.resolve("app.jar");
 		Files.copy(AppProcess.jar(), jar);
-		this.app = AppProcess.builder("gen").jar(jar).args("--server.port=" + port,
-				"--zerodowntime.pid-file=" + pidFile).start();
+		this.app = AppProcess.builder("gen")
+			.jar(jar)
+			.args("--server.port=" + port, "--zerodowntime.pid-file=" + pidFile)
+			.start();
 		long gen1 = awaitServing(port, pidFile, 1);
 		List<String> failures = new ArrayList<>();
 		AtomicInteger ok = new AtomicInteger();
@@ -72,7 +74,8 @@ class UpgradeIT {
 			long gen2 = awaitServing(port, pidFile, 2);
 			this.app.alsoKill(gen2);
 			assertThat(gen2).isNotEqualTo(gen1);
-			await().atMost(Duration.ofSeconds(60)).until(() -> !ProcessHandle.of(gen1).map(ProcessHandle::isAlive).orElse(false));
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> !ProcessHandle.of(gen1).map(ProcessHandle::isAlive).orElse(false));
 			assertThat(Http.get(port, "/actuator/upgrade").text()).contains("\"parentPid\":" + gen1)
 				.contains("\"generation\":2");
 			Http.Response post = postUpgradeOnceParentIsGone(port);
@@ -80,7 +83,8 @@ class UpgradeIT {
 			assertThat(post.text()).contains("\"outcome\":\"SUCCEEDED\"").contains("\"generation\":3");
 			long gen3 = awaitServing(port, pidFile, 3);
 			this.app.alsoKill(gen3);
-			await().atMost(Duration.ofSeconds(60)).until(() -> !ProcessHandle.of(gen2).map(ProcessHandle::isAlive).orElse(false));
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> !ProcessHandle.of(gen2).map(ProcessHandle::isAlive).orElse(false));
 		}
 		finally {
 			running.set(false);
@@ -90,9 +94,12 @@ class UpgradeIT {
 		assertThat(ok.get()).isGreaterThan(10);
 	}
 
-	/** The new generation learns of its parent's exit a moment after the process is gone. */
+	/**
+	 * The new generation learns of its parent's exit a moment after the process is gone.
+	 */
 	private Http.Response postUpgradeOnceParentIsGone(int port) {
-		return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+		return await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
 			.until(() -> Http.postEmptyJson(port, "/actuator/upgrade", Duration.ofSeconds(90)),
 					(response) -> response.status() != 409 || !response.text().contains("has not exited"));
 	}

@@ -37,8 +37,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Upgrade scenarios on the packaged sample app, for real: several upgrades in a row, the
- * descriptors a new generation inherits, a first generation started with SIGHUP ignored, and SIGTERM with a request in
- * flight.
+ * descriptors a new generation inherits, a first generation started with SIGHUP ignored,
+ * and SIGTERM with a request in flight.
  *
  * <p>
  * Every test runs its own copy of the jar (a build running in parallel rewrites
@@ -93,8 +93,8 @@ class UpgradeScenariosIT {
 	}
 
 	/**
-	 * HUP, POST, HUP: four generations, each on a new pid, each old one gone, and a client
-	 * loop running across all three handovers sees no failure.
+	 * HUP, POST, HUP: four generations, each on a new pid, each old one gone, and a
+	 * client loop running across all three handovers sees no failure.
 	 */
 	@Test
 	void threeUpgradesInARowWithoutAFailedRequest() {
@@ -146,8 +146,7 @@ class UpgradeScenariosIT {
 		assertThat(status4.path("state").asString()).as(status4.toString()).isEqualTo("SERVING");
 		assertThat(Instant.parse(status4.path("originalStartedAt").asString())).as(status4.toString())
 			.isEqualTo(gen1StartedAt);
-		assertThat(Instant.parse(status4.path("startedAt").asString())).as(status4.toString())
-			.isAfter(gen1StartedAt);
+		assertThat(Instant.parse(status4.path("startedAt").asString())).as(status4.toString()).isAfter(gen1StartedAt);
 		assertThat(status4.has("lastUpgrade")).as(status4.toString()).isTrue();
 		assertThat(status4.path("lastUpgrade").isNull()).as(status4.toString()).isTrue();
 		JsonNode listeners = status4.path("listeners");
@@ -163,9 +162,9 @@ class UpgradeScenariosIT {
 
 	/**
 	 * The new generation inherits stdio, the listener and the handshake socket, and no
-	 * connection the old generation accepted: the only sockets both hold are the listening
-	 * ones. The held keep-alive connections stay with the old generation, which answers
-	 * their next request with {@code Connection: close}.
+	 * connection the old generation accepted: the only sockets both hold are the
+	 * listening ones. The held keep-alive connections stay with the old generation, which
+	 * answers their next request with {@code Connection: close}.
 	 */
 	@Test
 	void theNewGenerationInheritsNoConnectionOfTheOldOne() {
@@ -186,8 +185,10 @@ class UpgradeScenariosIT {
 			Set<Long> accepted = new LinkedHashSet<>();
 			for (ScenarioKeepAlive connection : held) {
 				Long inode = serverSide.get(connection.localPort());
-				assertThat(inode).as("server side of the connection from port " + connection.localPort() + " in "
-						+ serverSide).isNotNull().isNotZero();
+				assertThat(inode)
+					.as("server side of the connection from port " + connection.localPort() + " in " + serverSide)
+					.isNotNull()
+					.isNotZero();
 				accepted.add(inode);
 			}
 			assertThat(gen1SocketsBefore).as("gen 1 sockets").containsAll(accepted);
@@ -202,8 +203,7 @@ class UpgradeScenariosIT {
 			Set<Long> gen1SocketsAfter = AppProcess.socketInodes(gen1);
 			Map<Integer, String> gen2Fds = AppProcess.fds(gen2);
 			Set<Long> gen2Sockets = AppProcess.socketInodes(gen2);
-			String tables = "\ngen 1 (pid " + gen1 + ") fds: " + gen1Fds + "\ngen 2 (pid " + gen2 + ") fds: "
-					+ gen2Fds;
+			String tables = "\ngen 1 (pid " + gen1 + ") fds: " + gen1Fds + "\ngen 2 (pid " + gen2 + ") fds: " + gen2Fds;
 
 			Set<Long> shared = new HashSet<>(gen2Sockets);
 			Set<Long> gen1Sockets = new HashSet<>(gen1SocketsBefore);
@@ -238,8 +238,8 @@ class UpgradeScenariosIT {
 	}
 
 	/**
-	 * Generation 1 started with SIGHUP ignored (as under nohup) says so, is upgraded
-	 * with POST, and the generations after it get SIGHUP's default disposition back, so
+	 * Generation 1 started with SIGHUP ignored (as under nohup) says so, is upgraded with
+	 * POST, and the generations after it get SIGHUP's default disposition back, so
 	 * {@code kill -HUP} upgrades them.
 	 */
 	@Test
@@ -332,8 +332,7 @@ class UpgradeScenariosIT {
 	/**
 	 * SIGTERM while an upload is in flight (the request head and part of the body sent):
 	 * the rest of the body is still read after the listener closed, the upload is
-	 * answered, the process exits 0 and the port is closed. Independent of
-	 * {@code /slow}.
+	 * answered, the process exits 0 and the port is closed. Independent of {@code /slow}.
 	 */
 	@Test
 	void sigtermLetsAnUploadInFlightFinishAndExitsZero() throws Exception {
@@ -363,8 +362,7 @@ class UpgradeScenariosIT {
 				.pollDelay(Duration.ZERO)
 				.pollInterval(Duration.ofMillis(20))
 				.until(() -> Net.listeners(this.port).isEmpty());
-			assertThat(ScenarioGenerations.isRunning(gen1)).as("gen 1 running while the upload is in flight")
-				.isTrue();
+			assertThat(ScenarioGenerations.isRunning(gen1)).as("gen 1 running while the upload is in flight").isTrue();
 			upload.send(body, firstPart, body.length - firstPart);
 			Http.Response response = upload.readResponse();
 			assertThat(response.status()).as(response.toString()).isEqualTo(200);
@@ -380,8 +378,8 @@ class UpgradeScenariosIT {
 	}
 
 	/**
-	 * Start generation 1 from the jar copy, its console going to {@link #log} (which later
-	 * generations inherit).
+	 * Start generation 1 from the jar copy, its console going to {@link #log} (which
+	 * later generations inherit).
 	 * @param shellPrefix shell commands to run before exec'ing the JVM, or ""
 	 * @return its pid
 	 */
@@ -429,8 +427,8 @@ class UpgradeScenariosIT {
 	/**
 	 * Return the paths gen 2 has open that gen 1 has open too, but for the ones a JVM
 	 * running the app opens by itself: the jar, the JDK's files, devices. An inherited
-	 * file descriptor of gen 1 would show here (it cannot be told from a file opened
-	 * anew when the path is the same, which is why those are left out).
+	 * file descriptor of gen 1 would show here (it cannot be told from a file opened anew
+	 * when the path is the same, which is why those are left out).
 	 */
 	private Map<Integer, String> sharedFilesNotOpenedByTheJvm(long gen1, Map<Integer, String> gen1Fds,
 			Map<Integer, String> gen2Fds) {

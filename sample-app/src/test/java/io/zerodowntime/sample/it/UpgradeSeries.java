@@ -25,16 +25,16 @@ import static org.awaitility.Awaitility.await;
 /**
  * Drives a series of upgrades of the packaged sample app, started from a private copy of
  * the jar: triggers each one (SIGHUP or {@code POST /actuator/upgrade}), follows the new
- * generation (its {@code X-Generation} and {@code X-Pid}, the pid file), waits for the old
- * one to exit, and records how long each step took. Also finds every process running the
- * jar copy, from {@code /proc/<pid>/cmdline} (read only).
+ * generation (its {@code X-Generation} and {@code X-Pid}, the pid file), waits for the
+ * old one to exit, and records how long each step took. Also finds every process running
+ * the jar copy, from {@code /proc/<pid>/cmdline} (read only).
  *
  * <p>
- * The app's output goes to a log file ({@code sh -c 'exec "$@" >>app.log 2>&1'}), as
- * when a user starts it in the background, not to a pipe to the test JVM: when the
- * started process (generation 1) exits, the JDK closes its end of the process's pipes,
- * and every later generation, which inherited them, would be writing into nothing. The
- * whole log is copied to the test output when the series is closed.
+ * The app's output goes to a log file ({@code sh -c 'exec "$@" >>app.log 2>&1'}), as when
+ * a user starts it in the background, not to a pipe to the test JVM: when the started
+ * process (generation 1) exits, the JDK closes its end of the process's pipes, and every
+ * later generation, which inherited them, would be writing into nothing. The whole log is
+ * copied to the test output when the series is closed.
  */
 final class UpgradeSeries implements AutoCloseable {
 
@@ -86,9 +86,9 @@ final class UpgradeSeries implements AutoCloseable {
 	/**
 	 * JVM options of every generation (a new generation runs its predecessor's command
 	 * line): the settings commonly used for a small service on two cores, C1 only and the
-	 * serial collector. A new JVM starts two to three times sooner next to the load on two
-	 * busy cores than with the defaults, which keeps five upgrades per scenario within the
-	 * suite's time budget. They change nothing in how sockets are handed over.
+	 * serial collector. A new JVM starts two to three times sooner next to the load on
+	 * two busy cores than with the defaults, which keeps five upgrades per scenario
+	 * within the suite's time budget. They change nothing in how sockets are handed over.
 	 */
 	static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m");
 
@@ -205,8 +205,8 @@ final class UpgradeSeries implements AutoCloseable {
 				.until(() -> log().lines().anyMatch((line) -> pattern.matcher(line).find()));
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("No line matching /" + regex + "/ in the app's log within " + timeout
-					+ "\n---- " + this.log + " ----\n" + log(), ex);
+			throw new AssertionError("No line matching /" + regex + "/ in the app's log within " + timeout + "\n---- "
+					+ this.log + " ----\n" + log(), ex);
 		}
 	}
 
@@ -233,8 +233,8 @@ final class UpgradeSeries implements AutoCloseable {
 		awaitUpgradable();
 		int next = this.generation + 1;
 		long oldPid = this.pid;
-		System.out.println("[generations] ## upgrade to generation " + next + " by " + trigger + " (pid " + oldPid
-				+ ")");
+		System.out
+			.println("[generations] ## upgrade to generation " + next + " by " + trigger + " (pid " + oldPid + ")");
 		Object previous = JsonPath.read(status(), "$.lastUpgrade");
 		long t0 = System.nanoTime();
 		if (trigger == Trigger.HUP) {
@@ -247,7 +247,8 @@ final class UpgradeSeries implements AutoCloseable {
 			assertThat((Integer) JsonPath.read(response.text(), "$.generation")).isEqualTo(next);
 		}
 		long newPid = awaitServing(next, () -> {
-			// a failed upgrade is reported at once, not after the wait for the new generation
+			// a failed upgrade is reported at once, not after the wait for the new
+			// generation
 			String json;
 			try {
 				json = status();
@@ -344,8 +345,8 @@ final class UpgradeSeries implements AutoCloseable {
 	}
 
 	/**
-	 * Wait until a new connection is served by the given generation and the pid file names
-	 * it.
+	 * Wait until a new connection is served by the given generation and the pid file
+	 * names it.
 	 * @param generation the generation
 	 * @return its pid
 	 */
@@ -405,8 +406,8 @@ final class UpgradeSeries implements AutoCloseable {
 
 	/**
 	 * Return every process whose command line runs this test's copy of the jar (an
-	 * argument equal to its path, or a relative one that resolves to it from the process's
-	 * working directory).
+	 * argument equal to its path, or a relative one that resolves to it from the
+	 * process's working directory).
 	 * @return their pids
 	 */
 	Set<Long> processesOfTheApp() {

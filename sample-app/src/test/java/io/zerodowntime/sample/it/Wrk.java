@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
  * non-blocking, more often a {@code write} socket error; a connection closed or reset
  * without a response is a {@code read} (or {@code write}) socket error; a response slower
  * than the timeout is a {@code timeout} error; and a status of 400 or more is counted in
- * its {@code Non-2xx or 3xx responses} line. A small Lua script adds what wrk
- * does not print: how many requests were sent, how many responses had a status outside
- * 2xx (so 1xx and 3xx too), and which generation ({@code X-Generation}) served them.
+ * its {@code Non-2xx or 3xx responses} line. A small Lua script adds what wrk does not
+ * print: how many requests were sent, how many responses had a status outside 2xx (so 1xx
+ * and 3xx too), and which generation ({@code X-Generation}) served them.
  */
 final class Wrk extends ExternalLoad {
 
@@ -176,7 +176,8 @@ final class Wrk extends ExternalLoad {
 		}
 
 		/**
-		 * Send {@code Connection: close} with every request: a new connection per request.
+		 * Send {@code Connection: close} with every request: a new connection per
+		 * request.
 		 * @return these options
 		 */
 		Options newConnectionPerRequest() {
@@ -280,7 +281,8 @@ final class Wrk extends ExternalLoad {
 		/**
 		 * Requests written that got no response and were not still in flight when wrk was
 		 * stopped: wrk abandons at most one request per connection when it stops.
-		 * @return the requests sent beyond the responses and the ones abandoned at the stop
+		 * @return the requests sent beyond the responses and the ones abandoned at the
+		 * stop
 		 */
 		long missing() {
 			return Math.max(0, this.sent - this.responses - this.connections);
@@ -291,10 +293,11 @@ final class Wrk extends ExternalLoad {
 		 * @return the summary
 		 */
 		String summary() {
-			return String.format("%s: %d requests (%.0f/s), sent %d, responses %d, socket errors connect %d read %d "
-					+ "write %d timeout %d, status>=400 %d, non-2xx %d, by generation %s", this.name, this.requests,
-					this.requestsPerSecond, this.sent, this.responses, this.connectErrors, this.readErrors,
-					this.writeErrors, this.timeouts, this.status4xx5xx, this.non2xx, this.generations);
+			return String.format(
+					"%s: %d requests (%.0f/s), sent %d, responses %d, socket errors connect %d read %d "
+							+ "write %d timeout %d, status>=400 %d, non-2xx %d, by generation %s",
+					this.name, this.requests, this.requestsPerSecond, this.sent, this.responses, this.connectErrors,
+					this.readErrors, this.writeErrors, this.timeouts, this.status4xx5xx, this.non2xx, this.generations);
 		}
 
 	}
