@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,13 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -82,44 +79,33 @@ public final class AppProcess implements AutoCloseable {
 		LIVE.add(this);
 	}
 
-	/**
-	 * Start describing a process.
-	 * @param name the prefix of its lines in the test log
-	 * @return a builder
-	 */
+	/** Start describing a process. */
 	public static Builder builder(String name) {
 		return new Builder(name);
 	}
 
 	/**
-	 * Return the packaged application: the system property {@code sampleApp.jar} (set by
+	 * Return the application under test: the system property {@code it.app.jar} (to run
+	 * the suite against another application with the same endpoints and headers, such as
+	 * {@code sample-heavy/target/sample-heavy.jar}), else {@code sampleApp.jar} (set by
 	 * the failsafe configuration), else {@code target/sample-app.jar}.
-	 * @return the jar
 	 */
 	public static Path jar() {
-		return Path.of(System.getProperty("sampleApp.jar", "target/sample-app.jar")).toAbsolutePath();
+		String jar = System.getProperty("it.app.jar", System.getProperty("sampleApp.jar", "target/sample-app.jar"));
+		return Path.of(jar).toAbsolutePath();
 	}
 
-	/**
-	 * Return the {@code java} launcher of the JDK running the tests.
-	 * @return the java executable
-	 */
+	/** Return the {@code java} launcher of the JDK running the tests. */
 	public static Path java() {
 		return Path.of(System.getProperty("java.home"), "bin", "java");
 	}
 
-	/**
-	 * Return the name of this process in the test log.
-	 * @return the name
-	 */
+	/** Return the name of this process in the test log. */
 	public String name() {
 		return this.name;
 	}
 
-	/**
-	 * Return the command line that was started.
-	 * @return the command
-	 */
+	/** Return the command line that was started. */
 	public List<String> command() {
 		return this.command;
 	}
@@ -127,7 +113,6 @@ public final class AppProcess implements AutoCloseable {
 	/**
 	 * Return the pid of the process that was started, whatever it runs now (the launcher
 	 * until it execs the JVM, then the JVM).
-	 * @return the pid
 	 */
 	public long processPid() {
 		return this.process.pid();
@@ -137,7 +122,6 @@ public final class AppProcess implements AutoCloseable {
 	 * Return the pid of the application's JVM. When a launcher wraps the JVM it must exec
 	 * it, so the pid is the started one: this waits (up to 30 s) until that pid runs the
 	 * {@code java} executable and fails otherwise.
-	 * @return the JVM's pid
 	 */
 	public long pid() {
 		long pid = this.process.pid();
@@ -147,7 +131,7 @@ public final class AppProcess implements AutoCloseable {
 				.atMost(Duration.ofSeconds(30))
 				.pollInterval(Duration.ofMillis(50))
 				.until(() -> {
-					Optional<Path> exe = exe(pid);
+					Optional<Path> exe = Procfs.exe(pid);
 					if (exe.isEmpty() && !this.process.isAlive()) {
 						throw new AssertionError(failureMessage("exited (code " + this.process.exitValue()
 								+ ") before it ran " + java));
@@ -156,16 +140,13 @@ public final class AppProcess implements AutoCloseable {
 				});
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failureMessage("pid " + pid + " runs " + exe(pid).map(Path::toString)
+			throw new AssertionError(failureMessage("pid " + pid + " runs " + Procfs.exe(pid).map(Path::toString)
 					.orElse("nothing") + ", not " + java + ": a launcher must exec the JVM"), ex);
 		}
 		return pid;
 	}
 
-	/**
-	 * Return whether the started process is still running.
-	 * @return whether it is alive
-	 */
+	/** Return whether the started process is still running. */
 	public boolean isAlive() {
 		return this.process.isAlive();
 	}
@@ -174,27 +155,20 @@ public final class AppProcess implements AutoCloseable {
 	 * Register another process to stop on {@link #close()}, such as a later generation
 	 * started by this one. The process is remembered with its start time, so a recycled pid
 	 * is never killed.
-	 * @param pid the pid
 	 */
 	public void alsoKill(long pid) {
 		ProcessHandle.of(pid).ifPresentOrElse(this.alsoKill::add,
 				() -> log("pid " + pid + " registered for cleanup has already exited"));
 	}
 
-	/**
-	 * Return every line printed so far, stdout and stderr interleaved as read.
-	 * @return the lines
-	 */
+	/** Return every line printed so far, stdout and stderr interleaved as read. */
 	public List<String> lines() {
 		synchronized (this.lines) {
 			return List.copyOf(this.lines);
 		}
 	}
 
-	/**
-	 * Return everything printed so far.
-	 * @return the output, one line per line
-	 */
+	/** Return everything printed so far. */
 	public String output() {
 		return String.join("\n", lines());
 	}
@@ -202,9 +176,6 @@ public final class AppProcess implements AutoCloseable {
 	/**
 	 * Wait until a line matching a regular expression has been printed (searched with
 	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits first.
-	 * @param regex the expression
-	 * @param timeout how long to wait
-	 * @return the match
 	 */
 	public Matcher awaitLog(String regex, Duration timeout) {
 		Pattern pattern = Pattern.compile(regex);
@@ -235,11 +206,7 @@ public final class AppProcess implements AutoCloseable {
 		return found.get();
 	}
 
-	/**
-	 * Return the first line printed so far that matches.
-	 * @param regex the expression, searched with {@link Matcher#find()}
-	 * @return the match, if any
-	 */
+	/** Return the first line printed so far that matches. */
 	public Optional<Matcher> findLog(String regex) {
 		return find(Pattern.compile(regex));
 	}
@@ -254,11 +221,7 @@ public final class AppProcess implements AutoCloseable {
 		return Optional.empty();
 	}
 
-	/**
-	 * Wait for the process to exit by itself and for its output to be read to the end.
-	 * @param timeout how long to wait
-	 * @return its exit code
-	 */
+	/** Wait for the process to exit by itself and for its output to be read to the end. */
 	public int awaitExit(Duration timeout) {
 		try {
 			Awaitility.await(this.name + " to exit")
@@ -273,85 +236,44 @@ public final class AppProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Return the environment of the JVM as the kernel shows it ({@code /proc/<pid>/environ}).
-	 * @return the variables, in order
+	 * Wait for the started process to exit, not for the end of its output (which never
+	 * comes while a later generation that inherited it still runs).
 	 */
-	public Map<String, String> environ() {
-		return environ(pid());
-	}
-
-	/**
-	 * Return the environment of a process as the kernel shows it.
-	 * @param pid the process
-	 * @return the variables, in order
-	 */
-	public static Map<String, String> environ(long pid) {
-		byte[] bytes = read(Path.of("/proc", Long.toString(pid), "environ"));
-		Map<String, String> environment = new LinkedHashMap<>();
-		for (String entry : new String(bytes, StandardCharsets.UTF_8).split("\0")) {
-			if (entry.isEmpty()) {
-				continue;
+	public int awaitProcessExit(Duration timeout) {
+		try {
+			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				throw new AssertionError(failureMessage("did not exit within " + timeout));
 			}
-			int equals = entry.indexOf('=');
-			if (equals < 0) {
-				environment.put(entry, "");
-			}
-			else {
-				environment.putIfAbsent(entry.substring(0, equals), entry.substring(equals + 1));
-			}
+			return this.process.exitValue();
 		}
-		return environment;
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
-	/**
-	 * Return the open descriptors of the started process (launcher or JVM), by number, as
-	 * the targets of {@code /proc/<pid>/fd/*} ({@code socket:[1234]}, a path, ...).
-	 * @return the descriptors
-	 */
-	public Map<Integer, String> fds() {
-		return fds(this.process.pid());
-	}
-
-	/**
-	 * Return the open descriptors of a process.
-	 * @param pid the process
-	 * @return the descriptors, by number
-	 */
-	public static Map<Integer, String> fds(long pid) {
-		Map<Integer, String> fds = new TreeMap<>();
-		Path dir = Path.of("/proc", Long.toString(pid), "fd");
-		try (Stream<Path> entries = Files.list(dir)) {
-			for (Path entry : (Iterable<Path>) entries::iterator) {
-				try {
-					fds.put(Integer.parseInt(entry.getFileName().toString()),
-							Files.readSymbolicLink(entry).toString());
-				}
-				catch (NoSuchFileException ex) {
-					// closed while listing
-				}
+	/** Run a short command and wait for it, failing if it fails. */
+	public static String run(String... command) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(30, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				throw new IllegalStateException(String.join(" ", command) + " did not finish");
 			}
+			if (process.exitValue() != 0) {
+				throw new IllegalStateException(
+						String.join(" ", command) + " exited with " + process.exitValue() + ": " + output);
+			}
+			return output;
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Unable to list " + dir, ex);
+			throw new UncheckedIOException("Unable to run " + String.join(" ", command), ex);
 		}
-		return fds;
-	}
-
-	/**
-	 * Return the socket inodes among a process's descriptors.
-	 * @param pid the process
-	 * @return the inodes of the sockets it holds
-	 */
-	public static Set<Long> socketInodes(long pid) {
-		Pattern socket = Pattern.compile("^socket:\\[(\\d+)]$");
-		Set<Long> inodes = new LinkedHashSet<>();
-		for (String target : fds(pid).values()) {
-			Matcher matcher = socket.matcher(target);
-			if (matcher.matches()) {
-				inodes.add(Long.parseLong(matcher.group(1)));
-			}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
 		}
-		return inodes;
 	}
 
 	/**
@@ -462,30 +384,12 @@ public final class AppProcess implements AutoCloseable {
 		System.out.println("[" + this.name + "] ## " + message);
 	}
 
-	private static Optional<Path> exe(long pid) {
-		try {
-			return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe")));
-		}
-		catch (IOException ex) {
-			return Optional.empty();
-		}
-	}
-
 	private static Path realPath(Path path) {
 		try {
 			return path.toRealPath();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static byte[] read(Path path) {
-		try {
-			return Files.readAllBytes(path);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Unable to read " + path, ex);
 		}
 	}
 
@@ -516,29 +420,19 @@ public final class AppProcess implements AutoCloseable {
 		/**
 		 * Wrap the JVM's command line: the launcher is run with the JVM's command line
 		 * appended, and must exec it.
-		 * @param launcher the launcher and its options
-		 * @return this builder
 		 */
 		public Builder launcher(String... launcher) {
 			this.launcher.addAll(Arrays.asList(launcher));
 			return this;
 		}
 
-		/**
-		 * Add options for the JVM (before {@code -jar}).
-		 * @param jvmArgs the options
-		 * @return this builder
-		 */
+		/** Add options for the JVM (before {@code -jar}). */
 		public Builder jvmArgs(String... jvmArgs) {
 			this.jvmArgs.addAll(Arrays.asList(jvmArgs));
 			return this;
 		}
 
-		/**
-		 * Add application arguments (after the jar).
-		 * @param args the arguments
-		 * @return this builder
-		 */
+		/** Add application arguments (after the jar). */
 		public Builder args(String... args) {
 			this.args.addAll(Arrays.asList(args));
 			return this;
@@ -548,9 +442,6 @@ public final class AppProcess implements AutoCloseable {
 		 * Set an environment variable. The test JVM's environment is inherited, except
 		 * the socket-activation variables and JVM option variables, which are removed
 		 * unless set here.
-		 * @param name the variable
-		 * @param value its value
-		 * @return this builder
 		 */
 		public Builder env(String name, String value) {
 			this.env.put(name, value);
@@ -558,42 +449,26 @@ public final class AppProcess implements AutoCloseable {
 			return this;
 		}
 
-		/**
-		 * Remove an inherited environment variable.
-		 * @param name the variable
-		 * @return this builder
-		 */
+		/** Remove an inherited environment variable. */
 		public Builder unsetEnv(String name) {
 			this.env.remove(name);
 			this.unsetEnv.add(name);
 			return this;
 		}
 
-		/**
-		 * Run another jar than {@link AppProcess#jar()}.
-		 * @param jar the jar, as given on the command line (a relative one is relative to
-		 * the {@link #directory(Path) working directory})
-		 * @return this builder
-		 */
+		/** Run another jar than {@link AppProcess#jar()}. */
 		public Builder jar(Path jar) {
 			this.jar = jar;
 			return this;
 		}
 
-		/**
-		 * Set the working directory (default: the test's).
-		 * @param directory the directory
-		 * @return this builder
-		 */
+		/** Set the working directory (default: the test's). */
 		public Builder directory(Path directory) {
 			this.directory = directory;
 			return this;
 		}
 
-		/**
-		 * Start the process.
-		 * @return the running process
-		 */
+		/** Start the process. */
 		public AppProcess start() {
 			Path jarFile = (this.directory != null) ? this.directory.resolve(this.jar) : this.jar;
 			if (!Files.isRegularFile(jarFile)) {

@@ -57,7 +57,7 @@ class DeployScriptIT {
 		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")),
 				"curl is not installed (Debian: apt-get install curl): the deploy script's upgrade trigger needs it");
 		assumeTrue(Files.isRegularFile(BIN.resolve("zerodowntime-deploy")), "no deploy script at " + BIN);
-		int[] ports = Net.freePorts(2);
+		int[] ports = Http.freePorts(2);
 		int port = ports[0];
 		int management = ports[1];
 		Path installed = Files.createDirectories(this.dir.resolve("opt")).resolve("sample-app.jar");
@@ -186,7 +186,7 @@ class DeployScriptIT {
 	/** Inodes of the regular files a process holds open. */
 	private static List<Object> openInodes(long pid) {
 		List<Object> inodes = new ArrayList<>();
-		for (Map.Entry<Integer, String> fd : AppProcess.fds(pid).entrySet()) {
+		for (Map.Entry<Integer, String> fd : Procfs.fds(pid).entrySet()) {
 			if (fd.getValue().startsWith("/")) {
 				try {
 					inodes.add(Files.getAttribute(Path.of("/proc", Long.toString(pid), "fd", fd.getKey().toString()),

@@ -48,11 +48,7 @@ abstract class ExternalLoad implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the executable of that name on the {@code PATH}.
-	 * @param executable the name
-	 * @return its path, if found
-	 */
+	/** Return the executable of that name on the {@code PATH}. */
 	static Optional<Path> onPath(String executable) {
 		String path = System.getenv("PATH");
 		if (path == null) {
@@ -82,7 +78,6 @@ abstract class ExternalLoad implements AutoCloseable {
 	 * Stop the load (SIGINT, to this child process only) and return everything it printed.
 	 * Fails if it had already exited on its own before being told to stop, which means its
 	 * duration cap was too short for the test or it failed to start.
-	 * @return its output
 	 */
 	String stop() {
 		if (this.finalOutput != null) {
@@ -94,7 +89,7 @@ abstract class ExternalLoad implements AutoCloseable {
 			throw new AssertionError(this.name + " exited (code " + this.process.exitValue() + ") after " + seconds
 					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n" + output);
 		}
-		signal("INT", this.process.pid());
+		Procfs.signal(this.process.pid(), "INT");
 		try {
 			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
 				this.process.destroyForcibly();
@@ -130,27 +125,6 @@ abstract class ExternalLoad implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
-		}
-	}
-
-	/**
-	 * Send a signal to one process, by pid.
-	 * @param signal the signal name without {@code SIG}
-	 * @param pid the process
-	 */
-	static void signal(String signal, long pid) {
-		try {
-			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-				throw new AssertionError("kill -" + signal + " " + pid + " failed");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
 		}
 	}
 

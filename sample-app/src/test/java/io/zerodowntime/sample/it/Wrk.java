@@ -101,28 +101,17 @@ final class Wrk extends ExternalLoad {
 		this.connections = connections;
 	}
 
-	/**
-	 * Return whether {@code wrk} is installed.
-	 * @return whether it is on the PATH
-	 */
+	/** Return whether {@code wrk} is installed. */
 	static boolean installed() {
 		return onPath("wrk").isPresent();
 	}
 
-	/**
-	 * Describe a wrk run.
-	 * @param port the app's port
-	 * @param path the path to request
-	 * @return the options
-	 */
+	/** Describe a wrk run. */
 	static Options against(int port, String path) {
 		return new Options(port, path);
 	}
 
-	/**
-	 * Stop wrk and parse its summary.
-	 * @return the result
-	 */
+	/** Stop wrk and parse its summary. */
 	Result result() {
 		String output = stop();
 		return Result.parse(name(), output, this.connections);
@@ -152,12 +141,7 @@ final class Wrk extends ExternalLoad {
 			this.path = path;
 		}
 
-		/**
-		 * Use that many threads and connections.
-		 * @param threads the threads
-		 * @param connections the connections
-		 * @return these options
-		 */
+		/** Use that many threads and connections. */
 		Options connections(int threads, int connections) {
 			this.threads = threads;
 			this.connections = connections;
@@ -167,39 +151,25 @@ final class Wrk extends ExternalLoad {
 		/**
 		 * Wait that long on each connection before each request, so the load leaves the
 		 * machine's cores room to start the next generation.
-		 * @param millis the pause
-		 * @return these options
 		 */
 		Options pace(int millis) {
 			this.paceMillis = millis;
 			return this;
 		}
 
-		/**
-		 * Send {@code Connection: close} with every request: a new connection per request.
-		 * @return these options
-		 */
+		/** Send {@code Connection: close} with every request: a new connection per request. */
 		Options newConnectionPerRequest() {
 			this.closeEach = true;
 			return this;
 		}
 
-		/**
-		 * Set wrk's hard duration (it is normally stopped earlier, by SIGINT).
-		 * @param cap the longest it may run
-		 * @return these options
-		 */
+		/** Set wrk's hard duration (it is normally stopped earlier, by SIGINT). */
 		Options cap(Duration cap) {
 			this.cap = cap;
 			return this;
 		}
 
-		/**
-		 * Start wrk.
-		 * @param dir where to put the script and the output
-		 * @param name the name in the test log
-		 * @return the running wrk
-		 */
+		/** Start wrk. */
 		Wrk start(Path dir, String name) {
 			Path script = dir.resolve(name + ".lua");
 			Path output = dir.resolve(name + ".out");
@@ -280,16 +250,12 @@ final class Wrk extends ExternalLoad {
 		/**
 		 * Requests written that got no response and were not still in flight when wrk was
 		 * stopped: wrk abandons at most one request per connection when it stops.
-		 * @return the requests sent beyond the responses and the ones abandoned at the stop
 		 */
 		long missing() {
 			return Math.max(0, this.sent - this.responses - this.connections);
 		}
 
-		/**
-		 * One line for the test log.
-		 * @return the summary
-		 */
+		/** One line for the test log. */
 		String summary() {
 			return String.format("%s: %d requests (%.0f/s), sent %d, responses %d, socket errors connect %d read %d "
 					+ "write %d timeout %d, status>=400 %d, non-2xx %d, by generation %s", this.name, this.requests,

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,22 +27,26 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * One application under test for the fault scenarios, in its own directory: a private
- * copy of the jar (so no parallel build can overwrite it under a running JVM, and so its
- * path identifies this test's processes in {@code /proc}), an extra configuration file
- * that later generations read (to make a new release bad), a PID file and a free port.
+ * The integration tests' one fixture: an application under test in its own directory,
+ * with a private copy of the jar ({@link AppProcess#jar()}: so no parallel build can
+ * overwrite it under a running JVM, and so its path identifies this test's processes in
+ * {@code /proc}), an extra configuration file that later generations read (to make a new
+ * release bad), a PID file, a free port and the log of every generation.
+ *
+ * <p>
+ * It follows the generations (through {@code X-Generation}, {@code X-Pid}, the PID file
+ * and {@code /actuator/upgrade}), triggers upgrades that must succeed or fail, and ends a
+ * scenario with the end-state checks: no failed client request, exactly one generation
+ * serving, no orphan and no zombie, and no leaked descriptor.
  *
  * <p>
  * A tracker scans {@code /proc} every 100 ms for processes whose command line names the
  * jar copy, remembers every one it ever saw (so zombies, whose command line is empty,
  * can still be recognised) and registers each with {@link AppProcess#alsoKill(long)}, so
- * {@link #close()} stops them all by pid, also when a test fails.
- *
- * <p>
- * The end-state checks every scenario ends with: no failed client request, exactly one
- * generation serving, no orphan and no zombie, and no leaked descriptor.
+ * {@link #close()} stops them all by pid, also when a test fails, and then prints the
+ * log of every generation.
  */
-final class FaultLoadApp implements AutoCloseable {
+final class AppUnderTest implements AutoCloseable {
 
 	/** JVM options for every generation: faster startup on a small machine. */
 	static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
@@ -68,38 +73,43 @@ final class FaultLoadApp implements AutoCloseable {
 
 	private final int port;
 
-	private final Map<Long, FaultLoadProcs.Proc> seen = new ConcurrentHashMap<>();
+	private final Map<Long, Procfs.Proc> seen = new ConcurrentHashMap<>();
 
 	private volatile AppProcess app;
 
 	private volatile boolean tracking = true;
 
+	private int generation;
+
+	private long pid;
+
+	private long parentPid;
+
+	private final List<Handover> handovers = new ArrayList<>();
+
+	private final List<Failed> failedUpgrades = new ArrayList<>();
+
 	private final Thread tracker;
 
-	/**
-	 * Prepare an application in a directory.
-	 * @param dir a directory of the test's own
-	 */
-	FaultLoadApp(Path dir) {
+	/** Prepare an application in a directory of the test's own, with a copy of the jar. */
+	AppUnderTest(Path dir) {
 		this(dir, true);
 	}
 
 	/**
-	 * Prepare an application in a directory.
-	 * @param dir a directory of the test's own
-	 * @param copyJar whether to copy the jar into it and recognise the processes by that
-	 * copy; if not, the test lays out its releases itself, starts generation 1 with a
-	 * customizer that names the jar, and the processes are recognised by the PID file that
-	 * {@link #defaultArgs()} names
+	 * Prepare an application in a directory of the test's own. Without a copy of the jar,
+	 * the test lays out its releases itself, starts generation 1 with a customizer that
+	 * names the jar, and the processes are recognised by the PID file that
+	 * {@link #defaultArgs()} names.
 	 */
-	FaultLoadApp(Path dir, boolean copyJar) {
+	AppUnderTest(Path dir, boolean copyJar) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
 		this.extra = dir.resolve("extra.properties");
 		this.pidFile = dir.resolve("app.pid");
 		this.marker = copyJar ? this.jar : this.pidFile;
 		this.log = dir.resolve("app.log");
-		this.port = Net.freePort();
+		this.port = Http.freePort();
 		try {
 			Files.createDirectories(dir);
 			if (copyJar) {
@@ -110,7 +120,7 @@ final class FaultLoadApp implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		this.tracker = new Thread(this::track, "fault-load-tracker");
+		this.tracker = new Thread(this::track, "app-under-test-tracker");
 		this.tracker.setDaemon(true);
 		this.tracker.start();
 	}
@@ -140,7 +150,6 @@ final class FaultLoadApp implements AutoCloseable {
 	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
 	 * here send short requests; a generation that cannot drain, because of a bug, must not
 	 * hold the test for the default 30 s).
-	 * @return the arguments
 	 */
 	List<String> defaultArgs() {
 		return List.of("--server.port=" + this.port,
@@ -148,11 +157,7 @@ final class FaultLoadApp implements AutoCloseable {
 				"--zerodowntime.pid-file=" + this.pidFile, "--zerodowntime.drain-timeout=10s");
 	}
 
-	/**
-	 * Start generation 1 with the default arguments and more.
-	 * @param args more application arguments
-	 * @return the started process
-	 */
+	/** Start generation 1 with the default arguments and more. */
 	AppProcess start(String... args) {
 		return start(UnaryOperator.identity(), args);
 	}
@@ -168,9 +173,6 @@ final class FaultLoadApp implements AutoCloseable {
 	 * later generation inherits them and appends to the same file. They are not a pipe to
 	 * the test, because the JDK closes its end of a child's pipes when the child exits:
 	 * the lines of every generation after the first would be lost once the first is gone.
-	 * @param customizer changes the builder
-	 * @param args more application arguments
-	 * @return the started process
 	 */
 	AppProcess start(UnaryOperator<AppProcess.Builder> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
@@ -193,7 +195,6 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * Return every line printed so far: the launchers' (captured by {@link AppProcess}),
 	 * then every generation's (from the log file).
-	 * @return the lines
 	 */
 	List<String> lines() {
 		List<String> lines = new ArrayList<>((this.app != null) ? this.app.lines() : List.of());
@@ -208,22 +209,13 @@ final class FaultLoadApp implements AutoCloseable {
 		return lines;
 	}
 
-	/**
-	 * Return the first line printed so far that matches.
-	 * @param regex the expression, searched
-	 * @return the line, if any
-	 */
+	/** Return the first line printed so far that matches. */
 	java.util.Optional<String> findLog(String regex) {
 		Pattern pattern = Pattern.compile(regex);
 		return lines().stream().filter((line) -> pattern.matcher(line).find()).findFirst();
 	}
 
-	/**
-	 * Wait until a line matching an expression has been printed by any generation.
-	 * @param regex the expression, searched
-	 * @param timeout how long to wait
-	 * @return the line
-	 */
+	/** Wait until a line matching an expression has been printed by any generation. */
 	String awaitLog(String regex, Duration timeout) {
 		try {
 			return Awaitility.await("a line matching /" + regex + "/")
@@ -241,12 +233,12 @@ final class FaultLoadApp implements AutoCloseable {
 	private void track() {
 		while (this.tracking) {
 			try {
-				for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
+				for (Procfs.Proc proc : Procfs.all()) {
 					if (!proc.mentions(this.marker)) {
 						continue;
 					}
 					// keep the first look, unless the process has since exec'd the JVM
-					FaultLoadProcs.Proc before = this.seen.merge(proc.pid(), proc,
+					Procfs.Proc before = this.seen.merge(proc.pid(), proc,
 							(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
 									: old);
 					if (before == proc && !proc.zombie()) {
@@ -267,16 +259,13 @@ final class FaultLoadApp implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the pids of every {@code java} process that ever ran this jar copy.
-	 * @return the pids
-	 */
+	/** Return the pids of every {@code java} process that ever ran this jar copy. */
 	Set<Long> javaPidsSeen() {
 		Set<Long> pids = new LinkedHashSet<>();
 		this.seen.values()
 			.stream()
-			.filter((p) -> FaultLoadProcs.isGeneration(p, this.seen.get(p.ppid()), this.marker))
-			.map(FaultLoadProcs.Proc::pid)
+			.filter((p) -> Procfs.isGeneration(p, this.seen.get(p.ppid()), this.marker))
+			.map(Procfs.Proc::pid)
 			.sorted()
 			.forEach(pids::add);
 		return pids;
@@ -285,7 +274,6 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * Write the extra configuration that the next generation reads (replacing what was
 	 * there).
-	 * @param properties the lines, e.g. {@code sample.fail-on-start=true}
 	 */
 	void configureNextGeneration(String... properties) {
 		try {
@@ -299,41 +287,15 @@ final class FaultLoadApp implements AutoCloseable {
 	}
 
 	/**
-	 * Wait until {@code GET /} is answered by a generation.
-	 * @param generation the generation number
-	 * @return its pid ({@code X-Pid})
+	 * Wait until {@code GET /} is answered by a generation (whatever the PID file says),
+	 * and follow it from now on.
 	 */
 	long awaitServing(int generation) {
-		try {
-			return Awaitility.await("generation " + generation + " to answer GET / on " + this.port)
-				.atMost(STARTUP)
-				.pollInterval(Duration.ofMillis(100))
-				.until(() -> {
-					try {
-						Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
-						if (response.status() == 200
-								&& Integer.toString(generation).equals(response.header("X-Generation"))) {
-							return Long.parseLong(response.header("X-Pid"));
-						}
-					}
-					catch (RuntimeException ex) {
-						// not up yet
-					}
-					if (this.app != null && !this.app.isAlive() && generation == 1) {
-						throw new AssertionError("generation 1 exited:\n" + output());
-					}
-					return null;
-				}, (pid) -> pid != null);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("generation " + generation + " never answered; output:\n" + output(), ex);
-		}
+		return awaitGeneration(generation, false, () -> {
+		});
 	}
 
-	/**
-	 * Wait until {@code GET /} is answered, by whichever generation.
-	 * @return the generation ({@code X-Generation}) and the pid ({@code X-Pid})
-	 */
+	/** Wait until {@code GET /} is answered, by whichever generation. */
 	long[] awaitServingAnyGeneration() {
 		try {
 			return Awaitility.await("GET / on " + this.port + " to be answered")
@@ -358,10 +320,256 @@ final class FaultLoadApp implements AutoCloseable {
 		}
 	}
 
+	/** How an upgrade is triggered. */
+	enum Trigger {
+
+		/** {@code kill -HUP <pid>}. */
+		HUP,
+
+		/** {@code POST /actuator/upgrade}, which answers when the upgrade has ended. */
+		POST
+
+	}
+
 	/**
-	 * {@code GET /actuator/upgrade}, parsed.
-	 * @return the status
+	 * One successful upgrade.
+	 *
+	 * @param generation the new generation
+	 * @param trigger how it was triggered
+	 * @param oldPid the generation it replaced
+	 * @param newPid the new generation
+	 * @param serving trigger to the new generation answering new connections
+	 * @param oldGone trigger to the old generation's exit
 	 */
+	record Handover(int generation, Trigger trigger, long oldPid, long newPid, Duration serving, Duration oldGone) {
+
+		@Override
+		public String toString() {
+			return String.format("gen %d by %s: serving after %d ms, pid %d gone after %d ms", this.generation,
+					this.trigger, this.serving.toMillis(), this.oldPid, this.oldGone.toMillis());
+		}
+
+	}
+
+	/**
+	 * One failed upgrade.
+	 *
+	 * @param trigger how it was triggered
+	 * @param childPid the new generation that failed, if it was started
+	 * @param reason why it failed, as the old generation reports it
+	 * @param took trigger to the failure being reported
+	 */
+	record Failed(Trigger trigger, Long childPid, String reason, Duration took) {
+
+	}
+
+	/** Return the generation followed now (the last one {@link #awaitGeneration} saw). */
+	int generation() {
+		return this.generation;
+	}
+
+	/** Return the pid of the generation followed now. */
+	long pid() {
+		return this.pid;
+	}
+
+	List<Handover> handovers() {
+		return List.copyOf(this.handovers);
+	}
+
+	List<Failed> failedUpgrades() {
+		return List.copyOf(this.failedUpgrades);
+	}
+
+	/**
+	 * Wait until a generation serves {@code GET /} and the PID file names it, and follow
+	 * it from now on.
+	 */
+	long awaitGeneration(int generation) {
+		return awaitGeneration(generation, true, () -> {
+		});
+	}
+
+	private long awaitGeneration(int generation, boolean ownsPidFile, Runnable whileWaiting) {
+		long pid;
+		try {
+			pid = Awaitility.await("generation " + generation + " to serve on port " + this.port
+					+ (ownsPidFile ? " and own the PID file" : ""))
+				.atMost(STARTUP)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> {
+					Long serving = servingPid(generation, ownsPidFile);
+					if (serving == null) {
+						if (this.app != null && !this.app.isAlive() && generation == 1) {
+							throw new AssertionError("generation 1 exited:\n" + output());
+						}
+						whileWaiting.run();
+					}
+					return serving;
+				}, Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("generation " + generation + " never served; PID file: '" + pidFileContent()
+					+ "'; output:\n" + output(), ex);
+		}
+		if (generation > this.generation && this.pid != 0) {
+			this.parentPid = this.pid;
+		}
+		this.generation = generation;
+		this.pid = pid;
+		return pid;
+	}
+
+	private Long servingPid(int generation, boolean ownsPidFile) {
+		Http.Response response;
+		try {
+			response = Http.get(this.port, "/", Duration.ofSeconds(10));
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		if (response.status() != 200 || !Integer.toString(generation).equals(response.header("X-Generation"))) {
+			return null;
+		}
+		String servedBy = response.header("X-Pid");
+		return (!ownsPidFile || pidFileContent().equals(servedBy)) ? Long.parseLong(servedBy) : null;
+	}
+
+	/** Return what the PID file says now. */
+	String pidFileContent() {
+		try {
+			return Files.readString(this.pidFile, StandardCharsets.US_ASCII).trim();
+		}
+		catch (IOException ex) {
+			return "";
+		}
+	}
+
+	/**
+	 * Wait until a generation has learned that its predecessor exited (it refuses to be
+	 * upgraded before, as tableflip does), from the line it logs then.
+	 */
+	void awaitParentExitSeen(long parentPid) {
+		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
+	}
+
+	/**
+	 * Wait until the generation followed now can be upgraded: generation 1 always, a later
+	 * one once it has seen its predecessor exit.
+	 */
+	void awaitUpgradable() {
+		if (this.parentPid != 0) {
+			awaitParentExitSeen(this.parentPid);
+		}
+	}
+
+	/**
+	 * Trigger an upgrade of the generation followed now that must succeed, and wait until
+	 * the new generation serves and owns the PID file and the old one has exited. A POST
+	 * must answer 200, {@code SUCCEEDED}, the new generation and its pid.
+	 */
+	Handover upgrade(Trigger trigger) {
+		awaitUpgradable();
+		int next = this.generation + 1;
+		long oldPid = this.pid;
+		System.out.println("[app] ## upgrade to generation " + next + " by " + trigger + " (pid " + oldPid + ")");
+		JsonNode previous = status().get("lastUpgrade");
+		long t0 = System.nanoTime();
+		JsonNode outcome = null;
+		if (trigger == Trigger.HUP) {
+			Procfs.signal(oldPid, "HUP");
+		}
+		else {
+			Http.Response response = postUpgrade();
+			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(200);
+			outcome = json(response);
+			assertThat(outcome.path("outcome").asString()).as("%s", outcome).isEqualTo("SUCCEEDED");
+			assertThat(outcome.path("generation").asInt()).as("%s", outcome).isEqualTo(next);
+		}
+		long newPid = awaitGeneration(next, true, () -> failFast(oldPid, previous, next, trigger));
+		long t1 = System.nanoTime();
+		assertThat(newPid).isNotEqualTo(oldPid);
+		if (outcome != null) {
+			assertThat(outcome.path("pid").asLong()).as("pid in %s", outcome).isEqualTo(newPid);
+		}
+		Procfs.awaitGone(oldPid, Duration.ofSeconds(60));
+		Handover handover = new Handover(next, trigger, oldPid, newPid, Duration.ofNanos(t1 - t0),
+				Duration.ofNanos(System.nanoTime() - t0));
+		this.handovers.add(handover);
+		System.out.println("[app] ## " + handover);
+		return handover;
+	}
+
+	/** A failed upgrade is reported at once, not after the wait for the new generation. */
+	private void failFast(long oldPid, JsonNode previous, int next, Trigger trigger) {
+		JsonNode status;
+		try {
+			status = status();
+		}
+		catch (RuntimeException | AssertionError ex) {
+			return;
+		}
+		if (status.path("pid").asLong() == oldPid && !Objects.equals(previous, status.get("lastUpgrade"))
+				&& "FAILED".equals(status.path("lastUpgrade").path("outcome").asString())) {
+			throw new AssertionError("The upgrade to generation " + next + " by " + trigger + " failed: " + status
+					+ "\noutput:\n" + output());
+		}
+	}
+
+	/**
+	 * Trigger an upgrade that must fail (the new release is bad), and wait until the
+	 * generation followed now reports the failure and still serves; the new generation's
+	 * process must be gone.
+	 */
+	Failed failedUpgrade(Trigger trigger) {
+		awaitUpgradable();
+		JsonNode previous = status().get("lastUpgrade");
+		System.out.println("[app] ## upgrade meant to fail, by " + trigger + " (pid " + this.pid + ")");
+		long t0 = System.nanoTime();
+		JsonNode after;
+		if (trigger == Trigger.HUP) {
+			Procfs.signal(this.pid, "HUP");
+			after = Awaitility.await("generation " + this.generation + " to report the failed upgrade")
+				.atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(100))
+				.until(this::status, (json) -> "SERVING".equals(json.path("state").asString())
+						&& !Objects.equals(previous, json.get("lastUpgrade")));
+		}
+		else {
+			Http.Response response = postUpgrade();
+			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(500);
+			assertThat(json(response).path("outcome").asString()).isEqualTo("FAILED");
+			after = status();
+		}
+		Duration took = Duration.ofNanos(System.nanoTime() - t0);
+		JsonNode last = after.path("lastUpgrade");
+		assertThat(last.path("outcome").asString()).as("%s", after).isEqualTo("FAILED");
+		assertThat(after.path("generation").asInt()).as("%s", after).isEqualTo(this.generation);
+		assertThat(after.path("pid").asLong()).as("%s", after).isEqualTo(this.pid);
+		Long childPid = last.path("childPid").isNumber() ? last.path("childPid").asLong() : null;
+		if (childPid != null) {
+			Procfs.awaitGone(childPid, Duration.ofSeconds(30));
+		}
+		Failed failed = new Failed(trigger, childPid, last.path("reason").asString(), took);
+		this.failedUpgrades.add(failed);
+		System.out.println("[app] ## " + failed);
+		return failed;
+	}
+
+	/** Return whether a new connection is served by a later generation than the given one. */
+	boolean servedByNewer(int generation) {
+		try {
+			Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
+			String served = response.header("X-Generation");
+			return response.status() == 200 && served != null && Integer.parseInt(served) > generation;
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/** {@code GET /actuator/upgrade}, parsed. */
 	JsonNode status() {
 		Http.Response response = Http.get(this.port, "/actuator/upgrade", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /actuator/upgrade: %s", response).isEqualTo(200);
@@ -372,10 +580,7 @@ final class FaultLoadApp implements AutoCloseable {
 		return JSON.readTree(response.text());
 	}
 
-	/**
-	 * {@code POST /actuator/upgrade}, waiting for the outcome.
-	 * @return the response
-	 */
+	/** {@code POST /actuator/upgrade}, waiting for the outcome. */
 	Http.Response postUpgrade() {
 		return Http.postEmptyJson(this.port, "/actuator/upgrade", Duration.ofSeconds(120));
 	}
@@ -383,7 +588,6 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * {@code POST /actuator/upgrade} once the previous generation is gone (the new one
 	 * learns of it a moment after it exits), waiting for the outcome.
-	 * @return the response
 	 */
 	Http.Response postUpgradeOncePredecessorIsGone() {
 		return Awaitility.await("POST /actuator/upgrade to be accepted")
@@ -395,30 +599,21 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * Wait until a new {@code java} process runs the jar copy (a new generation that may
 	 * not be ready yet).
-	 * @param known the pids already known
-	 * @return the new pid
 	 */
 	long awaitNewJava(Collection<Long> known) {
 		return Awaitility.await("a new java process running " + this.marker)
 			.atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(20))
-			.until(() -> FaultLoadProcs.javaPids(this.marker).stream().filter((p) -> !known.contains(p)).findFirst()
+			.until(() -> Procfs.javaPids(this.marker).stream().filter((p) -> !known.contains(p)).findFirst()
 				.orElse(null), (pid) -> pid != null);
 	}
 
-	/**
-	 * Wait until a generation's JVM has got as far as Spring Boot's first log line.
-	 * @param pid its pid
-	 */
+	/** Wait until a generation's JVM has got as far as Spring Boot's first log line. */
 	void awaitBootStarted(long pid) {
 		awaitLog("Starting SampleApplication using Java .* with PID " + pid + " ", STARTUP);
 	}
 
-	/**
-	 * Count the log lines (of every generation) that match.
-	 * @param regex the expression, searched
-	 * @return the count
-	 */
+	/** Count the log lines (of every generation) that match. */
 	long count(String regex) {
 		Pattern pattern = Pattern.compile(regex);
 		return lines().stream().filter((line) -> pattern.matcher(line).find()).count();
@@ -426,30 +621,10 @@ final class FaultLoadApp implements AutoCloseable {
 
 	/**
 	 * Wait for generation 1 (the process this test started) to exit, and return its exit
-	 * status. {@link AppProcess#awaitExit} also waits for the end of its output, which
-	 * never comes while a later generation, which inherited the same stdout, still runs;
-	 * so this waits on the process itself.
-	 * @param timeout how long to wait
-	 * @return the exit status (128 + n for a signal n)
+	 * status.
 	 */
 	int awaitGenerationOneExit(Duration timeout) {
-		try {
-			java.lang.reflect.Field field = AppProcess.class.getDeclaredField("process");
-			field.setAccessible(true);
-			Process process = (Process) field.get(this.app);
-			if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-				throw new AssertionError("generation 1 (pid " + process.pid() + ") did not exit within " + timeout
-						+ "; output:\n" + output());
-			}
-			return process.exitValue();
-		}
-		catch (ReflectiveOperationException ex) {
-			throw new IllegalStateException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
+		return this.app.awaitProcessExit(timeout);
 	}
 
 	String output() {
@@ -476,15 +651,15 @@ final class FaultLoadApp implements AutoCloseable {
 			int listeners = Integer.MAX_VALUE;
 			int unix = Integer.MAX_VALUE;
 			for (int i = 0; i < 8; i++) {
-				fds = Math.min(fds, FaultLoadProcs.fdCount(pid));
-				Map<FaultLoadProcs.SocketKind, Integer> kinds = FaultLoadProcs.sockets(pid);
+				fds = Math.min(fds, Procfs.fds(pid).size());
+				Map<Procfs.SocketKind, Integer> kinds = Procfs.sockets(pid);
 				sockets = Math.min(sockets, kinds.values().stream().mapToInt(Integer::intValue).sum());
-				listeners = Math.min(listeners, kinds.get(FaultLoadProcs.SocketKind.TCP_LISTENER));
-				unix = Math.min(unix, kinds.get(FaultLoadProcs.SocketKind.UNIX));
+				listeners = Math.min(listeners, kinds.get(Procfs.SocketKind.TCP_LISTENER));
+				unix = Math.min(unix, kinds.get(Procfs.SocketKind.UNIX));
 				sleep(30);
 			}
-			return new Snapshot(pid, fds, sockets, listeners, unix, FaultLoadProcs.status(pid, "Threads"),
-					FaultLoadProcs.status(pid, "VmRSS"));
+			return new Snapshot(pid, fds, sockets, listeners, unix, Long.parseLong(Procfs.status(pid, "Threads")),
+					Long.parseLong(Procfs.status(pid, "VmRSS")));
 		}
 
 	}
@@ -492,8 +667,6 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * Take the fd baseline of a fresh generation: after it answered a few requests,
 	 * with no client connected.
-	 * @param pid the generation's pid
-	 * @return the snapshot
 	 */
 	Snapshot baseline(long pid) {
 		for (int i = 0; i < 5; i++) {
@@ -502,21 +675,17 @@ final class FaultLoadApp implements AutoCloseable {
 		status();
 		sleep(500);
 		Snapshot snapshot = Snapshot.of(pid);
-		System.out.println("[fault] fresh generation pid " + pid + ": " + snapshot + " fds "
-				+ new TreeMap<>(AppProcess.fds(pid)));
+		System.out.println("[app] fresh generation pid " + pid + ": " + snapshot + " fds "
+				+ new TreeMap<>(Procfs.fds(pid)));
 		return snapshot;
 	}
 
 	/**
 	 * Assert what every scenario ends with, after the load was stopped: no failed
 	 * request, exactly one generation serving, no orphan, no zombie, no leaked fd.
-	 * @param load the stopped load
-	 * @param generation the generation that must be serving
-	 * @param fresh a fresh generation's snapshot
-	 * @return the serving pid
 	 */
 	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
-		System.out.println("[fault] load: " + load.summary());
+		System.out.println("[app] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
 		assertThat(load.ok()).as("successful client requests").isPositive();
 		long serving = assertOneGenerationServing(generation);
@@ -529,8 +698,6 @@ final class FaultLoadApp implements AutoCloseable {
 	/**
 	 * Assert that exactly one java process runs the jar copy and that it answers as the
 	 * given generation.
-	 * @param generation the generation
-	 * @return its pid
 	 */
 	long assertOneGenerationServing(int generation) {
 		List<Long> pids;
@@ -538,10 +705,10 @@ final class FaultLoadApp implements AutoCloseable {
 			pids = Awaitility.await("exactly one java process running " + this.marker)
 				.atMost(Duration.ofSeconds(60))
 				.pollInterval(Duration.ofMillis(100))
-				.until(() -> FaultLoadProcs.javaPids(this.marker), (p) -> p.size() == 1);
+				.until(() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("not exactly one generation: " + describe(FaultLoadProcs.javaPids(this.marker)),
+			throw new AssertionError("not exactly one generation: " + describe(Procfs.javaPids(this.marker)),
 					ex);
 		}
 		Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(20));
@@ -553,8 +720,7 @@ final class FaultLoadApp implements AutoCloseable {
 
 	/**
 	 * Assert that no live process but the serving one names the jar copy, and that no
-	 * process seen so far has a live child left.
-	 * @param serving the serving pid, or -1 when nothing may be left at all
+	 * process seen so far has a live child left (serving: -1 when nothing may be left).
 	 */
 	void assertNoOrphans(long serving) {
 		try {
@@ -568,8 +734,8 @@ final class FaultLoadApp implements AutoCloseable {
 		}
 	}
 
-	private List<FaultLoadProcs.Proc> leftovers(long serving) {
-		return FaultLoadProcs.all()
+	private List<Procfs.Proc> leftovers(long serving) {
+		return Procfs.all()
 			.stream()
 			.filter((p) -> !p.zombie() && p.pid() != serving
 					&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
@@ -592,8 +758,8 @@ final class FaultLoadApp implements AutoCloseable {
 		}
 	}
 
-	List<FaultLoadProcs.Proc> zombies() {
-		return FaultLoadProcs.all()
+	List<Procfs.Proc> zombies() {
+		return Procfs.all()
 			.stream()
 			.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
 			.toList();
@@ -605,14 +771,12 @@ final class FaultLoadApp implements AutoCloseable {
 	 * sockets, but for one in a later generation (its end of the handshake socket, kept
 	 * until it exits). TCP connections, which come and go with the clients, are not
 	 * compared one by one.
-	 * @param fresh the fresh generation's snapshot
-	 * @param pid the serving generation
 	 */
 	void assertFds(Snapshot fresh, long pid) {
 		sleep(100);
 		Snapshot now = Snapshot.of(pid);
-		String detail = "fresh " + fresh + ", now " + now + " holding " + new TreeMap<>(AppProcess.fds(pid));
-		System.out.println("[fault] fds: " + detail);
+		String detail = "fresh " + fresh + ", now " + now + " holding " + new TreeMap<>(Procfs.fds(pid));
+		System.out.println("[app] fds: " + detail);
 		assertThat(now.fds()).as("open fds of the serving generation; %s", detail)
 			.isLessThanOrEqualTo(fresh.fds() + FD_MARGIN);
 		assertThat(now.listeners()).as("listening sockets of the serving generation; %s", detail)
@@ -623,7 +787,7 @@ final class FaultLoadApp implements AutoCloseable {
 	}
 
 	private String describe(List<Long> pids) {
-		return pids.stream().map((p) -> FaultLoadProcs.of(p).map(Object::toString).orElse(p + " (gone)")).toList()
+		return pids.stream().map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)")).toList()
 			.toString();
 	}
 
@@ -652,18 +816,18 @@ final class FaultLoadApp implements AutoCloseable {
 		if (started == null) {
 			return;
 		}
-		for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
+		for (Procfs.Proc proc : Procfs.all()) {
 			if (!proc.zombie() && proc.mentions(this.marker)) {
 				started.alsoKill(proc.pid());
 			}
 		}
 		started.close();
-		System.out.println("[fault] ---- log of every generation (" + this.log + ") ----");
+		System.out.println("[app] ---- log of every generation (" + this.log + ") ----");
 		lines().forEach((line) -> System.out.println("[gen-log] " + line));
-		System.out.println("[fault] ---- end of log ----");
-		for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
+		System.out.println("[app] ---- end of log ----");
+		for (Procfs.Proc proc : Procfs.all()) {
 			if (!proc.zombie() && proc.mentions(this.marker)) {
-				System.out.println("[fault] ## still running after close, SIGKILL: " + proc);
+				System.out.println("[app] ## still running after close, SIGKILL: " + proc);
 				ProcessHandle.of(proc.pid()).ifPresent(ProcessHandle::destroyForcibly);
 			}
 		}
