@@ -252,6 +252,28 @@ public final class AppProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
+	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail the
+	 * run, not skip part of it. {@code .ci/run} installs every one.
+	 */
+	public static Path requireTool(String executable, String debianPackage, String why) {
+		List<Path> candidates = new ArrayList<>();
+		if (executable.startsWith("/")) {
+			candidates.add(Path.of(executable));
+		}
+		else {
+			for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+				candidates.add(Path.of(dir.isEmpty() ? "." : dir, executable));
+			}
+		}
+		return candidates.stream()
+			.filter((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(executable + " is not installed: " + why
+					+ "; install it with 'apt-get install " + debianPackage + "' (.ci/run installs it)"));
+	}
+
 	/** Run a short command and wait for it, failing if it fails. */
 	public static String run(String... command) {
 		try {

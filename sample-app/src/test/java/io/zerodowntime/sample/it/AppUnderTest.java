@@ -79,6 +79,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	private volatile boolean tracking = true;
 
+	private long startNanos;
+
+	private Duration startupTime;
+
 	private int generation;
 
 	private long pid;
@@ -186,6 +190,7 @@ final class AppUnderTest implements AutoCloseable {
 			.directory(this.dir)
 			.jvmArgs(JVM_OPTIONS.toArray(String[]::new))
 			.args(all.toArray(String[]::new));
+		this.startNanos = System.nanoTime();
 		this.app = customizer.apply(builder)
 			.launcher("/bin/sh", "-c", "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1", "sh", this.log.toString())
 			.start();
@@ -363,6 +368,11 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
+	/** Return how long generation 1 took from its start to serving. */
+	Duration startupTime() {
+		return this.startupTime;
+	}
+
 	/** Return the generation followed now (the last one {@link #awaitGeneration} saw). */
 	int generation() {
 		return this.generation;
@@ -415,6 +425,9 @@ final class AppUnderTest implements AutoCloseable {
 		}
 		if (generation > this.generation && this.pid != 0) {
 			this.parentPid = this.pid;
+		}
+		if (generation == 1 && this.startupTime == null) {
+			this.startupTime = Duration.ofNanos(System.nanoTime() - this.startNanos);
 		}
 		this.generation = generation;
 		this.pid = pid;

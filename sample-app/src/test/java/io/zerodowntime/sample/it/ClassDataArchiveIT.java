@@ -17,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Releases extracted and trained as docs/performance.md says, in the release layout
@@ -39,7 +38,7 @@ class ClassDataArchiveIT {
 
 	@Test
 	void generationTwoMapsTheArchiveTrainedAtDeployAndAStaleOneIsDroppedWithAWarning() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the deploy script's upgrade trigger needs curl");
+		AppProcess.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
 		try (AppUnderTest app = new AppUnderTest(this.dir)) {
 			try {
 				run(app);

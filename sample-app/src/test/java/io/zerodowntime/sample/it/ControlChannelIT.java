@@ -28,7 +28,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The local control channel, on an HTTPS application ({@code server.ssl.*} with a
@@ -70,7 +69,7 @@ class ControlChannelIT {
 
 	@Test
 	void anHttpsApplicationIsUpgradedThroughTheControlSocketAndTheEndpointWantsJson() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed: zerodowntime-upgrade needs it");
+		AppProcess.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
 		Path keyStore = keyStore();
 		Path socket = this.dir.resolve("run/control.sock");
 		int management = Http.freePort();

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,24 +45,6 @@ abstract class ExternalLoad implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException("Unable to start " + command, ex);
 		}
-	}
-
-	/** Return the executable of that name on the {@code PATH}. */
-	static Optional<Path> onPath(String executable) {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return Optional.empty();
-		}
-		for (String dir : path.split(File.pathSeparator)) {
-			if (dir.isEmpty()) {
-				continue;
-			}
-			Path candidate = Path.of(dir, executable);
-			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-				return Optional.of(candidate);
-			}
-		}
-		return Optional.empty();
 	}
 
 	String name() {

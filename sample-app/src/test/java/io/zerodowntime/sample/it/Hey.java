@@ -37,11 +37,6 @@ final class Hey extends ExternalLoad {
 		super(name, command, output);
 	}
 
-	/** Return whether {@code hey} is installed. */
-	static boolean installed() {
-		return onPath("hey").isPresent();
-	}
-
 	/**
 	 * Start hey: {@code workers} concurrent workers ({@code -c}), each at most
 	 * {@code perWorkerRate} requests a second ({@code -q}, 0 for no limit), for at most

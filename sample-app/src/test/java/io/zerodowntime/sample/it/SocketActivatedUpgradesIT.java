@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The sample app started by {@code systemd-socket-activate}, as a {@code .socket} unit
@@ -55,8 +54,7 @@ class SocketActivatedUpgradesIT {
 
 	@Test
 	void generation3StillServesOnTheActivatorsSockets() throws Exception {
-		assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), SOCKET_ACTIVATE
-				+ " is not installed (Debian/Ubuntu: apt-get install systemd): it is what passes listeners here");
+		AppProcess.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
 		int[] ports = Http.freePorts(2);
 		int http = ports[0];
 		int management = ports[1];

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The packaged sample application started the way systemd starts a socket-activated
@@ -51,8 +50,7 @@ class SocketActivationIT {
 
 	@Test
 	void servesOnTheListenersItIsPassedByName() throws Exception {
-		assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), SOCKET_ACTIVATE
-				+ " is not installed (Debian/Ubuntu: apt-get install systemd): it is what passes listeners here");
+		AppProcess.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
 		int[] ports = Http.freePorts(2);
 		int http = ports[0];
 		int management = ports[1];

@@ -101,95 +101,35 @@ final class Wrk extends ExternalLoad {
 		this.connections = connections;
 	}
 
-	/** Return whether {@code wrk} is installed. */
-	static boolean installed() {
-		return onPath("wrk").isPresent();
-	}
-
-	/** Describe a wrk run. */
-	static Options against(int port, String path) {
-		return new Options(port, path);
+	/**
+	 * Start wrk against {@code GET /} with 2 threads and that many connections, each
+	 * waiting {@code paceMillis} before each request (so the load leaves the machine's
+	 * cores room to start the next generation), with keep-alive or {@code Connection:
+	 * close} on every request (a new connection per request), for at most {@code cap} (it
+	 * is normally stopped earlier, by SIGINT). The script and the output go to {@code dir}.
+	 */
+	static Wrk start(Path dir, String name, int port, int connections, int paceMillis, boolean keepAlive,
+			Duration cap) {
+		Path script = dir.resolve(name + ".lua");
+		try {
+			Files.writeString(script, SCRIPT);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		List<String> command = new ArrayList<>(List.of("wrk", "-t", "2", "-c", Integer.toString(connections), "-d",
+				cap.toSeconds() + "s", "--timeout", "10s", "-s", script.toString()));
+		if (!keepAlive) {
+			command.addAll(List.of("-H", "Connection: close"));
+		}
+		command.addAll(List.of("http://" + Http.HOST + ":" + port + "/", "--", Integer.toString(paceMillis)));
+		return new Wrk(name, command, dir.resolve(name + ".out"), connections);
 	}
 
 	/** Stop wrk and parse its summary. */
 	Result result() {
 		String output = stop();
 		return Result.parse(name(), output, this.connections);
-	}
-
-	/** What to run. */
-	static final class Options {
-
-		private final int port;
-
-		private final String path;
-
-		private int threads = 2;
-
-		private int connections = 16;
-
-		private int paceMillis;
-
-		private boolean closeEach;
-
-		private Duration cap = Duration.ofMinutes(3);
-
-		private Duration timeout = Duration.ofSeconds(10);
-
-		private Options(int port, String path) {
-			this.port = port;
-			this.path = path;
-		}
-
-		/** Use that many threads and connections. */
-		Options connections(int threads, int connections) {
-			this.threads = threads;
-			this.connections = connections;
-			return this;
-		}
-
-		/**
-		 * Wait that long on each connection before each request, so the load leaves the
-		 * machine's cores room to start the next generation.
-		 */
-		Options pace(int millis) {
-			this.paceMillis = millis;
-			return this;
-		}
-
-		/** Send {@code Connection: close} with every request: a new connection per request. */
-		Options newConnectionPerRequest() {
-			this.closeEach = true;
-			return this;
-		}
-
-		/** Set wrk's hard duration (it is normally stopped earlier, by SIGINT). */
-		Options cap(Duration cap) {
-			this.cap = cap;
-			return this;
-		}
-
-		/** Start wrk. */
-		Wrk start(Path dir, String name) {
-			Path script = dir.resolve(name + ".lua");
-			Path output = dir.resolve(name + ".out");
-			try {
-				Files.writeString(script, SCRIPT);
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-			List<String> command = new ArrayList<>(List.of("wrk", "-t", Integer.toString(this.threads), "-c",
-					Integer.toString(this.connections), "-d", this.cap.toSeconds() + "s", "--timeout",
-					this.timeout.toSeconds() + "s", "-s", script.toString()));
-			if (this.closeEach) {
-				command.addAll(List.of("-H", "Connection: close"));
-			}
-			command.add("http://" + Http.HOST + ":" + this.port + this.path);
-			command.addAll(List.of("--", Integer.toString(this.paceMillis)));
-			return new Wrk(name, command, output, this.connections);
-		}
-
 	}
 
 	/**

@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
  * generation started with SIGHUP ignored, and SIGTERM with a request or an upload in
  * flight. (Many upgrades in a row under a client loop are {@link SoakIT}'s story.)
  */
-class UpgradeScenariosIT {
+class HandoverAndShutdownIT {
 
 	private static final Duration EXIT = Duration.ofSeconds(60);
 
