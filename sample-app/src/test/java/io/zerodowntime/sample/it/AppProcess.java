@@ -68,9 +68,12 @@ public final class AppProcess implements AutoCloseable {
 
 	private final Set<ProcessHandle> alsoKill = Collections.synchronizedSet(new LinkedHashSet<>());
 
+	private final Path logFile;
+
 	private volatile boolean closed;
 
-	private AppProcess(String name, List<String> command, Process process) {
+	private AppProcess(String name, List<String> command, Process process, Path logFile) {
+		this.logFile = logFile;
 		this.name = name;
 		this.command = command;
 		this.process = process;
@@ -163,9 +166,19 @@ public final class AppProcess implements AutoCloseable {
 
 	/** Return every line printed so far, stdout and stderr interleaved as read. */
 	public List<String> lines() {
+		List<String> lines;
 		synchronized (this.lines) {
-			return List.copyOf(this.lines);
+			lines = new ArrayList<>(this.lines);
 		}
+		try {
+			if (this.logFile != null && Files.exists(this.logFile)) {
+				lines.addAll(List.of(Files.readString(this.logFile, StandardCharsets.ISO_8859_1).split("\n")));
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return lines;
 	}
 
 	/** Return everything printed so far. */
@@ -186,7 +199,7 @@ public final class AppProcess implements AutoCloseable {
 				.pollDelay(Duration.ZERO)
 				.pollInterval(Duration.ofMillis(50))
 				.until(() -> {
-					boolean finished = !this.process.isAlive() && this.drained.getCount() == 0;
+					boolean finished = this.logFile == null && !this.process.isAlive() && this.drained.getCount() == 0;
 					Optional<Matcher> match = find(pattern);
 					if (match.isPresent()) {
 						found.set(match.get());
@@ -399,7 +412,14 @@ public final class AppProcess implements AutoCloseable {
 
 	private String failureMessage(String problem) {
 		return this.name + " (pid " + this.process.pid() + ", " + String.join(" ", this.command) + ") " + problem
-				+ "\n---- output ----\n" + output() + "\n---- end of output ----";
+				+ "\n" + tail();
+	}
+
+	/** Return the last 200 lines of output, for a failure message (the whole log is printed at close). */
+	String tail() {
+		List<String> lines = lines();
+		return "---- last lines of output ----\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 200),
+				lines.size())) + "\n---- end of output ----";
 	}
 
 	private void log(String message) {
@@ -434,6 +454,8 @@ public final class AppProcess implements AutoCloseable {
 		private Path jar = AppProcess.jar();
 
 		private Path directory;
+
+		private Path logFile;
 
 		private Builder(String name) {
 			this.name = name;
@@ -490,6 +512,19 @@ public final class AppProcess implements AutoCloseable {
 			return this;
 		}
 
+		/**
+		 * Send the JVM's stdout and stderr to a file, opened for appending by a shell that
+		 * then execs the JVM (after the other launchers), and read it with the rest of the
+		 * output. Every later generation inherits it and appends to the same file. A pipe to
+		 * the test would not do: the JDK closes its end of a child's pipes when the child
+		 * exits, so the lines of every generation after the first would be lost once the
+		 * first is gone.
+		 */
+		public Builder logTo(Path file) {
+			this.logFile = file;
+			return this;
+		}
+
 		/** Start the process. */
 		public AppProcess start() {
 			Path jarFile = (this.directory != null) ? this.directory.resolve(this.jar) : this.jar;
@@ -498,6 +533,10 @@ public final class AppProcess implements AutoCloseable {
 						+ ": run the integration tests with 'mvn verify' so that 'package' builds it");
 			}
 			List<String> command = new ArrayList<>(this.launcher);
+			if (this.logFile != null) {
+				command.addAll(List.of("/bin/sh", "-c", "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1", "sh",
+						this.logFile.toString()));
+			}
 			command.add(java().toString());
 			command.addAll(this.jvmArgs);
 			command.add("-jar");
@@ -514,7 +553,7 @@ public final class AppProcess implements AutoCloseable {
 					+ (this.env.isEmpty() ? "" : " with " + this.env));
 			try {
 				Process process = builder.start();
-				AppProcess app = new AppProcess(this.name, List.copyOf(command), process);
+				AppProcess app = new AppProcess(this.name, List.copyOf(command), process, this.logFile);
 				app.log("started pid " + process.pid());
 				return app;
 			}

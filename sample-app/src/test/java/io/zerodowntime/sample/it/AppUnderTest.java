@@ -13,10 +13,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.awaitility.Awaitility;
@@ -169,14 +171,8 @@ final class AppUnderTest implements AutoCloseable {
 	/**
 	 * Start generation 1 with the default arguments and more, and a customized builder
 	 * (launcher, environment). An argument {@code --name=value} replaces the default of
-	 * that name.
-	 *
-	 * <p>
-	 * The JVM's stdout and stderr go to a log file, opened for appending by a shell that
-	 * then execs the JVM (a launcher the customizer sets runs before that shell). Every
-	 * later generation inherits them and appends to the same file. They are not a pipe to
-	 * the test, because the JDK closes its end of a child's pipes when the child exits:
-	 * the lines of every generation after the first would be lost once the first is gone.
+	 * that name. Every generation's output goes to the log file
+	 * ({@link AppProcess.Builder#logTo}).
 	 */
 	AppProcess start(UnaryOperator<AppProcess.Builder> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
@@ -191,48 +187,23 @@ final class AppUnderTest implements AutoCloseable {
 			.jvmArgs(JVM_OPTIONS.toArray(String[]::new))
 			.args(all.toArray(String[]::new));
 		this.startNanos = System.nanoTime();
-		this.app = customizer.apply(builder)
-			.launcher("/bin/sh", "-c", "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1", "sh", this.log.toString())
-			.start();
+		this.app = customizer.apply(builder).logTo(this.log).start();
 		return this.app;
 	}
 
-	/**
-	 * Return every line printed so far: the launchers' (captured by {@link AppProcess}),
-	 * then every generation's (from the log file).
-	 */
+	/** Return every line printed so far: the launchers', then every generation's. */
 	List<String> lines() {
-		List<String> lines = new ArrayList<>((this.app != null) ? this.app.lines() : List.of());
-		try {
-			if (Files.exists(this.log)) {
-				lines.addAll(List.of(new String(Files.readAllBytes(this.log), StandardCharsets.UTF_8).split("\n")));
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		return lines;
+		return (this.app != null) ? this.app.lines() : List.of();
 	}
 
 	/** Return the first line printed so far that matches. */
-	java.util.Optional<String> findLog(String regex) {
-		Pattern pattern = Pattern.compile(regex);
-		return lines().stream().filter((line) -> pattern.matcher(line).find()).findFirst();
+	Optional<Matcher> findLog(String regex) {
+		return (this.app != null) ? this.app.findLog(regex) : Optional.empty();
 	}
 
 	/** Wait until a line matching an expression has been printed by any generation. */
-	String awaitLog(String regex, Duration timeout) {
-		try {
-			return Awaitility.await("a line matching /" + regex + "/")
-				.atMost(timeout)
-				.pollDelay(Duration.ZERO)
-				.pollInterval(Duration.ofMillis(50))
-				.until(() -> findLog(regex).orElse(null), (line) -> line != null);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("no line matching /" + regex + "/ within " + timeout + "; output:\n" + output(),
-					ex);
-		}
+	Matcher awaitLog(String regex, Duration timeout) {
+		return this.app.awaitLog(regex, timeout);
 	}
 
 	private void track() {
@@ -321,7 +292,7 @@ final class AppUnderTest implements AutoCloseable {
 				}, (answer) -> answer != null);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("GET / was never answered; output:\n" + output(), ex);
+			throw new AssertionError("GET / was never answered\n" + tail(), ex);
 		}
 	}
 
@@ -412,7 +383,7 @@ final class AppUnderTest implements AutoCloseable {
 					Long serving = servingPid(generation, ownsPidFile);
 					if (serving == null) {
 						if (this.app != null && !this.app.isAlive() && generation == 1) {
-							throw new AssertionError("generation 1 exited:\n" + output());
+							throw new AssertionError("generation 1 exited\n" + tail());
 						}
 						whileWaiting.run();
 					}
@@ -421,7 +392,7 @@ final class AppUnderTest implements AutoCloseable {
 		}
 		catch (ConditionTimeoutException ex) {
 			throw new AssertionError("generation " + generation + " never served; PID file: '" + pidFileContent()
-					+ "'; output:\n" + output(), ex);
+					+ "'\n" + tail(), ex);
 		}
 		if (generation > this.generation && this.pid != 0) {
 			this.parentPid = this.pid;
@@ -526,7 +497,7 @@ final class AppUnderTest implements AutoCloseable {
 		if (status.path("pid").asLong() == oldPid && !Objects.equals(previous, status.get("lastUpgrade"))
 				&& "FAILED".equals(status.path("lastUpgrade").path("outcome").asString())) {
 			throw new AssertionError("The upgrade to generation " + next + " by " + trigger + " failed: " + status
-					+ "\noutput:\n" + output());
+					+ "\n" + tail());
 		}
 	}
 
@@ -642,6 +613,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	String output() {
 		return String.join("\n", lines());
+	}
+
+	private String tail() {
+		return (this.app != null) ? this.app.tail() : "(not started)";
 	}
 
 	/**
