@@ -322,7 +322,7 @@ public final class Http {
 		/** Send {@code GET <path>} without {@code Connection: close} and read the response. */
 		public Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
-			return readResponse();
+			return read(true);
 		}
 
 		/** Write raw bytes (a request or part of one). */
@@ -342,10 +342,14 @@ public final class Http {
 			}
 		}
 
-		/** Read one response (with a Content-Length or chunked body). */
+		/** Read the response to a request sent with {@code Connection: close}. */
 		public Response readResponse() {
+			return read(false);
+		}
+
+		private Response read(boolean keepAlive) {
 			try {
-				return read(this.in, "GET", true);
+				return Http.read(this.in, "GET", keepAlive);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException("Reading a response on the connection from port " + localPort()

@@ -1,7 +1,5 @@
 package io.zerodowntime.sample.it;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

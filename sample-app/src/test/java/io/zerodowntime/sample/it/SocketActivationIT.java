@@ -1,6 +1,5 @@
 package io.zerodowntime.sample.it;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
