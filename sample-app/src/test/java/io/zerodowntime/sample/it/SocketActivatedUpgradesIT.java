@@ -68,7 +68,7 @@ class SocketActivatedUpgradesIT {
 			.start();
 		this.app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + http) + " as 3\\.", QUICK);
 		this.app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + management) + " as 4\\.", QUICK);
-		Map<Integer, String> activatorFds = this.app.fds();
+		Map<Integer, String> activatorFds = Procfs.fds(this.app.processPid());
 		long httpInode = inode(activatorFds.get(3));
 		long managementInode = inode(activatorFds.get(4));
 

@@ -61,7 +61,7 @@ class SocketActivationIT {
 		// systemd-socket-activate binds, then waits for a first connection before it execs
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + http) + " as 3\\.", QUICK);
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + management) + " as 4\\.", QUICK);
-		Map<Integer, String> activatorFds = app.fds();
+		Map<Integer, String> activatorFds = Procfs.fds(app.processPid());
 		long httpInode = inode(activatorFds.get(3));
 		long managementInode = inode(activatorFds.get(4));
 		assertThat(Procfs.listeners(http)).as("listeners on %d created by the activator", http)
@@ -129,7 +129,7 @@ class SocketActivationIT {
 				.matcher(line)
 				.find());
 
-		Map<String, String> environ = app.environ();
+		Map<String, String> environ = Procfs.environ(app.pid());
 		assertThat(environ).as("/proc/%d/environ (read at all)", pid).containsKey("PATH");
 		assertThat(environ).as("/proc/%d/environ", pid).doesNotContainKeys(LISTEN_VARIABLES.toArray(String[]::new));
 	}
