@@ -14,9 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code wrk} (Debian package {@code wrk}) against the app: a fixed set of connections,
- * each reused for request after request (keep-alive), or, with
- * {@link #newConnectionPerRequest()}, a {@code Connection: close} request header so that
- * every request goes on a new connection.
+ * each reused for request after request (keep-alive), or a {@code Connection: close}
+ * request header so that every request goes on a new connection.
  *
  * <p>
  * wrk never retries: a connection refused is a {@code connect} or, as its connects are
