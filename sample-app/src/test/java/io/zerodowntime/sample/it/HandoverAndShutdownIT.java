@@ -49,9 +49,13 @@ class HandoverAndShutdownIT {
 
 	@AfterEach
 	void stopEveryGeneration() {
-		if (this.app != null) {
-			this.app.close();
+		if (this.app == null) {
+			return;
 		}
+		this.app.close();
+		await("every process running " + this.app.jar() + " to be gone").atMost(Duration.ofSeconds(20))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> Procfs.all().stream().noneMatch((p) -> !p.zombie() && p.mentions(this.app.jar())));
 	}
 
 	/**
