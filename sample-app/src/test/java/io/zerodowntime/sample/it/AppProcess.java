@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,13 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -71,9 +68,12 @@ public final class AppProcess implements AutoCloseable {
 
 	private final Set<ProcessHandle> alsoKill = Collections.synchronizedSet(new LinkedHashSet<>());
 
+	private final Path logFile;
+
 	private volatile boolean closed;
 
-	private AppProcess(String name, List<String> command, Process process) {
+	private AppProcess(String name, List<String> command, Process process, Path logFile) {
+		this.logFile = logFile;
 		this.name = name;
 		this.command = command;
 		this.process = process;
@@ -82,44 +82,33 @@ public final class AppProcess implements AutoCloseable {
 		LIVE.add(this);
 	}
 
-	/**
-	 * Start describing a process.
-	 * @param name the prefix of its lines in the test log
-	 * @return a builder
-	 */
+	/** Start describing a process. */
 	public static Builder builder(String name) {
 		return new Builder(name);
 	}
 
 	/**
-	 * Return the packaged application: the system property {@code sampleApp.jar} (set by
+	 * Return the application under test: the system property {@code it.app.jar} (to run
+	 * the suite against another application with the same endpoints and headers, such as
+	 * {@code sample-heavy/target/sample-heavy.jar}), else {@code sampleApp.jar} (set by
 	 * the failsafe configuration), else {@code target/sample-app.jar}.
-	 * @return the jar
 	 */
 	public static Path jar() {
-		return Path.of(System.getProperty("sampleApp.jar", "target/sample-app.jar")).toAbsolutePath();
+		String jar = System.getProperty("it.app.jar", System.getProperty("sampleApp.jar", "target/sample-app.jar"));
+		return Path.of(jar).toAbsolutePath();
 	}
 
-	/**
-	 * Return the {@code java} launcher of the JDK running the tests.
-	 * @return the java executable
-	 */
+	/** Return the {@code java} launcher of the JDK running the tests. */
 	public static Path java() {
 		return Path.of(System.getProperty("java.home"), "bin", "java");
 	}
 
-	/**
-	 * Return the name of this process in the test log.
-	 * @return the name
-	 */
+	/** Return the name of this process in the test log. */
 	public String name() {
 		return this.name;
 	}
 
-	/**
-	 * Return the command line that was started.
-	 * @return the command
-	 */
+	/** Return the command line that was started. */
 	public List<String> command() {
 		return this.command;
 	}
@@ -127,7 +116,6 @@ public final class AppProcess implements AutoCloseable {
 	/**
 	 * Return the pid of the process that was started, whatever it runs now (the launcher
 	 * until it execs the JVM, then the JVM).
-	 * @return the pid
 	 */
 	public long processPid() {
 		return this.process.pid();
@@ -137,7 +125,6 @@ public final class AppProcess implements AutoCloseable {
 	 * Return the pid of the application's JVM. When a launcher wraps the JVM it must exec
 	 * it, so the pid is the started one: this waits (up to 30 s) until that pid runs the
 	 * {@code java} executable and fails otherwise.
-	 * @return the JVM's pid
 	 */
 	public long pid() {
 		long pid = this.process.pid();
@@ -147,7 +134,7 @@ public final class AppProcess implements AutoCloseable {
 				.atMost(Duration.ofSeconds(30))
 				.pollInterval(Duration.ofMillis(50))
 				.until(() -> {
-					Optional<Path> exe = exe(pid);
+					Optional<Path> exe = Procfs.exe(pid);
 					if (exe.isEmpty() && !this.process.isAlive()) {
 						throw new AssertionError(failureMessage("exited (code " + this.process.exitValue()
 								+ ") before it ran " + java));
@@ -156,16 +143,13 @@ public final class AppProcess implements AutoCloseable {
 				});
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failureMessage("pid " + pid + " runs " + exe(pid).map(Path::toString)
+			throw new AssertionError(failureMessage("pid " + pid + " runs " + Procfs.exe(pid).map(Path::toString)
 					.orElse("nothing") + ", not " + java + ": a launcher must exec the JVM"), ex);
 		}
 		return pid;
 	}
 
-	/**
-	 * Return whether the started process is still running.
-	 * @return whether it is alive
-	 */
+	/** Return whether the started process is still running. */
 	public boolean isAlive() {
 		return this.process.isAlive();
 	}
@@ -174,27 +158,30 @@ public final class AppProcess implements AutoCloseable {
 	 * Register another process to stop on {@link #close()}, such as a later generation
 	 * started by this one. The process is remembered with its start time, so a recycled pid
 	 * is never killed.
-	 * @param pid the pid
 	 */
 	public void alsoKill(long pid) {
 		ProcessHandle.of(pid).ifPresentOrElse(this.alsoKill::add,
 				() -> log("pid " + pid + " registered for cleanup has already exited"));
 	}
 
-	/**
-	 * Return every line printed so far, stdout and stderr interleaved as read.
-	 * @return the lines
-	 */
+	/** Return every line printed so far, stdout and stderr interleaved as read. */
 	public List<String> lines() {
+		List<String> lines;
 		synchronized (this.lines) {
-			return List.copyOf(this.lines);
+			lines = new ArrayList<>(this.lines);
 		}
+		try {
+			if (this.logFile != null && Files.exists(this.logFile)) {
+				lines.addAll(List.of(Files.readString(this.logFile, StandardCharsets.ISO_8859_1).split("\n")));
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return lines;
 	}
 
-	/**
-	 * Return everything printed so far.
-	 * @return the output, one line per line
-	 */
+	/** Return everything printed so far. */
 	public String output() {
 		return String.join("\n", lines());
 	}
@@ -202,9 +189,6 @@ public final class AppProcess implements AutoCloseable {
 	/**
 	 * Wait until a line matching a regular expression has been printed (searched with
 	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits first.
-	 * @param regex the expression
-	 * @param timeout how long to wait
-	 * @return the match
 	 */
 	public Matcher awaitLog(String regex, Duration timeout) {
 		Pattern pattern = Pattern.compile(regex);
@@ -215,7 +199,7 @@ public final class AppProcess implements AutoCloseable {
 				.pollDelay(Duration.ZERO)
 				.pollInterval(Duration.ofMillis(50))
 				.until(() -> {
-					boolean finished = !this.process.isAlive() && this.drained.getCount() == 0;
+					boolean finished = this.logFile == null && !this.process.isAlive() && this.drained.getCount() == 0;
 					Optional<Matcher> match = find(pattern);
 					if (match.isPresent()) {
 						found.set(match.get());
@@ -235,11 +219,7 @@ public final class AppProcess implements AutoCloseable {
 		return found.get();
 	}
 
-	/**
-	 * Return the first line printed so far that matches.
-	 * @param regex the expression, searched with {@link Matcher#find()}
-	 * @return the match, if any
-	 */
+	/** Return the first line printed so far that matches. */
 	public Optional<Matcher> findLog(String regex) {
 		return find(Pattern.compile(regex));
 	}
@@ -254,11 +234,7 @@ public final class AppProcess implements AutoCloseable {
 		return Optional.empty();
 	}
 
-	/**
-	 * Wait for the process to exit by itself and for its output to be read to the end.
-	 * @param timeout how long to wait
-	 * @return its exit code
-	 */
+	/** Wait for the process to exit by itself and for its output to be read to the end. */
 	public int awaitExit(Duration timeout) {
 		try {
 			Awaitility.await(this.name + " to exit")
@@ -273,85 +249,66 @@ public final class AppProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Return the environment of the JVM as the kernel shows it ({@code /proc/<pid>/environ}).
-	 * @return the variables, in order
+	 * Wait for the started process to exit, not for the end of its output (which never
+	 * comes while a later generation that inherited it still runs).
 	 */
-	public Map<String, String> environ() {
-		return environ(pid());
+	public int awaitProcessExit(Duration timeout) {
+		try {
+			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				throw new AssertionError(failureMessage("did not exit within " + timeout));
+			}
+			return this.process.exitValue();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/**
-	 * Return the environment of a process as the kernel shows it.
-	 * @param pid the process
-	 * @return the variables, in order
+	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
+	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail the
+	 * run, not skip part of it. {@code .ci/run} installs every one.
 	 */
-	public static Map<String, String> environ(long pid) {
-		byte[] bytes = read(Path.of("/proc", Long.toString(pid), "environ"));
-		Map<String, String> environment = new LinkedHashMap<>();
-		for (String entry : new String(bytes, StandardCharsets.UTF_8).split("\0")) {
-			if (entry.isEmpty()) {
-				continue;
-			}
-			int equals = entry.indexOf('=');
-			if (equals < 0) {
-				environment.put(entry, "");
-			}
-			else {
-				environment.putIfAbsent(entry.substring(0, equals), entry.substring(equals + 1));
+	public static Path requireTool(String executable, String debianPackage, String why) {
+		List<Path> candidates = new ArrayList<>();
+		if (executable.startsWith("/")) {
+			candidates.add(Path.of(executable));
+		}
+		else {
+			for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+				candidates.add(Path.of(dir.isEmpty() ? "." : dir, executable));
 			}
 		}
-		return environment;
+		return candidates.stream()
+			.filter((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(executable + " is not installed: " + why
+					+ "; install it with 'apt-get install " + debianPackage + "' (.ci/run installs it)"));
 	}
 
-	/**
-	 * Return the open descriptors of the started process (launcher or JVM), by number, as
-	 * the targets of {@code /proc/<pid>/fd/*} ({@code socket:[1234]}, a path, ...).
-	 * @return the descriptors
-	 */
-	public Map<Integer, String> fds() {
-		return fds(this.process.pid());
-	}
-
-	/**
-	 * Return the open descriptors of a process.
-	 * @param pid the process
-	 * @return the descriptors, by number
-	 */
-	public static Map<Integer, String> fds(long pid) {
-		Map<Integer, String> fds = new TreeMap<>();
-		Path dir = Path.of("/proc", Long.toString(pid), "fd");
-		try (Stream<Path> entries = Files.list(dir)) {
-			for (Path entry : (Iterable<Path>) entries::iterator) {
-				try {
-					fds.put(Integer.parseInt(entry.getFileName().toString()),
-							Files.readSymbolicLink(entry).toString());
-				}
-				catch (NoSuchFileException ex) {
-					// closed while listing
-				}
+	/** Run a short command and wait for it, failing if it fails. */
+	public static String run(String... command) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(30, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				throw new IllegalStateException(String.join(" ", command) + " did not finish");
 			}
+			if (process.exitValue() != 0) {
+				throw new IllegalStateException(
+						String.join(" ", command) + " exited with " + process.exitValue() + ": " + output);
+			}
+			return output;
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Unable to list " + dir, ex);
+			throw new UncheckedIOException("Unable to run " + String.join(" ", command), ex);
 		}
-		return fds;
-	}
-
-	/**
-	 * Return the socket inodes among a process's descriptors.
-	 * @param pid the process
-	 * @return the inodes of the sockets it holds
-	 */
-	public static Set<Long> socketInodes(long pid) {
-		Pattern socket = Pattern.compile("^socket:\\[(\\d+)]$");
-		Set<Long> inodes = new LinkedHashSet<>();
-		for (String target : fds(pid).values()) {
-			Matcher matcher = socket.matcher(target);
-			if (matcher.matches()) {
-				inodes.add(Long.parseLong(matcher.group(1)));
-			}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
 		}
-		return inodes;
 	}
 
 	/**
@@ -455,20 +412,18 @@ public final class AppProcess implements AutoCloseable {
 
 	private String failureMessage(String problem) {
 		return this.name + " (pid " + this.process.pid() + ", " + String.join(" ", this.command) + ") " + problem
-				+ "\n---- output ----\n" + output() + "\n---- end of output ----";
+				+ "\n" + tail();
+	}
+
+	/** Return the last 200 lines of output, for a failure message (the whole log is printed at close). */
+	String tail() {
+		List<String> lines = lines();
+		return "---- last lines of output ----\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 200),
+				lines.size())) + "\n---- end of output ----";
 	}
 
 	private void log(String message) {
 		System.out.println("[" + this.name + "] ## " + message);
-	}
-
-	private static Optional<Path> exe(long pid) {
-		try {
-			return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe")));
-		}
-		catch (IOException ex) {
-			return Optional.empty();
-		}
 	}
 
 	private static Path realPath(Path path) {
@@ -477,15 +432,6 @@ public final class AppProcess implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static byte[] read(Path path) {
-		try {
-			return Files.readAllBytes(path);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Unable to read " + path, ex);
 		}
 	}
 
@@ -509,6 +455,8 @@ public final class AppProcess implements AutoCloseable {
 
 		private Path directory;
 
+		private Path logFile;
+
 		private Builder(String name) {
 			this.name = name;
 		}
@@ -516,29 +464,19 @@ public final class AppProcess implements AutoCloseable {
 		/**
 		 * Wrap the JVM's command line: the launcher is run with the JVM's command line
 		 * appended, and must exec it.
-		 * @param launcher the launcher and its options
-		 * @return this builder
 		 */
 		public Builder launcher(String... launcher) {
 			this.launcher.addAll(Arrays.asList(launcher));
 			return this;
 		}
 
-		/**
-		 * Add options for the JVM (before {@code -jar}).
-		 * @param jvmArgs the options
-		 * @return this builder
-		 */
+		/** Add options for the JVM (before {@code -jar}). */
 		public Builder jvmArgs(String... jvmArgs) {
 			this.jvmArgs.addAll(Arrays.asList(jvmArgs));
 			return this;
 		}
 
-		/**
-		 * Add application arguments (after the jar).
-		 * @param args the arguments
-		 * @return this builder
-		 */
+		/** Add application arguments (after the jar). */
 		public Builder args(String... args) {
 			this.args.addAll(Arrays.asList(args));
 			return this;
@@ -548,9 +486,6 @@ public final class AppProcess implements AutoCloseable {
 		 * Set an environment variable. The test JVM's environment is inherited, except
 		 * the socket-activation variables and JVM option variables, which are removed
 		 * unless set here.
-		 * @param name the variable
-		 * @param value its value
-		 * @return this builder
 		 */
 		public Builder env(String name, String value) {
 			this.env.put(name, value);
@@ -558,42 +493,39 @@ public final class AppProcess implements AutoCloseable {
 			return this;
 		}
 
-		/**
-		 * Remove an inherited environment variable.
-		 * @param name the variable
-		 * @return this builder
-		 */
+		/** Remove an inherited environment variable. */
 		public Builder unsetEnv(String name) {
 			this.env.remove(name);
 			this.unsetEnv.add(name);
 			return this;
 		}
 
-		/**
-		 * Run another jar than {@link AppProcess#jar()}.
-		 * @param jar the jar, as given on the command line (a relative one is relative to
-		 * the {@link #directory(Path) working directory})
-		 * @return this builder
-		 */
+		/** Run another jar than {@link AppProcess#jar()}. */
 		public Builder jar(Path jar) {
 			this.jar = jar;
 			return this;
 		}
 
-		/**
-		 * Set the working directory (default: the test's).
-		 * @param directory the directory
-		 * @return this builder
-		 */
+		/** Set the working directory (default: the test's). */
 		public Builder directory(Path directory) {
 			this.directory = directory;
 			return this;
 		}
 
 		/**
-		 * Start the process.
-		 * @return the running process
+		 * Send the JVM's stdout and stderr to a file, opened for appending by a shell that
+		 * then execs the JVM (after the other launchers), and read it with the rest of the
+		 * output. Every later generation inherits it and appends to the same file. A pipe to
+		 * the test would not do: the JDK closes its end of a child's pipes when the child
+		 * exits, so the lines of every generation after the first would be lost once the
+		 * first is gone.
 		 */
+		public Builder logTo(Path file) {
+			this.logFile = file;
+			return this;
+		}
+
+		/** Start the process. */
 		public AppProcess start() {
 			Path jarFile = (this.directory != null) ? this.directory.resolve(this.jar) : this.jar;
 			if (!Files.isRegularFile(jarFile)) {
@@ -601,6 +533,10 @@ public final class AppProcess implements AutoCloseable {
 						+ ": run the integration tests with 'mvn verify' so that 'package' builds it");
 			}
 			List<String> command = new ArrayList<>(this.launcher);
+			if (this.logFile != null) {
+				command.addAll(List.of("/bin/sh", "-c", "log=$1; shift; exec \"$@\" >>\"$log\" 2>&1", "sh",
+						this.logFile.toString()));
+			}
 			command.add(java().toString());
 			command.addAll(this.jvmArgs);
 			command.add("-jar");
@@ -617,7 +553,7 @@ public final class AppProcess implements AutoCloseable {
 					+ (this.env.isEmpty() ? "" : " with " + this.env));
 			try {
 				Process process = builder.start();
-				AppProcess app = new AppProcess(this.name, List.copyOf(command), process);
+				AppProcess app = new AppProcess(this.name, List.copyOf(command), process, this.logFile);
 				app.log("started pid " + process.pid());
 				return app;
 			}

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Releases extracted and trained as docs/performance.md says, in the release layout
@@ -39,14 +38,14 @@ class ClassDataArchiveIT {
 
 	@Test
 	void generationTwoMapsTheArchiveTrainedAtDeployAndAStaleOneIsDroppedWithAWarning() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the deploy script's upgrade trigger needs curl");
-		try (FaultLoadApp app = new FaultLoadApp(this.dir)) {
+		AppProcess.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
+		try (AppUnderTest app = new AppUnderTest(this.dir)) {
 			try {
 				run(app);
 			}
 			finally {
 				// the generations run current/app.jar, which the fixture's tracker does not watch
-				for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
+				for (Procfs.Proc proc : Procfs.all()) {
 					if (app.process() != null && !proc.zombie()
 							&& proc.mentions(this.dir.resolve("current").resolve("app.jar"))) {
 						app.process().alsoKill(proc.pid());
@@ -56,7 +55,7 @@ class ClassDataArchiveIT {
 		}
 	}
 
-	private void run(FaultLoadApp app) throws Exception {
+	private void run(AppUnderTest app) throws Exception {
 		Path current = this.dir.resolve("current");
 		Path first = this.dir.resolve("releases/first");
 		Path archive = current.resolve("app.jsa");
@@ -67,7 +66,7 @@ class ClassDataArchiveIT {
 		try (AppProcess training = AppProcess.builder("train")
 			.jar(first.resolve("app.jar"))
 			.directory(this.dir)
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
+			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
 			.jvmArgs("-XX:ArchiveClassesAtExit=" + first.resolve("app.jsa"), "-Dspring.context.exit=onRefresh")
 			.args(trainingArgs.toArray(String[]::new))
 			.start()) {
@@ -90,7 +89,7 @@ class ClassDataArchiveIT {
 			.redirectOutput(this.dir.resolve("deploy.out").toFile())
 			.start();
 		assertThat(deploy.waitFor(240, TimeUnit.SECONDS)).as("deploy finished").isTrue();
-		String deployed = FaultLoadApp.read(this.dir.resolve("deploy.out"));
+		String deployed = AppUnderTest.read(this.dir.resolve("deploy.out"));
 		System.out.println("[deploy] " + deployed.replace("\n", "\n[deploy] "));
 		assertThat(deploy.exitValue()).as("deploy exit status: %s", deployed).isZero();
 		long gen2 = app.awaitServing(2);
@@ -111,7 +110,7 @@ class ClassDataArchiveIT {
 			Path lib = libs.filter((p) -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
 			Files.setLastModifiedTime(lib, FileTime.from(Instant.now().plusSeconds(5)));
 		}
-		JsonNode upgrade = FaultLoadApp.json(app.postUpgradeOncePredecessorIsGone());
+		JsonNode upgrade = AppUnderTest.json(app.postUpgradeOncePredecessorIsGone());
 		assertThat(upgrade.path("outcome").asString()).as("upgrade: %s", upgrade).isEqualTo("SUCCEEDED");
 		long gen3 = app.awaitServing(3);
 		app.process().alsoKill(gen3);
@@ -130,16 +129,16 @@ class ClassDataArchiveIT {
 			.redirectErrorStream(true)
 			.redirectOutput(this.dir.resolve("extract.log").toFile())
 			.start();
-		assertThat(extract.waitFor()).as("extract: %s", FaultLoadApp.read(this.dir.resolve("extract.log"))).isZero();
+		assertThat(extract.waitFor()).as("extract: %s", AppUnderTest.read(this.dir.resolve("extract.log"))).isZero();
 		assertThat(destination.resolve("lib")).isDirectory();
 	}
 
 	private String cdsLog(long pid) {
-		return FaultLoadApp.read(this.dir.resolve("cds-" + pid + ".log"));
+		return AppUnderTest.read(this.dir.resolve("cds-" + pid + ".log"));
 	}
 
 	private static List<String> cmdline(long pid) throws IOException {
-		return List.of(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+		return Procfs.of(pid).orElseThrow().argv();
 	}
 
 }

@@ -98,12 +98,7 @@ final class ClientLoop implements AutoCloseable {
 		this.port = port;
 	}
 
-	/**
-	 * Start a load.
-	 * @param port the port
-	 * @param threads how many client threads
-	 * @return the running load
-	 */
+	/** Start a load. */
 	static ClientLoop start(int port, int threads) {
 		ClientLoop load = new ClientLoop(port);
 		for (int i = 0; i < threads; i++) {
@@ -185,48 +180,31 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return how many requests succeeded so far.
-	 * @return the count
-	 */
+	/** Return how many requests succeeded so far. */
 	long ok() {
 		return this.ok.get();
 	}
 
-	/**
-	 * Return the failures so far.
-	 * @return the failures
-	 */
+	/** Return the failures so far. */
 	List<Failure> failures() {
 		synchronized (this.failures) {
 			return List.copyOf(this.failures);
 		}
 	}
 
-	/**
-	 * Return how many successful requests each generation served ({@code X-Generation}).
-	 * @return the counts, by generation
-	 */
+	/** Return how many successful requests each generation served ({@code X-Generation}). */
 	Map<String, Long> servedBy() {
 		synchronized (this.servedBy) {
 			return new TreeMap<>(this.servedBy);
 		}
 	}
 
-	/**
-	 * Return how many successful requests one generation served.
-	 * @param generation the generation
-	 * @return the count
-	 */
+	/** Return how many successful requests one generation served. */
 	long servedBy(int generation) {
 		return servedBy().getOrDefault(Integer.toString(generation), 0L);
 	}
 
-	/**
-	 * Wait until some more requests have succeeded.
-	 * @param count how many more
-	 * @param timeout how long to wait
-	 */
+	/** Wait until some more requests have succeeded. */
 	void awaitMoreOk(int count, Duration timeout) {
 		long target = ok() + count;
 		Awaitility.await(count + " more successful requests (" + summary() + ")")
@@ -235,10 +213,7 @@ final class ClientLoop implements AutoCloseable {
 			.until(() -> ok() >= target);
 	}
 
-	/**
-	 * Return a one-line summary.
-	 * @return the summary
-	 */
+	/** Return a one-line summary. */
 	String summary() {
 		return ok() + " ok, " + failures().size() + " failed, served by generation " + servedBy();
 	}

@@ -27,7 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The local control channel, on an HTTPS application ({@code server.ssl.*} with a
@@ -53,7 +52,7 @@ class ControlChannelIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	private AppProcess refused;
 
@@ -69,11 +68,11 @@ class ControlChannelIT {
 
 	@Test
 	void anHttpsApplicationIsUpgradedThroughTheControlSocketAndTheEndpointWantsJson() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed: zerodowntime-upgrade needs it");
+		AppProcess.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
 		Path keyStore = keyStore();
 		Path socket = this.dir.resolve("run/control.sock");
-		int management = Net.freePort();
-		this.app = new FaultLoadApp(this.dir.resolve("app"));
+		int management = Http.freePort();
+		this.app = new AppUnderTest(this.dir.resolve("app"));
 		Http.useTls(this.app.port());
 		Http.useTls(management);
 		this.app.start("--server.ssl.key-store=file:" + keyStore, "--server.ssl.key-store-password=secret",
@@ -82,7 +81,7 @@ class ControlChannelIT {
 		long gen1 = this.app.awaitServing(1);
 		// published when the application is ready, a moment after it first answers
 		this.app.awaitLog("Control socket " + java.util.regex.Pattern.quote(socket.toString()) + " answers",
-				FaultLoadApp.STARTUP);
+				AppUnderTest.STARTUP);
 
 		// the socket: owner only, and the status of generation 1
 		assertThat(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS))
@@ -191,8 +190,8 @@ class ControlChannelIT {
 		Path taken = Files.writeString(this.dir.resolve("control.sock"), "not a socket");
 		this.refused = AppProcess.builder("taken")
 			.jar(Files.copy(AppProcess.jar(), this.dir.resolve("app.jar")))
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Net.freePort(), "--zerodowntime.control-socket=" + taken)
+			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
+			.args("--server.port=" + Http.freePort(), "--zerodowntime.control-socket=" + taken)
 			.start();
 		assertThat(this.refused.awaitExit(Duration.ofSeconds(90))).isNotZero();
 		assertThat(this.refused.output()).contains("APPLICATION FAILED TO START")

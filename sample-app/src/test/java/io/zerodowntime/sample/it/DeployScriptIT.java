@@ -22,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The deploy script ({@code src/main/systemd/bin/zerodowntime-deploy}) against the packaged
@@ -54,10 +53,9 @@ class DeployScriptIT {
 
 	@Test
 	void deploysRejectsBrokenJarsPutsBackTheJarOfAFailedReleaseAndRollsBack() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")),
-				"curl is not installed (Debian: apt-get install curl): the deploy script's upgrade trigger needs it");
-		assumeTrue(Files.isRegularFile(BIN.resolve("zerodowntime-deploy")), "no deploy script at " + BIN);
-		int[] ports = Net.freePorts(2);
+		AppProcess.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
+		assertThat(BIN.resolve("zerodowntime-deploy")).as("the deploy script").isRegularFile();
+		int[] ports = Http.freePorts(2);
 		int port = ports[0];
 		int management = ports[1];
 		Path installed = Files.createDirectories(this.dir.resolve("opt")).resolve("sample-app.jar");
@@ -186,7 +184,7 @@ class DeployScriptIT {
 	/** Inodes of the regular files a process holds open. */
 	private static List<Object> openInodes(long pid) {
 		List<Object> inodes = new ArrayList<>();
-		for (Map.Entry<Integer, String> fd : AppProcess.fds(pid).entrySet()) {
+		for (Map.Entry<Integer, String> fd : Procfs.fds(pid).entrySet()) {
 			if (fd.getValue().startsWith("/")) {
 				try {
 					inodes.add(Files.getAttribute(Path.of("/proc", Long.toString(pid), "fd", fd.getKey().toString()),

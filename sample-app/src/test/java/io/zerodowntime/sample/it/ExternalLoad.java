@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,28 +46,6 @@ abstract class ExternalLoad implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the executable of that name on the {@code PATH}.
-	 * @param executable the name
-	 * @return its path, if found
-	 */
-	static Optional<Path> onPath(String executable) {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return Optional.empty();
-		}
-		for (String dir : path.split(File.pathSeparator)) {
-			if (dir.isEmpty()) {
-				continue;
-			}
-			Path candidate = Path.of(dir, executable);
-			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-				return Optional.of(candidate);
-			}
-		}
-		return Optional.empty();
-	}
-
 	String name() {
 		return this.name;
 	}
@@ -81,7 +58,6 @@ abstract class ExternalLoad implements AutoCloseable {
 	 * Stop the load (SIGINT, to this child process only) and return everything it printed.
 	 * Fails if it had already exited on its own before being told to stop, which means its
 	 * duration cap was too short for the test or it failed to start.
-	 * @return its output
 	 */
 	String stop() {
 		if (this.finalOutput != null) {
@@ -93,7 +69,7 @@ abstract class ExternalLoad implements AutoCloseable {
 			throw new AssertionError(this.name + " exited (code " + this.process.exitValue() + ") after " + seconds
 					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n" + output);
 		}
-		signal("INT", this.process.pid());
+		Procfs.signal(this.process.pid(), "INT");
 		try {
 			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
 				this.process.destroyForcibly();
@@ -129,27 +105,6 @@ abstract class ExternalLoad implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
-		}
-	}
-
-	/**
-	 * Send a signal to one process, by pid.
-	 * @param signal the signal name without {@code SIG}
-	 * @param pid the process
-	 */
-	static void signal(String signal, long pid) {
-		try {
-			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-				throw new AssertionError("kill -" + signal + " " + pid + " failed");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
 		}
 	}
 

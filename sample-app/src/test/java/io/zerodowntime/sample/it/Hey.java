@@ -38,24 +38,9 @@ final class Hey extends ExternalLoad {
 	}
 
 	/**
-	 * Return whether {@code hey} is installed.
-	 * @return whether it is on the PATH
-	 */
-	static boolean installed() {
-		return onPath("hey").isPresent();
-	}
-
-	/**
-	 * Start hey.
-	 * @param dir where to put its output
-	 * @param name the name in the test log
-	 * @param port the app's port
-	 * @param path the path to request
-	 * @param workers concurrent workers ({@code -c})
-	 * @param perWorkerRate requests per second per worker ({@code -q}), 0 for no limit
-	 * @param keepAlive whether connections are reused
-	 * @param cap the longest it may run ({@code -z}); it is normally stopped by SIGINT
-	 * @return the running hey
+	 * Start hey: {@code workers} concurrent workers ({@code -c}), each at most
+	 * {@code perWorkerRate} requests a second ({@code -q}, 0 for no limit), for at most
+	 * {@code cap} ({@code -z}; it is normally stopped by SIGINT).
 	 */
 	static Hey start(Path dir, String name, int port, String path, int workers, int perWorkerRate, boolean keepAlive,
 			Duration cap) {
@@ -71,10 +56,7 @@ final class Hey extends ExternalLoad {
 		return new Hey(name, command, dir.resolve(name + ".out"));
 	}
 
-	/**
-	 * Stop hey and parse its summary.
-	 * @return the result
-	 */
+	/** Stop hey and parse its summary. */
 	Result result() {
 		return Result.parse(name(), stop());
 	}
@@ -165,26 +147,17 @@ final class Hey extends ExternalLoad {
 					output);
 		}
 
-		/**
-		 * Return every request hey made: responses plus errors.
-		 * @return the count
-		 */
+		/** Return every request hey made: responses plus errors. */
 		long requests() {
 			return responses() + this.errors.values().stream().mapToLong(Long::longValue).sum();
 		}
 
-		/**
-		 * Return the responses, whatever their status.
-		 * @return the count
-		 */
+		/** Return the responses, whatever their status. */
 		long responses() {
 			return this.statuses.values().stream().mapToLong(Long::longValue).sum();
 		}
 
-		/**
-		 * Return the responses with a status outside 200-299.
-		 * @return the count
-		 */
+		/** Return the responses with a status outside 200-299. */
 		long non2xx() {
 			return this.statuses.entrySet()
 				.stream()
@@ -193,11 +166,7 @@ final class Hey extends ExternalLoad {
 				.sum();
 		}
 
-		/**
-		 * Return the failed requests of one kind.
-		 * @param kind the kind
-		 * @return the count
-		 */
+		/** Return the failed requests of one kind. */
 		long errors(ErrorKind kind) {
 			return this.errors.entrySet()
 				.stream()
@@ -206,10 +175,7 @@ final class Hey extends ExternalLoad {
 				.sum();
 		}
 
-		/**
-		 * One line for the test log.
-		 * @return the summary
-		 */
+		/** One line for the test log. */
 		String summary() {
 			return String.format("%s: %d requests (%.0f/s), statuses %s, errors %s", this.name, requests(),
 					this.requestsPerSecond, this.statuses, this.errors);

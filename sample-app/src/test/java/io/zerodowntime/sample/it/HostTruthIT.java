@@ -40,7 +40,7 @@ class HostTruthIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	private final List<AppProcess> processes = new ArrayList<>();
 
@@ -60,9 +60,9 @@ class HostTruthIT {
 	void generationOneRefusesToStartWhenItCannotWriteItsPidFile() throws IOException {
 		Path run = mountPoint();
 		Path pidFile = run.resolve("app/app.pid");
-		this.app = new FaultLoadApp(this.dir.resolve("app"));
+		this.app = new AppUnderTest(this.dir.resolve("app"));
 		this.app.start(inOwnMountNamespace(run, "ro,size=1m"), "--zerodowntime.pid-file=" + pidFile);
-		assertThat(this.app.awaitGenerationOneExit(FaultLoadApp.STARTUP)).as("exit code of generation 1").isOne();
+		assertThat(this.app.awaitGenerationOneExit(AppUnderTest.STARTUP)).as("exit code of generation 1").isOne();
 		String problem = "Unable to write PID file " + pidFile + ": Read-only file system (creating the directory "
 				+ pidFile.getParent() + ")";
 		List<String> lines = this.app.lines();
@@ -88,25 +88,25 @@ class HostTruthIT {
 	void aGenerationThatCannotWriteThePidFileFailsTheUpgradeAndTheServingOneKeepsIt() throws IOException {
 		Path run = mountPoint();
 		Path pidFile = run.resolve("app/app.pid");
-		this.app = new FaultLoadApp(this.dir.resolve("app"));
+		this.app = new AppUnderTest(this.dir.resolve("app"));
 		this.app.start(inOwnMountNamespace(run, "size=1m"), "--zerodowntime.pid-file=" + pidFile);
 		long gen1 = this.app.awaitServing(1);
 		// generation 1 answers as soon as Tomcat runs; it writes the PID file once ready
-		await("the PID file to name generation 1").atMost(FaultLoadApp.STARTUP)
+		await("the PID file to name generation 1").atMost(AppUnderTest.STARTUP)
 			.ignoreExceptions()
 			.until(() -> readPidFile(gen1, pidFile) == gen1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 
 			step("the PID file's file system is read-only");
-			FaultLoadProcs.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,ro", run.toString());
+			AppProcess.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,ro", run.toString());
 			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
 					+ ": Read-only file system (creating a temporary file in " + pidFile.getParent() + ")");
 
 			step("the PID file's file system is full");
-			FaultLoadProcs.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
+			AppProcess.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
 			Path filler = inNamespace(gen1, run.resolve("filler"));
 			fill(filler);
 			expectPidFileFailure(load, gen1, pidFile,
@@ -137,16 +137,16 @@ class HostTruthIT {
 	 */
 	@Test
 	void onAnUnsupportedPlatformTheApplicationStartsAsSpringBootMakesItAndRefusesEveryUpgrade() {
-		int port = Net.freePort();
+		int port = Http.freePort();
 		Path classes = this.dir.resolve("classes.log");
 		Path pidFile = this.dir.resolve("app.pid");
-		List<String> jvmArgs = new ArrayList<>(FaultLoadApp.JVM_OPTIONS);
+		List<String> jvmArgs = new ArrayList<>(AppUnderTest.JVM_OPTIONS);
 		jvmArgs.addAll(List.of("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes));
 		AppProcess freebsd = track(AppProcess.builder("freebsd")
 			.jvmArgs(jvmArgs.toArray(String[]::new))
 			.args("--server.port=" + port, "--zerodowntime.pid-file=" + pidFile)
 			.start());
-		freebsd.awaitLog("Started SampleApplication", FaultLoadApp.STARTUP);
+		freebsd.awaitLog("Started SampleApplication", AppUnderTest.STARTUP);
 		long pid = freebsd.pid();
 		Http.Response hello = Http.get(port, "/");
 		assertThat(hello.status()).isEqualTo(200);
@@ -155,7 +155,7 @@ class HostTruthIT {
 
 		String reason = "zero-downtime upgrades are not available on FreeBSD/amd64: listener handover and posix_spawn "
 				+ "are only implemented for Linux on x86_64 (glibc)";
-		JsonNode status = FaultLoadApp.json(Http.get(port, "/actuator/upgrade"));
+		JsonNode status = AppUnderTest.json(Http.get(port, "/actuator/upgrade"));
 		System.out.println("[truth] GET /actuator/upgrade: " + status);
 		assertThat(status.get("state").asString()).isEqualTo("UNSUPPORTED");
 		assertThat(status.get("upgradesUnavailable").asString()).isEqualTo(reason);
@@ -165,10 +165,10 @@ class HostTruthIT {
 		Http.Response post = Http.postEmptyJson(port, "/actuator/upgrade", Duration.ofSeconds(30));
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).isEqualTo(409);
-		assertThat(FaultLoadApp.json(post).get("outcome").asString()).isEqualTo("REFUSED");
-		assertThat(FaultLoadApp.json(post).get("reason").asString()).isEqualTo(reason);
+		assertThat(AppUnderTest.json(post).get("outcome").asString()).isEqualTo("REFUSED");
+		assertThat(AppUnderTest.json(post).get("reason").asString()).isEqualTo(reason);
 
-		FaultLoadProcs.signal(pid, "HUP");
+		Procfs.signal(pid, "HUP");
 		await("the SIGHUP to be refused").atMost(Duration.ofSeconds(20))
 			.until(() -> count(freebsd, "refused an upgrade \\(trigger: .*\\): " + Pattern.quote(reason)) == 2);
 		assertThat(Http.get(port, "/").status()).as("GET / after SIGHUP").isEqualTo(200);
@@ -181,7 +181,7 @@ class HostTruthIT {
 			.contains("zerodowntime.pid-file is not written")
 			.contains("refused");
 		assertThat(pidFile).doesNotExist();
-		List<String> loaded = FaultLoadApp.read(classes).lines().toList();
+		List<String> loaded = AppUnderTest.read(classes).lines().toList();
 		assertThat(loaded).as("classes loaded").anyMatch((line) -> line.contains(" io.zerodowntime.Upgrader "));
 		assertThat(loaded).as("native classes loaded")
 			.noneMatch((line) -> line.contains(" jnr.") || line.contains(" com.kenai.jffi.")
@@ -196,19 +196,19 @@ class HostTruthIT {
 	@Test
 	void aSystemdUnitThatCannotFollowAnUpgradeGetsOneWarningWithTheFix() {
 		AppProcess simpleUnit = track(AppProcess.builder("type-simple")
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Net.freePort())
+			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
+			.args("--server.port=" + Http.freePort())
 			.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e")
 			.unsetEnv("NOTIFY_SOCKET")
 			.start());
 		AppProcess outside = track(AppProcess.builder("no-systemd")
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Net.freePort())
+			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
+			.args("--server.port=" + Http.freePort())
 			.unsetEnv("INVOCATION_ID")
 			.unsetEnv("NOTIFY_SOCKET")
 			.start());
-		simpleUnit.awaitLog("Generation 1 \\(pid \\d+\\) is ready", FaultLoadApp.STARTUP);
-		outside.awaitLog("Generation 1 \\(pid \\d+\\) is ready", FaultLoadApp.STARTUP);
+		simpleUnit.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
+		outside.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
 		assertThat(simpleUnit.lines().stream().filter((line) -> line.contains("INVOCATION_ID")))
 			.as("warnings about the unit")
 			.singleElement()
@@ -265,7 +265,7 @@ class HostTruthIT {
 		Http.Response post = this.app.postUpgrade();
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(500);
-		JsonNode body = FaultLoadApp.json(post);
+		JsonNode body = AppUnderTest.json(post);
 		assertThat(body.get("outcome").asString()).isEqualTo("FAILED");
 		assertThat(body.get("reason").asString()).as("reason")
 			.matches("the new generation \\(pid \\d+\\) failed to start: .*")
@@ -276,7 +276,7 @@ class HostTruthIT {
 		assertThat(status.get("lastUpgrade").get("reason").asString()).isEqualTo(body.get("reason").asString());
 		long child = status.get("lastUpgrade").get("childPid").asLong();
 		await("the failed new generation (pid " + child + ") to be gone").atMost(Duration.ofSeconds(30))
-			.until(() -> !FaultLoadProcs.alive(child));
+			.until(() -> !Procfs.running(child));
 		assertThat(readPidFile(gen1, pidFile)).as("PID file after the failed upgrade").isEqualTo(gen1);
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
@@ -287,7 +287,7 @@ class HostTruthIT {
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 		long pid = this.app.awaitServing(generation);
-		assertThat(FaultLoadApp.json(post).get("pid").asLong()).isEqualTo(pid);
+		assertThat(AppUnderTest.json(post).get("pid").asLong()).isEqualTo(pid);
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 		return pid;
 	}

@@ -68,16 +68,16 @@ class HostileInputIT {
 	 * What a clean generation 1 holds, to compare the generations started with forged
 	 * input: taken by the first test, which starts one anyway.
 	 */
-	private static volatile FaultLoadApp.Snapshot clean;
+	private static volatile AppUnderTest.Snapshot clean;
 
 	@TempDir
 	Path dir;
 
 	private final List<AutoCloseable> resources = new ArrayList<>();
 
-	private FaultLoadApp.Snapshot clean() {
+	private AppUnderTest.Snapshot clean() {
 		if (clean == null) {
-			try (FaultLoadApp app = new FaultLoadApp(this.dir.resolve("clean"))) {
+			try (AppUnderTest app = new AppUnderTest(this.dir.resolve("clean"))) {
 				app.start();
 				clean = app.baseline(app.awaitServing(1));
 			}
@@ -92,8 +92,8 @@ class HostileInputIT {
 		}
 	}
 
-	private FaultLoadApp app() {
-		FaultLoadApp app = new FaultLoadApp(this.dir);
+	private AppUnderTest app() {
+		AppUnderTest app = new AppUnderTest(this.dir);
 		this.resources.add(app);
 		return app;
 	}
@@ -186,7 +186,7 @@ class HostileInputIT {
 	@MethodSource("forgeries")
 	void forgedOrStaleVariables(Forgery forgery) throws Exception {
 		System.out.println("[hostile] ---- " + forgery.name() + " ----");
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		Peer peer = new Peer();
 		this.resources.add(peer);
 		Path file = this.dir.resolve("not-a-socket.txt");
@@ -199,7 +199,7 @@ class HostileInputIT {
 			.replace("@TESTPID@", Long.toString(ProcessHandle.current().pid()));
 		String message = forgery.message().replace("@DEAD@", Long.toString(dead));
 		List<String> launcher = new ArrayList<>();
-		int otherPort = Net.freePort();
+		int otherPort = Http.freePort();
 		Socket strayClient = null;
 		CompletableFuture<Http.Response> trigger = null;
 		if (forgery.activateOn() != null) {
@@ -227,7 +227,7 @@ class HostileInputIT {
 		if (outcome == Expect.STOPS) {
 			int exit = process.awaitExit(Duration.ofSeconds(30));
 			assertStoppedWithReport(softly, app, exit, (forgery.expect() == Expect.STOPS) ? message : null);
-			softly.assertThat(Net.listeners(app.port())).as("listeners on the configured port").isEmpty();
+			softly.assertThat(Procfs.listeners(app.port())).as("listeners on the configured port").isEmpty();
 			app.assertNoOrphans(-1);
 			app.assertNoZombies();
 		}
@@ -250,11 +250,11 @@ class HostileInputIT {
 						Duration.ofSeconds(10));
 				softly.assertThat(response.status()).as("request %d after startup", i).isEqualTo(200);
 			}
-			List<Net.Listener> listeners = Net.listeners(app.port());
+			List<Procfs.Listener> listeners = Procfs.listeners(app.port());
 			softly.assertThat(listeners).as("listeners on %d", app.port()).hasSize(1);
-			softly.assertThat(AppProcess.socketInodes(pid)).as("sockets of the JVM")
-				.containsAll(listeners.stream().map(Net.Listener::inode).toList());
-			softly.assertThat(AppProcess.environ(pid)).as("/proc/%d/environ", pid)
+			softly.assertThat(Procfs.socketInodes(pid)).as("sockets of the JVM")
+				.containsAll(listeners.stream().map(Procfs.Listener::inode).toList());
+			softly.assertThat(Procfs.environ(pid)).as("/proc/%d/environ", pid)
 				.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
 			softly.assertThat(app.lines()).as("stack trace lines")
 				.noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
@@ -265,10 +265,10 @@ class HostileInputIT {
 			finally {
 				load.close();
 			}
-			FaultLoadApp.Snapshot expected = clean();
+			AppUnderTest.Snapshot expected = clean();
 			if ("other".equals(forgery.activateOn())) {
 				// the stale listener stays open in the process (as sd_listen_fds leaves it), never accepted on
-				expected = new FaultLoadApp.Snapshot(expected.pid(), expected.fds() + 1, expected.sockets() + 1,
+				expected = new AppUnderTest.Snapshot(expected.pid(), expected.fds() + 1, expected.sockets() + 1,
 						expected.listeners() + 1, expected.unix(), expected.threads(), expected.rssKb());
 			}
 			app.assertEndState(load, (int) served[0], expected);
@@ -289,7 +289,7 @@ class HostileInputIT {
 		softly.assertAll();
 	}
 
-	private Expect awaitOutcome(FaultLoadApp app, Expect expected) {
+	private Expect awaitOutcome(AppUnderTest app, Expect expected) {
 		AppProcess process = app.process();
 		Expect[] outcome = new Expect[1];
 		try {
@@ -317,7 +317,7 @@ class HostileInputIT {
 		return outcome[0];
 	}
 
-	private static void assertStoppedWithReport(SoftAssertions softly, FaultLoadApp app, int exit, String message) {
+	private static void assertStoppedWithReport(SoftAssertions softly, AppUnderTest app, int exit, String message) {
 		String output = app.output();
 		softly.assertThat(exit).as("exit code; output:%n%s", output).isNotZero();
 		List<String> lines = app.lines();
@@ -424,19 +424,19 @@ class HostileInputIT {
 	@Test
 	@Order(3)
 	void aJarOverwrittenInPlaceIsRefusedAndARenameDeployUpgrades() throws Exception {
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		Path release = this.dir.resolve("release-2.jar");
 		newRelease(app.jar(), release);
 		app.start();
 		long gen1 = app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = app.baseline(gen1);
 		Object inode = Files.getAttribute(app.jar(), "unix:ino");
 		SoftAssertions softly = new SoftAssertions();
 		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		Http.Response refused = null;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			FaultLoadProcs.run("cp", release.toString(), app.jar().toString());
+			AppProcess.run("cp", release.toString(), app.jar().toString());
 			assertThat(Files.getAttribute(app.jar(), "unix:ino")).as("inode after cp (overwritten in place)")
 				.isEqualTo(inode);
 			try {
@@ -458,7 +458,7 @@ class HostileInputIT {
 			}
 			// the other trigger, SIGHUP, is refused the same way
 			long before = app.count("refused an upgrade \\(trigger: SIGHUP.*\\): .*overwritten in place.*atomic rename");
-			FaultLoadProcs.signal(gen1, "HUP");
+			Procfs.signal(gen1, "HUP");
 			try {
 				Awaitility.await("SIGHUP to be refused")
 					.atMost(Duration.ofSeconds(10))
@@ -476,7 +476,7 @@ class HostileInputIT {
 			}
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			try {
-				JsonNode afterRefusal = FaultLoadApp.json(Http.get(app.port(), "/actuator/upgrade", Duration.ofSeconds(10)));
+				JsonNode afterRefusal = AppUnderTest.json(Http.get(app.port(), "/actuator/upgrade", Duration.ofSeconds(10)));
 				JsonNode last = afterRefusal.get("lastUpgrade");
 				softly.assertThat(last.isNull() ? null : last.get("reason").asString())
 					.as("lastUpgrade.reason in GET /actuator/upgrade after the refused upgrade: %s", afterRefusal)
@@ -495,13 +495,13 @@ class HostileInputIT {
 				assertThat(post.status()).as("POST /actuator/upgrade after a rename deploy: %s", post).isEqualTo(200);
 			}
 			else {
-				FaultLoadProcs.signal(gen1, "HUP");
+				Procfs.signal(gen1, "HUP");
 			}
 			try {
 				Awaitility.await("generation 2 after the rename deploy")
 					.atMost(Duration.ofSeconds(60))
 					.pollInterval(Duration.ofMillis(200))
-					.until(() -> FaultLoadProcs.javaPids(app.jar()).stream().anyMatch((p) -> p != gen1));
+					.until(() -> Procfs.javaPids(app.jar()).stream().anyMatch((p) -> p != gen1));
 			}
 			catch (ConditionTimeoutException ex) {
 				softly.fail("no upgrade after a rename deploy (triggered by " + ((refused != null) ? "POST" : "SIGHUP")
@@ -561,14 +561,14 @@ class HostileInputIT {
 	@Test
 	@Order(4)
 	void thePidFileIsNeverWrittenThroughAPlantedSymlinkAndSpawnedProcessesSeeNoHandoverVariable() throws Exception {
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		Path victim = this.dir.resolve("elsewhere/victim.txt");
 		Files.createDirectories(victim.getParent());
 		Files.writeString(victim, "precious\n");
 		Files.createSymbolicLink(app.pidFile(), victim);
 		app.start();
 		long gen1 = app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = app.baseline(gen1);
 		assertPidFile(app.pidFile(), gen1, victim);
 		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		long gen2;
@@ -588,7 +588,7 @@ class HostileInputIT {
 			load.close();
 		}
 		assertPidFile(app.pidFile(), gen2, victim);
-		assertThat(AppProcess.environ(gen2)).as("/proc/%d/environ of generation 2", gen2)
+		assertThat(Procfs.environ(gen2)).as("/proc/%d/environ of generation 2", gen2)
 			.containsKey("PATH")
 			.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
 		app.assertEndState(load, 2, fresh);
@@ -621,10 +621,10 @@ class HostileInputIT {
 	@Test
 	@Order(1)
 	void postWithoutWriteAccessIsNotAllowedWhileGetWorks() {
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		app.start("--management.endpoint.upgrade.access=read-only");
 		long gen1 = app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = app.baseline(gen1);
 		if (clean == null) {
 			// access to the endpoint changes nothing a process holds
 			clean = fresh;
@@ -637,7 +637,7 @@ class HostileInputIT {
 			assertThat(post.status()).as("POST /actuator/upgrade without write access: %s", post)
 				.isNotEqualTo(200)
 				.isIn(404, 405);
-			FaultLoadApp.sleep(1000);
+			AppUnderTest.sleep(1000);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
 		finally {

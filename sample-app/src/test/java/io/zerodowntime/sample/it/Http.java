@@ -6,22 +6,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A minimal HTTP/1.1 client on raw sockets: one connection per request
- * ({@code Connection: close}), so which process served a request is never hidden by a
- * pooled connection, and every failure (refused, reset, timed out) surfaces as it
- * happened.
+ * The one HTTP/1.1 codec of the integration tests, on raw sockets: a request head writer
+ * ({@link #head}), a response reader ({@link #read}) and free ports on 127.0.0.1. The
+ * static methods use one connection per request ({@code Connection: close}), so which
+ * process served a request is never hidden by a pooled connection, and every failure
+ * (refused, reset, timed out) surfaces as it happened; a {@link Connection} keeps one
+ * open for several requests or a request written piece by piece.
  */
 public final class Http {
 
@@ -36,11 +42,30 @@ public final class Http {
 	}
 
 	/**
-	 * {@code GET http://127.0.0.1:<port><path>}.
-	 * @param port the port
-	 * @param path the path and query
-	 * @return the response
+	 * Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then
+	 * closed.
 	 */
+	public static int freePort() {
+		try (ServerSocket socket = new ServerSocket()) {
+			socket.setReuseAddress(false);
+			socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 1);
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Return distinct free ports. */
+	public static int[] freePorts(int count) {
+		Set<Integer> ports = new HashSet<>();
+		while (ports.size() < count) {
+			ports.add(freePort());
+		}
+		return ports.stream().mapToInt(Integer::intValue).toArray();
+	}
+
+	/** {@code GET http://127.0.0.1:<port><path>}. */
 	public static Response get(int port, String path) {
 		return get(port, path, DEFAULT_TIMEOUT);
 	}
@@ -48,34 +73,17 @@ public final class Http {
 	/**
 	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for each
 	 * read.
-	 * @param port the port
-	 * @param path the path and query
-	 * @param timeout the timeout
-	 * @return the response
 	 */
 	public static Response get(int port, String path, Duration timeout) {
 		return exchange(port, "GET", path, null, timeout);
 	}
 
-	/**
-	 * {@code POST http://127.0.0.1:<port><path>} with a body.
-	 * @param port the port
-	 * @param path the path and query
-	 * @param body the body
-	 * @param timeout the timeout for connecting and for each read
-	 * @return the response
-	 */
+	/** {@code POST http://127.0.0.1:<port><path>} with a body. */
 	public static Response post(int port, String path, byte[] body, Duration timeout) {
 		return exchange(port, "POST", path, body, "application/octet-stream", timeout);
 	}
 
-	/**
-	 * POST with no body to an actuator operation (which wants JSON, or nothing).
-	 * @param port the port
-	 * @param path the path, e.g. {@code /actuator/upgrade}
-	 * @param timeout the timeout for connecting and for each read
-	 * @return the response
-	 */
+	/** POST with no body to an actuator operation (which wants JSON, or nothing). */
 	public static Response postEmptyJson(int port, String path, Duration timeout) {
 		return exchange(port, "POST", path, new byte[0], "application/json", timeout);
 	}
@@ -84,7 +92,6 @@ public final class Http {
 	 * Speak HTTPS to a port from now on (for an application started with
 	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's own
 	 * self-signed one.
-	 * @param port the port
 	 */
 	public static void useTls(int port) {
 		TLS_PORTS.add(port);
@@ -120,10 +127,6 @@ public final class Http {
 	/**
 	 * POST with no body and no {@code Content-Type}, as a web page's simplest cross-site
 	 * request.
-	 * @param port the port
-	 * @param path the path
-	 * @param timeout the timeout for connecting and for each read
-	 * @return the response
 	 */
 	public static Response postWithoutBody(int port, String path, Duration timeout) {
 		return exchange(port, "POST", path, null, null, timeout);
@@ -140,29 +143,47 @@ public final class Http {
 			plain.connect(new InetSocketAddress(HOST, port), millis);
 			plain.setSoTimeout(millis);
 			Socket socket = TLS_PORTS.contains(port) ? tls(plain, port) : plain;
-			StringBuilder head = new StringBuilder();
-			head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-			head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
-			head.append("Connection: close\r\n");
-			if (body != null) {
-				head.append("Content-Type: ").append(contentType).append("\r\n");
-				head.append("Content-Length: ").append(body.length).append("\r\n");
-			}
-			head.append("\r\n");
 			OutputStream out = socket.getOutputStream();
-			out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+			String type = (body != null) ? contentType : null;
+			out.write(head(method, path, port, type, (body != null) ? body.length : -1, false));
 			if (body != null) {
 				out.write(body);
 			}
 			out.flush();
-			return read(new BufferedInputStream(socket.getInputStream()), method);
+			return read(new BufferedInputStream(socket.getInputStream()), method, false);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex, ex);
 		}
 	}
 
-	private static Response read(InputStream in, String method) throws IOException {
+	/**
+	 * Write a request head: no body when {@code contentLength} is -1, no
+	 * {@code Connection: close} with {@code keepAlive}.
+	 */
+	public static byte[] head(String method, String path, int port, String contentType, long contentLength,
+			boolean keepAlive) {
+		StringBuilder head = new StringBuilder();
+		head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+		head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
+		if (!keepAlive) {
+			head.append("Connection: close\r\n");
+		}
+		if (contentType != null) {
+			head.append("Content-Type: ").append(contentType).append("\r\n");
+		}
+		if (contentLength >= 0) {
+			head.append("Content-Length: ").append(contentLength).append("\r\n");
+		}
+		return head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/**
+	 * Read one response: its head, then a body by {@code Content-Length}, chunked, or to
+	 * the end of the stream (not on a {@code keepAlive} connection). A connection closed
+	 * before the response is complete is an {@link IOException}.
+	 */
+	public static Response read(InputStream in, String method, boolean keepAlive) throws IOException {
 		String statusLine = line(in);
 		if (statusLine == null) {
 			throw new IOException("connection closed before a status line");
@@ -181,6 +202,9 @@ public final class Http {
 					.add(line.substring(colon + 1).trim());
 			}
 		}
+		if (line == null) {
+			throw new IOException("connection closed inside the response headers");
+		}
 		byte[] body;
 		String transferEncoding = first(headers, "Transfer-Encoding");
 		String contentLength = first(headers, "Content-Length");
@@ -192,6 +216,12 @@ public final class Http {
 		}
 		else if (contentLength != null) {
 			body = in.readNBytes(Integer.parseInt(contentLength));
+			if (body.length < Integer.parseInt(contentLength)) {
+				throw new IOException("connection closed inside the body");
+			}
+		}
+		else if (keepAlive) {
+			throw new IOException("a keep-alive response needs a length: " + statusLine + " " + headers);
 		}
 		else {
 			body = in.readAllBytes();
@@ -247,6 +277,112 @@ public final class Http {
 	}
 
 	/**
+	 * One connection to 127.0.0.1 kept open: requests in turn on the same socket
+	 * (keep-alive), or a request written piece by piece.
+	 */
+	public static final class Connection implements AutoCloseable {
+
+		private final int port;
+
+		private final Socket socket;
+
+		private final InputStream in;
+
+		private Connection(int port, Socket socket) throws IOException {
+			this.port = port;
+			this.socket = socket;
+			this.in = new BufferedInputStream(socket.getInputStream());
+		}
+
+		/** Connect to {@code 127.0.0.1:<port>}. */
+		public static Connection open(int port, Duration timeout) {
+			Socket socket = new Socket();
+			try {
+				int millis = Math.toIntExact(timeout.toMillis());
+				socket.connect(new InetSocketAddress(HOST, port), millis);
+				socket.setSoTimeout(millis);
+				return new Connection(port, socket);
+			}
+			catch (IOException ex) {
+				try {
+					socket.close();
+				}
+				catch (IOException closing) {
+					ex.addSuppressed(closing);
+				}
+				throw new UncheckedIOException("Unable to connect to port " + port + ": " + ex, ex);
+			}
+		}
+
+		/** Return the local (client) port of this connection. */
+		public int localPort() {
+			return this.socket.getLocalPort();
+		}
+
+		/** Send {@code GET <path>} without {@code Connection: close} and read the response. */
+		public Response get(String path) {
+			send(head("GET", path, this.port, null, -1, true));
+			return read(true);
+		}
+
+		/** Write raw bytes (a request or part of one). */
+		public void send(byte[] bytes) {
+			send(bytes, 0, bytes.length);
+		}
+
+		/** Write raw bytes (part of a request). */
+		public void send(byte[] bytes, int offset, int length) {
+			try {
+				this.socket.getOutputStream().write(bytes, offset, length);
+				this.socket.getOutputStream().flush();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Sending " + length + " bytes on the connection from port "
+						+ localPort() + " failed: " + ex, ex);
+			}
+		}
+
+		/** Read the response to a request sent with {@code Connection: close}. */
+		public Response readResponse() {
+			return read(false);
+		}
+
+		private Response read(boolean keepAlive) {
+			try {
+				return Http.read(this.in, "GET", keepAlive);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException("Reading a response on the connection from port " + localPort()
+						+ " failed: " + ex, ex);
+			}
+		}
+
+		/**
+		 * Return whether the server has closed the connection: the next read sees end of
+		 * stream (blocks up to the read timeout).
+		 */
+		public boolean serverClosed() {
+			try {
+				return this.in.read() == -1;
+			}
+			catch (IOException ex) {
+				return true;
+			}
+		}
+
+		@Override
+		public void close() {
+			try {
+				this.socket.close();
+			}
+			catch (IOException ex) {
+				// nothing to release
+			}
+		}
+
+	}
+
+	/**
 	 * A response.
 	 *
 	 * @param status the status code
@@ -255,19 +391,12 @@ public final class Http {
 	 */
 	public record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
-		/**
-		 * Return the first value of a header.
-		 * @param name the header, in any case
-		 * @return its first value, or {@code null}
-		 */
+		/** Return the first value of a header. */
 		public String header(String name) {
 			return first(this.headers, name);
 		}
 
-		/**
-		 * Return the body as UTF-8 text.
-		 * @return the body
-		 */
+		/** Return the body as UTF-8 text. */
 		public String text() {
 			return new String(this.body, StandardCharsets.UTF_8);
 		}

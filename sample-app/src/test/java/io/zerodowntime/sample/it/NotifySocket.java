@@ -76,10 +76,7 @@ public final class NotifySocket implements AutoCloseable {
 		this.reader.start();
 	}
 
-	/**
-	 * Bind a new socket at a fresh abstract address.
-	 * @return the socket
-	 */
+	/** Bind a new socket at a fresh abstract address. */
 	public static NotifySocket bind() {
 		try {
 			return new NotifySocket("zerodowntime-it-" + UUID.randomUUID());
@@ -89,19 +86,12 @@ public final class NotifySocket implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the value for {@code NOTIFY_SOCKET}.
-	 * @return {@code @name}
-	 */
+	/** Return the value for {@code NOTIFY_SOCKET}. */
 	public String address() {
 		return "@" + this.name;
 	}
 
-	/**
-	 * Wait for the next message.
-	 * @param timeout how long to wait
-	 * @return the message
-	 */
+	/** Wait for the next message. */
 	public Message next(Duration timeout) {
 		try {
 			Message message = this.messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -116,11 +106,7 @@ public final class NotifySocket implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the messages that arrive within a period, and were not taken yet.
-	 * @param period how long to listen
-	 * @return the messages
-	 */
+	/** Return the messages that arrive within a period, and were not taken yet. */
 	public List<Message> quietFor(Duration period) {
 		try {
 			Thread.sleep(period.toMillis());
@@ -133,10 +119,7 @@ public final class NotifySocket implements AutoCloseable {
 		return left;
 	}
 
-	/**
-	 * Return every message received so far, taken or not.
-	 * @return the messages, in arrival order
-	 */
+	/** Return every message received so far, taken or not. */
 	public List<Message> received() {
 		synchronized (this.all) {
 			return List.copyOf(this.all);
@@ -214,19 +197,12 @@ public final class NotifySocket implements AutoCloseable {
 	 */
 	public record Message(long pid, String text, long receivedAtMicros) {
 
-		/**
-		 * Return the assignments, one per line.
-		 * @return the lines
-		 */
+		/** Return the assignments, one per line. */
 		public List<String> lines() {
 			return Arrays.asList(this.text.split("\n"));
 		}
 
-		/**
-		 * Return the value of the first assignment of a variable.
-		 * @param key the variable
-		 * @return its value, or {@code null}
-		 */
+		/** Return the value of the first assignment of a variable. */
 		public String value(String key) {
 			for (String line : lines()) {
 				if (line.startsWith(key + "=")) {

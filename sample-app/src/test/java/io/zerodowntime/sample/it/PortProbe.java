@@ -45,11 +45,7 @@ final class PortProbe implements AutoCloseable {
 		this.thread.start();
 	}
 
-	/**
-	 * Start probing.
-	 * @param port the port on 127.0.0.1
-	 * @return the running probe
-	 */
+	/** Start probing. */
 	static PortProbe start(int port) {
 		return new PortProbe(port);
 	}
@@ -97,36 +93,24 @@ final class PortProbe implements AutoCloseable {
 		System.out.println("[port-probe] " + failure);
 	}
 
-	/**
-	 * Return how many connections were attempted.
-	 * @return the attempts
-	 */
+	/** Return how many connections were attempted. */
 	long attempts() {
 		return this.attempts.get();
 	}
 
-	/**
-	 * Return how many attempts connected.
-	 * @return the successful attempts
-	 */
+	/** Return how many attempts connected. */
 	long connected() {
 		return this.connected.get();
 	}
 
-	/**
-	 * Return every attempt that did not connect.
-	 * @return the failures, with their kind and time
-	 */
+	/** Return every attempt that did not connect. */
 	List<String> failures() {
 		synchronized (this.failures) {
 			return List.copyOf(this.failures);
 		}
 	}
 
-	/**
-	 * Return how long the probe ran.
-	 * @return the time since it started
-	 */
+	/** Return how long the probe ran. */
 	Duration elapsed() {
 		return Duration.ofNanos(System.nanoTime() - this.startNanos);
 	}

@@ -43,11 +43,11 @@ class SignalsIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	@BeforeEach
 	void prepare() {
-		this.app = new FaultLoadApp(this.dir);
+		this.app = new AppUnderTest(this.dir);
 	}
 
 	@AfterEach
@@ -59,14 +59,14 @@ class SignalsIT {
 	void twentySighupsWithinOneSecondRunExactlyOneUpgrade() {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits without a fork)
 			Path fifo = this.dir.resolve("pace");
-			FaultLoadProcs.run("mkfifo", fifo.toString());
-			String times = FaultLoadProcs.run("/bin/bash", "-c",
+			AppProcess.run("mkfifo", fifo.toString());
+			String times = AppProcess.run("/bin/bash", "-c",
 					"exec 9<>\"$2\"; start=$EPOCHREALTIME; for i in {1..20}; do kill -HUP \"$1\" || exit 1; "
 							+ "if [ $i -lt 20 ]; then read -t 0.03 -u 9; fi; done; echo \"$start $EPOCHREALTIME\"",
 					"bash", Long.toString(gen1), fifo.toString());
@@ -97,7 +97,7 @@ class SignalsIT {
 	void tenConcurrentPostsRunExactlyOneUpgrade() throws Exception {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		List<Http.Response> responses = new ArrayList<>();
 		ExecutorService posters = Executors.newFixedThreadPool(10);
@@ -125,12 +125,12 @@ class SignalsIT {
 		}
 		responses.forEach((r) -> System.out.println("[fault] concurrent POST: " + r.status() + " " + r.text()));
 		assertThat(responses).filteredOn((r) -> r.status() == 200).as("POSTs answered 200").hasSize(1);
-		assertThat(FaultLoadApp.json(responses.stream().filter((r) -> r.status() == 200).findFirst().orElseThrow())
+		assertThat(AppUnderTest.json(responses.stream().filter((r) -> r.status() == 200).findFirst().orElseThrow())
 			.get("generation")
 			.asInt()).isEqualTo(2);
 		assertThat(responses).filteredOn((r) -> r.status() == 409).as("POSTs answered 409").hasSize(9);
 		for (Http.Response refusal : responses.stream().filter((r) -> r.status() == 409).toList()) {
-			JsonNode body = FaultLoadApp.json(refusal);
+			JsonNode body = AppUnderTest.json(refusal);
 			assertThat(body.get("outcome").asString()).isEqualTo("REFUSED");
 			assertThat(body.get("reason").asString()).as("reason of a refused POST")
 				.containsAnyOf("an upgrade is already in progress", "has already been upgraded");
@@ -153,7 +153,7 @@ class SignalsIT {
 			post = CompletableFuture.supplyAsync(this.app::postUpgrade);
 			child = this.app.awaitNewJava(Set.of(gen1));
 			this.app.awaitBootStarted(child);
-			FaultLoadApp.sleep(500);
+			AppUnderTest.sleep(500);
 			assertThat(post).as("POST /actuator/upgrade while the new generation hangs").isNotDone();
 			assertThat(this.app.status().get("state").asString()).isEqualTo("UPGRADING");
 		}
@@ -173,9 +173,9 @@ class SignalsIT {
 					+ "Content-Type: application/octet-stream\r\nContent-Length: 8\r\n\r\nhalf")
 				.getBytes(StandardCharsets.US_ASCII));
 			out.flush();
-			FaultLoadApp.sleep(300);
-			FaultLoadProcs.signal(gen1, "TERM");
-			FaultLoadApp.sleep(500);
+			AppUnderTest.sleep(300);
+			Procfs.signal(gen1, "TERM");
+			AppUnderTest.sleep(500);
 			out.write("done".getBytes(StandardCharsets.US_ASCII));
 			out.flush();
 			answered = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -188,16 +188,16 @@ class SignalsIT {
 		Http.Response answer = post.get(30, TimeUnit.SECONDS);
 		System.out.println("[fault] POST /actuator/upgrade answered " + answer.status() + " " + answer.text());
 		assertThat(answer.status()).as("POST /actuator/upgrade: %s", answer).isEqualTo(500);
-		assertThat(FaultLoadApp.json(answer).get("reason").asString()).as("reason of the failed upgrade")
+		assertThat(AppUnderTest.json(answer).get("reason").asString()).as("reason of the failed upgrade")
 			.isEqualTo("this generation was told to stop during the upgrade");
 		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\): stopping the new generation that is not ready yet \\(pid "
 					+ child + "\\)", Duration.ofSeconds(5));
 		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\) exiting", Duration.ofSeconds(5));
 		await("the unready new generation (pid " + child + ") to be gone").atMost(Duration.ofSeconds(15))
-			.until(() -> !FaultLoadProcs.alive(child));
+			.until(() -> !Procfs.running(child));
 		this.app.assertNoOrphans(-1);
-		assertThat(FaultLoadProcs.javaPids(this.app.jar())).as("java processes left").isEmpty();
-		assertThat(Net.listeners(this.app.port())).as("listeners left on the port").isEmpty();
+		assertThat(Procfs.javaPids(this.app.jar())).as("java processes left").isEmpty();
+		assertThat(Procfs.listeners(this.app.port())).as("listeners left on the port").isEmpty();
 		this.app.assertNoZombies();
 		assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, child);
 	}
@@ -206,18 +206,18 @@ class SignalsIT {
 	void sigkillOfTheOldGenerationDuringAnUpgradeLeavesTheNewOneServing() {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long child;
 		long killedAt;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			FaultLoadProcs.signal(gen1, "HUP");
+			Procfs.signal(gen1, "HUP");
 			child = this.app.awaitNewJava(Set.of(gen1));
 			this.app.awaitBootStarted(child);
 			assertThat(this.app.status().get("state").asString()).as("state of generation 1")
 				.isEqualTo("UPGRADING");
-			FaultLoadProcs.signal(gen1, "KILL");
+			Procfs.signal(gen1, "KILL");
 			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(30))).as("exit status of generation 1")
 				.isEqualTo(128 + 9);
 			// a request that started before this may have been accepted by the killed process
@@ -257,7 +257,7 @@ class SignalsIT {
 	void sigkillOfTheNewGenerationBeforeItIsReadyFailsTheUpgrade() throws Exception {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long child;
 		Http.Response answer;
@@ -266,7 +266,7 @@ class SignalsIT {
 			CompletableFuture<Http.Response> post = CompletableFuture.supplyAsync(this.app::postUpgrade);
 			child = this.app.awaitNewJava(Set.of(gen1));
 			this.app.awaitBootStarted(child);
-			FaultLoadProcs.signal(child, "KILL");
+			Procfs.signal(child, "KILL");
 			answer = post.get(60, TimeUnit.SECONDS);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
@@ -276,7 +276,7 @@ class SignalsIT {
 		System.out.println("[fault] POST /actuator/upgrade answered " + answer.status() + " " + answer.text());
 		assertThat(answer.status()).as("POST /actuator/upgrade: %s", answer).isEqualTo(500);
 		String reason = "the new generation (pid " + child + ") exited before it was ready";
-		assertThat(FaultLoadApp.json(answer).get("reason").asString()).contains(reason);
+		assertThat(AppUnderTest.json(answer).get("reason").asString()).contains(reason);
 		JsonNode last = this.app.status().get("lastUpgrade");
 		assertThat(last.get("outcome").asString()).isEqualTo("FAILED");
 		assertThat(last.get("reason").asString()).contains(reason);

@@ -1,6 +1,5 @@
 package io.zerodowntime.sample.it;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The packaged sample application started the way systemd starts a socket-activated
@@ -51,9 +49,8 @@ class SocketActivationIT {
 
 	@Test
 	void servesOnTheListenersItIsPassedByName() throws Exception {
-		assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), SOCKET_ACTIVATE
-				+ " is not installed (Debian/Ubuntu: apt-get install systemd): it is what passes listeners here");
-		int[] ports = Net.freePorts(2);
+		AppProcess.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
+		int[] ports = Http.freePorts(2);
 		int http = ports[0];
 		int management = ports[1];
 		AppProcess app = start(AppProcess.builder("activated")
@@ -64,14 +61,14 @@ class SocketActivationIT {
 		// systemd-socket-activate binds, then waits for a first connection before it execs
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + http) + " as 3\\.", QUICK);
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + management) + " as 4\\.", QUICK);
-		Map<Integer, String> activatorFds = app.fds();
+		Map<Integer, String> activatorFds = Procfs.fds(app.processPid());
 		long httpInode = inode(activatorFds.get(3));
 		long managementInode = inode(activatorFds.get(4));
-		assertThat(Net.listeners(http)).as("listeners on %d created by the activator", http)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(http)).as("listeners on %d created by the activator", http)
+			.extracting(Procfs.Listener::inode)
 			.containsExactly(httpInode);
-		assertThat(Net.listeners(management)).as("listeners on %d created by the activator", management)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(management)).as("listeners on %d created by the activator", management)
+			.extracting(Procfs.Listener::inode)
 			.containsExactly(managementInode);
 
 		// the triggering connection waits in the backlog and must be served by the app
@@ -110,13 +107,13 @@ class SocketActivationIT {
 		assertThat(health.get().text()).contains("\"UP\"");
 
 		// the app did not bind anew: the one listener on each port is the activator's socket
-		assertThat(Net.listeners(http)).as("listeners on the http port %d", http)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(http)).as("listeners on the http port %d", http)
+			.extracting(Procfs.Listener::inode)
 			.containsExactly(httpInode);
-		assertThat(Net.listeners(management)).as("listeners on the management port %d", management)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(management)).as("listeners on the management port %d", management)
+			.extracting(Procfs.Listener::inode)
 			.containsExactly(managementInode);
-		assertThat(AppProcess.socketInodes(pid)).as("sockets held by the JVM (fds %s)", AppProcess.fds(pid))
+		assertThat(Procfs.socketInodes(pid)).as("sockets held by the JVM (fds %s)", Procfs.fds(pid))
 			.contains(httpInode, managementInode);
 
 		// Boot's own log names the real ports, not a placeholder
@@ -132,14 +129,14 @@ class SocketActivationIT {
 				.matcher(line)
 				.find());
 
-		Map<String, String> environ = app.environ();
+		Map<String, String> environ = Procfs.environ(app.pid());
 		assertThat(environ).as("/proc/%d/environ (read at all)", pid).containsKey("PATH");
 		assertThat(environ).as("/proc/%d/environ", pid).doesNotContainKeys(LISTEN_VARIABLES.toArray(String[]::new));
 	}
 
 	@Test
 	void refusesToStartWhenThePassedFdIsARegularFile() throws Exception {
-		int port = Net.freePort();
+		int port = Http.freePort();
 		// sh sets LISTEN_PID to its own pid, opens fd 3 on a regular file, then execs the JVM
 		AppProcess app = start(AppProcess.builder("bad-fd")
 			.launcher("/bin/sh", "-c", "file=$1; shift; export LISTEN_PID=$$; exec \"$@\" 3<\"$file\"", "sh",
@@ -164,12 +161,12 @@ class SocketActivationIT {
 
 		assertThat(lines).as("stack trace lines in the output").noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
 		assertThat(output).doesNotContain("Application run failed");
-		assertThat(Net.listeners(port)).as("listeners on %d", port).isEmpty();
+		assertThat(Procfs.listeners(port)).as("listeners on %d", port).isEmpty();
 	}
 
 	@Test
 	void ignoresVariablesMeantForAnotherProcess() {
-		int port = Net.freePort();
+		int port = Http.freePort();
 		long otherPid = ProcessHandle.current().pid();
 		AppProcess app = start(AppProcess.builder("other-pid")
 			.env("LISTEN_FDS", "1")
@@ -186,9 +183,9 @@ class SocketActivationIT {
 		Http.Response root = Http.get(port, "/");
 		assertThat(root.status()).as("GET / on %d: %s", port, root).isEqualTo(200);
 		assertThat(root.header("X-Pid")).isEqualTo(Long.toString(pid));
-		List<Net.Listener> listeners = Net.listeners(port);
+		List<Procfs.Listener> listeners = Procfs.listeners(port);
 		assertThat(listeners).as("listeners on %d", port).hasSize(1);
-		assertThat(AppProcess.socketInodes(pid)).as("sockets held by the JVM").contains(listeners.get(0).inode());
+		assertThat(Procfs.socketInodes(pid)).as("sockets held by the JVM").contains(listeners.get(0).inode());
 	}
 
 	private AppProcess start(AppProcess.Builder builder) {

@@ -51,7 +51,7 @@ class SystemdNotifyIT {
 
 	@Test
 	void startUpgradeFailedUpgradeAndStopSendTheExactMessagesFromTheMainProcess() throws Exception {
-		int port = Net.freePort();
+		int port = Http.freePort();
 		Path jar = Files.copy(AppProcess.jar(), this.dir.resolve("app.jar"));
 		Path extra = this.dir.resolve("extra.properties");
 		this.notifySocket = NotifySocket.bind();

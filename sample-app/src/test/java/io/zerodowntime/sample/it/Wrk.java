@@ -14,9 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code wrk} (Debian package {@code wrk}) against the app: a fixed set of connections,
- * each reused for request after request (keep-alive), or, with
- * {@link #newConnectionPerRequest()}, a {@code Connection: close} request header so that
- * every request goes on a new connection.
+ * each reused for request after request (keep-alive), or a {@code Connection: close}
+ * request header so that every request goes on a new connection.
  *
  * <p>
  * wrk never retries: a connection refused is a {@code connect} or, as its connects are
@@ -102,124 +101,34 @@ final class Wrk extends ExternalLoad {
 	}
 
 	/**
-	 * Return whether {@code wrk} is installed.
-	 * @return whether it is on the PATH
+	 * Start wrk against {@code GET /} with 2 threads and that many connections, each
+	 * waiting {@code paceMillis} before each request (so the load leaves the machine's
+	 * cores room to start the next generation), with keep-alive or {@code Connection:
+	 * close} on every request (a new connection per request), for at most {@code cap} (it
+	 * is normally stopped earlier, by SIGINT). The script and the output go to {@code dir}.
 	 */
-	static boolean installed() {
-		return onPath("wrk").isPresent();
+	static Wrk start(Path dir, String name, int port, int connections, int paceMillis, boolean keepAlive,
+			Duration cap) {
+		Path script = dir.resolve(name + ".lua");
+		try {
+			Files.writeString(script, SCRIPT);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		List<String> command = new ArrayList<>(List.of("wrk", "-t", "2", "-c", Integer.toString(connections), "-d",
+				cap.toSeconds() + "s", "--timeout", "10s", "-s", script.toString()));
+		if (!keepAlive) {
+			command.addAll(List.of("-H", "Connection: close"));
+		}
+		command.addAll(List.of("http://" + Http.HOST + ":" + port + "/", "--", Integer.toString(paceMillis)));
+		return new Wrk(name, command, dir.resolve(name + ".out"), connections);
 	}
 
-	/**
-	 * Describe a wrk run.
-	 * @param port the app's port
-	 * @param path the path to request
-	 * @return the options
-	 */
-	static Options against(int port, String path) {
-		return new Options(port, path);
-	}
-
-	/**
-	 * Stop wrk and parse its summary.
-	 * @return the result
-	 */
+	/** Stop wrk and parse its summary. */
 	Result result() {
 		String output = stop();
 		return Result.parse(name(), output, this.connections);
-	}
-
-	/** What to run. */
-	static final class Options {
-
-		private final int port;
-
-		private final String path;
-
-		private int threads = 2;
-
-		private int connections = 16;
-
-		private int paceMillis;
-
-		private boolean closeEach;
-
-		private Duration cap = Duration.ofMinutes(3);
-
-		private Duration timeout = Duration.ofSeconds(10);
-
-		private Options(int port, String path) {
-			this.port = port;
-			this.path = path;
-		}
-
-		/**
-		 * Use that many threads and connections.
-		 * @param threads the threads
-		 * @param connections the connections
-		 * @return these options
-		 */
-		Options connections(int threads, int connections) {
-			this.threads = threads;
-			this.connections = connections;
-			return this;
-		}
-
-		/**
-		 * Wait that long on each connection before each request, so the load leaves the
-		 * machine's cores room to start the next generation.
-		 * @param millis the pause
-		 * @return these options
-		 */
-		Options pace(int millis) {
-			this.paceMillis = millis;
-			return this;
-		}
-
-		/**
-		 * Send {@code Connection: close} with every request: a new connection per request.
-		 * @return these options
-		 */
-		Options newConnectionPerRequest() {
-			this.closeEach = true;
-			return this;
-		}
-
-		/**
-		 * Set wrk's hard duration (it is normally stopped earlier, by SIGINT).
-		 * @param cap the longest it may run
-		 * @return these options
-		 */
-		Options cap(Duration cap) {
-			this.cap = cap;
-			return this;
-		}
-
-		/**
-		 * Start wrk.
-		 * @param dir where to put the script and the output
-		 * @param name the name in the test log
-		 * @return the running wrk
-		 */
-		Wrk start(Path dir, String name) {
-			Path script = dir.resolve(name + ".lua");
-			Path output = dir.resolve(name + ".out");
-			try {
-				Files.writeString(script, SCRIPT);
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
-			List<String> command = new ArrayList<>(List.of("wrk", "-t", Integer.toString(this.threads), "-c",
-					Integer.toString(this.connections), "-d", this.cap.toSeconds() + "s", "--timeout",
-					this.timeout.toSeconds() + "s", "-s", script.toString()));
-			if (this.closeEach) {
-				command.addAll(List.of("-H", "Connection: close"));
-			}
-			command.add("http://" + Http.HOST + ":" + this.port + this.path);
-			command.addAll(List.of("--", Integer.toString(this.paceMillis)));
-			return new Wrk(name, command, output, this.connections);
-		}
-
 	}
 
 	/**
@@ -280,16 +189,12 @@ final class Wrk extends ExternalLoad {
 		/**
 		 * Requests written that got no response and were not still in flight when wrk was
 		 * stopped: wrk abandons at most one request per connection when it stops.
-		 * @return the requests sent beyond the responses and the ones abandoned at the stop
 		 */
 		long missing() {
 			return Math.max(0, this.sent - this.responses - this.connections);
 		}
 
-		/**
-		 * One line for the test log.
-		 * @return the summary
-		 */
+		/** One line for the test log. */
 		String summary() {
 			return String.format("%s: %d requests (%.0f/s), sent %d, responses %d, socket errors connect %d read %d "
 					+ "write %d timeout %d, status>=400 %d, non-2xx %d, by generation %s", this.name, this.requests,
