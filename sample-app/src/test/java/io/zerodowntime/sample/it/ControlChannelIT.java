@@ -54,7 +54,7 @@ class ControlChannelIT {
 
 	private AppUnderTest app;
 
-	private AppProcess refused;
+	private AppUnderTest refused;
 
 	@AfterEach
 	void stopEverything() {
@@ -68,7 +68,7 @@ class ControlChannelIT {
 
 	@Test
 	void anHttpsApplicationIsUpgradedThroughTheControlSocketAndTheEndpointWantsJson() throws Exception {
-		AppProcess.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
 		Path keyStore = keyStore();
 		Path socket = this.dir.resolve("run/control.sock");
 		int management = Http.freePort();
@@ -188,11 +188,9 @@ class ControlChannelIT {
 	@Test
 	void aControlSocketPathTakenByAFileStopsGenerationOneWithTheFix() throws Exception {
 		Path taken = Files.writeString(this.dir.resolve("control.sock"), "not a socket");
-		this.refused = AppProcess.builder("taken")
-			.jar(Files.copy(AppProcess.jar(), this.dir.resolve("app.jar")))
-			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Http.freePort(), "--zerodowntime.control-socket=" + taken)
-			.start();
+		this.refused = new AppUnderTest(this.dir.resolve("taken"));
+		this.refused.launch((launch) -> launch.args("--server.port=" + this.refused.port(),
+				"--zerodowntime.control-socket=" + taken));
 		assertThat(this.refused.awaitExit(Duration.ofSeconds(90))).isNotZero();
 		assertThat(this.refused.output()).contains("APPLICATION FAILED TO START")
 			.contains("Control socket path " + taken + " is taken: it is a regular file, not a socket")

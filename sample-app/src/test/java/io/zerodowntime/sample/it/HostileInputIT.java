@@ -208,10 +208,10 @@ class HostileInputIT {
 			launcher.addAll(List.of(SOCKET_ACTIVATE.toString(), "-l", Http.HOST + ":" + activated));
 		}
 		launcher.addAll(List.of("/bin/bash", "-c", script + "; exec \"$@\"", "bash"));
-		AppProcess process = app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
+		app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
 		if ("other".equals(forgery.activateOn())) {
 			// systemd-socket-activate starts the command on the first connection; this one must never be answered
-			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
+			app.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			strayClient = new Socket();
 			strayClient.connect(new InetSocketAddress(Http.HOST, otherPort), 5000);
 			strayClient.getOutputStream()
@@ -219,13 +219,13 @@ class HostileInputIT {
 			this.resources.add(strayClient);
 		}
 		else if ("same".equals(forgery.activateOn())) {
-			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
+			app.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			trigger = CompletableFuture.supplyAsync(() -> Http.get(app.port(), "/", Duration.ofSeconds(60)));
 		}
 		Expect outcome = awaitOutcome(app, forgery.expect());
 		SoftAssertions softly = new SoftAssertions();
 		if (outcome == Expect.STOPS) {
-			int exit = process.awaitExit(Duration.ofSeconds(30));
+			int exit = app.awaitExit(Duration.ofSeconds(30));
 			assertStoppedWithReport(softly, app, exit, (forgery.expect() == Expect.STOPS) ? message : null);
 			softly.assertThat(Procfs.listeners(app.port())).as("listeners on the configured port").isEmpty();
 			app.assertNoOrphans(-1);
@@ -290,14 +290,13 @@ class HostileInputIT {
 	}
 
 	private Expect awaitOutcome(AppUnderTest app, Expect expected) {
-		AppProcess process = app.process();
 		Expect[] outcome = new Expect[1];
 		try {
 			Awaitility.await("the application to serve or to stop")
 				.atMost(Duration.ofSeconds(45))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> {
-					if (!process.isAlive() || app.findLog("APPLICATION FAILED TO START").isPresent()) {
+					if (!app.isAlive() || app.findLog("APPLICATION FAILED TO START").isPresent()) {
 						outcome[0] = Expect.STOPS;
 						return true;
 					}
@@ -436,7 +435,7 @@ class HostileInputIT {
 		Http.Response refused = null;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			AppProcess.run("cp", release.toString(), app.jar().toString());
+			AppUnderTest.run("cp", release.toString(), app.jar().toString());
 			assertThat(Files.getAttribute(app.jar(), "unix:ino")).as("inode after cp (overwritten in place)")
 				.isEqualTo(inode);
 			try {
@@ -509,7 +508,7 @@ class HostileInputIT {
 				softly.assertAll();
 			}
 			app.awaitServing(2);
-			int exit = app.awaitGenerationOneExit(Duration.ofSeconds(90));
+			int exit = app.awaitExit(Duration.ofSeconds(90));
 			System.out.println("[fault] generation 1, whose jar was overwritten in place, exited with " + exit);
 			softly.assertThat(exit).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -580,7 +579,7 @@ class HostileInputIT {
 			Http.Response post = app.postUpgrade();
 			assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 			gen2 = app.awaitServing(2);
-			assertThat(app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertNoHandoverVariables(Http.get(app.port(), "/child-env"), 2);
 		}

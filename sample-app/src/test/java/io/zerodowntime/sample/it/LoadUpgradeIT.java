@@ -74,33 +74,33 @@ class LoadUpgradeIT {
 
 	@BeforeAll
 	static void loadGenerators() {
-		AppProcess.requireTool("wrk", "wrk hey", "the load suite needs the load generators wrk and hey");
-		AppProcess.requireTool("hey", "wrk hey", "the load suite needs the load generators wrk and hey");
+		AppUnderTest.requireTool("wrk", "wrk hey", "the load suite needs the load generators wrk and hey");
+		AppUnderTest.requireTool("hey", "wrk hey", "the load suite needs the load generators wrk and hey");
 	}
 
 	@Test
 	void keepAliveLoad() throws Exception {
 		try (AppUnderTest app = start("keepalive");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.start(this.dir, "wrk-keepalive", app.port(), 16, PACE_MILLIS, true, CAP);
-				Hey hey = Hey.start(this.dir, "hey-keepalive", app.port(), "/", 8, HEY_RATE, true, CAP)) {
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-keepalive", app.port(), 16, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-keepalive", app.port(), 8, HEY_RATE, true, CAP)) {
 			steady();
 			SERIES.forEach(app::upgrade);
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
 		}
 	}
 
 	@Test
 	void newConnectionPerRequest() throws Exception {
 		try (AppUnderTest app = start("close");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.start(this.dir, "wrk-close", app.port(), 16, PACE_MILLIS, false, CAP);
-				Hey hey = Hey.start(this.dir, "hey-close", app.port(), "/", 8, HEY_RATE, false, CAP)) {
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-close", app.port(), 16, PACE_MILLIS, false, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-close", app.port(), 8, HEY_RATE, false, CAP)) {
 			steady();
 			SERIES.forEach(app::upgrade);
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
 		}
 	}
 
@@ -108,9 +108,9 @@ class LoadUpgradeIT {
 	void slowRequestsStartedJustBeforeEachTrigger() throws Exception {
 		List<Answered> answered = new ArrayList<>();
 		try (AppUnderTest app = start("slow");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.start(this.dir, "wrk-slow", app.port(), 8, PACE_MILLIS, true, CAP);
-				Hey hey = Hey.start(this.dir, "hey-slow", app.port(), "/", 4, HEY_RATE, false, CAP)) {
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-slow", app.port(), 8, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-slow", app.port(), 4, HEY_RATE, false, CAP)) {
 			steady();
 			for (Trigger trigger : SERIES) {
 				app.awaitUpgradable();
@@ -153,7 +153,7 @@ class LoadUpgradeIT {
 				}
 			}
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), answered);
+			assertNoFailure(app, probe, wrk.result(), hey.result(), answered);
 		}
 	}
 
@@ -161,9 +161,9 @@ class LoadUpgradeIT {
 	void largeUploadsSpanningEachTrigger() throws Exception {
 		List<Answered> answered = new ArrayList<>();
 		try (AppUnderTest app = start("upload");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.start(this.dir, "wrk-upload", app.port(), 8, PACE_MILLIS, true, CAP);
-				Hey hey = Hey.start(this.dir, "hey-upload", app.port(), "/", 4, HEY_RATE, false, CAP)) {
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-upload", app.port(), 8, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-upload", app.port(), 4, HEY_RATE, false, CAP)) {
 			steady();
 			long seed = 0;
 			for (Trigger trigger : SERIES) {
@@ -182,16 +182,16 @@ class LoadUpgradeIT {
 				}
 			}
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), answered);
+			assertNoFailure(app, probe, wrk.result(), hey.result(), answered);
 		}
 	}
 
 	@Test
 	void badReleasesInTheMiddleOfTheSeries() throws Exception {
 		try (AppUnderTest app = start("bad");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.start(this.dir, "wrk-bad", app.port(), 16, PACE_MILLIS, true, CAP);
-				Hey hey = Hey.start(this.dir, "hey-bad", app.port(), "/", 8, HEY_RATE, false, CAP)) {
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-bad", app.port(), 16, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-bad", app.port(), 8, HEY_RATE, false, CAP)) {
 			// generations 2 and later read the upgrade timeout from the extra configuration
 			Duration timeout = max(BAD_RELEASE_TIMEOUT, app.startupTime().multipliedBy(4));
 			String timeoutProperty = "zerodowntime.upgrade-timeout=" + timeout.toSeconds() + "s";
@@ -209,7 +209,7 @@ class LoadUpgradeIT {
 			app.upgrade(HUP);
 			app.upgrade(POST);
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
 			assertThat(failed.reason()).as("why the release that fails at start failed").isNotBlank();
 			assertThat(hung.reason()).as("why the release that hangs at start failed").isNotBlank();
 			assertThat(hung.took()).as("the hung release was given up after the upgrade timeout")
@@ -263,44 +263,30 @@ class LoadUpgradeIT {
 	 * Assert what every scenario promises, all at once so that a failure shows everything.
 	 * @param app the generations
 	 * @param probe the connect probe
-	 * @param wrks what wrk saw
-	 * @param heys what hey saw
+	 * @param wrk what wrk saw
+	 * @param hey what hey saw
 	 * @param inFlight requests that spanned a trigger: each must have been answered, 200,
 	 * by one of the generations expected
 	 */
-	private static void assertNoFailure(AppUnderTest app, PortProbe probe, List<Wrk.Result> wrks,
-			List<Hey.Result> heys, List<Answered> inFlight) {
+	private static void assertNoFailure(AppUnderTest app, ClientLoop probe, ExternalLoad.Result wrk,
+			ExternalLoad.Result hey, List<Answered> inFlight) {
 		probe.close();
 		int successes = app.handovers().size();
 		System.out.println("[load] ## handovers: " + app.handovers());
-		wrks.forEach((wrk) -> System.out.println("[load] ## " + wrk.summary()));
-		heys.forEach((hey) -> System.out.println("[load] ## " + hey.summary()));
+		System.out.println("[load] ## " + wrk.summary());
+		System.out.println("[load] ## " + hey.summary());
 		inFlight.forEach((answer) -> System.out.println("[in-flight] " + answer.outcome()));
-		System.out.println("[load] ## " + probe);
+		System.out.println("[load] ## probe: " + probe);
 		SoftAssertions softly = new SoftAssertions();
-		for (Wrk.Result wrk : wrks) {
-			softly.assertThat(wrk.requests()).as("%s: requests", wrk.name()).isGreaterThan(100);
-			softly.assertThat(wrk.connectErrors()).as("%s: connect errors", wrk.name()).isZero();
-			softly.assertThat(wrk.readErrors()).as("%s: read errors (reset or closed without a response)", wrk.name())
-				.isZero();
-			softly.assertThat(wrk.writeErrors()).as("%s: write errors", wrk.name()).isZero();
-			softly.assertThat(wrk.timeouts()).as("%s: timeouts", wrk.name()).isZero();
-			softly.assertThat(wrk.status4xx5xx()).as("%s: Non-2xx or 3xx responses", wrk.name()).isZero();
-			softly.assertThat(wrk.non2xx()).as("%s: responses outside 2xx", wrk.name()).isZero();
-			softly.assertThat(wrk.missing()).as("%s: requests sent without a response", wrk.name()).isZero();
-			softly.assertThat(wrk.generations().keySet())
-				.as("%s: generations that served it", wrk.name())
-				.containsAll(IntStream.rangeClosed(1, successes + 1).boxed().toList())
-				.doesNotContain(0);
+		for (ExternalLoad.Result load : List.of(wrk, hey)) {
+			softly.assertThat(load.requests()).as("%s: requests", load.name()).isGreaterThan(100);
+			softly.assertThat(load.errors()).as("%s: failed requests, by kind", load.name()).isEmpty();
+			softly.assertThat(load.non2xx()).as("%s: responses outside 2xx", load.name()).isZero();
 		}
-		for (Hey.Result hey : heys) {
-			softly.assertThat(hey.requests()).as("%s: requests", hey.name()).isGreaterThan(100);
-			softly.assertThat(hey.errors()).as("%s: failed requests", hey.name()).isEmpty();
-			softly.assertThat(hey.errors(Hey.ErrorKind.CONNECT)).as("%s: connect errors", hey.name()).isZero();
-			softly.assertThat(hey.errors(Hey.ErrorKind.RESET)).as("%s: resets", hey.name()).isZero();
-			softly.assertThat(hey.errors(Hey.ErrorKind.NO_RESPONSE)).as("%s: responses missing", hey.name()).isZero();
-			softly.assertThat(hey.non2xx()).as("%s: responses outside 2xx", hey.name()).isZero();
-		}
+		softly.assertThat(wrk.generations().keySet())
+			.as("%s: generations that served it", wrk.name())
+			.containsAll(IntStream.rangeClosed(1, successes + 1).boxed().toList())
+			.doesNotContain(0);
 		for (Answered answer : inFlight) {
 			InFlight.Outcome outcome = answer.outcome();
 			softly.assertThat(outcome.error()).as("%s", outcome).isNull();
@@ -310,9 +296,9 @@ class LoadUpgradeIT {
 				.isIn(answer.by().stream().map(String::valueOf).toList());
 		}
 		softly.assertThat(probe.failures()).as("connections the probe could not make").isEmpty();
-		softly.assertThat(probe.connected())
+		softly.assertThat(probe.ok())
 			.as("probe connections in %s", probe.elapsed())
-			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / PortProbe.INTERVAL.toMillis() / 2);
+			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / ClientLoop.PROBE_INTERVAL.toMillis() / 2);
 		JsonNode status = app.status();
 		softly.assertThat(app.generation()).as("final generation").isEqualTo(successes + 1);
 		softly.assertThat(status.path("generation").asInt()).as("generation serving %s", status)

@@ -65,8 +65,8 @@ class SignalsIT {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits without a fork)
 			Path fifo = this.dir.resolve("pace");
-			AppProcess.run("mkfifo", fifo.toString());
-			String times = AppProcess.run("/bin/bash", "-c",
+			AppUnderTest.run("mkfifo", fifo.toString());
+			String times = AppUnderTest.run("/bin/bash", "-c",
 					"exec 9<>\"$2\"; start=$EPOCHREALTIME; for i in {1..20}; do kill -HUP \"$1\" || exit 1; "
 							+ "if [ $i -lt 20 ]; then read -t 0.03 -u 9; fi; done; echo \"$start $EPOCHREALTIME\"",
 					"bash", Long.toString(gen1), fifo.toString());
@@ -75,7 +75,7 @@ class SignalsIT {
 			System.out.println("[fault] 20 SIGHUPs sent within " + millis + " ms");
 			assertThat(millis).as("time from the first SIGHUP to the 20th").isLessThan(1000);
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -115,7 +115,7 @@ class SignalsIT {
 				responses.add(future.get(150, TimeUnit.SECONDS));
 			}
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -180,7 +180,7 @@ class SignalsIT {
 			out.flush();
 			answered = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		}
-		assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+		assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 		String sha256 = HexFormat.of()
 			.formatHex(MessageDigest.getInstance("SHA-256").digest("halfdone".getBytes(StandardCharsets.US_ASCII)));
 		assertThat(answered).as("upload in flight at SIGTERM").startsWith("HTTP/1.1 200").contains("8 " + sha256)
@@ -218,7 +218,7 @@ class SignalsIT {
 			assertThat(this.app.status().get("state").asString()).as("state of generation 1")
 				.isEqualTo("UPGRADING");
 			Procfs.signal(gen1, "KILL");
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(30))).as("exit status of generation 1")
+			assertThat(this.app.awaitExit(Duration.ofSeconds(30))).as("exit status of generation 1")
 				.isEqualTo(128 + 9);
 			// a request that started before this may have been accepted by the killed process
 			killedAt = System.nanoTime();

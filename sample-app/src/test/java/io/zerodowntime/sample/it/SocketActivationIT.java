@@ -2,12 +2,12 @@ package io.zerodowntime.sample.it;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,6 +16,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,22 +39,25 @@ class SocketActivationIT {
 
 	private static final Pattern SOCKET = Pattern.compile("^socket:\\[(\\d+)]$");
 
-	private final List<AppProcess> started = new ArrayList<>();
+	@TempDir
+	Path dir;
+
+	private AppUnderTest app;
 
 	@AfterEach
 	void stopEverythingStarted() {
-		for (AppProcess app : this.started) {
-			app.close();
+		if (this.app != null) {
+			this.app.close();
 		}
 	}
 
 	@Test
 	void servesOnTheListenersItIsPassedByName() throws Exception {
-		AppProcess.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
+		AppUnderTest.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
 		int[] ports = Http.freePorts(2);
 		int http = ports[0];
 		int management = ports[1];
-		AppProcess app = start(AppProcess.builder("activated")
+		AppUnderTest app = start((launch) -> launch
 			.launcher(SOCKET_ACTIVATE.toString(), "-l", Http.HOST + ":" + http, "-l", Http.HOST + ":" + management,
 					"--fdname=http:management")
 			.args("--server.port=" + http, "--management.server.port=" + management));
@@ -75,7 +79,7 @@ class SocketActivationIT {
 		CompletableFuture<Http.Response> first = CompletableFuture
 			.supplyAsync(() -> Http.get(http, "/", STARTUP));
 		app.awaitLog("Execing ", QUICK);
-		long pid = app.pid();
+		long pid = app.jvmPid();
 		assertThat(pid).as("the activator execs the JVM in its own process").isEqualTo(app.processPid());
 		app.awaitLog("Started SampleApplication", STARTUP);
 
@@ -129,7 +133,7 @@ class SocketActivationIT {
 				.matcher(line)
 				.find());
 
-		Map<String, String> environ = Procfs.environ(app.pid());
+		Map<String, String> environ = Procfs.environ(app.jvmPid());
 		assertThat(environ).as("/proc/%d/environ (read at all)", pid).containsKey("PATH");
 		assertThat(environ).as("/proc/%d/environ", pid).doesNotContainKeys(LISTEN_VARIABLES.toArray(String[]::new));
 	}
@@ -138,9 +142,9 @@ class SocketActivationIT {
 	void refusesToStartWhenThePassedFdIsARegularFile() throws Exception {
 		int port = Http.freePort();
 		// sh sets LISTEN_PID to its own pid, opens fd 3 on a regular file, then execs the JVM
-		AppProcess app = start(AppProcess.builder("bad-fd")
+		AppUnderTest app = start((launch) -> launch
 			.launcher("/bin/sh", "-c", "file=$1; shift; export LISTEN_PID=$$; exec \"$@\" 3<\"$file\"", "sh",
-					AppProcess.jar().toString())
+					AppUnderTest.appJar().toString())
 			.env("LISTEN_FDS", "1")
 			.args("--server.port=" + port));
 
@@ -168,13 +172,13 @@ class SocketActivationIT {
 	void ignoresVariablesMeantForAnotherProcess() {
 		int port = Http.freePort();
 		long otherPid = ProcessHandle.current().pid();
-		AppProcess app = start(AppProcess.builder("other-pid")
+		AppUnderTest app = start((launch) -> launch
 			.env("LISTEN_FDS", "1")
 			.env("LISTEN_PID", Long.toString(otherPid))
 			.env("LISTEN_FDNAMES", "http")
 			.args("--server.port=" + port));
 
-		long pid = app.pid();
+		long pid = app.jvmPid();
 		assertThat(pid).isNotEqualTo(otherPid);
 		app.awaitLog("(?i)ignor.*LISTEN_PID", STARTUP);
 		app.awaitLog("Started SampleApplication", STARTUP);
@@ -188,10 +192,10 @@ class SocketActivationIT {
 		assertThat(Procfs.socketInodes(pid)).as("sockets held by the JVM").contains(listeners.get(0).inode());
 	}
 
-	private AppProcess start(AppProcess.Builder builder) {
-		AppProcess app = builder.start();
-		this.started.add(app);
-		return app;
+	private AppUnderTest start(UnaryOperator<AppUnderTest.Launch> launch) {
+		this.app = new AppUnderTest(this.dir);
+		this.app.launch(launch);
+		return this.app;
 	}
 
 	private static long inode(String fdTarget) {
