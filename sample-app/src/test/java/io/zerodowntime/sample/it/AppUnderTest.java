@@ -10,7 +10,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -115,8 +115,6 @@ final class AppUnderTest implements AutoCloseable {
 	private long parentPid;
 
 	private final List<Handover> handovers = new ArrayList<>();
-
-	private final List<Failed> failedUpgrades = new ArrayList<>();
 
 	/** Prepare an application in a directory of the test's own, with a copy of the jar. */
 	AppUnderTest(Path dir) {
@@ -498,18 +496,6 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * One failed upgrade.
-	 *
-	 * @param trigger how it was triggered
-	 * @param childPid the new generation that failed, if it was started
-	 * @param reason why it failed, as the old generation reports it
-	 * @param took trigger to the failure being reported
-	 */
-	record Failed(Trigger trigger, Long childPid, String reason, Duration took) {
-
-	}
-
 	/** Return how long generation 1 took from its start to serving. */
 	Duration startupTime() {
 		return this.startupTime;
@@ -527,10 +513,6 @@ final class AppUnderTest implements AutoCloseable {
 
 	List<Handover> handovers() {
 		return List.copyOf(this.handovers);
-	}
-
-	List<Failed> failedUpgrades() {
-		return List.copyOf(this.failedUpgrades);
 	}
 
 	/** Wait until a generation serves {@code GET /} and the PID file names it; follow it. */
@@ -592,24 +574,6 @@ final class AppUnderTest implements AutoCloseable {
 		}
 		String servedBy = response.header("X-Pid");
 		return (!ownsPidFile || pidFileContent().equals(servedBy)) ? Long.parseLong(servedBy) : null;
-	}
-
-	/** Wait until {@code GET /} is answered, by whichever generation: {generation, pid}. */
-	long[] awaitServingAnyGeneration() {
-		try {
-			return Awaitility.await("GET / on " + this.port + " to be answered")
-				.atMost(STARTUP)
-				.pollInterval(Duration.ofMillis(100))
-				.ignoreExceptions()
-				.until(() -> {
-					Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
-					return (response.status() != 200) ? null : new long[] {
-							Long.parseLong(response.header("X-Generation")), Long.parseLong(response.header("X-Pid")) };
-				}, Objects::nonNull);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("GET / was never answered\n" + tail(), ex);
-		}
 	}
 
 	private String pidFileContent() {
@@ -689,58 +653,6 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Trigger an upgrade that must fail (the new release is bad), and wait until the
-	 * generation followed now reports the failure and still serves; the new generation's
-	 * process must be gone.
-	 */
-	Failed failedUpgrade(Trigger trigger) {
-		awaitUpgradable();
-		JsonNode previous = status().get("lastUpgrade");
-		System.out.println("[app] ## upgrade meant to fail, by " + trigger + " (pid " + this.pid + ")");
-		long t0 = System.nanoTime();
-		JsonNode after;
-		if (trigger == Trigger.HUP) {
-			Procfs.signal(this.pid, "HUP");
-			after = Awaitility.await("generation " + this.generation + " to report the failed upgrade")
-				.atMost(Duration.ofSeconds(120))
-				.pollInterval(Duration.ofMillis(100))
-				.until(this::status, (json) -> "SERVING".equals(json.path("state").asString())
-						&& !Objects.equals(previous, json.get("lastUpgrade")));
-		}
-		else {
-			Http.Response response = postUpgrade();
-			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(500);
-			assertThat(json(response).path("outcome").asString()).isEqualTo("FAILED");
-			after = status();
-		}
-		Duration took = Duration.ofNanos(System.nanoTime() - t0);
-		JsonNode last = after.path("lastUpgrade");
-		assertThat(last.path("outcome").asString()).as("%s", after).isEqualTo("FAILED");
-		assertThat(after.path("generation").asInt()).as("%s", after).isEqualTo(this.generation);
-		assertThat(after.path("pid").asLong()).as("%s", after).isEqualTo(this.pid);
-		Long childPid = last.path("childPid").isNumber() ? last.path("childPid").asLong() : null;
-		if (childPid != null) {
-			Procfs.awaitGone(childPid, Duration.ofSeconds(30));
-		}
-		Failed failed = new Failed(trigger, childPid, last.path("reason").asString(), took);
-		this.failedUpgrades.add(failed);
-		System.out.println("[app] ## " + failed);
-		return failed;
-	}
-
-	/** Return whether a new connection is served by a later generation than the given one. */
-	boolean servedByNewer(int generation) {
-		try {
-			Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
-			String served = response.header("X-Generation");
-			return response.status() == 200 && served != null && Integer.parseInt(served) > generation;
-		}
-		catch (RuntimeException ex) {
-			return false;
-		}
-	}
-
 	/** {@code GET /actuator/upgrade}, parsed. */
 	JsonNode status() {
 		Http.Response response = Http.get(this.port, "/actuator/upgrade", Duration.ofSeconds(20));
@@ -766,20 +678,6 @@ final class AppUnderTest implements AutoCloseable {
 			.atMost(Duration.ofSeconds(60))
 			.pollInterval(Duration.ofMillis(200))
 			.until(this::postUpgrade, (r) -> r.status() != 409 || !r.text().contains("has not exited"));
-	}
-
-	/** Wait until a new {@code java} process runs as this application (a generation that may not be ready yet). */
-	long awaitNewJava(Collection<Long> known) {
-		return Awaitility.await("a new java process running " + this.marker)
-			.atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(20))
-			.until(() -> Procfs.javaPids(this.marker).stream().filter((p) -> !known.contains(p)).findFirst()
-				.orElse(null), Objects::nonNull);
-	}
-
-	/** Wait until a generation's JVM has got as far as Spring Boot's first log line. */
-	void awaitBootStarted(long pid) {
-		awaitLog("Starting SampleApplication using Java .* with PID " + pid + " ", STARTUP);
 	}
 
 	/**
@@ -869,23 +767,11 @@ final class AppUnderTest implements AutoCloseable {
 	 * process seen so far has a live child left (serving: -1 when nothing may be left).
 	 */
 	void assertNoOrphans(long serving) {
-		try {
-			Awaitility.await("no other process of " + this.marker)
-				.atMost(Duration.ofSeconds(60))
-				.pollInterval(Duration.ofMillis(100))
-				.until(() -> leftovers(serving).isEmpty());
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("processes left behind: " + leftovers(serving), ex);
-		}
-	}
-
-	private List<Procfs.Proc> leftovers(long serving) {
-		return Procfs.all()
+		awaitNone("processes left behind", Duration.ofSeconds(60), () -> Procfs.all()
 			.stream()
 			.filter((p) -> !p.zombie() && p.pid() != serving
 					&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
-			.toList();
+			.toList());
 	}
 
 	/**
@@ -893,22 +779,20 @@ final class AppUnderTest implements AutoCloseable {
 	 * reaped by pid 1 (here within about 2 s), so a zombie must persist 15 s to count.
 	 */
 	void assertNoZombies() {
-		try {
-			Awaitility.await("no zombie among the processes of " + this.marker)
-				.atMost(Duration.ofSeconds(15))
-				.pollInterval(Duration.ofMillis(200))
-				.until(() -> zombies().isEmpty());
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("zombies: " + zombies() + "; processes seen: " + this.seen.values(), ex);
-		}
-	}
-
-	private List<Procfs.Proc> zombies() {
-		return Procfs.all()
+		awaitNone("zombies (processes seen: " + this.seen.values() + ")", Duration.ofSeconds(15), () -> Procfs.all()
 			.stream()
 			.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
-			.toList();
+			.toList());
+	}
+
+	private static void awaitNone(String what, Duration timeout, Supplier<List<Procfs.Proc>> found) {
+		try {
+			Awaitility.await("no " + what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+				.until(() -> found.get().isEmpty());
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(what + ": " + found.get(), ex);
+		}
 	}
 
 	/**

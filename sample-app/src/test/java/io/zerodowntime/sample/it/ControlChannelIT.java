@@ -128,10 +128,10 @@ class ControlChannelIT {
 			assertThat(third.get("generation").asInt()).isEqualTo(3);
 
 			// the endpoint: no JSON content type, no upgrade
-			Http.Response plain = Http.post(management, "/actuator/upgrade", new byte[0], Duration.ofSeconds(60));
+			Http.Response plain = Http.post(management, "/actuator/upgrade", "application/octet-stream", Duration.ofSeconds(60));
 			assertThat(plain.status()).as("POST with a non-JSON content type: %s", plain).isEqualTo(415);
 			assertThat(plain.text()).contains("needs 'Content-Type: application/json'");
-			Http.Response bare = Http.postWithoutBody(management, "/actuator/upgrade", Duration.ofSeconds(60));
+			Http.Response bare = Http.post(management, "/actuator/upgrade", null, Duration.ofSeconds(60));
 			assertThat(bare.status()).as("POST without a content type: %s", bare).isEqualTo(415);
 			assertThat(bare.text()).contains("(got none)");
 			assertThat(this.app.count("is starting generation 4")).isZero();

@@ -70,7 +70,7 @@ class HandoverAndShutdownIT {
 		List<Http.Connection> held = new ArrayList<>();
 		try {
 			for (int i = 0; i < 3; i++) {
-				Http.Connection connection = Http.Connection.open(this.app.port(), Duration.ofSeconds(20));
+				Http.Connection connection = new Http.Connection(this.app.port(), Duration.ofSeconds(20));
 				held.add(connection);
 				Http.Response response = connection.get("/");
 				assertThat(response.status()).isEqualTo(200);
@@ -241,7 +241,7 @@ class HandoverAndShutdownIT {
 				+ HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
 		byte[] head = Http.head("POST", "/upload", this.app.port(), "application/octet-stream", body.length, false);
 		int firstPart = 64 * 1024;
-		try (Http.Connection upload = Http.Connection.open(this.app.port(), Duration.ofSeconds(30))) {
+		try (Http.Connection upload = new Http.Connection(this.app.port(), Duration.ofSeconds(30))) {
 			upload.send(head, 0, head.length);
 			upload.send(body, 0, firstPart);
 			await("gen 1 to accept the upload").atMost(Duration.ofSeconds(10))
@@ -303,9 +303,7 @@ class HandoverAndShutdownIT {
 	}
 
 	private Set<Long> listeningInodes() {
-		Set<Long> inodes = new LinkedHashSet<>();
-		Procfs.listeners(this.app.port()).forEach((listener) -> inodes.add(listener.inode()));
-		return inodes;
+		return new LinkedHashSet<>(Procfs.listeners(this.app.port()));
 	}
 
 	private static Set<String> sharedPipes(Map<Integer, String> gen1Fds, Map<Integer, String> gen2Fds) {

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -232,7 +233,7 @@ class HostileInputIT {
 			app.assertNoZombies();
 		}
 		else {
-			long[] served = app.awaitServingAnyGeneration();
+			long[] served = awaitServingAnyGeneration(app);
 			long pid = served[1];
 			softly.assertThat(served[0]).as("X-Generation of GET /").isEqualTo(1);
 			softly.assertThat(app.findLog(message))
@@ -250,10 +251,10 @@ class HostileInputIT {
 						Duration.ofSeconds(10));
 				softly.assertThat(response.status()).as("request %d after startup", i).isEqualTo(200);
 			}
-			List<Procfs.Listener> listeners = Procfs.listeners(app.port());
+			List<Long> listeners = Procfs.listeners(app.port());
 			softly.assertThat(listeners).as("listeners on %d", app.port()).hasSize(1);
 			softly.assertThat(Procfs.socketInodes(pid)).as("sockets of the JVM")
-				.containsAll(listeners.stream().map(Procfs.Listener::inode).toList());
+				.containsAll(listeners);
 			softly.assertThat(Procfs.environ(pid)).as("/proc/%d/environ", pid)
 				.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
 			softly.assertThat(app.lines()).as("stack trace lines")
@@ -314,6 +315,24 @@ class HostileInputIT {
 			assertThat(outcome[0]).as("how the application reacted; output:%n%s", app.output()).isEqualTo(expected);
 		}
 		return outcome[0];
+	}
+
+	/** Wait until {@code GET /} is answered, by whichever generation: {generation, pid}. */
+	private static long[] awaitServingAnyGeneration(AppUnderTest app) {
+		try {
+			return Awaitility.await("GET / on " + app.port() + " to be answered")
+				.atMost(AppUnderTest.STARTUP)
+				.pollInterval(Duration.ofMillis(100))
+				.ignoreExceptions()
+				.until(() -> {
+					Http.Response response = Http.get(app.port(), "/", Duration.ofSeconds(5));
+					return (response.status() != 200) ? null : new long[] {
+							Long.parseLong(response.header("X-Generation")), Long.parseLong(response.header("X-Pid")) };
+				}, Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("GET / was never answered; output:\n" + app.output(), ex);
+		}
 	}
 
 	private static void assertStoppedWithReport(SoftAssertions softly, AppUnderTest app, int exit, String message) {

@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.zerodowntime.sample.it.AppUnderTest.Trigger;
 import org.assertj.core.api.SoftAssertions;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +127,7 @@ class LoadUpgradeIT {
 				// several are in flight in the old generation when it hands over
 				List<InFlight> during = new ArrayList<>();
 				Thread feeder = new Thread(() -> {
-					while (!app.servedByNewer(before) && during.size() < 400) {
+					while (!servedByNewer(app, before) && during.size() < 400) {
 						InFlight request = InFlight.slow(app.port(), 2000, during.size() % 2 == 1);
 						synchronized (during) {
 							during.add(request);
@@ -174,7 +176,7 @@ class LoadUpgradeIT {
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
 						// its second half is held back until the next generation serves: spans the handover
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
-								() -> app.servedByNewer(before)));
+								() -> servedByNewer(app, before)));
 				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
 				app.upgrade(trigger);
 				for (InFlight upload : uploads) {
@@ -200,11 +202,11 @@ class LoadUpgradeIT {
 			app.upgrade(HUP);
 			app.upgrade(POST);
 			app.configureNextGeneration(timeoutProperty, "sample.fail-on-start=true");
-			AppUnderTest.Failed failed = app.failedUpgrade(HUP);
+			Failed failed = failedUpgrade(app, HUP);
 			app.configureNextGeneration(timeoutProperty);
 			app.upgrade(POST);
 			app.configureNextGeneration(timeoutProperty, "sample.hang-on-start=true");
-			AppUnderTest.Failed hung = app.failedUpgrade(POST);
+			Failed hung = failedUpgrade(app, POST);
 			app.configureNextGeneration(timeoutProperty);
 			app.upgrade(HUP);
 			app.upgrade(POST);
@@ -214,7 +216,6 @@ class LoadUpgradeIT {
 			assertThat(hung.reason()).as("why the release that hangs at start failed").isNotBlank();
 			assertThat(hung.took()).as("the hung release was given up after the upgrade timeout")
 				.isGreaterThanOrEqualTo(timeout);
-			System.out.println("[bad] ## failed upgrades: " + app.failedUpgrades());
 		}
 	}
 
@@ -226,6 +227,69 @@ class LoadUpgradeIT {
 	 */
 	private record Answered(InFlight.Outcome outcome, Set<Integer> by) {
 
+	}
+
+	/**
+	 * One failed upgrade.
+	 *
+	 * @param trigger how it was triggered
+	 * @param childPid the new generation that failed, if it was started
+	 * @param reason why it failed, as the old generation reports it
+	 * @param took trigger to the failure being reported
+	 */
+	private record Failed(Trigger trigger, Long childPid, String reason, Duration took) {
+
+	}
+
+	/**
+	 * Trigger an upgrade that must fail (the new release is bad), and wait until the
+	 * generation followed now reports the failure and still serves; the new generation's
+	 * process must be gone.
+	 */
+	private static Failed failedUpgrade(AppUnderTest app, Trigger trigger) {
+		app.awaitUpgradable();
+		JsonNode previous = app.status().get("lastUpgrade");
+		System.out.println("[bad] ## upgrade meant to fail, by " + trigger + " (pid " + app.pid() + ")");
+		long t0 = System.nanoTime();
+		JsonNode after;
+		if (trigger == HUP) {
+			Procfs.signal(app.pid(), "HUP");
+			after = Awaitility.await("generation " + app.generation() + " to report the failed upgrade")
+				.atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(100))
+				.until(app::status, (json) -> "SERVING".equals(json.path("state").asString())
+						&& !Objects.equals(previous, json.get("lastUpgrade")));
+		}
+		else {
+			Http.Response response = app.postUpgrade();
+			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(500);
+			assertThat(AppUnderTest.json(response).path("outcome").asString()).isEqualTo("FAILED");
+			after = app.status();
+		}
+		Duration took = Duration.ofNanos(System.nanoTime() - t0);
+		JsonNode last = after.path("lastUpgrade");
+		assertThat(last.path("outcome").asString()).as("%s", after).isEqualTo("FAILED");
+		assertThat(after.path("generation").asInt()).as("%s", after).isEqualTo(app.generation());
+		assertThat(after.path("pid").asLong()).as("%s", after).isEqualTo(app.pid());
+		Long childPid = last.path("childPid").isNumber() ? last.path("childPid").asLong() : null;
+		if (childPid != null) {
+			Procfs.awaitGone(childPid, Duration.ofSeconds(30));
+		}
+		Failed failed = new Failed(trigger, childPid, last.path("reason").asString(), took);
+		System.out.println("[bad] ## " + failed);
+		return failed;
+	}
+
+	/** Return whether a new connection is served by a later generation than the given one. */
+	private static boolean servedByNewer(AppUnderTest app, int generation) {
+		try {
+			Http.Response response = Http.get(app.port(), "/", Duration.ofSeconds(5));
+			String served = response.header("X-Generation");
+			return response.status() == 200 && served != null && Integer.parseInt(served) > generation;
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
 	}
 
 	/**

@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -53,6 +53,19 @@ class SignalsIT {
 	@AfterEach
 	void stopEverything() {
 		this.app.close();
+	}
+
+	/**
+	 * Wait until a new {@code java} process runs the jar copy, a generation that is not
+	 * ready yet, and has got as far as Spring Boot's first log line.
+	 */
+	private long awaitNewGenerationBooting(long gen1) {
+		long child = await("a new java process running " + this.app.jar()).atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> Procfs.javaPids(this.app.jar()).stream().filter((p) -> p != gen1).findFirst().orElse(null),
+					Objects::nonNull);
+		this.app.awaitLog("Starting SampleApplication using Java .* with PID " + child + " ", AppUnderTest.STARTUP);
+		return child;
 	}
 
 	@Test
@@ -151,8 +164,7 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			post = CompletableFuture.supplyAsync(this.app::postUpgrade);
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			child = awaitNewGenerationBooting(gen1);
 			AppUnderTest.sleep(500);
 			assertThat(post).as("POST /actuator/upgrade while the new generation hangs").isNotDone();
 			assertThat(this.app.status().get("state").asString()).isEqualTo("UPGRADING");
@@ -213,8 +225,7 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			Procfs.signal(gen1, "HUP");
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			child = awaitNewGenerationBooting(gen1);
 			assertThat(this.app.status().get("state").asString()).as("state of generation 1")
 				.isEqualTo("UPGRADING");
 			Procfs.signal(gen1, "KILL");
@@ -264,8 +275,7 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			CompletableFuture<Http.Response> post = CompletableFuture.supplyAsync(this.app::postUpgrade);
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			child = awaitNewGenerationBooting(gen1);
 			Procfs.signal(child, "KILL");
 			answer = post.get(60, TimeUnit.SECONDS);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
