@@ -53,8 +53,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * marker (the jar copy unless the test names another path), and remembers every one it
  * ever saw (so zombies, whose command line is empty, can still be recognised).
  * {@link #close()} stops, by pid, the started process, its descendants and every process
- * seen or registered with {@link #alsoKill(long)}: SIGTERM, up to 15 s of grace, then
- * SIGKILL; also when a test fails. Then it prints the log. Nothing is killed by name.
+ * that names the marker: SIGTERM, up to 15 s of grace, then SIGKILL; also when a test
+ * fails. Then it prints the log. Nothing is killed by name.
  */
 final class AppUnderTest implements AutoCloseable {
 
@@ -93,8 +93,6 @@ final class AppUnderTest implements AutoCloseable {
 	private final int port;
 
 	private final Map<Long, Procfs.Proc> seen = new ConcurrentHashMap<>();
-
-	private final Set<ProcessHandle> alsoKill = ConcurrentHashMap.newKeySet();
 
 	private final Thread tracker;
 
@@ -165,10 +163,6 @@ final class AppUnderTest implements AutoCloseable {
 	/** Return the {@code java} launcher of the JDK running the tests. */
 	static Path java() {
 		return Path.of(System.getProperty("java.home"), "bin", "java");
-	}
-
-	Path dir() {
-		return this.dir;
 	}
 
 	Path jar() {
@@ -364,18 +358,14 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Stop another process on {@link #close()}, such as one that does not name the marker.
-	 * It is remembered with its start time, so a recycled pid is never killed.
-	 */
-	void alsoKill(long pid) {
-		ProcessHandle.of(pid).ifPresentOrElse(this.alsoKill::add,
-				() -> System.out.println("[app] ## pid " + pid + " registered for cleanup has already exited"));
-	}
-
 	/** Return every line printed so far, by the launchers and every generation. */
 	List<String> lines() {
-		return Files.exists(this.log) ? List.of(read(this.log, StandardCharsets.ISO_8859_1).split("\n")) : List.of();
+		try {
+			return Files.exists(this.log) ? Files.readAllLines(this.log, StandardCharsets.ISO_8859_1) : List.of();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	String output() {
@@ -843,8 +833,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * SIGTERM to the started process, its descendants and every process seen or
-	 * registered, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap the
+	 * SIGTERM to the started process, every process that names the marker and their
+	 * descendants, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap the
 	 * started process.
 	 */
 	private void stopAll() {
@@ -892,7 +882,6 @@ final class AppUnderTest implements AutoCloseable {
 				ProcessHandle.of(proc.pid()).ifPresent(targets::add);
 			}
 		}
-		targets.addAll(this.alsoKill);
 		for (ProcessHandle target : List.copyOf(targets)) {
 			target.descendants().forEach(targets::add);
 		}
@@ -957,12 +946,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	static String read(Path path) {
-		return read(path, StandardCharsets.UTF_8);
-	}
-
-	private static String read(Path path, java.nio.charset.Charset charset) {
 		try {
-			return Files.readString(path, charset);
+			return Files.readString(path);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

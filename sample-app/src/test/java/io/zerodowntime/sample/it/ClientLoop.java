@@ -40,26 +40,14 @@ final class ClientLoop implements AutoCloseable {
 
 	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-	/** What went wrong with a request. */
+	/**
+	 * What went wrong with a request: nobody listened on the port, the connection was
+	 * reset, no answer (for a probe: no connection) within the timeout, the connection was
+	 * closed before a complete response, a status other than 200, anything else.
+	 */
 	enum Kind {
 
-		/** Nobody listened on the port. */
-		REFUSED,
-
-		/** The connection was reset. */
-		RESET,
-
-		/** No answer (or, for a probe, no connection) within the timeout. */
-		TIMEOUT,
-
-		/** The connection was closed before a complete response. */
-		CLOSED,
-
-		/** A status other than 200. */
-		STATUS,
-
-		/** Anything else. */
-		OTHER
+		REFUSED, RESET, TIMEOUT, CLOSED, STATUS, OTHER
 
 	}
 
@@ -257,7 +245,6 @@ final class ClientLoop implements AutoCloseable {
 		return servedBy().getOrDefault(Integer.toString(generation), 0L);
 	}
 
-	/** Return how long the load has run. */
 	Duration elapsed() {
 		return Duration.ofNanos(System.nanoTime() - this.startNanos);
 	}

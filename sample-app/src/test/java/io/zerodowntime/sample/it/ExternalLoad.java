@@ -104,8 +104,6 @@ final class ExternalLoad implements AutoCloseable {
 	private static final Pattern WRK_SCRIPT_LINE = Pattern
 		.compile("(?m)^zerodowntime-wrk sent=(\\d+) responses=(\\d+) non2xx=(\\d+) generations=(\\S*)\\s*$");
 
-	private static final Pattern RATE = Pattern.compile("(?m)^\\s*Requests/sec:\\s+([0-9.]+)\\s*$");
-
 	private static final Pattern HEY_STATUS = Pattern.compile("^\\s*\\[(\\d+)\\]\\s+(\\d+) responses\\s*$");
 
 	private static final Pattern HEY_ERROR = Pattern.compile("^\\s*\\[(\\d+)\\]\\s+(.+)$");
@@ -184,7 +182,6 @@ final class ExternalLoad implements AutoCloseable {
 	 * @param name the run's name
 	 * @param requests every request completed (wrk: its {@code N requests in}; hey:
 	 * responses and errors)
-	 * @param requestsPerSecond its {@code Requests/sec}
 	 * @param non2xx responses with a status outside 200-299
 	 * @param errors failed requests, by kind (wrk: its socket errors, its count of status
 	 * 400 and above, and requests sent without a response that were not in flight when it
@@ -192,12 +189,12 @@ final class ExternalLoad implements AutoCloseable {
 	 * @param generations responses by {@code X-Generation} (0 for none; wrk only)
 	 * @param output everything it printed
 	 */
-	record Result(String name, long requests, double requestsPerSecond, long non2xx, Map<String, Long> errors,
-			Map<Integer, Long> generations, String output) {
+	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations,
+			String output) {
 
 		String summary() {
-			return String.format("%s: %d requests (%.0f/s), non-2xx %d, errors %s, by generation %s", this.name,
-					this.requests, this.requestsPerSecond, this.non2xx, this.errors, this.generations);
+			return String.format("%s: %d requests, non-2xx %d, errors %s, by generation %s", this.name, this.requests,
+					this.non2xx, this.errors, this.generations);
 		}
 
 	}
@@ -234,8 +231,8 @@ final class ExternalLoad implements AutoCloseable {
 						Long::sum);
 			}
 		}
-		return new Result(this.name, Long.parseLong(requests.group(1)), rate(output),
-				Long.parseLong(script.group(3)), errors, generations, output);
+		return new Result(this.name, Long.parseLong(requests.group(1)), Long.parseLong(script.group(3)), errors,
+				generations, output);
 	}
 
 	private Result parseHey(String output) {
@@ -269,11 +266,7 @@ final class ExternalLoad implements AutoCloseable {
 			.filter((e) -> e.getKey() < 200 || e.getKey() > 299)
 			.mapToLong(Map.Entry::getValue)
 			.sum();
-		return new Result(this.name, responses + failed, rate(output), non2xx, errors, Map.of(), output);
-	}
-
-	private double rate(String output) {
-		return Double.parseDouble(find(RATE, output).group(1));
+		return new Result(this.name, responses + failed, non2xx, errors, Map.of(), output);
 	}
 
 	private Matcher find(Pattern pattern, String output) {
