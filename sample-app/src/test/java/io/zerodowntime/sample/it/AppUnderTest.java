@@ -119,10 +119,7 @@ final class AppUnderTest implements AutoCloseable {
 		this(dir, dir.resolve("app.jar"));
 	}
 
-	/**
-	 * Prepare an application whose processes are recognised by another path on their
-	 * command line than the jar copy: for a test that lays out its releases itself.
-	 */
+	/** Prepare an application whose processes name another path than the jar copy (their own releases). */
 	AppUnderTest(Path dir, Path marker) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
@@ -194,14 +191,12 @@ final class AppUnderTest implements AutoCloseable {
 		start(UnaryOperator.identity(), args);
 	}
 
-	/**
-	 * Start generation 1 with the default arguments and more (an argument
-	 * {@code --name=value} replaces the default of that name), customized.
-	 */
+	/** Start generation 1 with the default arguments (a {@code --name=value} given replaces one), customized. */
 	void start(UnaryOperator<Launch> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
 		// Spring would join both
-		all.removeIf((arg) -> Arrays.stream(args).anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
+		all.removeIf((arg) -> Arrays.stream(args)
+			.anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
 		all.addAll(List.of(args));
 		launch((launch) -> customizer.apply(launch.args(all.toArray(String[]::new))));
 	}
@@ -224,7 +219,8 @@ final class AppUnderTest implements AutoCloseable {
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()));
 		launch.unsetEnv.forEach(builder.environment()::remove);
 		builder.environment().putAll(launch.env);
-		System.out.println("[app] ## starting " + String.join(" ", command) + (launch.env.isEmpty() ? "" : " with " + launch.env));
+		System.out.println("[app] ## starting " + String.join(" ", command)
+				+ (launch.env.isEmpty() ? "" : " with " + launch.env));
 		this.startNanos = System.nanoTime();
 		this.command = List.copyOf(command);
 		try {
@@ -302,10 +298,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * Return the pid of the process started, whatever it runs now (a launcher until it
-	 * execs the JVM, then the JVM).
-	 */
+	/** Return the pid of the process started, whatever it runs now (a launcher, then the JVM it execs). */
 	long processPid() {
 		return this.process.pid();
 	}
@@ -341,10 +334,7 @@ final class AppUnderTest implements AutoCloseable {
 		return this.process != null && this.process.isAlive();
 	}
 
-	/**
-	 * Wait for the process started to exit (not for later generations, which keep the log
-	 * open), and return its exit status.
-	 */
+	/** Wait for the process started (not for later generations) to exit, and return its exit status. */
 	int awaitExit(Duration timeout) {
 		try {
 			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -455,14 +445,13 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/** How an upgrade is triggered. */
+	/**
+	 * How an upgrade is triggered: {@code kill -HUP <pid>}, or
+	 * {@code POST /actuator/upgrade}, which answers when the upgrade has ended.
+	 */
 	enum Trigger {
 
-		/** {@code kill -HUP <pid>}. */
-		HUP,
-
-		/** {@code POST /actuator/upgrade}, which answers when the upgrade has ended. */
-		POST
+		HUP, POST
 
 	}
 
@@ -575,10 +564,7 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Wait until a generation has learned that its predecessor exited (it refuses to be
-	 * upgraded before, as tableflip does), from the line it logs then.
-	 */
+	/** Wait until a generation has logged that its predecessor exited (it refuses to be upgraded before). */
 	void awaitParentExitSeen(long parentPid) {
 		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
 	}
@@ -659,10 +645,7 @@ final class AppUnderTest implements AutoCloseable {
 		return Http.postEmptyJson(this.port, "/actuator/upgrade", Duration.ofSeconds(120));
 	}
 
-	/**
-	 * {@code POST /actuator/upgrade} once the previous generation is gone (the new one
-	 * learns of it a moment after it exits), waiting for the outcome.
-	 */
+	/** {@code POST /actuator/upgrade} once the new generation has seen the previous one exit. */
 	Http.Response postUpgradeOncePredecessorIsGone() {
 		return Awaitility.await("POST /actuator/upgrade to be accepted")
 			.atMost(Duration.ofSeconds(60))
@@ -715,10 +698,7 @@ final class AppUnderTest implements AutoCloseable {
 		return snapshot;
 	}
 
-	/**
-	 * Assert what every scenario ends with, after the load was stopped: no failed
-	 * request, exactly one generation serving, no orphan, no zombie, no leaked fd.
-	 */
+	/** Assert what every scenario ends with: no failed request, one generation serving, nothing left or leaked. */
 	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
 		System.out.println("[app] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
