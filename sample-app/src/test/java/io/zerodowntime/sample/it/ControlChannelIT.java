@@ -128,7 +128,8 @@ class ControlChannelIT {
 			assertThat(third.get("generation").asInt()).isEqualTo(3);
 
 			// the endpoint: no JSON content type, no upgrade
-			Http.Response plain = Http.post(management, "/actuator/upgrade", "application/octet-stream", Duration.ofSeconds(60));
+			Http.Response plain = Http.post(management, "/actuator/upgrade", "application/octet-stream",
+					Duration.ofSeconds(60));
 			assertThat(plain.status()).as("POST with a non-JSON content type: %s", plain).isEqualTo(415);
 			assertThat(plain.text()).contains("needs 'Content-Type: application/json'");
 			Http.Response bare = Http.post(management, "/actuator/upgrade", null, Duration.ofSeconds(60));
