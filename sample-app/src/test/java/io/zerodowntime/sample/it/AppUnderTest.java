@@ -35,8 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The integration tests' one fixture: an application under test in a directory of the
  * test's own, with a private copy of the jar (so no parallel build can overwrite it under
  * a running JVM, and so its path identifies this test's processes in {@code /proc}), an
- * extra configuration file that later generations read (to make a new release bad), a
- * PID file, a free port and one log file that every generation appends to.
+ * extra configuration file that later generations read (to make a new release bad), a PID
+ * file, a free port and one log file that every generation appends to.
  *
  * <p>
  * It starts generation 1 as a real process ({@code ${java.home}/bin/java -jar}, so the
@@ -73,8 +73,10 @@ final class AppUnderTest implements AutoCloseable {
 	private static final Set<AppUnderTest> LIVE = ConcurrentHashMap.newKeySet();
 
 	static {
-		Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach((app) -> app.targets()
-			.forEach(ProcessHandle::destroyForcibly)), "app-under-test-reaper"));
+		Runtime.getRuntime()
+			.addShutdownHook(
+					new Thread(() -> LIVE.forEach((app) -> app.targets().forEach(ProcessHandle::destroyForcibly)),
+							"app-under-test-reaper"));
 	}
 
 	private final Path dir;
@@ -114,12 +116,17 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final List<Handover> handovers = new ArrayList<>();
 
-	/** Prepare an application in a directory of the test's own, with a copy of the jar. */
+	/**
+	 * Prepare an application in a directory of the test's own, with a copy of the jar.
+	 */
 	AppUnderTest(Path dir) {
 		this(dir, dir.resolve("app.jar"));
 	}
 
-	/** Prepare an application whose processes name another path than the jar copy (their own releases). */
+	/**
+	 * Prepare an application whose processes name another path than the jar copy (their
+	 * own releases).
+	 */
 	AppUnderTest(Path dir, Path marker) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
@@ -144,8 +151,8 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * Return the application under test: the system property {@code it.app.jar} (another
-	 * application with the same endpoints and headers), else {@code sampleApp.jar} (set by
-	 * the failsafe configuration), else {@code target/sample-app.jar}.
+	 * application with the same endpoints and headers), else {@code sampleApp.jar} (set
+	 * by the failsafe configuration), else {@code target/sample-app.jar}.
 	 */
 	static Path appJar() {
 		String jar = System.getProperty("it.app.jar", System.getProperty("sampleApp.jar", "target/sample-app.jar"));
@@ -177,12 +184,11 @@ final class AppUnderTest implements AutoCloseable {
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
 	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
-	 * here send short requests; a generation that cannot drain, because of a bug, must not
-	 * hold the test for the default 30 s).
+	 * here send short requests; a generation that cannot drain, because of a bug, must
+	 * not hold the test for the default 30 s).
 	 */
 	List<String> defaultArgs() {
-		return List.of("--server.port=" + this.port,
-				"--spring.config.additional-location=optional:file:" + this.extra,
+		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
 				"--zerodowntime.pid-file=" + this.pidFile, "--zerodowntime.drain-timeout=10s");
 	}
 
@@ -191,7 +197,10 @@ final class AppUnderTest implements AutoCloseable {
 		start(UnaryOperator.identity(), args);
 	}
 
-	/** Start generation 1 with the default arguments (a {@code --name=value} given replaces one), customized. */
+	/**
+	 * Start generation 1 with the default arguments (a {@code --name=value} given
+	 * replaces one), customized.
+	 */
 	void start(UnaryOperator<Launch> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
 		// Spring would join both
@@ -202,9 +211,10 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Start generation 1 from the jar copy in the directory, with {@link #JVM_OPTIONS} and
-	 * only the arguments the customizer adds. Its output (and its launchers') is appended
-	 * to the log file, which every later generation inherits as its stdout and stderr.
+	 * Start generation 1 from the jar copy in the directory, with {@link #JVM_OPTIONS}
+	 * and only the arguments the customizer adds. Its output (and its launchers') is
+	 * appended to the log file, which every later generation inherits as its stdout and
+	 * stderr.
 	 */
 	void launch(UnaryOperator<Launch> customizer) {
 		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
@@ -219,8 +229,8 @@ final class AppUnderTest implements AutoCloseable {
 			.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()));
 		launch.unsetEnv.forEach(builder.environment()::remove);
 		builder.environment().putAll(launch.env);
-		System.out.println("[app] ## starting " + String.join(" ", command)
-				+ (launch.env.isEmpty() ? "" : " with " + launch.env));
+		System.out.println(
+				"[app] ## starting " + String.join(" ", command) + (launch.env.isEmpty() ? "" : " with " + launch.env));
 		this.startNanos = System.nanoTime();
 		this.command = List.copyOf(command);
 		try {
@@ -256,7 +266,9 @@ final class AppUnderTest implements AutoCloseable {
 			this.directory = directory;
 		}
 
-		/** Wrap the command: the launcher runs with the rest appended, and must exec it. */
+		/**
+		 * Wrap the command: the launcher runs with the rest appended, and must exec it.
+		 */
 		Launch launcher(String... launcher) {
 			this.launcher.addAll(Arrays.asList(launcher));
 			return this;
@@ -284,7 +296,9 @@ final class AppUnderTest implements AutoCloseable {
 			return this;
 		}
 
-		/** Run another jar than the copy (relative to the working directory, or absolute). */
+		/**
+		 * Run another jar than the copy (relative to the working directory, or absolute).
+		 */
 		Launch jar(Path jar) {
 			this.jar = jar;
 			return this;
@@ -298,14 +312,18 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/** Return the pid of the process started, whatever it runs now (a launcher, then the JVM it execs). */
+	/**
+	 * Return the pid of the process started, whatever it runs now (a launcher, then the
+	 * JVM it execs).
+	 */
 	long processPid() {
 		return this.process.pid();
 	}
 
 	/**
-	 * Return the pid of generation 1's JVM: the started pid, once it runs the {@code java}
-	 * executable (a launcher must exec the JVM); fails if it does not within 30 s.
+	 * Return the pid of generation 1's JVM: the started pid, once it runs the
+	 * {@code java} executable (a launcher must exec the JVM); fails if it does not within
+	 * 30 s.
 	 */
 	long jvmPid() {
 		long started = this.process.pid();
@@ -317,7 +335,8 @@ final class AppUnderTest implements AutoCloseable {
 				.until(() -> {
 					Optional<Path> exe = Procfs.exe(started);
 					if (exe.isEmpty() && !this.process.isAlive()) {
-						throw new AssertionError(failure("exited (code " + this.process.exitValue() + ") before it ran " + java));
+						throw new AssertionError(
+								failure("exited (code " + this.process.exitValue() + ") before it ran " + java));
 					}
 					return exe.map(java::equals).orElse(false);
 				});
@@ -334,7 +353,10 @@ final class AppUnderTest implements AutoCloseable {
 		return this.process != null && this.process.isAlive();
 	}
 
-	/** Wait for the process started (not for later generations) to exit, and return its exit status. */
+	/**
+	 * Wait for the process started (not for later generations) to exit, and return its
+	 * exit status.
+	 */
 	int awaitExit(Duration timeout) {
 		try {
 			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -362,7 +384,9 @@ final class AppUnderTest implements AutoCloseable {
 		return String.join("\n", lines());
 	}
 
-	/** Return the first line printed so far that matches (with {@link Matcher#find()}). */
+	/**
+	 * Return the first line printed so far that matches (with {@link Matcher#find()}).
+	 */
 	Optional<Matcher> findLog(String regex) {
 		Pattern pattern = Pattern.compile(regex);
 		return lines().stream().map(pattern::matcher).filter(Matcher::find).findFirst();
@@ -396,8 +420,9 @@ final class AppUnderTest implements AutoCloseable {
 	/** Return the last 200 lines of output, for a failure message. */
 	private String tail() {
 		List<String> lines = lines();
-		return "---- last lines of output ----\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 200),
-				lines.size())) + "\n---- end of output ----";
+		return "---- last lines of output ----\n"
+				+ String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()))
+				+ "\n---- end of output ----";
 	}
 
 	private void track() {
@@ -405,9 +430,11 @@ final class AppUnderTest implements AutoCloseable {
 			try {
 				for (Procfs.Proc proc : Procfs.all()) {
 					if (proc.mentions(this.marker)) {
-						// keep the first look, unless the process has since exec'd the JVM
+						// keep the first look, unless the process has since exec'd the
+						// JVM
 						this.seen.merge(proc.pid(), proc,
-								(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now : old);
+								(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
+										: old);
 					}
 				}
 				Thread.sleep(100);
@@ -421,7 +448,9 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/** Return the pids of every {@code java} process that ever ran as this application. */
+	/**
+	 * Return the pids of every {@code java} process that ever ran as this application.
+	 */
 	Set<Long> javaPidsSeen() {
 		Set<Long> pids = new LinkedHashSet<>();
 		this.seen.values()
@@ -433,7 +462,10 @@ final class AppUnderTest implements AutoCloseable {
 		return pids;
 	}
 
-	/** Write the extra configuration that the next generation reads (replacing what was there). */
+	/**
+	 * Write the extra configuration that the next generation reads (replacing what was
+	 * there).
+	 */
 	void configureNextGeneration(String... properties) {
 		try {
 			Path temp = this.dir.resolve("extra.properties.tmp");
@@ -494,13 +526,18 @@ final class AppUnderTest implements AutoCloseable {
 		return List.copyOf(this.handovers);
 	}
 
-	/** Wait until a generation serves {@code GET /} and the PID file names it; follow it. */
+	/**
+	 * Wait until a generation serves {@code GET /} and the PID file names it; follow it.
+	 */
 	long awaitGeneration(int generation) {
 		return awaitGeneration(generation, true, () -> {
 		});
 	}
 
-	/** Wait until a generation serves {@code GET /} (whatever the PID file says); follow it. */
+	/**
+	 * Wait until a generation serves {@code GET /} (whatever the PID file says); follow
+	 * it.
+	 */
 	long awaitServing(int generation) {
 		return awaitGeneration(generation, false, () -> {
 		});
@@ -509,8 +546,9 @@ final class AppUnderTest implements AutoCloseable {
 	private long awaitGeneration(int generation, boolean ownsPidFile, Runnable whileWaiting) {
 		long pid;
 		try {
-			pid = Awaitility.await("generation " + generation + " to serve on port " + this.port
-					+ (ownsPidFile ? " and own the PID file" : ""))
+			pid = Awaitility
+				.await("generation " + generation + " to serve on port " + this.port
+						+ (ownsPidFile ? " and own the PID file" : ""))
 				.atMost(STARTUP)
 				.pollDelay(Duration.ZERO)
 				.pollInterval(Duration.ofMillis(50))
@@ -526,8 +564,8 @@ final class AppUnderTest implements AutoCloseable {
 				}, Objects::nonNull);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("generation " + generation + " never served; PID file: '" + pidFileContent()
-					+ "'\n" + tail(), ex);
+			throw new AssertionError(
+					"generation " + generation + " never served; PID file: '" + pidFileContent() + "'\n" + tail(), ex);
 		}
 		if (generation > this.generation && this.pid != 0) {
 			this.parentPid = this.pid;
@@ -564,12 +602,18 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/** Wait until a generation has logged that its predecessor exited (it refuses to be upgraded before). */
+	/**
+	 * Wait until a generation has logged that its predecessor exited (it refuses to be
+	 * upgraded before).
+	 */
 	void awaitParentExitSeen(long parentPid) {
 		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
 	}
 
-	/** Wait until the generation followed now can be upgraded (a later one: once its predecessor is gone). */
+	/**
+	 * Wait until the generation followed now can be upgraded (a later one: once its
+	 * predecessor is gone).
+	 */
 	void awaitUpgradable() {
 		if (this.parentPid != 0) {
 			awaitParentExitSeen(this.parentPid);
@@ -613,7 +657,9 @@ final class AppUnderTest implements AutoCloseable {
 		return handover;
 	}
 
-	/** A failed upgrade is reported at once, not after the wait for the new generation. */
+	/**
+	 * A failed upgrade is reported at once, not after the wait for the new generation.
+	 */
 	private void failFast(long oldPid, JsonNode previous, int next, Trigger trigger) {
 		JsonNode status;
 		try {
@@ -624,8 +670,8 @@ final class AppUnderTest implements AutoCloseable {
 		}
 		if (status.path("pid").asLong() == oldPid && !Objects.equals(previous, status.get("lastUpgrade"))
 				&& "FAILED".equals(status.path("lastUpgrade").path("outcome").asString())) {
-			throw new AssertionError("The upgrade to generation " + next + " by " + trigger + " failed: " + status
-					+ "\n" + tail());
+			throw new AssertionError(
+					"The upgrade to generation " + next + " by " + trigger + " failed: " + status + "\n" + tail());
 		}
 	}
 
@@ -645,7 +691,10 @@ final class AppUnderTest implements AutoCloseable {
 		return Http.postEmptyJson(this.port, "/actuator/upgrade", Duration.ofSeconds(120));
 	}
 
-	/** {@code POST /actuator/upgrade} once the new generation has seen the previous one exit. */
+	/**
+	 * {@code POST /actuator/upgrade} once the new generation has seen the previous one
+	 * exit.
+	 */
 	Http.Response postUpgradeOncePredecessorIsGone() {
 		return Awaitility.await("POST /actuator/upgrade to be accepted")
 			.atMost(Duration.ofSeconds(60))
@@ -686,7 +735,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/** Take the fd baseline of a fresh generation: after a few requests, with no client connected. */
+	/**
+	 * Take the fd baseline of a fresh generation: after a few requests, with no client
+	 * connected.
+	 */
 	Snapshot baseline(long pid) {
 		for (int i = 0; i < 5; i++) {
 			Http.get(this.port, "/");
@@ -698,7 +750,10 @@ final class AppUnderTest implements AutoCloseable {
 		return snapshot;
 	}
 
-	/** Assert what every scenario ends with: no failed request, one generation serving, nothing left or leaked. */
+	/**
+	 * Assert what every scenario ends with: no failed request, one generation serving,
+	 * nothing left or leaked.
+	 */
 	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
 		System.out.println("[app] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
@@ -710,7 +765,10 @@ final class AppUnderTest implements AutoCloseable {
 		return serving;
 	}
 
-	/** Assert that exactly one java process runs as this application, answering as the given generation. */
+	/**
+	 * Assert that exactly one java process runs as this application, answering as the
+	 * given generation.
+	 */
 	long assertOneGenerationServing(int generation) {
 		List<Long> pids;
 		try {
@@ -737,11 +795,12 @@ final class AppUnderTest implements AutoCloseable {
 	 * process seen so far has a live child left (serving: -1 when nothing may be left).
 	 */
 	void assertNoOrphans(long serving) {
-		awaitNone("processes left behind", Duration.ofSeconds(60), () -> Procfs.all()
-			.stream()
-			.filter((p) -> !p.zombie() && p.pid() != serving
-					&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
-			.toList());
+		awaitNone("processes left behind", Duration.ofSeconds(60),
+				() -> Procfs.all()
+					.stream()
+					.filter((p) -> !p.zombie() && p.pid() != serving
+							&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
+					.toList());
 	}
 
 	/**
@@ -749,15 +808,18 @@ final class AppUnderTest implements AutoCloseable {
 	 * reaped by pid 1 (here within about 2 s), so a zombie must persist 15 s to count.
 	 */
 	void assertNoZombies() {
-		awaitNone("zombies (processes seen: " + this.seen.values() + ")", Duration.ofSeconds(15), () -> Procfs.all()
-			.stream()
-			.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
-			.toList());
+		awaitNone("zombies (processes seen: " + this.seen.values() + ")", Duration.ofSeconds(15),
+				() -> Procfs.all()
+					.stream()
+					.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
+					.toList());
 	}
 
 	private static void awaitNone(String what, Duration timeout, Supplier<List<Procfs.Proc>> found) {
 		try {
-			Awaitility.await("no " + what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+			Awaitility.await("no " + what)
+				.atMost(timeout)
+				.pollInterval(Duration.ofMillis(100))
 				.until(() -> found.get().isEmpty());
 		}
 		catch (ConditionTimeoutException ex) {
@@ -814,8 +876,8 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * SIGTERM to the started process, every process that names the marker and their
-	 * descendants, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap the
-	 * started process.
+	 * descendants, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap
+	 * the started process.
 	 */
 	private void stopAll() {
 		List<ProcessHandle> targets = targets();
@@ -895,8 +957,8 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
-	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail the
-	 * run, not skip part of it. {@code .ci/run} installs every one.
+	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
+	 * the run, not skip part of it. {@code .ci/run} installs every one.
 	 */
 	static Path requireTool(String executable, String debianPackage, String why) {
 		List<Path> candidates = new ArrayList<>();

@@ -42,8 +42,8 @@ final class ClientLoop implements AutoCloseable {
 
 	/**
 	 * What went wrong with a request: nobody listened on the port, the connection was
-	 * reset, no answer (for a probe: no connection) within the timeout, the connection was
-	 * closed before a complete response, a status other than 200, anything else.
+	 * reset, no answer (for a probe: no connection) within the timeout, the connection
+	 * was closed before a complete response, a status other than 200, anything else.
 	 */
 	enum Kind {
 
@@ -234,7 +234,9 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/** Return how many successful requests each generation served ({@code X-Generation}). */
+	/**
+	 * Return how many successful requests each generation served ({@code X-Generation}).
+	 */
 	Map<String, Long> servedBy() {
 		synchronized (this.servedBy) {
 			return new TreeMap<>(this.servedBy);
@@ -268,12 +270,14 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	/**
-	 * Hold every client after its request in flight, and wait until none is in flight
-	 * (to look at what the server holds without client connections).
+	 * Hold every client after its request in flight, and wait until none is in flight (to
+	 * look at what the server holds without client connections).
 	 */
 	void pause() {
 		this.paused.set(true);
-		Awaitility.await("no request in flight").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(5))
+		Awaitility.await("no request in flight")
+			.atMost(Duration.ofSeconds(40))
+			.pollInterval(Duration.ofMillis(5))
 			.until(() -> this.inFlight.get() == 0);
 	}
 

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * A load generator we did not write against {@code GET /} of the app, run as a child
- * process of the test JVM with a hard duration cap, and stopped when the test is done with
- * it by SIGINT, on which it prints its usual summary:
+ * process of the test JVM with a hard duration cap, and stopped when the test is done
+ * with it by SIGINT, on which it prints its usual summary:
  * <ul>
  * <li>{@code wrk} (Debian package {@code wrk}): a fixed set of connections, each reused
  * for request after request (keep-alive), or a {@code Connection: close} header so that
@@ -138,10 +138,10 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Start wrk with 2 threads and that many connections, each waiting
-	 * {@code paceMillis} before each request (so the load leaves the machine's cores room
-	 * to start the next generation), with keep-alive or a new connection per request, for
-	 * at most {@code cap}. The script and the output go to {@code dir}.
+	 * Start wrk with 2 threads and that many connections, each waiting {@code paceMillis}
+	 * before each request (so the load leaves the machine's cores room to start the next
+	 * generation), with keep-alive or a new connection per request, for at most
+	 * {@code cap}. The script and the output go to {@code dir}.
 	 */
 	static ExternalLoad wrk(Path dir, String name, int port, int connections, int paceMillis, boolean keepAlive,
 			Duration cap) {
@@ -278,9 +278,9 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Stop the load (SIGINT, to this child process only) and return everything it printed.
-	 * Fails if it had already exited on its own, which means its duration cap was too
-	 * short for the test or it failed to start.
+	 * Stop the load (SIGINT, to this child process only) and return everything it
+	 * printed. Fails if it had already exited on its own, which means its duration cap
+	 * was too short for the test or it failed to start.
 	 */
 	private String stop() {
 		long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - this.startNanos);
@@ -300,8 +300,8 @@ final class ExternalLoad implements AutoCloseable {
 			throw new AssertionError("interrupted", ex);
 		}
 		String output = read();
-		System.out.println("[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue()
-				+ ":\n" + output);
+		System.out.println(
+				"[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue() + ":\n" + output);
 		return output;
 	}
 

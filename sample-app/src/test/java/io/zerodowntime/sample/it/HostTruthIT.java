@@ -27,8 +27,8 @@ import static org.awaitility.Awaitility.await;
  * not support, and a systemd unit that cannot follow an upgrade.
  *
  * <p>
- * The PID file lives on a small tmpfs mounted in a mount namespace of the generations' own
- * ({@code unshare --mount}): the test makes it read-only or full from outside with
+ * The PID file lives on a small tmpfs mounted in a mount namespace of the generations'
+ * own ({@code unshare --mount}): the test makes it read-only or full from outside with
  * {@code nsenter}, reads it through {@code /proc/<pid>/root}, and nothing is left mounted
  * on the host when the generations are gone.
  */
@@ -53,8 +53,9 @@ class HostTruthIT {
 	}
 
 	/**
-	 * Generation 1 cannot write its PID file (its directory is on a read-only file system):
-	 * it does not start, and the failure analysis names the file, the error and the fix.
+	 * Generation 1 cannot write its PID file (its directory is on a read-only file
+	 * system): it does not start, and the failure analysis names the file, the error and
+	 * the fix.
 	 */
 	@Test
 	void generationOneRefusesToStartWhenItCannotWriteItsPidFile() throws IOException {
@@ -78,11 +79,11 @@ class HostTruthIT {
 	}
 
 	/**
-	 * A new generation cannot write the PID file: its directory was made read-only, then its
-	 * file system full. Each time the upgrade fails naming the PID file error, generation 1
-	 * serves every request and the PID file still names it. Then space is freed and the
-	 * directory deleted (a cleanup): the next upgrade succeeds and re-creates it. The PID file
-	 * always names the generation serving.
+	 * A new generation cannot write the PID file: its directory was made read-only, then
+	 * its file system full. Each time the upgrade fails naming the PID file error,
+	 * generation 1 serves every request and the PID file still names it. Then space is
+	 * freed and the directory deleted (a cleanup): the next upgrade succeeds and
+	 * re-creates it. The PID file always names the generation serving.
 	 */
 	@Test
 	void aGenerationThatCannotWriteThePidFileFailsTheUpgradeAndTheServingOneKeepsIt() throws IOException {
@@ -109,9 +110,8 @@ class HostTruthIT {
 			AppUnderTest.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
 			Path filler = inNamespace(gen1, run.resolve("filler"));
 			fill(filler);
-			expectPidFileFailure(load, gen1, pidFile,
-					"Unable to write PID file " + pidFile + ": No space left on device (writing " + pidFile.getParent()
-							+ "/.app.pid");
+			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
+					+ ": No space left on device (writing " + pidFile.getParent() + "/.app.pid");
 
 			step("space freed, and the PID file's directory deleted meanwhile: the upgrade re-creates it");
 			Files.delete(filler);
@@ -139,9 +139,9 @@ class HostTruthIT {
 	void onAnUnsupportedPlatformTheApplicationStartsAsSpringBootMakesItAndRefusesEveryUpgrade() {
 		Path classes = this.dir.resolve("classes.log");
 		Path pidFile = this.dir.resolve("app.pid");
-		AppUnderTest freebsd = launch("freebsd", (launch) -> launch
-			.jvmArgs("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes)
-			.args("--zerodowntime.pid-file=" + pidFile));
+		AppUnderTest freebsd = launch("freebsd",
+				(launch) -> launch.jvmArgs("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes)
+					.args("--zerodowntime.pid-file=" + pidFile));
 		int port = freebsd.port();
 		freebsd.awaitLog("Started SampleApplication", AppUnderTest.STARTUP);
 		long pid = freebsd.jvmPid();
@@ -192,11 +192,10 @@ class HostTruthIT {
 	 */
 	@Test
 	void aSystemdUnitThatCannotFollowAnUpgradeGetsOneWarningWithTheFix() {
-		AppUnderTest simpleUnit = launch("type-simple", (launch) -> launch
-			.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e")
-			.unsetEnv("NOTIFY_SOCKET"));
-		AppUnderTest outside = launch("no-systemd", (launch) -> launch.unsetEnv("INVOCATION_ID")
-			.unsetEnv("NOTIFY_SOCKET"));
+		AppUnderTest simpleUnit = launch("type-simple",
+				(launch) -> launch.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e").unsetEnv("NOTIFY_SOCKET"));
+		AppUnderTest outside = launch("no-systemd",
+				(launch) -> launch.unsetEnv("INVOCATION_ID").unsetEnv("NOTIFY_SOCKET"));
 		simpleUnit.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
 		outside.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
 		assertThat(simpleUnit.lines().stream().filter((line) -> line.contains("INVOCATION_ID")))
@@ -247,9 +246,9 @@ class HostTruthIT {
 	}
 
 	/**
-	 * POST an upgrade that must fail because the new generation cannot write the PID file:
-	 * the reason names it, generation 1 serves alone with no failed request, and the PID
-	 * file still names generation 1.
+	 * POST an upgrade that must fail because the new generation cannot write the PID
+	 * file: the reason names it, generation 1 serves alone with no failed request, and
+	 * the PID file still names generation 1.
 	 */
 	private void expectPidFileFailure(ClientLoop load, long gen1, Path pidFile, String problem) throws IOException {
 		Http.Response post = this.app.postUpgrade();
@@ -282,7 +281,9 @@ class HostTruthIT {
 		return pid;
 	}
 
-	/** Start an application with only its port as argument (and what the customizer adds). */
+	/**
+	 * Start an application with only its port as argument (and what the customizer adds).
+	 */
 	private AppUnderTest launch(String name, UnaryOperator<AppUnderTest.Launch> customizer) {
 		AppUnderTest app = new AppUnderTest(this.dir.resolve(name));
 		this.others.add(app);

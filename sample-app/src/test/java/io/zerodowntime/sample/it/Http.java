@@ -46,7 +46,10 @@ final class Http {
 	private Http() {
 	}
 
-	/** Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then closed. */
+	/**
+	 * Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then
+	 * closed.
+	 */
 	static int freePort() {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.setReuseAddress(false);
@@ -78,7 +81,8 @@ final class Http {
 
 	/**
 	 * {@code POST} with an empty body of a content type, or with no body and no
-	 * {@code Content-Type} at all ({@code null}: a web page's simplest cross-site request).
+	 * {@code Content-Type} at all ({@code null}: a web page's simplest cross-site
+	 * request).
 	 */
 	static Response post(int port, String path, String contentType, Duration timeout) {
 		return exchange(port, "POST", path, contentType, timeout);
@@ -91,8 +95,8 @@ final class Http {
 
 	/**
 	 * Speak HTTPS to a port from now on (for an application started with
-	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's own
-	 * self-signed one.
+	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
+	 * own self-signed one.
 	 */
 	static void useTls(int port) {
 		TLS_PORTS.add(port);
@@ -285,7 +289,10 @@ final class Http {
 			return this.socket.getLocalPort();
 		}
 
-		/** Send {@code GET <path>} without {@code Connection: close} and read the response. */
+		/**
+		 * Send {@code GET <path>} without {@code Connection: close} and read the
+		 * response.
+		 */
 		Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
 			return read(true);
@@ -302,8 +309,9 @@ final class Http {
 				this.socket.getOutputStream().flush();
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Sending " + length + " bytes on the connection from port "
-						+ localPort() + " failed: " + ex, ex);
+				throw new UncheckedIOException(
+						"Sending " + length + " bytes on the connection from port " + localPort() + " failed: " + ex,
+						ex);
 			}
 		}
 
@@ -317,8 +325,8 @@ final class Http {
 				return Http.read(this.in, "GET", keepAlive);
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Reading a response on the connection from port " + localPort()
-						+ " failed: " + ex, ex);
+				throw new UncheckedIOException(
+						"Reading a response on the connection from port " + localPort() + " failed: " + ex, ex);
 			}
 		}
 

@@ -38,10 +38,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>
  * The load is paced, and the app runs with small-service JVM options
- * ({@link AppUnderTest#JVM_OPTIONS} and a heap of 256 MB), so that the two cores of a small CI machine still
- * start each new JVM in a few seconds; every load is capped in time and stopped by SIGINT
- * once the series is done. Everything listens on 127.0.0.1 only. A missing load generator
- * fails the suite, it does not skip it.
+ * ({@link AppUnderTest#JVM_OPTIONS} and a heap of 256 MB), so that the two cores of a
+ * small CI machine still start each new JVM in a few seconds; every load is capped in
+ * time and stopped by SIGINT once the series is done. Everything listens on 127.0.0.1
+ * only. A missing load generator fails the suite, it does not skip it.
  */
 class LoadUpgradeIT {
 
@@ -60,7 +60,10 @@ class LoadUpgradeIT {
 	/** No load runs longer than this, whatever happens. */
 	private static final Duration CAP = Duration.ofMinutes(3);
 
-	/** How long the load runs against a generation before the first and after the last upgrade. */
+	/**
+	 * How long the load runs against a generation before the first and after the last
+	 * upgrade.
+	 */
 	private static final Duration STEADY = Duration.ofSeconds(1);
 
 	/**
@@ -174,7 +177,8 @@ class LoadUpgradeIT {
 				List<InFlight> uploads = List.of(
 						// written in about 3 s: spans the trigger
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
-						// its second half is held back until the next generation serves: spans the handover
+						// its second half is held back until the next generation serves:
+						// spans the handover
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
 								() -> servedByNewer(app, before)));
 				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
@@ -194,7 +198,8 @@ class LoadUpgradeIT {
 				ClientLoop probe = ClientLoop.probe(app.port());
 				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-bad", app.port(), 16, PACE_MILLIS, true, CAP);
 				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-bad", app.port(), 8, HEY_RATE, false, CAP)) {
-			// generations 2 and later read the upgrade timeout from the extra configuration
+			// generations 2 and later read the upgrade timeout from the extra
+			// configuration
 			Duration timeout = max(BAD_RELEASE_TIMEOUT, app.startupTime().multipliedBy(4));
 			String timeoutProperty = "zerodowntime.upgrade-timeout=" + timeout.toSeconds() + "s";
 			app.configureNextGeneration(timeoutProperty);
@@ -280,7 +285,9 @@ class LoadUpgradeIT {
 		return failed;
 	}
 
-	/** Return whether a new connection is served by a later generation than the given one. */
+	/**
+	 * Return whether a new connection is served by a later generation than the given one.
+	 */
 	private static boolean servedByNewer(AppUnderTest app, int generation) {
 		try {
 			Http.Response response = Http.get(app.port(), "/", Duration.ofSeconds(5));
@@ -293,8 +300,8 @@ class LoadUpgradeIT {
 	}
 
 	/**
-	 * Start generation 1 in a directory of its own (the drain timeout is the default's
-	 * 30 s) and wait until it serves and owns the PID file.
+	 * Start generation 1 in a directory of its own (the drain timeout is the default's 30
+	 * s) and wait until it serves and owns the PID file.
 	 * @param name the scenario
 	 * @param args more application arguments
 	 * @return the application
@@ -324,7 +331,8 @@ class LoadUpgradeIT {
 	}
 
 	/**
-	 * Assert what every scenario promises, all at once so that a failure shows everything.
+	 * Assert what every scenario promises, all at once so that a failure shows
+	 * everything.
 	 * @param app the generations
 	 * @param probe the connect probe
 	 * @param wrk what wrk saw
@@ -365,10 +373,12 @@ class LoadUpgradeIT {
 			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / ClientLoop.PROBE_INTERVAL.toMillis() / 2);
 		JsonNode status = app.status();
 		softly.assertThat(app.generation()).as("final generation").isEqualTo(successes + 1);
-		softly.assertThat(status.path("generation").asInt()).as("generation serving %s", status)
+		softly.assertThat(status.path("generation").asInt())
+			.as("generation serving %s", status)
 			.isEqualTo(successes + 1);
 		softly.check(() -> assertThat(app.assertOneGenerationServing(successes + 1))
-			.as("the only generation left is the one followed").isEqualTo(app.pid()));
+			.as("the only generation left is the one followed")
+			.isEqualTo(app.pid()));
 		softly.check(() -> app.assertNoOrphans(app.pid()));
 		softly.check(app::assertNoZombies);
 		softly.assertAll();

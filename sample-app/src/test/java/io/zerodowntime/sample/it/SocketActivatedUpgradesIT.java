@@ -88,8 +88,7 @@ class SocketActivatedUpgradesIT {
 		assertThat(root.header("X-Generation")).isEqualTo("3");
 		assertThat(root.header("X-Pid")).isEqualTo(Long.toString(gen3));
 		assertThat(Http.get(management, "/actuator/health").status()).isEqualTo(200);
-		assertThat(Procfs.listeners(http)).as("listeners on the http port %d", http)
-			.containsExactly(httpInode);
+		assertThat(Procfs.listeners(http)).as("listeners on the http port %d", http).containsExactly(httpInode);
 		assertThat(Procfs.listeners(management)).as("listeners on the management port %d", management)
 			.containsExactly(managementInode);
 		assertThat(Procfs.socketInodes(gen3)).as("sockets held by generation 3 (fds %s)", Procfs.fds(gen3))
@@ -101,7 +100,10 @@ class SocketActivatedUpgradesIT {
 			.containsExactly(gen1, gen1, gen1, gen2, gen2);
 	}
 
-	/** POST an upgrade to the serving generation; returns the new pid, checked against MAINPID=. */
+	/**
+	 * POST an upgrade to the serving generation; returns the new pid, checked against
+	 * MAINPID=.
+	 */
 	private long upgrade(int management, int generation, long main) {
 		Http.Response response = await().atMost(STARTUP.multipliedBy(2))
 			.pollInterval(Duration.ofMillis(100))
