@@ -32,7 +32,10 @@ final class Addresses {
 		return address == null || address.isAnyLocalAddress();
 	}
 
-	/** Whether a and b are the same host, counting an IPv4-mapped IPv6 address as its IPv4 form. */
+	/**
+	 * Whether a and b are the same host, counting an IPv4-mapped IPv6 address as its IPv4
+	 * form.
+	 */
 	static boolean sameHost(InetAddress a, InetAddress b) {
 		if (a == null || b == null) {
 			return a == b;

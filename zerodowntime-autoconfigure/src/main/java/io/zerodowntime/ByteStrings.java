@@ -33,8 +33,9 @@ final class ByteStrings {
 	 * Return the NUL-terminated entries of a {@code /proc} file ({@code cmdline},
 	 * {@code environ}) in byte form.
 	 * @param file the file
-	 * @param skipEmpty whether to drop empty entries (in {@code environ}, a run of NULs is
-	 * where a variable was scrubbed; in {@code cmdline}, an empty entry is an argument)
+	 * @param skipEmpty whether to drop empty entries (in {@code environ}, a run of NULs
+	 * is where a variable was scrubbed; in {@code cmdline}, an empty entry is an
+	 * argument)
 	 * @return the entries
 	 * @throws IOException if the file cannot be read
 	 */
@@ -128,8 +129,8 @@ final class ByteStrings {
 	}
 
 	/**
-	 * Return the charset the JDK uses for file names, the command line and the environment
-	 * ({@code sun.jnu.encoding}, which follows the locale).
+	 * Return the charset the JDK uses for file names, the command line and the
+	 * environment ({@code sun.jnu.encoding}, which follows the locale).
 	 * @return the charset, UTF-8 if it cannot be told
 	 */
 	static Charset platformCharset() {

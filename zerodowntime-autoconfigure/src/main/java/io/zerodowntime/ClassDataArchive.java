@@ -17,9 +17,9 @@ import java.util.stream.Stream;
  * The class-data archive a generation's command names: a CDS archive
  * ({@code -XX:SharedArchiveFile=}, JDK 17+) or an AOT cache ({@code -XX:AOTCache=}, JDK
  * 24+). An archive that is missing, or older than a jar of the class path (trained for
- * another release), leaves the JVM with no class sharing at all, slower than no flag: such
- * a flag is dropped from the next generation's command, with one warning saying why. A
- * command that names an archive gets no option added by the starter either: the JVM
+ * another release), leaves the JVM with no class sharing at all, slower than no flag:
+ * such a flag is dropped from the next generation's command, with one warning saying why.
+ * A command that names an archive gets no option added by the starter either: the JVM
  * rejects an archive trained with other module options (JDK 25: "Mismatched values for
  * property jdk.module.enable.native.access").
  */
@@ -37,8 +37,8 @@ final class ClassDataArchive {
 
 	/** Launcher options whose value is the next argument. */
 	private static final Set<String> WITH_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p", "--module-path",
-			"--upgrade-module-path", "--add-modules", "--limit-modules", "--add-opens", "--add-exports",
-			"--add-reads", "--patch-module", "--enable-native-access", "--source");
+			"--upgrade-module-path", "--add-modules", "--limit-modules", "--add-opens", "--add-exports", "--add-reads",
+			"--patch-module", "--enable-native-access", "--source");
 
 	private ClassDataArchive() {
 	}
@@ -56,9 +56,9 @@ final class ClassDataArchive {
 
 	/**
 	 * Return the command without the archive options that would leave the next generation
-	 * without class sharing: an archive that does not exist, or that is older than a jar of
-	 * the class path. Relative paths are resolved against {@code workingDir}, where the next
-	 * generation starts.
+	 * without class sharing: an archive that does not exist, or that is older than a jar
+	 * of the class path. Relative paths are resolved against {@code workingDir}, where
+	 * the next generation starts.
 	 * @param command the command, argv[0] first
 	 * @param workingDir the directory the next generation starts in
 	 * @param warn told once for each dropped archive, why

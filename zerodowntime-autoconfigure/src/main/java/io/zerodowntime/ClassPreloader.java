@@ -14,10 +14,10 @@ import java.util.stream.Stream;
 
 /**
  * Loads classes now, so that later code does not depend on reading them from the
- * application's jar: a jar overwritten in place (instead of replaced by rename) makes every
- * later class load from it fail, and the upgrade, drain and exit paths must still work then.
- * Loading never initializes a class, and a class that cannot be loaded (an optional
- * dependency is missing) is skipped.
+ * application's jar: a jar overwritten in place (instead of replaced by rename) makes
+ * every later class load from it fail, and the upgrade, drain and exit paths must still
+ * work then. Loading never initializes a class, and a class that cannot be loaded (an
+ * optional dependency is missing) is skipped.
  */
 final class ClassPreloader {
 
@@ -58,8 +58,8 @@ final class ClassPreloader {
 	}
 
 	/**
-	 * Load the classes a resource lists, one fully qualified name a line ({@code #} starts
-	 * a comment), skipping those that are not there.
+	 * Load the classes a resource lists, one fully qualified name a line ({@code #}
+	 * starts a comment), skipping those that are not there.
 	 * @param loader the class loader, which also reads the resource
 	 * @param resource the resource's name
 	 * @return how many classes were loaded
@@ -117,7 +117,8 @@ final class ClassPreloader {
 				return jar.stream().map(java.util.zip.ZipEntry::getName).toList();
 			}
 		}
-		URL jarUrl = location.toString().startsWith("jar:") ? location : java.net.URI.create("jar:" + location + "!/").toURL();
+		URL jarUrl = location.toString().startsWith("jar:") ? location
+				: java.net.URI.create("jar:" + location + "!/").toURL();
 		URLConnection connection = jarUrl.openConnection();
 		if (connection instanceof JarURLConnection jarConnection) {
 			jarConnection.setUseCaches(false);

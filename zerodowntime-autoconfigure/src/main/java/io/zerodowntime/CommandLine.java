@@ -10,18 +10,20 @@ import java.util.function.Consumer;
  * The command that starts the next generation: exactly this JVM's own command line from
  * {@code /proc/self/cmdline} (java binary, JVM options, {@code -jar} or class path, main
  * class, arguments), or the one the operator configured. The JVM option the adoption of
- * descriptors needs on JDK 24+ is added here, so the operator sets none, unless the command
- * names a class-data archive, which added options would invalidate ({@link ClassDataArchive}).
+ * descriptors needs on JDK 24+ is added here, so the operator sets none, unless the
+ * command names a class-data archive, which added options would invalidate
+ * ({@link ClassDataArchive}).
  *
  * <p>
  * Every string this class hands out is in <em>byte form</em> ({@link ByteStrings}): each
- * {@code char} is one byte of the argument as the kernel holds it ({@code /proc/self/cmdline}
- * decoded as ISO-8859-1, a lossless byte to char mapping), and the spawn encodes it back
- * with ISO-8859-1 into {@code argv}, so an argument that is not valid in the locale's
- * charset ({@code --app.note=h\u00e9llo} under {@code LANG=C}, a value that is not UTF-8)
- * reaches the next generation byte for byte. ASCII reads the same in both forms, so rules
- * that match options ({@code -D...}, {@code -jar}) work on these strings as they are; a
- * string made from text (a configured command) goes through {@link ByteStrings#fromText}.
+ * {@code char} is one byte of the argument as the kernel holds it
+ * ({@code /proc/self/cmdline} decoded as ISO-8859-1, a lossless byte to char mapping),
+ * and the spawn encodes it back with ISO-8859-1 into {@code argv}, so an argument that is
+ * not valid in the locale's charset ({@code --app.note=h\u00e9llo} under {@code LANG=C},
+ * a value that is not UTF-8) reaches the next generation byte for byte. ASCII reads the
+ * same in both forms, so rules that match options ({@code -D...}, {@code -jar}) work on
+ * these strings as they are; a string made from text (a configured command) goes through
+ * {@link ByteStrings#fromText}.
  */
 final class CommandLine {
 
@@ -32,7 +34,8 @@ final class CommandLine {
 
 	/**
 	 * Return the command for the next generation.
-	 * @param configured the configured command (text), or an empty list for this JVM's own
+	 * @param configured the configured command (text), or an empty list for this JVM's
+	 * own
 	 * @param directory the next generation's working directory, which relative archive
 	 * paths are relative to
 	 * @param warn told why a class-data archive the command names is not used
@@ -63,8 +66,8 @@ final class CommandLine {
 	 * Add, right after the {@code java} launcher and only once each, the options a new
 	 * generation needs: native access (JDK 24+ warns without it) and {@code java.lang}
 	 * opened, so it can remove the handover variables from the JDK's copy of the
-	 * environment ({@link ProcessEnvironment#scrub}). Other programs, and a command that names a
-	 * class-data archive, are left as they are.
+	 * environment ({@link ProcessEnvironment#scrub}). Other programs, and a command that
+	 * names a class-data archive, are left as they are.
 	 */
 	static List<String> withNativeAccess(List<String> command) {
 		String program = Path.of(command.get(0)).getFileName().toString();

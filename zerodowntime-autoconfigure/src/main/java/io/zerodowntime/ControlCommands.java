@@ -50,7 +50,10 @@ final class ControlCommands implements ControlSocket.Handler {
 		return new ControlSocket.Reply(code, Json.write(body));
 	}
 
-	/** Just enough JSON for the answers above: maps, lists, strings, numbers, booleans, instants, null. */
+	/**
+	 * Just enough JSON for the answers above: maps, lists, strings, numbers, booleans,
+	 * instants, null.
+	 */
 	static final class Json {
 
 		private Json() {

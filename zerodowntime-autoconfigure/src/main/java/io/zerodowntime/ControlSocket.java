@@ -29,17 +29,18 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * The local control channel: a Unix-domain stream socket at a path
- * ({@code zerodowntime.control-socket}) that starts an upgrade or reports the status, with
- * the same JSON and status codes as {@code POST} and {@code GET /actuator/upgrade}, and
- * needs no TLS, no open HTTP endpoint and no token: the file mode decides who may connect
- * (0600, or 0660 with the group the operator names), and each peer's pid and uid are read
- * from the kernel ({@code SO_PEERCRED}) and logged.
+ * ({@code zerodowntime.control-socket}) that starts an upgrade or reports the status,
+ * with the same JSON and status codes as {@code POST} and {@code GET /actuator/upgrade},
+ * and needs no TLS, no open HTTP endpoint and no token: the file mode decides who may
+ * connect (0600, or 0660 with the group the operator names), and each peer's pid and uid
+ * are read from the kernel ({@code SO_PEERCRED}) and logged.
  *
  * <p>
  * One request per connection, in either of two forms: a line {@code upgrade} or
- * {@code status}, answered with one line of JSON (for {@code socat}, {@code nc -U}); or an
- * HTTP/1.x request ({@code curl --unix-socket PATH -X POST http://localhost/upgrade},
- * {@code GET /status}), answered with an HTTP response. An upgrade answers when it is over.
+ * {@code status}, answered with one line of JSON (for {@code socat}, {@code nc -U}); or
+ * an HTTP/1.x request ({@code curl --unix-socket PATH -X POST http://localhost/upgrade},
+ * {@code GET /status}), answered with an HTTP response. An upgrade answers when it is
+ * over.
  *
  * <p>
  * The path is never unbound while the application runs: each generation binds its socket
@@ -48,8 +49,8 @@ import org.apache.commons.logging.LogFactory;
  * sockets. Until then the previous generation's socket answers; a connection made to it
  * just before the rename is still served while it drains. A generation that published and
  * then did not take over is covered: the previous one binds its path again
- * ({@link #republishIfReplaced()}). On exit a generation removes the path only if it still
- * names its own socket.
+ * ({@link #republishIfReplaced()}). On exit a generation removes the path only if it
+ * still names its own socket.
  */
 final class ControlSocket implements Closeable {
 
@@ -158,7 +159,8 @@ final class ControlSocket implements Closeable {
 			rename();
 			this.published = true;
 		}
-		// connect once: loads what serving a connection needs now, while the jar is intact
+		// connect once: loads what serving a connection needs now, while the jar is
+		// intact
 		if (answeringPid(this.path) == null) {
 			logger.warn("Control socket " + this.path + " does not answer a test connection");
 		}
@@ -220,10 +222,11 @@ final class ControlSocket implements Closeable {
 		String use = "Set zerodowntime.control-socket to a path in a directory of this application, e.g. "
 				+ "/run/<app>/control.sock with RuntimeDirectory=<app> in its systemd unit.";
 		if (this.temp.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
-			throw new ControlSocketException("Control socket path " + this.path + " is too long: with the "
-					+ "temporary name used while binding (" + this.temp.getFileName() + ") it exceeds the "
-					+ MAX_PATH_BYTES + " bytes a Unix-domain socket address can hold.", "Use a shorter path. " + use,
-					null);
+			throw new ControlSocketException(
+					"Control socket path " + this.path + " is too long: with the "
+							+ "temporary name used while binding (" + this.temp.getFileName() + ") it exceeds the "
+							+ MAX_PATH_BYTES + " bytes a Unix-domain socket address can hold.",
+					"Use a shorter path. " + use, null);
 		}
 		Path directory = this.path.getParent();
 		if (!Files.isDirectory(directory)) {
@@ -231,8 +234,9 @@ final class ControlSocket implements Closeable {
 				Files.createDirectories(directory);
 			}
 			catch (IOException ex) {
-				throw new ControlSocketException("Unable to create control socket " + this.path + ": directory "
-						+ directory + " does not exist and cannot be created (" + ex + ").",
+				throw new ControlSocketException(
+						"Unable to create control socket " + this.path + ": directory " + directory
+								+ " does not exist and cannot be created (" + ex + ").",
 						"Create it, owned by the user the application runs as, or let systemd create it "
 								+ "(RuntimeDirectory=). " + use,
 						ex);
@@ -250,27 +254,28 @@ final class ControlSocket implements Closeable {
 			return;
 		}
 		catch (IOException | UnsupportedOperationException ex) {
-			throw new ControlSocketException("Unable to inspect control socket path " + this.path + ": " + ex,
-					use, ex);
+			throw new ControlSocketException("Unable to inspect control socket path " + this.path + ": " + ex, use, ex);
 		}
 		if ((mode & S_IFMT) != S_IFSOCK) {
 			String what = attributes.isSymbolicLink() ? "a symbolic link" : attributes.isDirectory() ? "a directory"
 					: attributes.isRegularFile() ? "a regular file" : "not a socket";
-			throw new ControlSocketException("Control socket path " + this.path + " is taken: it is " + what
-					+ ", not a socket, and is left alone.", "Remove it if it is a leftover, or choose another path. "
-							+ use,
-					null);
+			throw new ControlSocketException(
+					"Control socket path " + this.path + " is taken: it is " + what
+							+ ", not a socket, and is left alone.",
+					"Remove it if it is a leftover, or choose another path. " + use, null);
 		}
 		if (uid != this.ownUid) {
-			throw new ControlSocketException("Control socket path " + this.path + " is a socket of another user (uid "
-					+ uid + "; this application runs as uid " + this.ownUid + "), and is left alone.",
+			throw new ControlSocketException(
+					"Control socket path " + this.path + " is a socket of another user (uid " + uid
+							+ "; this application runs as uid " + this.ownUid + "), and is left alone.",
 					"Stop whatever created it and remove it, or choose another path. " + use, null);
 		}
 		if (refuseLive) {
 			Integer answering = answeringPid(this.path);
 			if (answering != null) {
-				throw new ControlSocketException("Control socket " + this.path
-						+ " is in use: another process (pid " + answering + ") answers on it.",
+				throw new ControlSocketException(
+						"Control socket " + this.path + " is in use: another process (pid " + answering
+								+ ") answers on it.",
 						"Is another instance of this application running? Stop it, or give each instance its own "
 								+ "zerodowntime.control-socket.",
 						null);
@@ -279,7 +284,10 @@ final class ControlSocket implements Closeable {
 		}
 	}
 
-	/** The pid of the process listening on the socket at {@code path}, or {@code null} if none answers. */
+	/**
+	 * The pid of the process listening on the socket at {@code path}, or {@code null} if
+	 * none answers.
+	 */
 	private Integer answeringPid(Path path) {
 		try {
 			return this.sockets.answeringPid(path);
@@ -289,7 +297,10 @@ final class ControlSocket implements Closeable {
 		}
 	}
 
-	/** Remove temporary names left by generations killed while binding (their pid is gone). */
+	/**
+	 * Remove temporary names left by generations killed while binding (their pid is
+	 * gone).
+	 */
 	private void removeStaleTemporaries() {
 		String prefix = "." + this.path.getFileName() + ".";
 		try (DirectoryStream<Path> entries = Files.newDirectoryStream(this.path.getParent(), prefix + "*.tmp")) {
@@ -340,21 +351,25 @@ final class ControlSocket implements Closeable {
 	private void setGroup() throws IOException {
 		GroupPrincipal principal;
 		try {
-			principal = this.temp.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(this.group);
+			principal = this.temp.getFileSystem()
+				.getUserPrincipalLookupService()
+				.lookupPrincipalByGroupName(this.group);
 		}
 		catch (UserPrincipalNotFoundException ex) {
-			throw new ControlSocketException("Unable to give control socket " + this.path + " to group '" + this.group
-					+ "': there is no such group.", "Create the group, or correct zerodowntime.control-socket-group.",
-					ex);
+			throw new ControlSocketException(
+					"Unable to give control socket " + this.path + " to group '" + this.group
+							+ "': there is no such group.",
+					"Create the group, or correct zerodowntime.control-socket-group.", ex);
 		}
 		try {
 			Files.setAttribute(this.temp, "posix:group", principal, LinkOption.NOFOLLOW_LINKS);
 		}
 		catch (IOException ex) {
-			throw new ControlSocketException("Unable to give control socket " + this.path + " to group '" + this.group
-					+ "': " + ex.getMessage() + " (a process may only give its files to a group it is a member of).",
-					"Add the user this application runs as to group '" + this.group
-							+ "' (systemd: SupplementaryGroups=" + this.group + "), or choose another group.",
+			throw new ControlSocketException(
+					"Unable to give control socket " + this.path + " to group '" + this.group + "': " + ex.getMessage()
+							+ " (a process may only give its files to a group it is a member of).",
+					"Add the user this application runs as to group '" + this.group + "' (systemd: SupplementaryGroups="
+							+ this.group + "), or choose another group.",
 					ex);
 		}
 	}
@@ -364,10 +379,9 @@ final class ControlSocket implements Closeable {
 			Files.move(this.temp, this.path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 		}
 		catch (IOException ex) {
-			throw new ControlSocketException("Unable to rename control socket " + this.temp + " to " + this.path
-					+ ": " + ex, "Check that the user this application runs as may write to " + this.path.getParent()
-							+ ".",
-					ex);
+			throw new ControlSocketException(
+					"Unable to rename control socket " + this.temp + " to " + this.path + ": " + ex,
+					"Check that the user this application runs as may write to " + this.path.getParent() + ".", ex);
 		}
 	}
 
@@ -403,9 +417,10 @@ final class ControlSocket implements Closeable {
 	}
 
 	/**
-	 * One bound listening socket and the thread that accepts on it. Closing it first accepts
-	 * and serves every connection already queued: once the path names another socket no new
-	 * one can arrive (a Unix-domain connect is queued at once or refused), so none is lost.
+	 * One bound listening socket and the thread that accepts on it. Closing it first
+	 * accepts and serves every connection already queued: once the path names another
+	 * socket no new one can arrive (a Unix-domain connect is queued at once or refused),
+	 * so none is lost.
 	 */
 	private final class Listener {
 
@@ -478,8 +493,8 @@ final class ControlSocket implements Closeable {
 
 	private void dispatch(Sockets.UnixConnection client) {
 		if (!this.slots.tryAcquire()) {
-			reply(client, false, Reply.error(503, "too many control connections at once (" + MAX_CONNECTIONS
-					+ "); try again"));
+			reply(client, false,
+					Reply.error(503, "too many control connections at once (" + MAX_CONNECTIONS + "); try again"));
 			closeQuietly(client);
 			return;
 		}
@@ -510,7 +525,8 @@ final class ControlSocket implements Closeable {
 			InputStream in = new BufferedInputStream(client.input());
 			String first = readLine(in);
 			if (first == null || first.isBlank()) {
-				// a probe (a liveness check, a test that connects and goes): nothing asked
+				// a probe (a liveness check, a test that connects and goes): nothing
+				// asked
 				return;
 			}
 			Matcher request = HTTP_REQUEST.matcher(first.trim());
@@ -597,7 +613,10 @@ final class ControlSocket implements Closeable {
 		throw new IOException("more than " + MAX_HEADERS + " header lines");
 	}
 
-	/** One line without its CR LF or LF; {@code null} at the end of the stream before any byte. */
+	/**
+	 * One line without its CR LF or LF; {@code null} at the end of the stream before any
+	 * byte.
+	 */
 	private static String readLine(InputStream in) throws IOException {
 		ByteArrayOutputStream line = new ByteArrayOutputStream();
 		while (true) {
@@ -665,8 +684,9 @@ final class ControlSocket implements Closeable {
 
 	/**
 	 * An answer: the status an HTTP client gets and the JSON body.
-	 * @param status 200, 409, 500 as the upgrade endpoint; 400, 403, 404, 405, 503 for bad
-	 * requests
+	 *
+	 * @param status 200, 409, 500 as the upgrade endpoint; 400, 403, 404, 405, 503 for
+	 * bad requests
 	 * @param json the body
 	 */
 	record Reply(int status, String json) {
@@ -679,6 +699,7 @@ final class ControlSocket implements Closeable {
 
 	/**
 	 * The process at the other end, from {@code SO_PEERCRED}.
+	 *
 	 * @param pid its pid, -1 if unknown
 	 * @param uid its uid, -1 if unknown
 	 */

@@ -4,8 +4,8 @@ package io.zerodowntime;
  * Thrown when the control socket ({@code zerodowntime.control-socket}) cannot be set up:
  * its path is taken by something that is not this application's socket, belongs to
  * another user, is answered by another running process, or its directory or group is
- * missing. The application does not start rather than run without the control channel
- * its operator configured.
+ * missing. The application does not start rather than run without the control channel its
+ * operator configured.
  */
 class ControlSocketException extends GenerationStartException {
 

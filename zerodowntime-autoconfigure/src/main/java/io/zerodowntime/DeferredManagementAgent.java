@@ -13,8 +13,8 @@ import org.apache.commons.logging.LogFactory;
  * options were deferred ({@link ManagementAgentOptions}), once its predecessor has exited
  * and released the port: the options become system properties again, as on the
  * predecessor's command line, and the agent is started the supported way, the attach
- * API's {@code startManagementAgent} (what {@code jcmd <pid> ManagementAgent.start} does),
- * with the local connector that the JVM starts along with it.
+ * API's {@code startManagementAgent} (what {@code jcmd <pid> ManagementAgent.start}
+ * does), with the local connector that the JVM starts along with it.
  */
 final class DeferredManagementAgent {
 
@@ -36,8 +36,8 @@ final class DeferredManagementAgent {
 		if (deferred.isEmpty()) {
 			return;
 		}
-		String port = deferred.getProperty(ManagementAgentOptions.JMX_PORT, "(from "
-				+ deferred.getProperty(ManagementAgentOptions.CONFIG_FILE, "the configuration file") + ")");
+		String port = deferred.getProperty(ManagementAgentOptions.JMX_PORT,
+				"(from " + deferred.getProperty(ManagementAgentOptions.CONFIG_FILE, "the configuration file") + ")");
 		for (String name : deferred.stringPropertyNames()) {
 			System.setProperty(name, deferred.getProperty(name));
 		}
@@ -78,14 +78,18 @@ final class DeferredManagementAgent {
 		}
 	}
 
-	/** The attach API, in a class of its own: a runtime without {@code jdk.attach} fails here only. */
+	/**
+	 * The attach API, in a class of its own: a runtime without {@code jdk.attach} fails
+	 * here only.
+	 */
 	private static final class Attach {
 
 		static void startManagementAgent(Properties agent) throws Exception {
 			VirtualMachine self = VirtualMachine.attach(Long.toString(ProcessHandle.current().pid()));
 			try {
 				self.startManagementAgent(agent);
-				// the JVM starts the local connector too when the options are on its command line
+				// the JVM starts the local connector too when the options are on its
+				// command line
 				self.startLocalManagementAgent();
 			}
 			finally {

@@ -9,8 +9,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A generation's end, once: stop accepting and wait for the connections it holds (up to the
- * drain timeout), remove the PID file if it still names this generation, close the
+ * A generation's end, once: stop accepting and wait for the connections it holds (up to
+ * the drain timeout), remove the PID file if it still names this generation, close the
  * application (the callback the application gave) and exit with its code. A deadline
  * armed first halts the process if all that has not ended within the drain timeout plus
  * the exit grace (a shutdown hook or a bean's destroy method that hangs); its successor
@@ -23,7 +23,9 @@ final class Exit {
 	/** What ends the process; behind an interface so a test never exits. */
 	interface Process {
 
-		/** The JVM's own: {@code System.exit}, {@code Runtime.halt} and a watchdog thread. */
+		/**
+		 * The JVM's own: {@code System.exit}, {@code Runtime.halt} and a watchdog thread.
+		 */
 		Process JVM = new Process() {
 
 			@Override
@@ -147,7 +149,8 @@ final class Exit {
 			code = this.closeApplication.getAsInt();
 		}
 		catch (Throwable ex) {
-			// Every connection is served by now. An application that cannot close (classes it
+			// Every connection is served by now. An application that cannot close
+			// (classes it
 			// needs cannot be loaded from a jar overwritten in place) must not keep this
 			// generation alive after its successor took over.
 			System.err.println(describe() + ": closing the application context failed (" + ex + "); exiting anyway");

@@ -38,8 +38,8 @@ interface Fds {
 	int dup(int fd) throws NativeException;
 
 	/**
-	 * Make {@code to} refer to the open file of {@code from} (closing {@code to} first); the
-	 * copy is not close-on-exec.
+	 * Make {@code to} refer to the open file of {@code from} (closing {@code to} first);
+	 * the copy is not close-on-exec.
 	 * @param from the source
 	 * @param to the target
 	 * @throws NativeException if it cannot be duplicated

@@ -18,7 +18,8 @@ public record Generation(int number, long pid, Long parentPid, Instant startedAt
 
 	/**
 	 * Return the generation of this process. On a platform the native layer does not
-	 * support ({@link Platform}) this is always generation 1, and nothing native is loaded.
+	 * support ({@link Platform}) this is always generation 1, and nothing native is
+	 * loaded.
 	 * @return this process's generation
 	 */
 	public static Generation current() {

@@ -3,11 +3,11 @@ package io.zerodowntime;
 /**
  * Thrown when this generation cannot start as it is configured or deployed, saying what
  * is wrong and what the operator should do about it. The generation does not start rather
- * than serve on a wrong socket, bind elsewhere, or leave a PID file or control socket that
- * points at nothing: generation 1 stops, a later one fails its upgrade (the generation
- * serving keeps serving and learns the reason). {@link ListenerHandoverException} is the
- * one users may want to catch by name; the others (the PID file, the control socket) are
- * reported through this type.
+ * than serve on a wrong socket, bind elsewhere, or leave a PID file or control socket
+ * that points at nothing: generation 1 stops, a later one fails its upgrade (the
+ * generation serving keeps serving and learns the reason).
+ * {@link ListenerHandoverException} is the one users may want to catch by name; the
+ * others (the PID file, the control socket) are reported through this type.
  *
  * @since 0.1.0
  */

@@ -9,20 +9,20 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * Gives a starting generation the CPU: while it starts, this generation's threads run at a
- * higher nice value, and are put back when the upgrade fails. Both generations share one
- * session, hence one scheduler autogroup, where nice decides the CPU share; a new JVM next
- * to a saturated old one otherwise gets a per-thread share against every busy request
- * thread of the old one.
+ * Gives a starting generation the CPU: while it starts, this generation's threads run at
+ * a higher nice value, and are put back when the upgrade fails. Both generations share
+ * one session, hence one scheduler autogroup, where nice decides the CPU share; a new JVM
+ * next to a saturated old one otherwise gets a per-thread share against every busy
+ * request thread of the old one.
  *
  * <p>
- * Raising a nice value needs no privilege; lowering it again needs {@code CAP_SYS_NICE} or
- * an {@code RLIMIT_NICE} that allows it ({@code LimitNICE=} in a systemd unit). Without
- * either, a generation whose upgrade failed serves on with its threads at the higher nice
- * value, with one warning saying so, until it is upgraded or restarted. The thread that
- * starts the new generation keeps its nice value, so the new generation (which inherits it)
- * starts at this generation's original priority. After a successful upgrade the threads
- * stay where they are: the generation drains and exits.
+ * Raising a nice value needs no privilege; lowering it again needs {@code CAP_SYS_NICE}
+ * or an {@code RLIMIT_NICE} that allows it ({@code LimitNICE=} in a systemd unit).
+ * Without either, a generation whose upgrade failed serves on with its threads at the
+ * higher nice value, with one warning saying so, until it is upgraded or restarted. The
+ * thread that starts the new generation keeps its nice value, so the new generation
+ * (which inherits it) starts at this generation's original priority. After a successful
+ * upgrade the threads stay where they are: the generation drains and exits.
  */
 final class HandoverPriority implements UpgradeListener {
 
@@ -52,7 +52,8 @@ final class HandoverPriority implements UpgradeListener {
 	}
 
 	/**
-	 * Lower this process's threads to nice {@value #DEFAULT_NICE} while a new generation starts.
+	 * Lower this process's threads to nice {@value #DEFAULT_NICE} while a new generation
+	 * starts.
 	 * @return the listener to add to the {@link Upgrader}
 	 */
 	public static HandoverPriority forThisProcess() {
@@ -110,9 +111,9 @@ final class HandoverPriority implements UpgradeListener {
 	}
 
 	/**
-	 * Put back the nice value of every thread that was raised, and of every thread created
-	 * since at the raised value (it inherited it) the value of the thread that started the
-	 * upgrade.
+	 * Put back the nice value of every thread that was raised, and of every thread
+	 * created since at the raised value (it inherited it) the value of the thread that
+	 * started the upgrade.
 	 * @return how many threads could not be put back
 	 */
 	synchronized int restore() {

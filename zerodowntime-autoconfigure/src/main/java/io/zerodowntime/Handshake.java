@@ -23,13 +23,18 @@ final class Handshake {
 	/** Colon-separated names of the passed listeners. */
 	static final String LISTEN_FDNAMES = "LISTEN_FDNAMES";
 
-	/** Descriptor of the new generation's end of the handshake socket (after the listeners). */
+	/**
+	 * Descriptor of the new generation's end of the handshake socket (after the
+	 * listeners).
+	 */
 	static final String HANDSHAKE_FD = "ZERODOWNTIME_HANDSHAKE_FD";
 
 	/** Generation number of the new process. */
 	static final String GENERATION = "ZERODOWNTIME_GENERATION";
 
-	/** Pid of the generation that started the new one; checked against the socket's peer. */
+	/**
+	 * Pid of the generation that started the new one; checked against the socket's peer.
+	 */
 	static final String PARENT_PID = "ZERODOWNTIME_PARENT_PID";
 
 	/** When generation 1 started, in epoch milliseconds. */
@@ -52,9 +57,9 @@ final class Handshake {
 	 * The launch is a double fork, so the new generation is not our child but the service
 	 * manager's (systemd 252 kills a main pid that is not its own child without a drain).
 	 * The outer shell starts the inner one in the background and exits at once. The inner
-	 * shell reports its pid (which {@code exec} keeps for the JVM), sets {@code LISTEN_PID}
-	 * to it, as systemd does after its fork, and becomes the JVM. Arguments: the inner
-	 * script, then the command.
+	 * shell reports its pid (which {@code exec} keeps for the JVM), sets
+	 * {@code LISTEN_PID} to it, as systemd does after its fork, and becomes the JVM.
+	 * Arguments: the inner script, then the command.
 	 */
 	static final String OUTER_SCRIPT = "inner=$1; shift; /bin/sh -c \"$inner\" zerodowntime-generation \"$@\" &";
 
@@ -64,8 +69,7 @@ final class Handshake {
 	 * @return the script
 	 */
 	static String innerScript(int handshakeFd) {
-		return "LISTEN_PID=$$; export LISTEN_PID; printf '" + PID + " %s\\n' \"$$\" >&" + handshakeFd
-				+ "; exec \"$@\"";
+		return "LISTEN_PID=$$; export LISTEN_PID; printf '" + PID + " %s\\n' \"$$\" >&" + handshakeFd + "; exec \"$@\"";
 	}
 
 	private Handshake() {

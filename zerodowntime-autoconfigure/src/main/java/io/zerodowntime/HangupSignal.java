@@ -5,12 +5,12 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * Owns SIGHUP from the first moment the application runs ({@code Upgrader.Startup}), so a
- * SIGHUP during startup cannot kill the application (the JVM's default is to exit). Until the application is ready a
- * SIGHUP only gets a log line; once ready, it triggers an upgrade. When the configuration
- * says {@code zerodowntime.enabled=false} the JVM's own handler is put back and a SIGHUP
- * that arrived meanwhile is raised again, so a disabled application behaves exactly as
- * without the starter. The state is static because a signal handler is the JVM's, one per
- * process; only this class reads it.
+ * SIGHUP during startup cannot kill the application (the JVM's default is to exit). Until
+ * the application is ready a SIGHUP only gets a log line; once ready, it triggers an
+ * upgrade. When the configuration says {@code zerodowntime.enabled=false} the JVM's own
+ * handler is put back and a SIGHUP that arrived meanwhile is raised again, so a disabled
+ * application behaves exactly as without the starter. The state is static because a
+ * signal handler is the JVM's, one per process; only this class reads it.
  */
 final class HangupSignal {
 
@@ -37,7 +37,9 @@ final class HangupSignal {
 	private HangupSignal() {
 	}
 
-	/** Trap SIGHUP, once per JVM; where the platform has no SIGHUP (Windows), do nothing. */
+	/**
+	 * Trap SIGHUP, once per JVM; where the platform has no SIGHUP (Windows), do nothing.
+	 */
 	static synchronized void install() {
 		if (hangup == null && !noHangup) {
 			try {
@@ -83,8 +85,8 @@ final class HangupSignal {
 	}
 
 	/**
-	 * Let SIGHUP reach a trigger that only refuses (where upgrades are not available), with
-	 * no word about an ignored SIGHUP: there is nothing it could trigger anyway.
+	 * Let SIGHUP reach a trigger that only refuses (where upgrades are not available),
+	 * with no word about an ignored SIGHUP: there is nothing it could trigger anyway.
 	 * @param trigger logs the refusal in the background
 	 */
 	static synchronized void refuseOnHangup(Runnable trigger) {

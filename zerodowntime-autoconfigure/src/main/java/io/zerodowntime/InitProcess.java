@@ -11,12 +11,14 @@ import java.util.Set;
  * when PID 1 exits the kernel kills every process of the namespace. So:
  * <ul>
  * <li>a JVM that is PID 1 itself ({@code java -jar app.jar} as the image's entrypoint)
- * would take its successor down when it exits after the handover (and never reaps it);</li>
+ * would take its successor down when it exits after the handover (and never reaps
+ * it);</li>
  * <li>a JVM that PID 1 started and waits for, PID 1 being an init that exits with its
  * child ({@code tini}, {@code docker run --init}, {@code dumb-init}) or a shell that runs
  * {@code java} without {@code exec}, would do the same through its parent: the upgrade
  * would report success, then the whole container would stop. A JVM that such a PID 1 only
- * adopted (started with {@code nohup ... &} by a shell that has exited) is not concerned.</li>
+ * adopted (started with {@code nohup ... &} by a shell that has exited) is not
+ * concerned.</li>
  * </ul>
  * Upgrades are refused there, with what works instead.
  */
@@ -53,7 +55,8 @@ final class InitProcess {
 	 * @param pid its pid in its own PID namespace
 	 * @param ppid its parent's pid
 	 * @param initName the command name of PID 1 ({@code /proc/1/comm}), or {@code null}
-	 * @param initCommand PID 1's command line, arguments separated by NUL, or {@code null}
+	 * @param initCommand PID 1's command line, arguments separated by NUL, or
+	 * {@code null}
 	 * @param ownCommand this process's command line, arguments separated by NUL, or
 	 * {@code null}
 	 * @return the reason, or {@code null}

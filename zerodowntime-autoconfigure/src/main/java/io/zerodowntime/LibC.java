@@ -7,12 +7,14 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The glibc functions the {@code Posix*} classes need, bound with jnr-ffi. Internal: use them, they check
- * every return code. Functions returning {@code -1} set errno (saved by jnr-ffi, read with {@code LastError}); the
- * {@code posix_spawn*} functions return the error number instead.
+ * The glibc functions the {@code Posix*} classes need, bound with jnr-ffi. Internal: use
+ * them, they check every return code. Functions returning {@code -1} set errno (saved by
+ * jnr-ffi, read with {@code LastError}); the {@code posix_spawn*} functions return the
+ * error number instead.
  * <p>
- * This interface is {@code public} only because jnr-ffi generates its implementation in a separate class loader,
- * which cannot implement a package-private interface ({@link IllegalAccessError}); it is not part of the API.
+ * This interface is {@code public} only because jnr-ffi generates its implementation in a
+ * separate class loader, which cannot implement a package-private interface
+ * ({@link IllegalAccessError}); it is not part of the API.
  */
 public interface LibC {
 
@@ -73,7 +75,10 @@ public interface LibC {
 	/** {@code sigfillset(3)}. */
 	int sigfillset(Pointer set);
 
-	/** {@code posix_spawnp(3)}; {@code argv} and {@code envp} are NULL-terminated arrays of C strings. */
+	/**
+	 * {@code posix_spawnp(3)}; {@code argv} and {@code envp} are NULL-terminated arrays
+	 * of C strings.
+	 */
 	int posix_spawnp(IntByReference pid, Pointer file, Pointer fileActions, Pointer attributes, Pointer argv,
 			Pointer envp);
 
@@ -107,7 +112,10 @@ public interface LibC {
 	/** {@code posix_spawnattr_setsigdefault(3)}. */
 	int posix_spawnattr_setsigdefault(Pointer attributes, Pointer defaults);
 
-	/** {@code setpriority(2)}: with {@code PRIO_PROCESS} and a thread id, that thread's nice value. */
+	/**
+	 * {@code setpriority(2)}: with {@code PRIO_PROCESS} and a thread id, that thread's
+	 * nice value.
+	 */
 	int setpriority(int which, int who, int priority);
 
 }

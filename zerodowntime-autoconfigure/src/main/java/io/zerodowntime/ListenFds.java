@@ -125,8 +125,9 @@ final class ListenFds {
 		catch (NumberFormatException ex) {
 			problem = "is not a number";
 		}
-		throw new ListenerHandoverException("LISTEN_FDS='" + value + "' " + problem
-				+ ": it must count the listening sockets passed from fd " + FIRST_FD + " on.",
+		throw new ListenerHandoverException(
+				"LISTEN_FDS='" + value + "' " + problem + ": it must count the listening sockets passed from fd "
+						+ FIRST_FD + " on.",
 				"Fix whatever starts this process (a systemd .socket unit or systemd-socket-activate sets it "
 						+ "correctly), or unset LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES to bind the ports anew.");
 	}

@@ -32,8 +32,8 @@ final class ListenerHandle implements ServerListener {
 
 	private volatile DrainTarget drainTarget;
 
-	ListenerHandle(String name, ServerSocketChannel channel, InetSocketAddress localAddress, int fd,
-			boolean inherited, Runnable onClose) {
+	ListenerHandle(String name, ServerSocketChannel channel, InetSocketAddress localAddress, int fd, boolean inherited,
+			Runnable onClose) {
 		this.name = name;
 		this.channel = channel;
 		this.localAddress = localAddress;

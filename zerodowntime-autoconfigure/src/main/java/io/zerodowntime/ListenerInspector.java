@@ -10,7 +10,8 @@ interface ListenerInspector {
 	 * Inspect a descriptor.
 	 * @param fd the descriptor
 	 * @return the listening TCP socket behind it
-	 * @throws IOException with a message naming what the fd is instead, when it is not one
+	 * @throws IOException with a message naming what the fd is instead, when it is not
+	 * one
 	 */
 	SocketInfo inspect(int fd) throws IOException;
 

@@ -93,8 +93,8 @@ final class ListenerMatcher {
 		if (!Addresses.isWildcard(request.address())
 				&& !Addresses.sameHost(request.address(), fd.localAddress().getAddress())) {
 			throw failure(fds, requests,
-					describe(request) + " is configured for address " + request.address().getHostAddress()
-							+ " but fd " + fd.fd() + " passed for it listens on " + Addresses.format(fd.localAddress()),
+					describe(request) + " is configured for address " + request.address().getHostAddress() + " but fd "
+							+ fd.fd() + " passed for it listens on " + Addresses.format(fd.localAddress()),
 					"Make the configured address match the passed socket, or remove it.");
 		}
 		matched.put(request.name(), fd);

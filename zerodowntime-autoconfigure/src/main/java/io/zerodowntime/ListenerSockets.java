@@ -5,12 +5,15 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 
-/** Makes JDK channels from passed descriptors and fresh binds; the native seam of {@link Listeners}. */
+/**
+ * Makes JDK channels from passed descriptors and fresh binds; the native seam of
+ * {@link Listeners}.
+ */
 interface ListenerSockets {
 
 	/**
-	 * Wrap a passed listening descriptor in a JDK channel. The passed descriptor number is
-	 * closed; the returned one is close-on-exec.
+	 * Wrap a passed listening descriptor in a JDK channel. The passed descriptor number
+	 * is closed; the returned one is close-on-exec.
 	 * @param fd the passed descriptor
 	 * @return the channel, its real address and its descriptor
 	 * @throws IOException if the descriptor cannot be adopted

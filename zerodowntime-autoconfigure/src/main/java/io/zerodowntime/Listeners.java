@@ -16,8 +16,9 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * The one registry of this process's listening sockets, the core's side of the
- * server-adapter SPI ({@link ListenerRegistry}). Every connector asks it for its socket: adopted from a passed descriptor when one was passed for it, otherwise bound
- * anew, and in both cases recorded so it can be passed on to the next generation.
+ * server-adapter SPI ({@link ListenerRegistry}). Every connector asks it for its socket:
+ * adopted from a passed descriptor when one was passed for it, otherwise bound anew, and
+ * in both cases recorded so it can be passed on to the next generation.
  *
  * <p>
  * Connectors that will start are announced up front with {@link #plan(List)}, so that a
@@ -126,8 +127,10 @@ final class Listeners implements ListenerRegistry {
 				this.sockets.close(fd.fd());
 			}
 			else {
-				// Not a listener, so maybe not passed at all: a LISTEN_FDS that counts too many
-				// names descriptors this JVM opened itself, and closing one would break it.
+				// Not a listener, so maybe not passed at all: a LISTEN_FDS that counts
+				// too many
+				// names descriptors this JVM opened itself, and closing one would break
+				// it.
 				logger.warn("Leaving " + fd.describe() + " alone: it is not a listening socket, so it may "
 						+ "belong to this JVM (does LISTEN_FDS count more descriptors than were passed?)");
 			}

@@ -12,10 +12,10 @@ import java.util.Set;
 
 /**
  * The rules for JVM options that make a JVM listen on a fixed port of its own, outside
- * the listeners that are handed over: the JMX agent ({@code -Dcom.sun.management.jmxremote.port})
- * and the debug agent ({@code -agentlib:jdwp=server=y,address=5005}). The running
- * generation holds that port, so a new JVM started with the same option cannot bind it and
- * exits at once.
+ * the listeners that are handed over: the JMX agent
+ * ({@code -Dcom.sun.management.jmxremote.port}) and the debug agent
+ * ({@code -agentlib:jdwp=server=y,address=5005}). The running generation holds that port,
+ * so a new JVM started with the same option cannot bind it and exits at once.
  *
  * <p>
  * The JMX options are deferred: the next generation gets them renamed with
@@ -23,8 +23,8 @@ import java.util.Set;
  * itself once its predecessor has exited and released the port
  * ({@link DeferredManagementAgent}). A debug agent listening on a fixed port is refused
  * before anything is spawned, with a message naming the option and the fix. The same
- * options in {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or {@code _JAVA_OPTIONS},
- * which cannot be rewritten per JVM, are refused too.
+ * options in {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or
+ * {@code _JAVA_OPTIONS}, which cannot be rewritten per JVM, are refused too.
  */
 final class ManagementAgentOptions {
 
@@ -59,8 +59,7 @@ final class ManagementAgentOptions {
 	 * @throws IOException if an option would make the next generation fail to bind a port
 	 * this generation holds, and cannot be deferred
 	 */
-	static List<String> forNextGeneration(List<String> command, Map<String, String> environment)
-			throws IOException {
+	static List<String> forNextGeneration(List<String> command, Map<String, String> environment) throws IOException {
 		for (String variable : OPTION_VARIABLES) {
 			String value = environment.get(variable);
 			if (value != null) {
@@ -110,8 +109,7 @@ final class ManagementAgentOptions {
 		Properties deferred = new Properties();
 		for (String name : systemProperties.stringPropertyNames()) {
 			if (name.startsWith(DEFERRED_PREFIX)) {
-				deferred.setProperty(name.substring(DEFERRED_PREFIX.length()),
-						systemProperties.getProperty(name));
+				deferred.setProperty(name.substring(DEFERRED_PREFIX.length()), systemProperties.getProperty(name));
 			}
 		}
 		return deferred;
@@ -126,7 +124,10 @@ final class ManagementAgentOptions {
 		return !command.isEmpty() && Path.of(command.get(0)).getFileName().toString().equals("java");
 	}
 
-	/** Index of the first argument that is not a JVM option: the main class, or {@code -jar}. */
+	/**
+	 * Index of the first argument that is not a JVM option: the main class, or
+	 * {@code -jar}.
+	 */
 	static int endOfJvmOptions(List<String> command) {
 		int i = 1;
 		while (i < command.size()) {
@@ -156,8 +157,8 @@ final class ManagementAgentOptions {
 
 	/**
 	 * Refuse a debug agent that listens on a fixed port: {@code -agentlib:jdwp=...},
-	 * {@code -Xrunjdwp:...} or {@code -agentpath:.../libjdwp.so=...} with {@code server=y}
-	 * and an address whose port is not 0.
+	 * {@code -Xrunjdwp:...} or {@code -agentpath:.../libjdwp.so=...} with
+	 * {@code server=y} and an address whose port is not 0.
 	 */
 	static void checkDebugAgent(String option, String where) throws IOException {
 		String settings;

@@ -47,7 +47,8 @@ final class NativeChild implements Child {
 		this.fd = fd;
 		Thread reader = new Thread(this::read, "zerodowntime-child-handshake");
 		reader.setDaemon(true);
-		// not the web application's class loader: Tomcat warns about threads it cannot stop
+		// not the web application's class loader: Tomcat warns about threads it cannot
+		// stop
 		reader.setContextClassLoader(NativeChild.class.getClassLoader());
 		reader.start();
 	}
@@ -162,8 +163,8 @@ final class NativeChild implements Child {
 	}
 
 	/**
-	 * Whether the new generation still runs: its pid names the process that reported it; a
-	 * zombie the service manager has not reaped yet does not run.
+	 * Whether the new generation still runs: its pid names the process that reported it;
+	 * a zombie the service manager has not reaped yet does not run.
 	 */
 	private boolean alive(long target, String expected) {
 		return this.processes.isAlive((int) target) && expected.equals(this.processes.identity(target));
@@ -204,7 +205,8 @@ final class NativeChild implements Child {
 
 	@Override
 	public void keepUntilExit() {
-		// the descriptor is simply never closed: the kernel closes it when this process exits
+		// the descriptor is simply never closed: the kernel closes it when this process
+		// exits
 	}
 
 }

@@ -11,10 +11,10 @@ import java.util.stream.Collectors;
 /**
  * Starts a new generation natively: {@code posix_spawn} through a double fork (see
  * {@link Handshake#OUTER_SCRIPT}), passing stdio, the listeners from fd 3 and the
- * handshake socket after them, and nothing else. The new generation starts in the
- * logical working directory ({@link NextRelease}), with {@code PWD} naming it, and gets
- * this process's command line and environment byte for byte ({@link ByteStrings}), but
- * for the handover variables, which are replaced.
+ * handshake socket after them, and nothing else. The new generation starts in the logical
+ * working directory ({@link NextRelease}), with {@code PWD} naming it, and gets this
+ * process's command line and environment byte for byte ({@link ByteStrings}), but for the
+ * handover variables, which are replaced.
  */
 final class NativeChildLauncher implements ChildLauncher {
 
@@ -56,14 +56,15 @@ final class NativeChildLauncher implements ChildLauncher {
 			}
 			passFds[listeners.size()] = childEnd;
 			int handshakeFd = ListenFds.FIRST_FD + listeners.size();
-			List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", Handshake.OUTER_SCRIPT,
-					"zerodowntime-launch", Handshake.innerScript(handshakeFd)));
+			List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", Handshake.OUTER_SCRIPT, "zerodowntime-launch",
+					Handshake.innerScript(handshakeFd)));
 			argv.addAll(command);
 			List<String> env = environment(listeners, nextGeneration, handshakeFd, directory);
 			int launcherPid = this.processes.spawn(argv, env, directory, passFds);
 			this.fds.close(childEnd);
 			childEnd = -1;
-			// the outer shell exits as soon as it has started the inner one in the background
+			// the outer shell exits as soon as it has started the inner one in the
+			// background
 			this.processes.waitpid(launcherPid, false);
 			return new NativeChild(this.os, parentEnd);
 		}
@@ -98,10 +99,10 @@ final class NativeChildLauncher implements ChildLauncher {
 
 	/**
 	 * This process's environment as the kernel holds it ({@code /proc/self/environ}, in
-	 * byte form and in its order), without the handover variables (scrubbed there already,
-	 * unless that failed) and with {@code PWD} naming the directory the next generation
-	 * starts in (so it keeps the logical path, and a shell on the way keeps it too); then
-	 * the handover variables for the next generation.
+	 * byte form and in its order), without the handover variables (scrubbed there
+	 * already, unless that failed) and with {@code PWD} naming the directory the next
+	 * generation starts in (so it keeps the logical path, and a shell on the way keeps it
+	 * too); then the handover variables for the next generation.
 	 */
 	private List<String> environment(List<ListenerHandle> listeners, int nextGeneration, int handshakeFd,
 			String directory) throws IOException {
@@ -160,7 +161,8 @@ final class NativeChildLauncher implements ChildLauncher {
 			return;
 		}
 		String pathVariable = System.getenv("PATH");
-		// relative PATH entries are searched from the working directory the program starts in
+		// relative PATH entries are searched from the working directory the program
+		// starts in
 		Path workingDir = ByteStrings.toPath(directory);
 		for (String dir : (pathVariable != null) ? pathVariable.split(File.pathSeparator) : new String[0]) {
 			Path entry = Path.of(dir.isEmpty() ? "." : dir);

@@ -3,8 +3,9 @@ package io.zerodowntime;
 import java.io.IOException;
 
 /**
- * A system call failed. The message reads "Unable to &lt;action&gt;: &lt;strerror text&gt; (errno N)"; {@link #errno()}
- * carries the error number, or 0 when the failure did not come with one.
+ * A system call failed. The message reads "Unable to &lt;action&gt;: &lt;strerror
+ * text&gt; (errno N)"; {@link #errno()} carries the error number, or 0 when the failure
+ * did not come with one.
  */
 class NativeException extends IOException {
 
@@ -22,7 +23,9 @@ class NativeException extends IOException {
 		this.errno = errno;
 	}
 
-	/** The error number of the failed call, for example 2 for ENOENT; 0 if there was none. */
+	/**
+	 * The error number of the failed call, for example 2 for ENOENT; 0 if there was none.
+	 */
 	int errno() {
 		return this.errno;
 	}

@@ -33,8 +33,9 @@ final class NativeListenerSockets implements ListenerSockets {
 			InetSocketAddress placeholder = bindPlaceholder(channel, socket.ipv6());
 			int target = this.sockets.findListeningSocketFd(placeholder);
 			if (target < 0) {
-				throw new IOException("Unable to adopt fd " + inherited.fd()
-						+ ": the descriptor of the JDK channel bound to " + Addresses.format(placeholder) + " was not found");
+				throw new IOException(
+						"Unable to adopt fd " + inherited.fd() + ": the descriptor of the JDK channel bound to "
+								+ Addresses.format(placeholder) + " was not found");
 			}
 			this.fds.dup2(inherited.fd(), target);
 			this.fds.setCloseOnExec(target, true);
@@ -53,7 +54,8 @@ final class NativeListenerSockets implements ListenerSockets {
 			channel.bind(new InetSocketAddress(loopback, 0), 1);
 		}
 		catch (IOException ex) {
-			// ::1 may be absent on a host with IPv6 disabled on lo; any local address will do
+			// ::1 may be absent on a host with IPv6 disabled on lo; any local address
+			// will do
 			channel.bind(new InetSocketAddress(0), 1);
 		}
 		return (InetSocketAddress) channel.getLocalAddress();

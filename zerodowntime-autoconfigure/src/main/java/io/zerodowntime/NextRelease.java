@@ -206,7 +206,10 @@ final class NextRelease {
 		return dir.endsWith("/") ? dir + jar : dir + "/" + jar;
 	}
 
-	/** A command built for one upgrade, or why it could not be, with what the launch will say. */
+	/**
+	 * A command built for one upgrade, or why it could not be, with what the launch will
+	 * say.
+	 */
 	private record Prepared(List<String> command, IOException failure, List<String> warnings) {
 	}
 

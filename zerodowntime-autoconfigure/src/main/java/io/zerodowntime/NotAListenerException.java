@@ -3,8 +3,9 @@ package io.zerodowntime;
 import java.io.IOException;
 
 /**
- * A file descriptor that should be a listening TCP socket is something else. The message names the fd and what it is
- * instead, for example "fd 5 is a UDP (datagram) socket, not a stream socket".
+ * A file descriptor that should be a listening TCP socket is something else. The message
+ * names the fd and what it is instead, for example "fd 5 is a UDP (datagram) socket, not
+ * a stream socket".
  */
 class NotAListenerException extends IOException {
 

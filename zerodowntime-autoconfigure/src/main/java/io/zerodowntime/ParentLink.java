@@ -40,7 +40,8 @@ final class ParentLink {
 	/**
 	 * Start watching the previous generation.
 	 * @param os the operating system
-	 * @param fd this end of the handshake socket, checked to be connected to {@code parentPid}
+	 * @param fd this end of the handshake socket, checked to be connected to
+	 * {@code parentPid}
 	 * @param parentPid the previous generation's pid
 	 */
 	ParentLink(Os os, int fd, long parentPid) {
@@ -48,11 +49,13 @@ final class ParentLink {
 		this.processes = os.processes();
 		this.fd = fd;
 		this.parentPid = parentPid;
-		// read while the parent surely runs: it holds the other end of the handshake socket
+		// read while the parent surely runs: it holds the other end of the handshake
+		// socket
 		this.parentIdentity = this.processes.identity(parentPid);
 		Thread watcher = new Thread(this::watchParent, "zerodowntime-parent-watch");
 		watcher.setDaemon(true);
-		// not the web application's class loader: Tomcat warns about threads it cannot stop
+		// not the web application's class loader: Tomcat warns about threads it cannot
+		// stop
 		watcher.setContextClassLoader(ParentLink.class.getClassLoader());
 		watcher.start();
 	}
@@ -122,7 +125,8 @@ final class ParentLink {
 			synchronized (this.exit) {
 				Instant now;
 				while (!this.parentExited && (now = Instant.now()).isBefore(deadline.deadline())) {
-					// rounded up: waking up a fraction of a millisecond early would find it not due
+					// rounded up: waking up a fraction of a millisecond early would find
+					// it not due
 					this.exit.wait(Duration.between(now, deadline.deadline()).toMillis() + 1);
 				}
 			}

@@ -16,10 +16,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * A PID file that is never seen half-written: the pid goes to a temporary file in the same
- * directory, created with mode 0644 (so no other user can rewrite it), and is renamed over
- * the target. A rename replaces a symbolic link planted at the target rather than writing
- * through it.
+ * A PID file that is never seen half-written: the pid goes to a temporary file in the
+ * same directory, created with mode 0644 (so no other user can rewrite it), and is
+ * renamed over the target. A rename replaces a symbolic link planted at the target rather
+ * than writing through it.
  */
 final class PidFile {
 
@@ -82,7 +82,10 @@ final class PidFile {
 		}
 	}
 
-	/** The system's text for a failed file operation ({@code strerror}), as NIO reports it. */
+	/**
+	 * The system's text for a failed file operation ({@code strerror}), as NIO reports
+	 * it.
+	 */
 	static String errorText(IOException ex) {
 		if (ex instanceof AtomicMoveNotSupportedException) {
 			return "its directory does not support an atomic rename";

@@ -20,8 +20,8 @@ class PidFileException extends GenerationStartException {
 	private static String action(Path pidFile) {
 		Path absolute = pidFile.toAbsolutePath();
 		return "make " + absolute.getParent() + " writable by this process, on a file system with free space "
-				+ "(with systemd: RuntimeDirectory=<app> and zerodowntime.pid-file=/run/<app>/"
-				+ absolute.getFileName() + "), or point zerodowntime.pid-file at such a directory; remove "
+				+ "(with systemd: RuntimeDirectory=<app> and zerodowntime.pid-file=/run/<app>/" + absolute.getFileName()
+				+ "), or point zerodowntime.pid-file at such a directory; remove "
 				+ "zerodowntime.pid-file only if nothing (PIDFile=, a deploy script) reads it";
 	}
 

@@ -19,7 +19,9 @@ import java.util.Set;
  */
 record Platform(String os, String arch) {
 
-	/** The supported {@code os.name} values, each with the {@code os.arch} names that are. */
+	/**
+	 * The supported {@code os.name} values, each with the {@code os.arch} names that are.
+	 */
 	private static final Map<String, Set<String>> SUPPORTED = Map.of("Linux", Set.of("amd64", "x86_64"));
 
 	/**

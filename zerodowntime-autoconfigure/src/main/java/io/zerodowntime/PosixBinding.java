@@ -34,7 +34,8 @@ final class PosixBinding {
 
 	static final int ENOTSOCK = 88;
 
-	// x86_64 glibc layouts (measured, see internals.md §2); other architectures are refused in Os.posix()
+	// x86_64 glibc layouts (measured, see internals.md §2); other architectures are
+	// refused in Os.posix()
 	static final int STAT_SIZE = 144;
 
 	static final int STAT_MODE_OFFSET = 24;
@@ -102,7 +103,10 @@ final class PosixBinding {
 		return Memory.allocateDirect(this.runtime, size, false);
 	}
 
-	/** A C string of {@code value}, which is in byte form ({@link ByteStrings}): each char is one byte. */
+	/**
+	 * A C string of {@code value}, which is in byte form ({@link ByteStrings}): each char
+	 * is one byte.
+	 */
 	Pointer cString(String value, List<Pointer> keepAlive) {
 		if (value.indexOf('\0') >= 0) {
 			throw new IllegalArgumentException("NUL character in '" + value.replace('\0', '?') + "'");
@@ -126,7 +130,9 @@ final class PosixBinding {
 		return array;
 	}
 
-	/** A failure of {@code action} with the errno of the last failed call on this thread. */
+	/**
+	 * A failure of {@code action} with the errno of the last failed call on this thread.
+	 */
 	NativeException failure(String action) {
 		return failure(action, errno());
 	}

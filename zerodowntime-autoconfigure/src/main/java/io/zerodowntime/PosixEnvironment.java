@@ -14,10 +14,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@link ProcessEnvironment} through libc ({@code getenv}, {@code unsetenv}), the original
- * environment block rewritten through {@code /proc/self/mem}, and the JDK's copy in a
- * private field of {@code java.lang.ProcessEnvironment}, which the JDK takes once, early
- * (log4j's status logger does it before any Spring hook runs).
+ * {@link ProcessEnvironment} through libc ({@code getenv}, {@code unsetenv}), the
+ * original environment block rewritten through {@code /proc/self/mem}, and the JDK's copy
+ * in a private field of {@code java.lang.ProcessEnvironment}, which the JDK takes once,
+ * early (log4j's status logger does it before any Spring hook runs).
  */
 final class PosixEnvironment implements ProcessEnvironment {
 
@@ -119,8 +119,9 @@ final class PosixEnvironment implements ProcessEnvironment {
 		}
 		try {
 			if (!findEntries(Files.readAllBytes(Path.of("/proc/self/environ")), names).isEmpty()) {
-				throw new NativeException("Unable to remove " + names + " from /proc/self/environ: still present after "
-						+ "overwriting", 0, null);
+				throw new NativeException(
+						"Unable to remove " + names + " from /proc/self/environ: still present after " + "overwriting",
+						0, null);
 			}
 		}
 		catch (IOException ex) {
@@ -131,7 +132,10 @@ final class PosixEnvironment implements ProcessEnvironment {
 		}
 	}
 
-	/** Offsets and lengths of the NUL-separated "NAME=value" entries of {@code block} whose NAME is in {@code names}. */
+	/**
+	 * Offsets and lengths of the NUL-separated "NAME=value" entries of {@code block}
+	 * whose NAME is in {@code names}.
+	 */
 	private List<int[]> findEntries(byte[] block, Set<String> names) {
 		List<byte[]> prefixes = new ArrayList<>();
 		for (String name : names) {
@@ -156,7 +160,10 @@ final class PosixEnvironment implements ProcessEnvironment {
 		return entries;
 	}
 
-	/** env_start, field 50 of /proc/self/stat; fields are counted after the last ')' since comm may hold anything. */
+	/**
+	 * env_start, field 50 of /proc/self/stat; fields are counted after the last ')' since
+	 * comm may hold anything.
+	 */
 	private static long environmentBlockStart() throws IOException {
 		String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.ISO_8859_1);
 		int commEnd = stat.lastIndexOf(')');

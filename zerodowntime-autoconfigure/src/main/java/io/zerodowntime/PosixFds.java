@@ -13,7 +13,8 @@ import jnr.ffi.Pointer;
 
 /**
  * {@link Fds} through libc: {@code fcntl}, {@code dup2}, {@code close}, {@code read},
- * {@code send}/{@code write}, and {@code /proc/self/fd}. Every return code is checked here.
+ * {@code send}/{@code write}, and {@code /proc/self/fd}. Every return code is checked
+ * here.
  */
 final class PosixFds implements Fds {
 

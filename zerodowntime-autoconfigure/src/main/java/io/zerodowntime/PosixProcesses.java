@@ -13,8 +13,8 @@ import jnr.ffi.byref.IntByReference;
 
 /**
  * {@link Processes} through libc: {@code posix_spawnp} with glibc's file actions and
- * attributes (glibc 2.34 or later), {@code waitpid}, {@code kill}, {@code setpriority}, and
- * {@code /proc/<pid>/stat}.
+ * attributes (glibc 2.34 or later), {@code waitpid}, {@code kill}, {@code setpriority},
+ * and {@code /proc/<pid>/stat}.
  */
 final class PosixProcesses implements Processes {
 
@@ -24,7 +24,9 @@ final class PosixProcesses implements Processes {
 
 	private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
 
-	/** First temporary fd of the two-phase dup2; far above what a JVM normally has open. */
+	/**
+	 * First temporary fd of the two-phase dup2; far above what a JVM normally has open.
+	 */
 	private static final int TEMPORARY_FD_BASE = 900;
 
 	private final PosixBinding binding;
@@ -60,7 +62,8 @@ final class PosixProcesses implements Processes {
 			}
 			highest = Math.max(highest, fd);
 		}
-		// temporaries above every source and every target, so no dup2 overwrites a source nor copies an fd onto itself
+		// temporaries above every source and every target, so no dup2 overwrites a source
+		// nor copies an fd onto itself
 		int temporaryBase = Math.max(TEMPORARY_FD_BASE, Math.max(highest + 1, 3 + count));
 		List<Pointer> keepAlive = new ArrayList<>();
 		Pointer file = this.binding.cString(program, keepAlive);
@@ -76,8 +79,7 @@ final class PosixProcesses implements Processes {
 			checkSpawnStep(this.libc.posix_spawnattr_init(attributes), subject, "posix_spawnattr_init");
 			try {
 				for (int i = 0; i < count; i++) {
-					checkSpawnStep(
-							this.libc.posix_spawn_file_actions_adddup2(actions, passFds[i], temporaryBase + i),
+					checkSpawnStep(this.libc.posix_spawn_file_actions_adddup2(actions, passFds[i], temporaryBase + i),
 							subject, "adddup2 " + passFds[i] + " -> " + (temporaryBase + i));
 				}
 				for (int i = 0; i < count; i++) {
@@ -96,11 +98,13 @@ final class PosixProcesses implements Processes {
 					throw this.binding.failure("spawn " + subject + " (sigfillset)");
 				}
 				checkSpawnStep(this.libc.posix_spawnattr_setsigmask(attributes, mask), subject, "setsigmask");
-				checkSpawnStep(this.libc.posix_spawnattr_setsigdefault(attributes, defaults), subject,
-						"setsigdefault");
-				// Not a session of its own (POSIX_SPAWN_SETSID): measured at saturation on two
-				// cores, it halved the handover under keep-alive load but doubled it with a new
-				// connection per request (autogroup scheduling), see the README's benchmark.
+				checkSpawnStep(this.libc.posix_spawnattr_setsigdefault(attributes, defaults), subject, "setsigdefault");
+				// Not a session of its own (POSIX_SPAWN_SETSID): measured at saturation
+				// on two
+				// cores, it halved the handover under keep-alive load but doubled it with
+				// a new
+				// connection per request (autogroup scheduling), see the README's
+				// benchmark.
 				checkSpawnStep(this.libc.posix_spawnattr_setflags(attributes,
 						(short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)), subject, "setflags");
 				IntByReference pid = new IntByReference(0);

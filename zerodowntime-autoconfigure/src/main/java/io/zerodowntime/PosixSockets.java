@@ -90,7 +90,8 @@ final class PosixSockets implements Sockets {
 		}
 		int fileType = fileType(fd);
 		if (fileType != PosixBinding.S_IFSOCK) {
-			throw new NotAListenerException(fd, "fd " + fd + " is " + describeFileType(fd, fileType) + ", not a socket");
+			throw new NotAListenerException(fd,
+					"fd " + fd + " is " + describeFileType(fd, fileType) + ", not a socket");
 		}
 		int domain = intSocketOption(fd, SO_DOMAIN, "SO_DOMAIN");
 		if (domain == AF_UNIX) {
@@ -140,8 +141,7 @@ final class PosixSockets implements Sockets {
 			}
 			try {
 				int domain = intSocketOption(fd, SO_DOMAIN, "SO_DOMAIN");
-				if ((domain != AF_INET && domain != AF_INET6)
-						|| intSocketOption(fd, SO_TYPE, "SO_TYPE") != SOCK_STREAM
+				if ((domain != AF_INET && domain != AF_INET6) || intSocketOption(fd, SO_TYPE, "SO_TYPE") != SOCK_STREAM
 						|| intSocketOption(fd, SO_ACCEPTCONN, "SO_ACCEPTCONN") == 0) {
 					continue;
 				}
@@ -269,7 +269,10 @@ final class PosixSockets implements Sockets {
 		return decodeSocketAddress(address, length.intValue());
 	}
 
-	/** Decodes a sockaddr_in/sockaddr_in6 (port and address in network byte order); null for other families. */
+	/**
+	 * Decodes a sockaddr_in/sockaddr_in6 (port and address in network byte order); null
+	 * for other families.
+	 */
 	private static InetSocketAddress decodeSocketAddress(Pointer address, int length) {
 		int family = address.getShort(0) & 0xffff;
 		int port = ((address.getByte(2) & 0xff) << 8) | (address.getByte(3) & 0xff);

@@ -7,10 +7,10 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * The backstop against a predecessor that never finishes exiting (a shutdown hook that
- * hangs, a process stopped with SIGSTOP): once a generation is ready, its predecessor gets
- * its drain timeout plus the exit grace (it halts itself at that point) and a margin; a
- * predecessor still there after that is killed by pid, after checking that the pid still
- * names the same process (its start time), so a recycled pid is never killed.
+ * hangs, a process stopped with SIGSTOP): once a generation is ready, its predecessor
+ * gets its drain timeout plus the exit grace (it halts itself at that point) and a
+ * margin; a predecessor still there after that is killed by pid, after checking that the
+ * pid still names the same process (its start time), so a recycled pid is never killed.
  */
 final class PredecessorDeadline {
 
@@ -86,12 +86,13 @@ final class PredecessorDeadline {
 
 	/**
 	 * Say what a refused upgrade waits for.
-	 * @return e.g. {@code it is killed if it has not exited by 2026-12-03T19:45:12Z (...)}
+	 * @return e.g.
+	 * {@code it is killed if it has not exited by 2026-12-03T19:45:12Z (...)}
 	 */
 	String describe() {
 		return "it is killed if it has not exited by " + this.deadline.truncatedTo(ChronoUnit.SECONDS)
-				+ " (its drain timeout plus exit grace, " + this.allowance.toSeconds() + " s, and "
-				+ MARGIN.toSeconds() + " s after it handed over)";
+				+ " (its drain timeout plus exit grace, " + this.allowance.toSeconds() + " s, and " + MARGIN.toSeconds()
+				+ " s after it handed over)";
 	}
 
 	/**

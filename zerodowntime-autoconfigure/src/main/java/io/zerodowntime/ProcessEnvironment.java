@@ -10,8 +10,8 @@ interface ProcessEnvironment {
 
 	/**
 	 * The JVM option that lets {@link #scrub} reach the JDK's copy of the environment;
-	 * {@link CommandLine} adds it for every generation it starts. Generation 1, started by
-	 * the operator without it, keeps that copy.
+	 * {@link CommandLine} adds it for every generation it starts. Generation 1, started
+	 * by the operator without it, keeps that copy.
 	 */
 	String OPEN_JAVA_LANG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
 
@@ -23,10 +23,10 @@ interface ProcessEnvironment {
 	String getenv(String name);
 
 	/**
-	 * Remove variables from this process: from the JDK's copy (which {@code System.getenv()}
-	 * answers from and {@code ProcessBuilder} passes on) when {@link #OPEN_JAVA_LANG} lets it
-	 * be reached, from the C library's environment, and from the original environment block
-	 * that {@code /proc/self/environ} shows.
+	 * Remove variables from this process: from the JDK's copy (which
+	 * {@code System.getenv()} answers from and {@code ProcessBuilder} passes on) when
+	 * {@link #OPEN_JAVA_LANG} lets it be reached, from the C library's environment, and
+	 * from the original environment block that {@code /proc/self/environ} shows.
 	 * @param names the variable names
 	 * @throws NativeException if the C library's environment or the block cannot be
 	 * rewritten

@@ -9,9 +9,10 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * What this process learned once, at startup, from its environment: which generation it
- * is and which listeners were passed to it. Reading it also removes the handover variables
- * from the environment, so neither the application nor anything it spawns sees them.
- * There is one per process, as there is one set of inherited descriptors per process.
+ * is and which listeners were passed to it. Reading it also removes the handover
+ * variables from the environment, so neither the application nor anything it spawns sees
+ * them. There is one per process, as there is one set of inherited descriptors per
+ * process.
  */
 final class ProcessState {
 
@@ -45,7 +46,8 @@ final class ProcessState {
 			synchronized (ProcessState.class) {
 				state = instance;
 				if (state == null) {
-					// a training run must never take over a listener or answer a handshake
+					// a training run must never take over a listener or answer a
+					// handshake
 					state = read(TrainingRun.isActive() ? Map.of() : System.getenv(), Os.posix());
 					instance = state;
 				}
@@ -59,8 +61,8 @@ final class ProcessState {
 	}
 
 	/**
-	 * Read the state from an environment, trusting nothing in it that the operating system
-	 * does not confirm.
+	 * Read the state from an environment, trusting nothing in it that the operating
+	 * system does not confirm.
 	 * @param environment the environment this process was started with
 	 * @param os the operating system
 	 * @return the state

@@ -3,8 +3,8 @@ package io.zerodowntime;
 import java.util.List;
 
 /**
- * Processes: this one's pid, starting one, waiting for it, signalling one, and thread nice
- * values. {@link PosixProcesses} asks the kernel; tests pass a fake.
+ * Processes: this one's pid, starting one, waiting for it, signalling one, and thread
+ * nice values. {@link PosixProcesses} asks the kernel; tests pass a fake.
  */
 interface Processes {
 
@@ -25,11 +25,11 @@ interface Processes {
 
 	/**
 	 * Start {@code argv} ({@code argv[0]} searched in this process's {@code PATH}). Every
-	 * string is in byte form ({@link ByteStrings}) and reaches the child byte for byte. The
-	 * child gets {@code env} as its whole environment, fds 0-2 unchanged,
-	 * {@code passFds[i]} at fd {@code 3 + i} (not close-on-exec) and no other fd; it starts
-	 * in {@code workingDirectory} if not null, with no signal blocked and every signal at its
-	 * default disposition.
+	 * string is in byte form ({@link ByteStrings}) and reaches the child byte for byte.
+	 * The child gets {@code env} as its whole environment, fds 0-2 unchanged,
+	 * {@code passFds[i]} at fd {@code 3 + i} (not close-on-exec) and no other fd; it
+	 * starts in {@code workingDirectory} if not null, with no signal blocked and every
+	 * signal at its default disposition.
 	 * @param argv the program and its arguments
 	 * @param env the whole environment, {@code NAME=value} entries
 	 * @param workingDirectory where it starts, or {@code null} for this process's
@@ -65,8 +65,8 @@ interface Processes {
 	boolean isAlive(int pid);
 
 	/**
-	 * Return what tells process {@code pid} from a later one that reuses its pid (its start
-	 * time), or {@code null} if no process, or only a zombie, has that pid.
+	 * Return what tells process {@code pid} from a later one that reuses its pid (its
+	 * start time), or {@code null} if no process, or only a zombie, has that pid.
 	 * @param pid the process
 	 * @return its identity, or {@code null}
 	 */

@@ -12,9 +12,9 @@ import java.util.Map;
  * The jar this JVM runs from ({@code java -jar PATH}), as it was at startup, by its real
  * path (every symbolic link resolved: {@code current/app.jar} is recorded as
  * {@code releases/r1/app.jar}). A new release must replace it by rename (a new inode) or
- * come as a new directory behind a switched symbolic link; a jar overwritten in place keeps
- * the inode but changes under the running JVM, which loads classes from it lazily and
- * breaks (measured). An upgrade is refused in that case, with a message saying how to
+ * come as a new directory behind a switched symbolic link; a jar overwritten in place
+ * keeps the inode but changes under the running JVM, which loads classes from it lazily
+ * and breaks (measured). An upgrade is refused in that case, with a message saying how to
  * deploy. The jar deleted (an old release cleaned up) is no problem for this JVM, which
  * holds it open; whether the next generation finds its jar is {@link NextRelease}'s
  * check.

@@ -12,14 +12,14 @@ import org.apache.commons.logging.LogFactory;
 /**
  * Sends service-manager notifications ({@code sd_notify(3)}): one datagram of
  * newline-separated {@code KEY=value} assignments to the Unix socket named by
- * {@code $NOTIFY_SOCKET}, a path or, with a leading {@code @}, an abstract address. systemd
- * learns the sender's pid from the kernel ({@code SCM_CREDENTIALS}), so a notification
- * always speaks for the process that sends it.
+ * {@code $NOTIFY_SOCKET}, a path or, with a leading {@code @}, an abstract address.
+ * systemd learns the sender's pid from the kernel ({@code SCM_CREDENTIALS}), so a
+ * notification always speaks for the process that sends it.
  *
  * <p>
  * Best effort: without {@code NOTIFY_SOCKET} nothing is sent; a socket that cannot be
- * reached, a receiver whose queue stays full (a send waits at most 5 seconds for room), or
- * an address this class cannot use, is logged once (as a warning) and never raises
+ * reached, a receiver whose queue stays full (a send waits at most 5 seconds for room),
+ * or an address this class cannot use, is logged once (as a warning) and never raises
  * anything to the caller, so serving is never disturbed.
  */
 final class SdNotify {
@@ -32,7 +32,9 @@ final class SdNotify {
 	/** {@code sizeof(sockaddr_un.sun_path)} on Linux, with room for the path's NUL. */
 	private static final int MAX_ADDRESS_LENGTH = 107;
 
-	/** How long a notification may wait for room in the service manager's receive queue. */
+	/**
+	 * How long a notification may wait for room in the service manager's receive queue.
+	 */
 	static final Duration SEND_TIMEOUT = Duration.ofSeconds(5);
 
 	private final String socket;
@@ -52,8 +54,8 @@ final class SdNotify {
 	/**
 	 * Create a notifier.
 	 * @param socket the value of {@code NOTIFY_SOCKET}, or {@code null}
-	 * @param sockets the sockets to send with, asked for on the first send, so that nothing
-	 * native is loaded when nothing is sent
+	 * @param sockets the sockets to send with, asked for on the first send, so that
+	 * nothing native is loaded when nothing is sent
 	 */
 	SdNotify(String socket, Supplier<Sockets> sockets) {
 		this.sockets = sockets;
@@ -88,8 +90,8 @@ final class SdNotify {
 
 	/**
 	 * Send one notification.
-	 * @param assignments {@code KEY=value} lines, e.g. {@code READY=1}; none may contain a
-	 * newline
+	 * @param assignments {@code KEY=value} lines, e.g. {@code READY=1}; none may contain
+	 * a newline
 	 * @return whether the datagram was sent ({@code false} when disabled or on failure,
 	 * which is logged once)
 	 * @throws IllegalArgumentException if an assignment is malformed
@@ -100,8 +102,8 @@ final class SdNotify {
 
 	/**
 	 * Send one notification.
-	 * @param assignments {@code KEY=value} lines, e.g. {@code READY=1}; none may contain a
-	 * newline
+	 * @param assignments {@code KEY=value} lines, e.g. {@code READY=1}; none may contain
+	 * a newline
 	 * @return whether the datagram was sent ({@code false} when disabled or on failure,
 	 * which is logged once)
 	 * @throws IllegalArgumentException if an assignment is malformed
@@ -134,8 +136,9 @@ final class SdNotify {
 
 	/**
 	 * Load and link what sending needs now, while the application's jar is surely intact
-	 * (see {@link Upgrader#warmUp()}), so the notifications of a later upgrade cannot fail
-	 * for a class that can no longer be loaded. Sends nothing; failures are logged once.
+	 * (see {@link Upgrader#warmUp()}), so the notifications of a later upgrade cannot
+	 * fail for a class that can no longer be loaded. Sends nothing; failures are logged
+	 * once.
 	 */
 	public void warmUp() {
 		if (!isEnabled()) {
@@ -152,8 +155,9 @@ final class SdNotify {
 	}
 
 	/**
-	 * Return the time of {@code CLOCK_MONOTONIC} in microseconds, as {@code MONOTONIC_USEC=}
-	 * wants it. {@link System#nanoTime()} reads that clock on Linux.
+	 * Return the time of {@code CLOCK_MONOTONIC} in microseconds, as
+	 * {@code MONOTONIC_USEC=} wants it. {@link System#nanoTime()} reads that clock on
+	 * Linux.
 	 * @return the monotonic time
 	 */
 	public static long monotonicMicros() {
@@ -162,7 +166,8 @@ final class SdNotify {
 
 	private void sendDatagram(String message) throws IOException {
 		byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-		// the receive queue is short (net.unix.max_dgram_qlen, 10 by default) and shared by every
+		// the receive queue is short (net.unix.max_dgram_qlen, 10 by default) and shared
+		// by every
 		// service: wait for room, as sd_notify(3) does, but never forever
 		int sent = this.sockets.get().sendDatagram(nativeAddress(this.socket), bytes, SEND_TIMEOUT);
 		if (sent != bytes.length) {
@@ -193,7 +198,10 @@ final class SdNotify {
 		return String.join("\n", assignments);
 	}
 
-	/** The address as the kernel wants it: an abstract one starts with a NUL instead of '@'. */
+	/**
+	 * The address as the kernel wants it: an abstract one starts with a NUL instead of
+	 * '@'.
+	 */
 	static String nativeAddress(String socket) {
 		return socket.startsWith("@") ? "\0" + socket.substring(1) : socket;
 	}
@@ -213,8 +221,9 @@ final class SdNotify {
 		else if (socket.length() > MAX_ADDRESS_LENGTH) {
 			problem = "it is longer than " + MAX_ADDRESS_LENGTH + " bytes";
 		}
-		return (problem != null) ? "Unable to use NOTIFY_SOCKET '" + socket + "': " + problem
-				+ "; the service manager is not notified" : null;
+		return (problem != null)
+				? "Unable to use NOTIFY_SOCKET '" + socket + "': " + problem + "; the service manager is not notified"
+				: null;
 	}
 
 	private static String describe(Throwable ex) {

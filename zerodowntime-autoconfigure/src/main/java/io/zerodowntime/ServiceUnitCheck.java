@@ -9,11 +9,11 @@ import org.apache.commons.logging.LogFactory;
 /**
  * Warns, once, in generation 1, when it runs under a systemd unit that cannot follow an
  * upgrade: systemd started it ({@code INVOCATION_ID} is set) but gave it no notification
- * socket ({@code NOTIFY_SOCKET}), so the unit is {@code Type=simple} or {@code Type=exec},
- * and no PID file is written, so systemd cannot learn the new main pid either. Such a
- * unit takes the exit of the generation that handed over for the end of the service: it
- * stops the new generation with it, or restarts the service ({@code Restart=}), which is
- * downtime.
+ * socket ({@code NOTIFY_SOCKET}), so the unit is {@code Type=simple} or
+ * {@code Type=exec}, and no PID file is written, so systemd cannot learn the new main pid
+ * either. Such a unit takes the exit of the generation that handed over for the end of
+ * the service: it stops the new generation with it, or restarts the service
+ * ({@code Restart=}), which is downtime.
  */
 final class ServiceUnitCheck {
 

@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  * {@link #TIMEOUT}. It is used when it names the same directory (device and inode) as
  * {@code user.dir}. When it cannot be learnt, one WARN says why and names the fix. A
  * process whose cgroup names no service has inherited {@code INVOCATION_ID} from one (a
- * shell started in a service): systemd did not start it, and nothing is asked.
- * Later generations get {@code PWD} from their predecessor and never ask.
+ * shell started in a service): systemd did not start it, and nothing is asked. Later
+ * generations get {@code PWD} from their predecessor and never ask.
  */
 final class ServiceWorkingDirectory {
 
@@ -50,8 +50,8 @@ final class ServiceWorkingDirectory {
 
 	/**
 	 * Create the lookup.
-	 * @param cgroup the text of {@code /proc/self/cgroup}, or {@code null} if it cannot be
-	 * read
+	 * @param cgroup the text of {@code /proc/self/cgroup}, or {@code null} if it cannot
+	 * be read
 	 * @param environment this process's environment, in byte form
 	 * @param runner how {@code systemctl} is run
 	 */
@@ -101,7 +101,8 @@ final class ServiceWorkingDirectory {
 		}
 		String[] unit = unit();
 		if (unit == null) {
-			// INVOCATION_ID inherited (a shell in a service, a test): systemd did not start this JVM
+			// INVOCATION_ID inherited (a shell in a service, a test): systemd did not
+			// start this JVM
 			return chosen;
 		}
 		String name = unit[0];
@@ -126,8 +127,8 @@ final class ServiceWorkingDirectory {
 		String loadState = property(answer.output(), "LoadState");
 		String directory = property(answer.output(), "WorkingDirectory");
 		if (answer.exitStatus() != 0 || loadState == null || directory == null) {
-			warn.accept(warning(chosen, name, String.join(" ", command) + " exited with " + answer.exitStatus()
-					+ ": " + oneLine(answer.output())));
+			warn.accept(warning(chosen, name, String.join(" ", command) + " exited with " + answer.exitStatus() + ": "
+					+ oneLine(answer.output())));
 			return chosen;
 		}
 		if (!loadState.equals("loaded")) {
@@ -140,14 +141,16 @@ final class ServiceWorkingDirectory {
 		if (path != null && here != null && here.equals(files.directoryKey(path))) {
 			return new WorkingDirectory(path, chosen.physical(), "WorkingDirectory= of " + name);
 		}
-		// no WorkingDirectory= (or another directory): this JVM's own directory is the logical one
+		// no WorkingDirectory= (or another directory): this JVM's own directory is the
+		// logical one
 		return chosen;
 	}
 
 	/** The unit's name and the option naming its manager ({@code --user} or none). */
 	private String[] unit() {
 		for (String line : this.cgroup.split("\n")) {
-			// hierarchy-ID:controllers:path; the unified one ("0::") or systemd's own v1 one
+			// hierarchy-ID:controllers:path; the unified one ("0::") or systemd's own v1
+			// one
 			String[] fields = line.split(":", 3);
 			if (fields.length == 3 && (fields[1].isEmpty() || fields[1].equals("name=systemd"))) {
 				String[] elements = fields[2].split("/");
@@ -209,7 +212,8 @@ final class ServiceWorkingDirectory {
 	private static String warning(WorkingDirectory chosen, String unit, String reason) {
 		String here = ByteStrings.toText(chosen.physical());
 		return "This application runs as a systemd service" + ((unit != null) ? " (" + unit + ")" : "")
-				+ ", and its unit's WorkingDirectory= could not be learnt from the service manager: " + reason + ". systemd sets no PWD, so the next generation will start in " + here
+				+ ", and its unit's WorkingDirectory= could not be learnt from the service manager: " + reason
+				+ ". systemd sets no PWD, so the next generation will start in " + here
 				+ " itself: if WorkingDirectory= is a symbolic link that a deploy switches (e.g. "
 				+ "/opt/app/current -> releases/r1), an upgrade would run the old release again. Fix the unit: add "
 				+ "Environment=PWD=<the WorkingDirectory= path> (e.g. Environment=PWD=/opt/app/current), or give "
@@ -219,6 +223,7 @@ final class ServiceWorkingDirectory {
 
 	/**
 	 * What {@code systemctl} answered.
+	 *
 	 * @param exitStatus its exit status
 	 * @param output what it wrote (standard output and error), in byte form
 	 */
@@ -244,8 +249,8 @@ final class ServiceWorkingDirectory {
 
 		/**
 		 * Remove from a command's environment what is meant for this JVM alone: the
-		 * notification socket (systemd's tools report a failure there, {@code ERRNO=}, and
-		 * systemd logs a notification from a process that is not the main one), the
+		 * notification socket (systemd's tools report a failure there, {@code ERRNO=},
+		 * and systemd logs a notification from a process that is not the main one), the
 		 * descriptors passed to it and the handover between generations.
 		 * @param environment the environment, changed in place
 		 */

@@ -22,8 +22,8 @@ final class SignalTrap {
 	 * Trap a signal.
 	 * @param name the signal name without {@code SIG}, e.g. {@code HUP}
 	 * @param handler what to do when it arrives
-	 * @return the trap; {@link #wasIgnored()} tells whether the JVM started with the signal
-	 * ignored (then the handler never runs)
+	 * @return the trap; {@link #wasIgnored()} tells whether the JVM started with the
+	 * signal ignored (then the handler never runs)
 	 * @throws IllegalArgumentException if the JVM reserves the signal
 	 */
 	public static SignalTrap install(String name, Runnable handler) {

@@ -22,8 +22,8 @@ interface Signals {
 	/**
 	 * From now on, let SIGHUP run a trigger.
 	 * @param trigger starts an upgrade (or its refusal) in the background
-	 * @param upgrades whether the trigger can upgrade (then a SIGHUP ignored since the JVM
-	 * started is warned about)
+	 * @param upgrades whether the trigger can upgrade (then a SIGHUP ignored since the
+	 * JVM started is warned about)
 	 */
 	void onHangup(Runnable trigger, boolean upgrades);
 
@@ -34,8 +34,8 @@ interface Signals {
 	void onTerminate(Runnable handler);
 
 	/**
-	 * Return the JVM's signals: SIGHUP through {@link HangupSignal}, which has owned it since
-	 * startup, SIGTERM trapped now.
+	 * Return the JVM's signals: SIGHUP through {@link HangupSignal}, which has owned it
+	 * since startup, SIGTERM trapped now.
 	 * @return the signals
 	 */
 	static Signals jvm() {

@@ -11,7 +11,8 @@ import java.time.Duration;
 /**
  * The sockets the core inspects or opens itself: passed listeners, the handshake socket
  * pair, the service manager's notification socket ({@link SdNotify}) and the control
- * socket ({@link ControlSocket}). {@link PosixSockets} asks the kernel; tests pass a fake.
+ * socket ({@link ControlSocket}). {@link PosixSockets} asks the kernel; tests pass a
+ * fake.
  */
 interface Sockets {
 
@@ -25,8 +26,8 @@ interface Sockets {
 	SocketInfo inspectListener(int fd) throws NativeException, NotAListenerException;
 
 	/**
-	 * Return the lowest descriptor of this process that is a listening TCP socket bound to
-	 * {@code local}, or -1. Addresses compare equal across the IPv4 and v4-mapped IPv6
+	 * Return the lowest descriptor of this process that is a listening TCP socket bound
+	 * to {@code local}, or -1. Addresses compare equal across the IPv4 and v4-mapped IPv6
 	 * forms, and a wildcard address matches any other.
 	 * @param local the local address
 	 * @return the descriptor, or -1
@@ -148,6 +149,7 @@ interface Sockets {
 
 	/**
 	 * The process at the other end of a Unix-domain socket.
+	 *
 	 * @param pid its pid
 	 * @param uid its user id
 	 */

@@ -18,7 +18,8 @@ import org.apache.commons.logging.LogFactory;
  * accepts {@code MAINPID=} from the main process under the default
  * {@code NotifyAccess=main}, and would stop the unit if the main process exited
  * first);</li>
- * <li>it failed: {@code READY=1}, ending the reload, with a {@code STATUS=} saying why;</li>
+ * <li>it failed: {@code READY=1}, ending the reload, with a {@code STATUS=} saying
+ * why;</li>
  * <li>a generation with no successor stops: {@code STOPPING=1}.</li>
  * </ul>
  * A generation started by an upgrade sends nothing when it is ready: it is not the main
@@ -60,8 +61,9 @@ class SystemdNotifier implements UpgradeListener {
 		if (outcome.childPid() == null) {
 			return;
 		}
-		send("MAINPID=" + outcome.childPid(), "READY=1", status(outcome.generation(), outcome.childPid(),
-				"serving, upgraded from generation " + this.generation.number() + " (pid " + this.generation.pid() + ")"));
+		send("MAINPID=" + outcome.childPid(), "READY=1",
+				status(outcome.generation(), outcome.childPid(), "serving, upgraded from generation "
+						+ this.generation.number() + " (pid " + this.generation.pid() + ")"));
 	}
 
 	@Override

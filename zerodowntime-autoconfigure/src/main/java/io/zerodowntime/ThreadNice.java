@@ -8,8 +8,8 @@ import java.util.stream.Stream;
 
 /**
  * The nice values of this process's threads: the seam {@link HandoverPriority} works
- * through. On Linux nice is per thread, and a thread (or process) starts with the nice value
- * of the thread that created it.
+ * through. On Linux nice is per thread, and a thread (or process) starts with the nice
+ * value of the thread that created it.
  */
 interface ThreadNice {
 
@@ -65,7 +65,8 @@ interface ThreadNice {
 			@Override
 			public int nice(int tid) throws IOException {
 				String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
-				// fields after the command, which may hold spaces: state is field 3, nice field 19
+				// fields after the command, which may hold spaces: state is field 3, nice
+				// field 19
 				String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
 				return Integer.parseInt(fields[16]);
 			}

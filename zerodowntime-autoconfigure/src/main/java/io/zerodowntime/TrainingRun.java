@@ -5,9 +5,10 @@ import java.util.Map;
 /**
  * Whether this JVM is a training run: started only to create a class-data archive, with
  * Spring's {@code spring.context.exit=onRefresh}, so it refreshes the application context
- * and exits before any web server binds a port or the application is ready. A training run
- * adopts no listener and talks to no previous generation, whatever its environment holds:
- * the starter then never writes the PID file, traps no upgrade signal and opens nothing.
+ * and exits before any web server binds a port or the application is ready. A training
+ * run adopts no listener and talks to no previous generation, whatever its environment
+ * holds: the starter then never writes the PID file, traps no upgrade signal and opens
+ * nothing.
  */
 final class TrainingRun {
 

@@ -22,10 +22,16 @@ public record UpgradeOutcome(Outcome outcome, String reason, int generation, Lon
 		/** The new generation is ready and has taken over. */
 		SUCCEEDED,
 
-		/** No attempt was made: one is running already, or this generation cannot upgrade now. */
+		/**
+		 * No attempt was made: one is running already, or this generation cannot upgrade
+		 * now.
+		 */
 		REFUSED,
 
-		/** The new generation could not be started or did not become ready; this one serves on. */
+		/**
+		 * The new generation could not be started or did not become ready; this one
+		 * serves on.
+		 */
 		FAILED
 
 	}

@@ -16,15 +16,17 @@ public enum UpgradeState {
 	/** Serving while a new generation starts. */
 	UPGRADING,
 
-	/** A new generation took over; finishing the requests this one holds, then exiting. */
+	/**
+	 * A new generation took over; finishing the requests this one holds, then exiting.
+	 */
 	DRAINING,
 
 	/** Stopping with no successor. */
 	STOPPING,
 
 	/**
-	 * Serving, on a platform where upgrades are not available: every
-	 * upgrade is refused with the reason.
+	 * Serving, on a platform where upgrades are not available: every upgrade is refused
+	 * with the reason.
 	 */
 	UNSUPPORTED
 

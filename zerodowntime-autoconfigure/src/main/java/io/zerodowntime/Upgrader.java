@@ -19,15 +19,15 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * One generation of the application, through its whole life: {@link #ready() ready} (PID
- * file, accept gate, unclaimed listeners, signals, the service manager, the control socket,
- * the previous generation told), {@link #upgrade() upgrade}, drain and exit. The one owner
- * of a generation's state, and the public API for triggering an upgrade.
+ * file, accept gate, unclaimed listeners, signals, the service manager, the control
+ * socket, the previous generation told), {@link #upgrade() upgrade}, drain and exit. The
+ * one owner of a generation's state, and the public API for triggering an upgrade.
  *
  * <p>
  * Invariants, as in tableflip: at any time there are one or two generations, at most one
  * of them not ready; a new generation may crash during startup without harm (the old one
- * serves on); only one upgrade runs at a time; a generation whose own predecessor is still
- * draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
+ * serves on); only one upgrade runs at a time; a generation whose own predecessor is
+ * still draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
  * generation reported ready and this one is draining. Every method is thread-safe.
  *
  * <p>
@@ -60,7 +60,10 @@ public final class Upgrader implements AutoCloseable {
 
 	private final Duration upgradeTimeout;
 
-	/** Told first, in order: the parts of the core that follow the steps (systemd, priority). */
+	/**
+	 * Told first, in order: the parts of the core that follow the steps (systemd,
+	 * priority).
+	 */
 	private final List<UpgradeListener> parts = new CopyOnWriteArrayList<>();
 
 	private final List<UpgradeListener> upgradeListeners = new CopyOnWriteArrayList<>();
@@ -119,7 +122,9 @@ public final class Upgrader implements AutoCloseable {
 		this.predecessorAllowance = allowance;
 	}
 
-	/** Set what the life around the state machine uses; the builder sets the real ones. */
+	/**
+	 * Set what the life around the state machine uses; the builder sets the real ones.
+	 */
 	void life(Signals signals, PidFile pidFile, Exit exit, boolean warmUp) {
 		this.signals = signals;
 		this.pidFile = pidFile;
@@ -149,8 +154,8 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * An upgrader that refuses every upgrade, for a platform where they are not available;
-	 * it touches nothing native.
+	 * An upgrader that refuses every upgrade, for a platform where they are not
+	 * available; it touches nothing native.
 	 */
 	static Upgrader unsupported(Generation generation, String reason) {
 		Upgrader upgrader = new Upgrader(generation, null, null, null, Duration.ZERO);
@@ -197,9 +202,9 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * Return the outcome of the last upgrade attempt, or {@code null}: the last one started,
-	 * or a later refusal made while serving with no upgrade under way (the jar was
-	 * overwritten in place, the predecessor is still draining).
+	 * Return the outcome of the last upgrade attempt, or {@code null}: the last one
+	 * started, or a later refusal made while serving with no upgrade under way (the jar
+	 * was overwritten in place, the predecessor is still draining).
 	 * @return the last outcome
 	 */
 	public UpgradeOutcome lastUpgrade() {
@@ -216,9 +221,9 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * Return the listener registry server adapters take their listening sockets from
-	 * (the server-adapter SPI, {@link ListenerRegistry}), or {@code null} on a platform
-	 * where upgrades are not available: there the server binds its own sockets.
+	 * Return the listener registry server adapters take their listening sockets from (the
+	 * server-adapter SPI, {@link ListenerRegistry}), or {@code null} on a platform where
+	 * upgrades are not available: there the server binds its own sockets.
 	 * @return the registry, or {@code null}
 	 */
 	public ListenerRegistry listenerRegistry() {
@@ -228,24 +233,27 @@ public final class Upgrader implements AutoCloseable {
 	/**
 	 * Describe this generation, with the field names and order of
 	 * {@code GET /actuator/upgrade}: {@code generation}, {@code pid}, {@code parentPid},
-	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners} (each
-	 * {@code name}, {@code address}, {@code port}, {@code inherited}), {@code lastUpgrade}
-	 * ({@code outcome}, {@code reason}, {@code childPid}, {@code startedAt},
-	 * {@code durationMs}, or {@code null}) and {@code upgradesUnavailable}. The endpoint
-	 * and the control socket both answer with it.
+	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners}
+	 * (each {@code name}, {@code address}, {@code port}, {@code inherited}),
+	 * {@code lastUpgrade} ({@code outcome}, {@code reason}, {@code childPid},
+	 * {@code startedAt}, {@code durationMs}, or {@code null}) and
+	 * {@code upgradesUnavailable}. The endpoint and the control socket both answer with
+	 * it.
 	 * @return a new ordered map; values are numbers, strings, booleans, instants, lists,
 	 * maps or {@code null}
 	 */
 	public Map<String, Object> status() {
 		List<Object> open = new ArrayList<>();
-		// on an unsupported platform the server binds as usual and nothing native is loaded
+		// on an unsupported platform the server binds as usual and nothing native is
+		// loaded
 		if (this.listeners != null) {
 			for (ListenerHandle listener : this.listeners.open()) {
 				Map<String, Object> described = new LinkedHashMap<>();
 				described.put("name", listener.name());
-				described.put("address", (listener.localAddress().getAddress() != null)
-						? listener.localAddress().getAddress().getHostAddress()
-						: listener.localAddress().getHostString());
+				described.put("address",
+						(listener.localAddress().getAddress() != null)
+								? listener.localAddress().getAddress().getHostAddress()
+								: listener.localAddress().getHostString());
 				described.put("port", listener.localAddress().getPort());
 				described.put("inherited", listener.inherited());
 				open.add(described);
@@ -278,9 +286,9 @@ public final class Upgrader implements AutoCloseable {
 	 * Report that the application is fully started, and make this generation the one that
 	 * serves: load the upgrade path while the jar is surely intact, publish the control
 	 * socket, let SIGHUP upgrade and SIGTERM drain and exit, write the PID file, open the
-	 * accept gate, close the passed listeners nobody claimed, tell the service manager and
-	 * the previous generation (which then drains and exits). Idempotent. Where upgrades
-	 * are not available, SIGHUP only logs the refusal.
+	 * accept gate, close the passed listeners nobody claimed, tell the service manager
+	 * and the previous generation (which then drains and exits). Idempotent. Where
+	 * upgrades are not available, SIGHUP only logs the refusal.
 	 * @throws GenerationStartException if the PID file cannot be written or the control
 	 * socket cannot be published: this generation does not become ready (and the previous
 	 * one, if any, is told why and serves on)
@@ -302,11 +310,13 @@ public final class Upgrader implements AutoCloseable {
 			this.controlSocket.publish();
 		}
 		if (this.warmUp) {
-			// before anything tells the world this generation is up: the jar may change later
+			// before anything tells the world this generation is up: the jar may change
+			// later
 			warmUp();
 		}
 		// Live before the PID file names this generation: whoever reads it may signal at
-		// once, and a SIGHUP then must upgrade (once ready), not be taken for one during startup.
+		// once, and a SIGHUP then must upgrade (once ready), not be taken for one during
+		// startup.
 		CountDownLatch serving = new CountDownLatch(1);
 		this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", false, () -> {
 			awaitUninterruptibly(serving);
@@ -363,8 +373,9 @@ public final class Upgrader implements AutoCloseable {
 
 	/**
 	 * Load and link everything the upgrade path needs now, while the application's jar is
-	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in place
-	 * (instead of replaced by rename) would make the first load during an upgrade fail.
+	 * surely intact: classes are loaded lazily from the jar, and a jar overwritten in
+	 * place (instead of replaced by rename) would make the first load during an upgrade
+	 * fail.
 	 */
 	void warmUp() {
 		if (this.launcher == null) {
@@ -412,7 +423,8 @@ public final class Upgrader implements AutoCloseable {
 			logger.info(describe() + " refused an upgrade" + by + ": " + refusal);
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
 			synchronized (this.lock) {
-				// a refusal because this generation cannot upgrade is news; one because an
+				// a refusal because this generation cannot upgrade is news; one because
+				// an
 				// upgrade is already under way must not hide that upgrade's own outcome
 				if (this.state == UpgradeState.SERVING || this.state == UpgradeState.UNSUPPORTED) {
 					this.lastUpgrade = outcome;
@@ -438,9 +450,8 @@ public final class Upgrader implements AutoCloseable {
 	private String refusal() {
 		return switch (this.state) {
 			case STARTING -> "this generation is not ready yet";
-			case UPGRADING -> "an upgrade is already in progress"
-					+ ((this.child != null && this.child.pid() != null) ? " (new generation pid " + this.child.pid() + ")"
-							: "");
+			case UPGRADING -> "an upgrade is already in progress" + ((this.child != null && this.child.pid() != null)
+					? " (new generation pid " + this.child.pid() + ")" : "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
 			case UNSUPPORTED -> this.unavailable;
@@ -449,7 +460,10 @@ public final class Upgrader implements AutoCloseable {
 		};
 	}
 
-	/** Builds the next generation's command for this upgrade: the check, the log line and the launch share it. */
+	/**
+	 * Builds the next generation's command for this upgrade: the check, the log line and
+	 * the launch share it.
+	 */
 	private String releaseProblem() {
 		if (this.release == null) {
 			return null;
@@ -503,13 +517,13 @@ public final class Upgrader implements AutoCloseable {
 			}
 		}
 		started.stop(STOP_GRACE);
-		return failed(startedAt, started.pid(), (state() == UpgradeState.STOPPING)
-				? "this generation was told to stop during the upgrade" : notReady);
+		return failed(startedAt, started.pid(),
+				(state() == UpgradeState.STOPPING) ? "this generation was told to stop during the upgrade" : notReady);
 	}
 
 	private UpgradeOutcome failed(Instant startedAt, Long childPid, String reason) {
-		return new UpgradeOutcome(UpgradeOutcome.Outcome.FAILED, reason, this.generation.number(), childPid,
-				startedAt, millisSince(startedAt));
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.FAILED, reason, this.generation.number(), childPid, startedAt,
+				millisSince(startedAt));
 	}
 
 	private void finish(UpgradeOutcome outcome) {
@@ -523,7 +537,8 @@ public final class Upgrader implements AutoCloseable {
 		if (outcome.outcome() == UpgradeOutcome.Outcome.SUCCEEDED) {
 			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
 					+ ") is ready after " + outcome.durationMs() + " ms; draining");
-			// the service manager learns the new main pid before this generation drains and exits
+			// the service manager learns the new main pid before this generation drains
+			// and exits
 			tellParts((l) -> l.upgradeSucceeded(outcome));
 			if (this.exit != null) {
 				inBackground("zerodowntime-drain", false,
@@ -546,7 +561,8 @@ public final class Upgrader implements AutoCloseable {
 	 * Stop this generation with no successor: a new generation that is not ready yet is
 	 * stopped first (SIGTERM, then SIGKILL), so nothing is left behind.
 	 * @return whether this generation may drain and exit now ({@code false} when it has
-	 * already handed over and is draining, or upgrades are not available on this platform)
+	 * already handed over and is draining, or upgrades are not available on this
+	 * platform)
 	 */
 	boolean stop() {
 		Child starting;
@@ -588,7 +604,10 @@ public final class Upgrader implements AutoCloseable {
 		}
 	}
 
-	/** Tell the parts, then every listener, in order; one that throws does not stop the others. */
+	/**
+	 * Tell the parts, then every listener, in order; one that throws does not stop the
+	 * others.
+	 */
 	private void tell(Consumer<UpgradeListener> step) {
 		tellParts(step);
 		tellListeners(step);
@@ -776,8 +795,8 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	/**
-	 * What the application tells the core before its upgrader exists: the first moments of
-	 * a JVM that may be a new generation. Spring Boot applications get this from the
+	 * What the application tells the core before its upgrader exists: the first moments
+	 * of a JVM that may be a new generation. Spring Boot applications get this from the
 	 * starter; other applications call these themselves, first thing.
 	 */
 	public static final class Startup {
@@ -786,18 +805,20 @@ public final class Upgrader implements AutoCloseable {
 		}
 
 		/**
-		 * Take SIGHUP from the JVM as early as possible, so a SIGHUP during startup cannot
-		 * end the process (the JVM's default); until {@link #configured(boolean)} it is only
-		 * counted. Once per JVM; does nothing where the platform has no SIGHUP.
+		 * Take SIGHUP from the JVM as early as possible, so a SIGHUP during startup
+		 * cannot end the process (the JVM's default); until {@link #configured(boolean)}
+		 * it is only counted. Once per JVM; does nothing where the platform has no
+		 * SIGHUP.
 		 */
 		public static void trapHangup() {
 			HangupSignal.install();
 		}
 
 		/**
-		 * Say whether this process uses upgrades, once its configuration is known. If not,
-		 * the JVM's own SIGHUP handler is put back, and a SIGHUP that arrived meanwhile is
-		 * raised again, so the application behaves exactly as without the starter.
+		 * Say whether this process uses upgrades, once its configuration is known. If
+		 * not, the JVM's own SIGHUP handler is put back, and a SIGHUP that arrived
+		 * meanwhile is raised again, so the application behaves exactly as without the
+		 * starter.
 		 * @param upgradesEnabled whether upgrades are enabled
 		 */
 		public static void configured(boolean upgradesEnabled) {
@@ -806,8 +827,8 @@ public final class Upgrader implements AutoCloseable {
 
 		/**
 		 * Tell the generation that started this process, if any, that this one failed to
-		 * start, so its upgrade fails at once with this reason rather than at its timeout.
-		 * Does nothing in generation 1 and where upgrades are not available.
+		 * start, so its upgrade fails at once with this reason rather than at its
+		 * timeout. Does nothing in generation 1 and where upgrades are not available.
 		 * @param reason what went wrong
 		 */
 		public static void failed(String reason) {

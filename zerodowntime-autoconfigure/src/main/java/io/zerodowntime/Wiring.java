@@ -39,8 +39,7 @@ final class Wiring {
 			upgrader.life(Signals.jvm(), null, null, false);
 			return upgrader;
 		}
-		if (options.controlSocketSet
-				&& (options.controlSocket == null || options.controlSocket.toString().isBlank())) {
+		if (options.controlSocketSet && (options.controlSocket == null || options.controlSocket.toString().isBlank())) {
 			throw new ControlSocketException("zerodowntime.control-socket is set but empty.",
 					"Set it to the socket's path, e.g. /run/<app>/control.sock (in a systemd unit: check that "
 							+ "the variable used in ExecStart= is defined), or remove the property.",
@@ -50,23 +49,24 @@ final class Wiring {
 		Generation generation = process.generation();
 		Listeners listeners = process.listeners();
 		NextRelease release = NextRelease.ofThisProcess(options.command, generation.number());
-		Upgrader upgrader = new Upgrader(generation,
-				new NativeChildLauncher(Os.posix(), release, generation), listeners,
-				process.parentLink(), options.upgradeTimeout);
+		Upgrader upgrader = new Upgrader(generation, new NativeChildLauncher(Os.posix(), release, generation),
+				listeners, process.parentLink(), options.upgradeTimeout);
 		upgrader.predecessorAllowance(options.drainTimeout.plus(options.exitGrace));
 		if (process.parentLink() == null) {
-			// a later generation's parent is PID 1 by design (double fork): only generation 1's counts
+			// a later generation's parent is PID 1 by design (double fork): only
+			// generation 1's counts
 			upgrader.unavailable(InitProcess.problem());
 		}
 		upgrader.checkRelease(release);
-		logger.info("Generation " + generation.number() + " (pid " + generation.pid()
-				+ ") will start the next generation " + release.describe() + "; working directory from "
-				+ release.directory().source());
+		logger.info(
+				"Generation " + generation.number() + " (pid " + generation.pid() + ") will start the next generation "
+						+ release.describe() + "; working directory from " + release.directory().source());
 		PidFile pidFile = (options.pidFile != null) ? new PidFile(options.pidFile) : null;
 		upgrader.life(Signals.jvm(), pidFile, new Exit(generation, listeners, pidFile, options.drainTimeout,
 				options.exitGrace, options.onExit, Exit.Process.JVM), true);
 		new ServiceUnitCheck(System.getenv(), options.pidFile, generation).warnIfUnfit();
-		// the service manager must learn the new main pid before this generation drains and exits
+		// the service manager must learn the new main pid before this generation drains
+		// and exits
 		upgrader.addPart(new SystemdNotifier(SdNotify.fromEnvironment(), generation));
 		if (options.handoverPriority) {
 			upgrader.addPart(HandoverPriority.forThisProcess());

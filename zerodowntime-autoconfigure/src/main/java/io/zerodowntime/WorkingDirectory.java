@@ -8,16 +8,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The directory the next generation starts in: the path the operator gave, not the one the
- * kernel resolved. A JVM started in {@code /opt/app/current}, a symbolic link to
+ * The directory the next generation starts in: the path the operator gave, not the one
+ * the kernel resolved. A JVM started in {@code /opt/app/current}, a symbolic link to
  * {@code releases/r1}, has {@code user.dir} = {@code /opt/app/releases/r1}; starting the
- * next generation there after {@code current} was switched to {@code r2} would run the old
- * release again. So the logical directory is kept, in byte form ({@link ByteStrings}): the
- * first of {@code $PWD} and the directory of an absolute {@code -jar} path that names the
- * same directory (device and inode) as {@code user.dir} at startup, else, in generation 1
- * of a systemd service, the unit's {@code WorkingDirectory=} ({@link ServiceWorkingDirectory}),
- * else {@code user.dir}.
- * It is looked up again at each upgrade, so a symbolic link switched since, or a directory
+ * next generation there after {@code current} was switched to {@code r2} would run the
+ * old release again. So the logical directory is kept, in byte form
+ * ({@link ByteStrings}): the first of {@code $PWD} and the directory of an absolute
+ * {@code -jar} path that names the same directory (device and inode) as {@code user.dir}
+ * at startup, else, in generation 1 of a systemd service, the unit's
+ * {@code WorkingDirectory=} ({@link ServiceWorkingDirectory}), else {@code user.dir}. It
+ * is looked up again at each upgrade, so a symbolic link switched since, or a directory
  * deleted and created anew, is followed; one that no longer exists refuses the upgrade.
  */
 final class WorkingDirectory {
@@ -116,9 +116,9 @@ final class WorkingDirectory {
 			return null;
 		}
 		String text = ByteStrings.toText(this.path);
-		String fix = this.path.equals(this.physical) ? "create it again (mkdir -p " + text + ", with what the "
-				+ "application reads from it)" : "point " + text + " at the release to run again (ln -sfn "
-				+ "releases/NEW " + text + ") or create it";
+		String fix = this.path.equals(this.physical)
+				? "create it again (mkdir -p " + text + ", with what the " + "application reads from it)" : "point "
+						+ text + " at the release to run again (ln -sfn " + "releases/NEW " + text + ") or create it";
 		return "the working directory of the next generation, " + text + ", no longer exists (deleted while this "
 				+ "generation runs, e.g. an old release cleaned up); " + fix + ", then upgrade again; this "
 				+ "generation keeps serving";
@@ -145,7 +145,8 @@ final class WorkingDirectory {
 	interface Lookup {
 
 		/**
-		 * Return what identifies a directory (device and inode), following symbolic links.
+		 * Return what identifies a directory (device and inode), following symbolic
+		 * links.
 		 * @param path the path, in byte form
 		 * @return the key, or {@code null} if it is not an existing directory
 		 */

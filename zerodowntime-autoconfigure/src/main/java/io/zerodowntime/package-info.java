@@ -10,15 +10,17 @@
  * ready, and the old one serves on.</li>
  * <li>One upgrade at a time: a second one is refused while one runs, and so is one while
  * this generation's own predecessor is still draining.</li>
- * <li>An outcome is {@code SUCCEEDED} only when the new generation reported ready and this
- * one is draining; every other end is {@code REFUSED} (nothing started) or
+ * <li>An outcome is {@code SUCCEEDED} only when the new generation reported ready and
+ * this one is draining; every other end is {@code REFUSED} (nothing started) or
  * {@code FAILED} (this one serves on).</li>
- * <li>A generation's states: {@code STARTING} until ready; {@code SERVING}; {@code UPGRADING}
- * while a new one starts (back to {@code SERVING} on failure); then {@code DRAINING}
- * (handed over) or {@code STOPPING} (SIGTERM), after which it exits. {@code UNSUPPORTED}
- * where upgrades are not available: it serves, and refuses every upgrade.</li>
+ * <li>A generation's states: {@code STARTING} until ready; {@code SERVING};
+ * {@code UPGRADING} while a new one starts (back to {@code SERVING} on failure); then
+ * {@code DRAINING} (handed over) or {@code STOPPING} (SIGTERM), after which it exits.
+ * {@code UNSUPPORTED} where upgrades are not available: it serves, and refuses every
+ * upgrade.</li>
  * <li>{@link io.zerodowntime.Upgrader} is the one owner of a generation's state; every
- * public method is thread-safe. Listeners are told on the thread that takes the step.</li>
+ * public method is thread-safe. Listeners are told on the thread that takes the
+ * step.</li>
  * <li>Static state: this process's startup facts ({@code ProcessState}, read only through
  * {@code Wiring.process()}) and the JVM's SIGHUP trap ({@code HangupSignal}, read only in
  * that class), one per process because environment, descriptors and signal handlers are.
@@ -28,8 +30,7 @@
  * jnr.</li>
  * </ul>
  *
- * <h2>Public API</h2>
- * {@code Upgrader} (with {@code Upgrader.Builder}, the options, and
+ * <h2>Public API</h2> {@code Upgrader} (with {@code Upgrader.Builder}, the options, and
  * {@code Upgrader.Startup}, what an application tells the core before its upgrader
  * exists), {@code UpgradeOutcome}, {@code UpgradeState}, {@code Generation},
  * {@code UpgradeListener}, {@code GenerationStartException} and
@@ -48,12 +49,15 @@
  * {@code ListenerSockets}, {@code NativeListenerSockets}: the listener registry (the
  * core's side of the SPI), passed fds matched to listeners, adopted or bound.</li>
  * <li>{@code ListenFds}, {@code InheritedFd}, {@code ListenerInspector},
- * {@code SocketInfo}: the descriptors passed to this process, as systemd passes them.</li>
- * <li>{@code ProcessState}: what this process learned from its environment at startup.</li>
+ * {@code SocketInfo}: the descriptors passed to this process, as systemd passes
+ * them.</li>
+ * <li>{@code ProcessState}: what this process learned from its environment at
+ * startup.</li>
  * <li>{@code Handshake}: every name and number of the protocol between generations.</li>
  * <li>{@code ParentLink}: the new generation's handle on the old one.</li>
  * <li>{@code ChildLauncher}, {@code Child}, {@code NativeChildLauncher},
- * {@code NativeChild}, {@code ExitStatus}: the old generation's handle on the new one.</li>
+ * {@code NativeChild}, {@code ExitStatus}: the old generation's handle on the new
+ * one.</li>
  * <li>{@code NextRelease}, {@code CommandLine}, {@code WorkingDirectory},
  * {@code ServiceWorkingDirectory}, {@code ReleaseFile}, {@code ClassDataArchive},
  * {@code ManagementAgentOptions}, {@code ByteStrings}: what the next generation starts
@@ -77,11 +81,11 @@
  * <li>The OS seam, one role per interface, each implemented by one {@code Posix*} class:
  * {@code Fds} (descriptors), {@code Sockets} (listener inspection, socket pairs, peer
  * credentials, AF_UNIX), {@code Processes} (spawn, wait, signals, thread nice),
- * {@code ProcessEnvironment} (libc's and the JDK's environment); {@code Os} holds the four;
- * {@code LibC} and {@code PosixBinding} are the libc binding (the only files that import jnr;
- * {@code LibC} is public only because jnr-ffi implements it at run time: it is not API);
- * {@code NativeException}, {@code NotAListenerException} their failures. {@code Addresses}:
- * a small helper.</li>
+ * {@code ProcessEnvironment} (libc's and the JDK's environment); {@code Os} holds the
+ * four; {@code LibC} and {@code PosixBinding} are the libc binding (the only files that
+ * import jnr; {@code LibC} is public only because jnr-ffi implements it at run time: it
+ * is not API); {@code NativeException}, {@code NotAListenerException} their failures.
+ * {@code Addresses}: a small helper.</li>
  * </ul>
  */
 package io.zerodowntime;

@@ -73,8 +73,7 @@ class ByteStringsTests {
 		assertThat(ByteStrings.toBytes(ByteStrings.fromText("h\u00e9llo")))
 			.containsExactly("h\u00e9llo".getBytes(StandardCharsets.UTF_8));
 		System.setProperty("sun.jnu.encoding", "ISO-8859-1");
-		assertThat(ByteStrings.toBytes(ByteStrings.fromText("h\u00e9llo"))).containsExactly('h', 0xE9, 'l', 'l',
-				'o');
+		assertThat(ByteStrings.toBytes(ByteStrings.fromText("h\u00e9llo"))).containsExactly('h', 0xE9, 'l', 'l', 'o');
 	}
 
 	@Test

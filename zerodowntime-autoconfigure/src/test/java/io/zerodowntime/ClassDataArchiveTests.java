@@ -122,8 +122,8 @@ class ClassDataArchiveTests {
 	void whenTheArchiveIsDroppedTheStarterAddsItsOptionsAgain() throws IOException {
 		jar("app.jar", BUILT);
 		List<String> command = List.of("/usr/bin/java", "-XX:AOTCache=missing.aot", "-jar", "app.jar");
-		assertThat(CommandLine.withNativeAccess(usable(command))).containsExactly("/usr/bin/java", CommandLine.NATIVE_ACCESS,
-				ProcessEnvironment.OPEN_JAVA_LANG, "-jar", "app.jar");
+		assertThat(CommandLine.withNativeAccess(usable(command))).containsExactly("/usr/bin/java",
+				CommandLine.NATIVE_ACCESS, ProcessEnvironment.OPEN_JAVA_LANG, "-jar", "app.jar");
 	}
 
 	@Test

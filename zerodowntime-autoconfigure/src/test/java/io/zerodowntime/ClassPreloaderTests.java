@@ -11,7 +11,8 @@ class ClassPreloaderTests {
 
 	@Test
 	void loadsEveryClassOfThePackageAndItsSubpackagesFromADirectory() throws Exception {
-		// run from target/classes: Upgrader's package holds the core, autoconfigure, actuate, tomcat
+		// run from target/classes: Upgrader's package holds the core, autoconfigure,
+		// actuate, tomcat
 		int loaded = ClassPreloader.loadPackageOf(Upgrader.class);
 		assertThat(loaded).isGreaterThan(60);
 		assertThat(Class.forName("io.zerodowntime.Upgrader$1", false, getClass().getClassLoader())).isNotNull();

@@ -40,8 +40,9 @@ class CommandLineTests {
 		for (List<String> partial : List.of(List.of("/usr/bin/java", NATIVE_ACCESS, "-jar", "a.jar"),
 				List.of("/usr/bin/java", "-jar", "a.jar", OPEN_JAVA_LANG))) {
 			List<String> result = CommandLine.withNativeAccess(partial);
-			assertThat(result).as(partial.toString()).startsWith("/usr/bin/java").containsOnlyOnce(NATIVE_ACCESS,
-					OPEN_JAVA_LANG);
+			assertThat(result).as(partial.toString())
+				.startsWith("/usr/bin/java")
+				.containsOnlyOnce(NATIVE_ACCESS, OPEN_JAVA_LANG);
 			assertThat(result.subList(1, 2)).as(partial.toString()).containsAnyOf(NATIVE_ACCESS, OPEN_JAVA_LANG);
 		}
 	}
@@ -49,8 +50,9 @@ class CommandLineTests {
 	@Test
 	void withNativeAccessLeavesOtherProgramsAlone() {
 		for (List<String> command : List.of(List.of("/opt/app/bin/start.sh", "--port", "8080"),
-				List.of("/usr/bin/env", "java", "-jar", "app.jar"), List.of("/usr/lib/jvm/x/bin/javaw", "-jar", "a.jar"),
-				List.of("/opt/java/app", "-jar", "a.jar"), List.of("/usr/bin/javac", "Main.java"))) {
+				List.of("/usr/bin/env", "java", "-jar", "app.jar"),
+				List.of("/usr/lib/jvm/x/bin/javaw", "-jar", "a.jar"), List.of("/opt/java/app", "-jar", "a.jar"),
+				List.of("/usr/bin/javac", "Main.java"))) {
 			assertThat(CommandLine.withNativeAccess(command)).as(command.get(0)).isEqualTo(command);
 		}
 	}
@@ -68,8 +70,11 @@ class CommandLineTests {
 		List<String> argv = CommandLine.current();
 		assertThat(argv).isNotEmpty().doesNotContainNull();
 		assertThat(Path.of(argv.get(0)).getFileName()).hasToString("java");
-		ProcessHandle.current().info().arguments().ifPresent((arguments) -> assertThat(argv)
-			.containsExactlyElementsOf(concat(argv.get(0), List.of(arguments))));
+		ProcessHandle.current()
+			.info()
+			.arguments()
+			.ifPresent(
+					(arguments) -> assertThat(argv).containsExactlyElementsOf(concat(argv.get(0), List.of(arguments))));
 	}
 
 	@Test

@@ -53,7 +53,8 @@ class ControlSocketTests {
 		Path path = this.temp.resolve("control.sock");
 		open(path, "one", true).publish();
 		String upgrade = send(path, "POST /upgrade HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
-		assertThat(upgrade).startsWith("HTTP/1.1 409 Conflict\r\n").contains("Content-Type: application/json\r\n")
+		assertThat(upgrade).startsWith("HTTP/1.1 409 Conflict\r\n")
+			.contains("Content-Type: application/json\r\n")
 			.endsWith("\r\n\r\n{\"generation\":\"one\",\"command\":\"upgrade\"}");
 		assertThat(send(path, "GET /status HTTP/1.1\r\nHost: localhost\r\n\r\n")).startsWith("HTTP/1.1 409 ")
 			.contains("\"command\":\"status\"");
@@ -81,7 +82,8 @@ class ControlSocketTests {
 	@Test
 	void whenTheGroupDoesNotExistThenOpeningFailsNamingIt() throws IOException {
 		assertThatExceptionOfType(ControlSocketException.class)
-			.isThrownBy(() -> ControlSocket.open(this.temp.resolve("c.sock"), "no-such-group-zdt", true, handler("one")))
+			.isThrownBy(
+					() -> ControlSocket.open(this.temp.resolve("c.sock"), "no-such-group-zdt", true, handler("one")))
 			.withMessageContaining("no-such-group-zdt")
 			.satisfies((ex) -> assertThat(ex.getAction()).contains("zerodowntime.control-socket-group"));
 		assertThat(list()).isEmpty();

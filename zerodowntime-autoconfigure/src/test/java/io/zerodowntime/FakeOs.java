@@ -40,7 +40,9 @@ final class FakeOs {
 		return new Os(this.fds, this.sockets, this.processes, this.environment);
 	}
 
-	/** One open descriptor: its flag, what a read returns next, what was written to it. */
+	/**
+	 * One open descriptor: its flag, what a read returns next, what was written to it.
+	 */
 	static final class Fd {
 
 		volatile boolean closeOnExec;
@@ -73,7 +75,10 @@ final class FakeOs {
 
 	}
 
-	/** {@link Fds} over a table of {@link Fd}s; a read blocks until its bytes are scripted. */
+	/**
+	 * {@link Fds} over a table of {@link Fd}s; a read blocks until its bytes are
+	 * scripted.
+	 */
 	static final class FdTable implements Fds {
 
 		private final Map<Integer, Fd> open = new ConcurrentHashMap<>();
@@ -206,7 +211,9 @@ final class FakeOs {
 			return this.fds.open(fd);
 		}
 
-		/** Open {@code fd} as a Unix-domain stream socket connected to {@code peerPid}. */
+		/**
+		 * Open {@code fd} as a Unix-domain stream socket connected to {@code peerPid}.
+		 */
 		Fd unixSocket(int fd, int peerPid) {
 			this.unixSockets.add(fd);
 			this.peers.put(fd, peerPid);

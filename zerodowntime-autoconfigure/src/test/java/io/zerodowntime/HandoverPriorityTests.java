@@ -27,8 +27,10 @@ class HandoverPriorityTests {
 	void whenANewGenerationStartsEveryThreadButTheCallerRunsAtTheHigherNiceValue() {
 		this.threads.add(CALLER, 0).add(1, 0).add(2, 0).add(3, 5);
 		this.priority.upgradeStarted(2);
-		assertThat(this.threads.nice).containsEntry(CALLER, 0).containsEntry(1, 10).containsEntry(2, 10).containsEntry(3,
-				10);
+		assertThat(this.threads.nice).containsEntry(CALLER, 0)
+			.containsEntry(1, 10)
+			.containsEntry(2, 10)
+			.containsEntry(3, 10);
 	}
 
 	@Test
@@ -80,8 +82,8 @@ class HandoverPriorityTests {
 	void whenTheUpgradeSucceedsTheThreadsStayNiceWhileThisGenerationDrains() {
 		this.threads.add(CALLER, 0).add(1, 0);
 		this.priority.upgradeStarted(2);
-		this.priority.upgradeSucceeded(new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, 2, 42L,
-				Instant.now(), 1000));
+		this.priority
+			.upgradeSucceeded(new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, 2, 42L, Instant.now(), 1000));
 		assertThat(this.priority.restore()).isZero();
 		assertThat(this.threads.nice).containsEntry(1, 10);
 	}

@@ -67,8 +67,8 @@ class ManagementAgentOptionsTests {
 		Files.writeString(config, "com.sun.management.jmxremote.port=9011\ncom.sun.management.jmxremote.ssl=false\n");
 		List<String> command = List.of("java", "-Dcom.sun.management.config.file=" + config, "-jar", "a.jar");
 		assertThat(ManagementAgentOptions.forNextGeneration(command, Map.of())).containsExactly("java",
-				ManagementAgentOptions.ALLOW_ATTACH_SELF, DEFERRED + "com.sun.management.config.file=" + config,
-				"-jar", "a.jar");
+				ManagementAgentOptions.ALLOW_ATTACH_SELF, DEFERRED + "com.sun.management.config.file=" + config, "-jar",
+				"a.jar");
 	}
 
 	@Test
@@ -135,8 +135,10 @@ class ManagementAgentOptionsTests {
 
 	@Test
 	void jvmOptionsEndAtTheJarTheMainClassOrTheModule() {
-		assertThat(ManagementAgentOptions.endOfJvmOptions(List.of("java", "-Xmx1g", "-jar", "a.jar", "-Dx"))).isEqualTo(2);
-		assertThat(ManagementAgentOptions.endOfJvmOptions(List.of("java", "-cp", "-weird", "Main", "-Dx"))).isEqualTo(3);
+		assertThat(ManagementAgentOptions.endOfJvmOptions(List.of("java", "-Xmx1g", "-jar", "a.jar", "-Dx")))
+			.isEqualTo(2);
+		assertThat(ManagementAgentOptions.endOfJvmOptions(List.of("java", "-cp", "-weird", "Main", "-Dx")))
+			.isEqualTo(3);
 		assertThat(ManagementAgentOptions.endOfJvmOptions(List.of("java", "-Dx", "-m", "app/app.Main"))).isEqualTo(2);
 		assertThat(ManagementAgentOptions.endOfJvmOptions(List.of("java", "-version"))).isEqualTo(2);
 	}

@@ -81,7 +81,10 @@ class NextReleaseTests {
 			.contains("atomic rename");
 	}
 
-	/** As if started with {@code java -jar app.jar} in {@code current}, {@code $PWD} naming it. */
+	/**
+	 * As if started with {@code java -jar app.jar} in {@code current}, {@code $PWD}
+	 * naming it.
+	 */
 	private NextRelease startedInCurrent(List<String> configured) {
 		List<String> command = List.of("/usr/bin/java", "-jar", "app.jar");
 		WorkingDirectory directory = WorkingDirectory.choose(this.r1.toString(), this.current.toString(), command,

@@ -44,7 +44,8 @@ class ParentLinkTests {
 		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
 		handshake.send("\u0000\u00ffgarbage\n").send("READY\n");
 		await().atMost(Duration.ofSeconds(10))
-			.until(() -> output.toString().contains("Ignoring unexpected data from the previous generation (pid 1001)"));
+			.until(() -> output.toString()
+				.contains("Ignoring unexpected data from the previous generation (pid 1001)"));
 		assertThat(link.parentExited()).as("data is no exit").isFalse();
 		handshake.endOfStream();
 		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);

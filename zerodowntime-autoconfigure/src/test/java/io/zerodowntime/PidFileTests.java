@@ -109,7 +109,8 @@ class PidFileTests {
 		Files.writeString(file, "x");
 		Path path = file.resolve("app.pid");
 		assertThatIOException().isThrownBy(() -> new PidFile(path).write(4242))
-			.withMessage("Unable to write PID file " + path + ": Not a directory (creating the directory " + file + ")");
+			.withMessage(
+					"Unable to write PID file " + path + ": Not a directory (creating the directory " + file + ")");
 	}
 
 	@Test
@@ -138,8 +139,7 @@ class PidFileTests {
 
 	@Test
 	void relativePathIsMadeAbsolute() {
-		assertThat(new PidFile(Path.of("app.pid")).path()).isAbsolute()
-			.isEqualTo(Path.of("app.pid").toAbsolutePath());
+		assertThat(new PidFile(Path.of("app.pid")).path()).isAbsolute().isEqualTo(Path.of("app.pid").toAbsolutePath());
 	}
 
 	@Test
@@ -178,7 +178,9 @@ class PidFileTests {
 		}
 	}
 
-	/** The permissions this process's umask takes away, from {@code /proc/self/status}. */
+	/**
+	 * The permissions this process's umask takes away, from {@code /proc/self/status}.
+	 */
 	private static Set<PosixFilePermission> umask() throws IOException {
 		Set<PosixFilePermission> masked = EnumSet.noneOf(PosixFilePermission.class);
 		int mask = Files.readAllLines(Path.of("/proc/self/status"))

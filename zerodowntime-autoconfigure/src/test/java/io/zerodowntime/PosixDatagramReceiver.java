@@ -14,9 +14,9 @@ import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketOptions;
 
 /**
- * A service manager's end of {@code NOTIFY_SOCKET} for {@link SdNotifyTests}: a Unix-domain
- * datagram socket bound at a path or an abstract address, and the clock it expects
- * {@code MONOTONIC_USEC} from.
+ * A service manager's end of {@code NOTIFY_SOCKET} for {@link SdNotifyTests}: a
+ * Unix-domain datagram socket bound at a path or an abstract address, and the clock it
+ * expects {@code MONOTONIC_USEC} from.
  */
 final class PosixDatagramReceiver implements Closeable {
 
@@ -71,7 +71,10 @@ final class PosixDatagramReceiver implements Closeable {
 		return timespec.getLong(0) * 1_000_000 + timespec.getLong(8) / 1000;
 	}
 
-	/** {@code clock_gettime(2)}; public because jnr-ffi implements it in another class loader. */
+	/**
+	 * {@code clock_gettime(2)}; public because jnr-ffi implements it in another class
+	 * loader.
+	 */
 	public interface Clock {
 
 		int clock_gettime(int clock, Pointer timespec);

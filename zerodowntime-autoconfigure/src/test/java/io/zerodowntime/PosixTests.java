@@ -41,8 +41,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Exercises the {@code Posix*} classes ({@link PosixFds}, {@link PosixSockets},
- * {@link PosixProcesses}, {@link PosixEnvironment}) against real file descriptors and real
- * child processes.
+ * {@link PosixProcesses}, {@link PosixEnvironment}) against real file descriptors and
+ * real child processes.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = ThreadMode.SEPARATE_THREAD)
 class PosixTests {
@@ -124,7 +124,8 @@ class PosixTests {
 				server.bind(new InetSocketAddress("127.0.0.1", 0));
 				port = ((InetSocketAddress) server.getLocalAddress()).getPort();
 			}
-			assertThat(PosixTests.this.sockets.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port))).isEqualTo(-1);
+			assertThat(PosixTests.this.sockets.findListeningSocketFd(new InetSocketAddress("127.0.0.1", port)))
+				.isEqualTo(-1);
 		}
 
 		@Test
@@ -134,7 +135,8 @@ class PosixTests {
 				Set<Integer> before = socketFds();
 				try (SocketChannel client = SocketChannel.open(server.getLocalAddress())) {
 					int fd = singleNewSocketFd(before);
-					assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
+					assertThatExceptionOfType(NotAListenerException.class)
+						.isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
 						.withMessage("fd " + fd + " is a stream socket that is not listening (a connected socket?)")
 						.satisfies((ex) -> assertThat(ex.fd()).isEqualTo(fd));
 				}
@@ -147,7 +149,8 @@ class PosixTests {
 			try (DatagramChannel udp = DatagramChannel.open()) {
 				udp.bind(new InetSocketAddress("127.0.0.1", 0));
 				int fd = singleNewSocketFd(before);
-				assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
+				assertThatExceptionOfType(NotAListenerException.class)
+					.isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
 					.withMessage("fd " + fd + " is a UDP (datagram) socket, not a stream socket");
 			}
 		}
@@ -158,7 +161,8 @@ class PosixTests {
 			try (ServerSocketChannel unix = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
 				unix.bind(UnixDomainSocketAddress.of(PosixTests.this.temp.resolve("listener.sock")));
 				int fd = singleNewSocketFd(before);
-				assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
+				assertThatExceptionOfType(NotAListenerException.class)
+					.isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
 					.withMessage("fd " + fd + " is a Unix-domain socket; only TCP (IPv4/IPv6) listeners are supported");
 			}
 		}
@@ -168,7 +172,8 @@ class PosixTests {
 			Path file = Files.writeString(PosixTests.this.temp.resolve("plain.txt"), "hello");
 			try (FileInputStream in = new FileInputStream(file.toFile())) {
 				int fd = fdOf(file);
-				assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
+				assertThatExceptionOfType(NotAListenerException.class)
+					.isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
 					.withMessage("fd " + fd + " is a regular file, not a socket");
 			}
 		}
@@ -178,7 +183,8 @@ class PosixTests {
 			int fd = PosixTests.this.fds.dup(0);
 			PosixTests.this.fds.close(fd);
 			assertThat(PosixTests.this.fds.isOpen(fd)).isFalse();
-			assertThatExceptionOfType(NotAListenerException.class).isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
+			assertThatExceptionOfType(NotAListenerException.class)
+				.isThrownBy(() -> PosixTests.this.sockets.inspectListener(fd))
 				.withMessage("fd " + fd + " is not open");
 		}
 
@@ -204,7 +210,8 @@ class PosixTests {
 				assertThat(PosixTests.this.sockets.isUnixSocket(pair[0])).isTrue();
 				server.bind(new InetSocketAddress("127.0.0.1", 0));
 				assertThat(PosixTests.this.sockets.isUnixSocket(singleNewSocketFd(before))).isFalse();
-				assertThat(PosixTests.this.sockets.isUnixSocket(1) && PosixTests.this.sockets.isUnixSocket(2)).isFalse();
+				assertThat(PosixTests.this.sockets.isUnixSocket(1) && PosixTests.this.sockets.isUnixSocket(2))
+					.isFalse();
 			}
 			finally {
 				closeAll(pair);
@@ -228,6 +235,7 @@ class PosixTests {
 				.isThrownBy(() -> ProcessState.inspectPassed(Os.posix(), fd))
 				.withMessage("fd " + fd + " is not open");
 		}
+
 	}
 
 	/** {@link PosixFds}: flags, copies, reads and writes. */
@@ -290,6 +298,7 @@ class PosixTests {
 				PosixTests.this.fds.close(pair[0]);
 			}
 		}
+
 	}
 
 	/** {@link PosixProcesses}: spawn, wait and signal real children. */
@@ -301,7 +310,8 @@ class PosixTests {
 			List<AutoCloseable> clutter = new ArrayList<>();
 			try {
 				for (int i = 0; i < 3; i++) {
-					clutter.add(new FileInputStream(Files.writeString(PosixTests.this.temp.resolve("f" + i), "x").toFile()));
+					clutter.add(new FileInputStream(
+							Files.writeString(PosixTests.this.temp.resolve("f" + i), "x").toFile()));
 				}
 				ServerSocketChannel unrelated = ServerSocketChannel.open();
 				unrelated.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -310,7 +320,8 @@ class PosixTests {
 				int[] pair = PosixTests.this.sockets.socketPair();
 				clutter.add(() -> closeAll(pair));
 				// look from outside: a shell would add fds of its own
-				int pid = PosixTests.this.processes.spawn(List.of("/bin/sleep", "20"), CHILD_ENV, null, new int[] { pair[1] });
+				int pid = PosixTests.this.processes.spawn(List.of("/bin/sleep", "20"), CHILD_ENV, null,
+						new int[] { pair[1] });
 				Set<Integer> expected = new TreeSet<>(Set.of(3));
 				for (int standard = 0; standard < 3; standard++) {
 					if (PosixTests.this.fds.isOpen(standard)) {
@@ -319,8 +330,10 @@ class PosixTests {
 				}
 				String childFd3;
 				try {
-					// the dynamic loader of the child briefly holds fds of its own (ld.so.cache, libc) while it
-					// starts; a leaked fd stays, so waiting for the set to settle keeps the check strict
+					// the dynamic loader of the child briefly holds fds of its own
+					// (ld.so.cache, libc) while it
+					// starts; a leaked fd stays, so waiting for the set to settle keeps
+					// the check strict
 					Awaitility.await()
 						.atMost(Duration.ofSeconds(10))
 						.pollInterval(Duration.ofMillis(20))
@@ -342,14 +355,17 @@ class PosixTests {
 
 		@Test
 		void spawnedChildHasNoBlockedOrIgnoredSignals() throws Exception {
-			// make the parent ignore SIGWINCH, like nohup does with SIGHUP, to show SETSIGDEF resets it
+			// make the parent ignore SIGWINCH, like nohup does with SIGHUP, to show
+			// SETSIGDEF resets it
 			Signal winch = new Signal("WINCH");
 			SignalHandler previous = Signal.handle(winch, SignalHandler.SIG_IGN);
 			Child child;
 			try {
-				assertThat(statusMask("/proc/thread-self/status", "SigIgn") & (1L << (winch.getNumber() - 1))).isNotZero();
+				assertThat(statusMask("/proc/thread-self/status", "SigIgn") & (1L << (winch.getNumber() - 1)))
+					.isNotZero();
 				assertThat(statusMask("/proc/thread-self/status", "SigBlk")).isNotZero();
-				child = runCapturing(List.of("/bin/sh", "-c", "exec grep -E '^Sig(Blk|Ign)' /proc/self/status >&3"), null);
+				child = runCapturing(List.of("/bin/sh", "-c", "exec grep -E '^Sig(Blk|Ign)' /proc/self/status >&3"),
+						null);
 			}
 			finally {
 				Signal.handle(winch, (previous == SignalHandler.SIG_IGN) ? SignalHandler.SIG_DFL : previous);
@@ -367,8 +383,10 @@ class PosixTests {
 				}
 			}
 			assertThat(blocked).isZero();
-			// posix_spawn sets glibc's internal signals 32 (SIGCANCEL) and 33 (SIGSETXID) to SIG_IGN, and sigfillset
-			// excludes them so SETSIGDEF cannot reset them; glibc installs its handlers when it needs them
+			// posix_spawn sets glibc's internal signals 32 (SIGCANCEL) and 33 (SIGSETXID)
+			// to SIG_IGN, and sigfillset
+			// excludes them so SETSIGDEF cannot reset them; glibc installs its handlers
+			// when it needs them
 			long glibcInternal = (1L << (32 - 1)) | (1L << (33 - 1));
 			assertThat(ignored & ~glibcInternal).isZero();
 		}
@@ -378,8 +396,8 @@ class PosixTests {
 			int[] pair = PosixTests.this.sockets.socketPair();
 			try {
 				assertThatExceptionOfType(NativeException.class)
-					.isThrownBy(() -> PosixTests.this.processes.spawn(List.of("/no/such/java", "-version"), CHILD_ENV, null,
-							new int[] { pair[1] }))
+					.isThrownBy(() -> PosixTests.this.processes.spawn(List.of("/no/such/java", "-version"), CHILD_ENV,
+							null, new int[] { pair[1] }))
 					.withMessage("Unable to spawn /no/such/java: No such file or directory (errno 2)")
 					.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(2));
 			}
@@ -393,7 +411,8 @@ class PosixTests {
 			int fd = PosixTests.this.fds.dup(0);
 			PosixTests.this.fds.close(fd);
 			assertThatExceptionOfType(NativeException.class)
-				.isThrownBy(() -> PosixTests.this.processes.spawn(List.of("/bin/true"), CHILD_ENV, null, new int[] { fd }))
+				.isThrownBy(
+						() -> PosixTests.this.processes.spawn(List.of("/bin/true"), CHILD_ENV, null, new int[] { fd }))
 				.withMessage("Unable to pass fd " + fd + " to /bin/true: Bad file descriptor (errno 9)");
 		}
 
@@ -409,7 +428,8 @@ class PosixTests {
 			int[] pair = PosixTests.this.sockets.socketPair();
 			try {
 				assertThatExceptionOfType(NativeException.class)
-					.isThrownBy(() -> PosixTests.this.processes.spawn(List.of("/bin/true"), CHILD_ENV, "/no/such/dir", new int[] { pair[1] }))
+					.isThrownBy(() -> PosixTests.this.processes.spawn(List.of("/bin/true"), CHILD_ENV, "/no/such/dir",
+							new int[] { pair[1] }))
 					.withMessage("Unable to spawn /bin/true in /no/such/dir: No such file or directory (errno 2)");
 			}
 			finally {
@@ -420,12 +440,13 @@ class PosixTests {
 		@Test
 		void spawnPlacesCrossingFdsCorrectly() throws Exception {
 			// parent fds 4 and 3 must land on 3 and 4: each source is the other's target
-			assumeTrue(PosixTests.this.fds.isOpen(3) && PosixTests.this.fds.isOpen(4), "fds 3 and 4 are open in this JVM");
+			assumeTrue(PosixTests.this.fds.isOpen(3) && PosixTests.this.fds.isOpen(4),
+					"fds 3 and 4 are open in this JVM");
 			String parent3 = linkTarget(3);
 			String parent4 = linkTarget(4);
 			assumeTrue(!parent3.equals(parent4), "fds 3 and 4 refer to different files");
-			Child child = runCapturing(List.of("/bin/sh", "-c", "readlink /proc/$$/fd/3 /proc/$$/fd/4 /proc/$$/fd/5 >&5"),
-					null, 4, 3);
+			Child child = runCapturing(
+					List.of("/bin/sh", "-c", "readlink /proc/$$/fd/3 /proc/$$/fd/4 /proc/$$/fd/5 >&5"), null, 4, 3);
 			assertThat(child.lines()).containsExactly(parent4, parent3, child.pipeTarget());
 		}
 
@@ -435,7 +456,8 @@ class PosixTests {
 			try {
 				String passed = linkTarget(pair[1]);
 				Child child = runCapturing(
-						List.of("/bin/sh", "-c", "readlink /proc/$$/fd/3 /proc/$$/fd/4 >&5; echo hi >&3; echo there >&4"),
+						List.of("/bin/sh", "-c",
+								"readlink /proc/$$/fd/3 /proc/$$/fd/4 >&5; echo hi >&3; echo there >&4"),
 						null, pair[1], pair[1]);
 				PosixTests.this.fds.close(pair[1]);
 				assertThat(child.lines()).containsExactly(passed, passed);
@@ -477,7 +499,8 @@ class PosixTests {
 			assertThat(status).isEqualTo(new ExitStatus(pid, null, Processes.SIGTERM));
 			assertThat(status.describe()).isEqualTo("killed by signal 15 (SIGTERM)");
 			assertThat(PosixTests.this.processes.isAlive(pid)).isFalse();
-			assertThatExceptionOfType(NativeException.class).isThrownBy(() -> PosixTests.this.processes.waitpid(pid, false))
+			assertThatExceptionOfType(NativeException.class)
+				.isThrownBy(() -> PosixTests.this.processes.waitpid(pid, false))
 				.satisfies((ex) -> assertThat(ex.errno()).isEqualTo(10));
 		}
 
@@ -485,14 +508,15 @@ class PosixTests {
 		void killAndIsAliveRefuseProcessGroups() {
 			assertThat(PosixTests.this.processes.isAlive(PosixTests.this.processes.pid())).isTrue();
 			assertThatIllegalArgumentException().isThrownBy(() -> PosixTests.this.processes.kill(0, Processes.SIGTERM));
-			assertThatIllegalArgumentException().isThrownBy(() -> PosixTests.this.processes.kill(-1, Processes.SIGKILL));
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> PosixTests.this.processes.kill(-1, Processes.SIGKILL));
 			assertThatIllegalArgumentException().isThrownBy(() -> PosixTests.this.processes.isAlive(0));
 		}
 
 		@Test
-		void spawnPassesArgumentsEnvironmentAndDirectoryByteForByte(@TempDir Path temp)
-				throws IOException {
-			// byte form: one char per byte; 0xE9 alone is not UTF-8, C3 A9 is UTF-8 for e-acute
+		void spawnPassesArgumentsEnvironmentAndDirectoryByteForByte(@TempDir Path temp) throws IOException {
+			// byte form: one char per byte; 0xE9 alone is not UTF-8, C3 A9 is UTF-8 for
+			// e-acute
 			String notUtf8 = "ab\u00e9cd";
 			String utf8 = new String("h\u00e9llo".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
 			Path directory = Files.createDirectory(temp.resolve("caf\u00e9"));
@@ -526,10 +550,11 @@ class PosixTests {
 
 		@Test
 		void spawnRefusesTextThatIsNotInByteForm() {
-			assertThatIllegalArgumentException()
-				.isThrownBy(() -> PosixTests.this.processes.spawn(List.of("/bin/true", "\u20ac"), CHILD_ENV, null, new int[0]))
+			assertThatIllegalArgumentException().isThrownBy(
+					() -> PosixTests.this.processes.spawn(List.of("/bin/true", "\u20ac"), CHILD_ENV, null, new int[0]))
 				.withMessageContaining("byte form");
 		}
+
 	}
 
 	/** {@link PosixEnvironment}: in a child JVM, so this one keeps its environment. */
@@ -550,16 +575,24 @@ class PosixTests {
 			assertThat(child.status().describe()).isEqualTo("exit code 0");
 			assertThat(child.lines()).contains("before getenv FOO_SCRUB=top-secret", "after getenv FOO_SCRUB=null",
 					"getenv BAR=2");
-			String environ = child.lines().stream().filter((line) -> line.startsWith("environ ")).findFirst().orElseThrow();
+			String environ = child.lines()
+				.stream()
+				.filter((line) -> line.startsWith("environ "))
+				.findFirst()
+				.orElseThrow();
 			assertThat(environ).doesNotContain("FOO_SCRUB").doesNotContain("top-secret").contains("|BAR=2|");
 		}
+
 	}
 
 	private Child runCapturing(List<String> argv, String workingDirectory, int... leadingFds) throws IOException {
 		return runCapturing(argv, CHILD_ENV, workingDirectory, leadingFds);
 	}
 
-	/** Spawns argv with leadingFds at 3.. and a socket for its report after them; collects the report, reaps it. */
+	/**
+	 * Spawns argv with leadingFds at 3.. and a socket for its report after them; collects
+	 * the report, reaps it.
+	 */
 	private Child runCapturing(List<String> argv, List<String> env, String workingDirectory, int... leadingFds)
 			throws IOException {
 		int[] pair = this.sockets.socketPair();

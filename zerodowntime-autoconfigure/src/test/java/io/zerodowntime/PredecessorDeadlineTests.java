@@ -16,8 +16,7 @@ class PredecessorDeadlineTests {
 
 	private static final Instant READY = Instant.parse("2026-12-03T19:45:00Z");
 
-	private final PredecessorDeadline deadline = new PredecessorDeadline(1001, "4242", READY,
-			Duration.ofSeconds(40));
+	private final PredecessorDeadline deadline = new PredecessorDeadline(1001, "4242", READY, Duration.ofSeconds(40));
 
 	@Test
 	void theDeadlineIsTheDrainTimeoutPlusExitGracePlusAMarginAfterTheHandover() {

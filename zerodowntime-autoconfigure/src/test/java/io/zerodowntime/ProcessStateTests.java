@@ -176,8 +176,9 @@ class ProcessStateTests {
 		});
 		ProcessState state = ProcessState.read(Map.of(), os);
 		assertThat(state.generation().number()).isEqualTo(1);
-		assertThat(output).contains("Unable to remove").contains("from the environment: Unable to unset environment "
-				+ "variable LISTEN_FDS: Invalid argument (errno 22)");
+		assertThat(output).contains("Unable to remove")
+			.contains("from the environment: Unable to unset environment "
+					+ "variable LISTEN_FDS: Invalid argument (errno 22)");
 	}
 
 	private static Map<String, String> handover(int parentPid) {

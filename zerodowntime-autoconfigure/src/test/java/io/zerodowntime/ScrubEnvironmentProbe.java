@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Run in a child JVM by {@link PosixTests}: scrubs the variables named in its arguments and reports, on fd 3,
- * what native getenv and /proc/self/environ show before and after.
+ * Run in a child JVM by {@link PosixTests}: scrubs the variables named in its arguments
+ * and reports, on fd 3, what native getenv and /proc/self/environ show before and after.
  */
 public final class ScrubEnvironmentProbe {
 

@@ -87,8 +87,7 @@ class SdNotifyTests {
 		}
 		assertThat(notify.send("RELOADING=1")).isFalse();
 		assertThat(notify.send("READY=1")).isFalse();
-		assertThat(occurrences(output.toString(), "Unable to notify the service manager through " + path))
-			.isEqualTo(1);
+		assertThat(occurrences(output.toString(), "Unable to notify the service manager through " + path)).isEqualTo(1);
 	}
 
 	@Test

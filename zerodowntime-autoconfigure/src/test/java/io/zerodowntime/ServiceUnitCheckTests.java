@@ -39,8 +39,9 @@ class ServiceUnitCheckTests {
 
 	@Test
 	void aPidFileIsFine() {
-		assertThat(new ServiceUnitCheck(Map.of("INVOCATION_ID", "0123abcd"), Path.of("/run/app/app.pid"), FIRST)
-			.problem()).isNull();
+		assertThat(
+				new ServiceUnitCheck(Map.of("INVOCATION_ID", "0123abcd"), Path.of("/run/app/app.pid"), FIRST).problem())
+			.isNull();
 	}
 
 	@Test

@@ -13,9 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tests for {@link ServiceWorkingDirectory}: a JVM that systemd started in
- * {@code WorkingDirectory=/opt/app/current} (a link to {@code releases/r1}) with a relative
- * {@code -jar app.jar}, so it has no {@code PWD} and {@code user.dir} is the resolved
- * {@code r1}; a fake {@code systemctl} answers.
+ * {@code WorkingDirectory=/opt/app/current} (a link to {@code releases/r1}) with a
+ * relative {@code -jar app.jar}, so it has no {@code PWD} and {@code user.dir} is the
+ * resolved {@code r1}; a fake {@code systemctl} answers.
  */
 class ServiceWorkingDirectoryTests {
 
@@ -27,8 +27,8 @@ class ServiceWorkingDirectoryTests {
 
 	private final WorkingDirectoryTests.FakeFiles files = new WorkingDirectoryTests.FakeFiles();
 
-	private final Map<String, String> environment = new HashMap<>(Map.of("INVOCATION_ID", "8d1c0b6e4d5f4a0c",
-			"HOME", "/opt/app", "PATH", "/usr/bin:/bin"));
+	private final Map<String, String> environment = new HashMap<>(
+			Map.of("INVOCATION_ID", "8d1c0b6e4d5f4a0c", "HOME", "/opt/app", "PATH", "/usr/bin:/bin"));
 
 	private final FakeSystemctl systemctl = new FakeSystemctl();
 
@@ -65,8 +65,8 @@ class ServiceWorkingDirectoryTests {
 
 	@Test
 	void aUnitOfAUsersServiceManagerIsAskedWithUser() {
-		WorkingDirectory directory = choose(
-				"0::/user.slice/user-1000.slice/user@1000.service/app.slice/app.service\n", 1);
+		WorkingDirectory directory = choose("0::/user.slice/user-1000.slice/user@1000.service/app.slice/app.service\n",
+				1);
 		assertThat(this.systemctl.commands).singleElement()
 			.satisfies((command) -> assertThat(command).contains("--user").endsWith("app.service"));
 		assertThat(directory.path()).isEqualTo("/opt/app/current");
@@ -154,25 +154,27 @@ class ServiceWorkingDirectoryTests {
 		assertThat(this.systemctl.commands).isEmpty();
 		assertThat(this.warnings).singleElement()
 			.asString()
-			.contains("could not be learnt from the service manager: /proc/self/cgroup, which names the unit, cannot be read")
+			.contains(
+					"could not be learnt from the service manager: /proc/self/cgroup, which names the unit, cannot be read")
 			.contains("Environment=PWD=");
 	}
 
 	@Test
 	void theRealRunnerReturnsTheOutputAndExitStatusAndKillsACommandThatHangs() throws IOException {
-		ServiceWorkingDirectory.Answer answer = ServiceWorkingDirectory.Runner.PROCESS
-			.run(List.of("/bin/sh", "-c", "echo WorkingDirectory=/opt/app/current; echo oops >&2; exit 3"),
-					Duration.ofSeconds(30));
-		assertThat(answer).isEqualTo(new ServiceWorkingDirectory.Answer(3, "WorkingDirectory=/opt/app/current\noops\n"));
+		ServiceWorkingDirectory.Answer answer = ServiceWorkingDirectory.Runner.PROCESS.run(
+				List.of("/bin/sh", "-c", "echo WorkingDirectory=/opt/app/current; echo oops >&2; exit 3"),
+				Duration.ofSeconds(30));
+		assertThat(answer)
+			.isEqualTo(new ServiceWorkingDirectory.Answer(3, "WorkingDirectory=/opt/app/current\noops\n"));
 		assertThat(ServiceWorkingDirectory.Runner.PROCESS.run(List.of("/bin/sleep", "60"), Duration.ofMillis(200)))
 			.isNull();
 	}
 
 	@Test
 	void systemctlGetsNeitherTheNotificationSocketNorTheListenersOrTheHandover() {
-		Map<String, String> environment = new HashMap<>(Map.of("NOTIFY_SOCKET", "/run/systemd/notify", "LISTEN_FDS",
-				"2", "LISTEN_PID", "77", "LISTEN_FDNAMES", "http:management", "PATH", "/usr/bin:/bin", "LANG",
-				"C.UTF-8"));
+		Map<String, String> environment = new HashMap<>(
+				Map.of("NOTIFY_SOCKET", "/run/systemd/notify", "LISTEN_FDS", "2", "LISTEN_PID", "77", "LISTEN_FDNAMES",
+						"http:management", "PATH", "/usr/bin:/bin", "LANG", "C.UTF-8"));
 		environment.put(Handshake.GENERATION, "2");
 		ServiceWorkingDirectory.Runner.scrub(environment);
 		assertThat(environment).containsOnlyKeys("PATH", "LANG");

@@ -255,10 +255,10 @@ class UpgraderLifeTests {
 		Listeners listeners = new Listeners(ListenFds.none(), new FakeSockets(7), true);
 		Upgrader upgrader = upgrader(listeners, null, null, () -> 0);
 		Map<String, Object> status = upgrader.status();
-		assertThat(status).containsOnlyKeys("generation", "pid", "parentPid", "state", "startedAt",
+		assertThat(status).containsOnlyKeys("generation", "pid", "parentPid", "state", "startedAt", "originalStartedAt",
+				"listeners", "lastUpgrade", "upgradesUnavailable");
+		assertThat(List.copyOf(status.keySet())).containsExactly("generation", "pid", "parentPid", "state", "startedAt",
 				"originalStartedAt", "listeners", "lastUpgrade", "upgradesUnavailable");
-		assertThat(List.copyOf(status.keySet())).containsExactly("generation", "pid", "parentPid", "state",
-				"startedAt", "originalStartedAt", "listeners", "lastUpgrade", "upgradesUnavailable");
 		assertThat(status).containsEntry("generation", 1)
 			.containsEntry("pid", 1001L)
 			.containsEntry("parentPid", null)
@@ -275,8 +275,8 @@ class UpgraderLifeTests {
 		assertThat(last).containsEntry("outcome", "FAILED")
 			.containsEntry("reason", "exited with status 1")
 			.containsEntry("childPid", 2001L);
-		assertThat(ControlCommands.Json.write(upgrader.status())).startsWith("{\"generation\":1,\"pid\":1001,"
-				+ "\"parentPid\":null,\"state\":\"SERVING\",\"startedAt\":\"");
+		assertThat(ControlCommands.Json.write(upgrader.status())).startsWith(
+				"{\"generation\":1,\"pid\":1001," + "\"parentPid\":null,\"state\":\"SERVING\",\"startedAt\":\"");
 	}
 
 	@Test
@@ -331,7 +331,9 @@ class UpgraderLifeTests {
 		}
 	}
 
-	/** Keeps the handlers instead of trapping signals; a test runs them as a signal would. */
+	/**
+	 * Keeps the handlers instead of trapping signals; a test runs them as a signal would.
+	 */
 	static final class FakeSignals implements Signals {
 
 		final AtomicInteger installs = new AtomicInteger();

@@ -292,7 +292,8 @@ class UpgraderTests {
 		UpgradeOutcome outcome = upgrade.get(5, TimeUnit.SECONDS);
 		assertThat(outcome.outcome()).isEqualTo(UpgradeOutcome.Outcome.FAILED);
 		assertThat(outcome.childPid()).isEqualTo(2001L);
-		assertThat(outcome.reason()).as("why it failed").isEqualTo("this generation was told to stop during the upgrade");
+		assertThat(outcome.reason()).as("why it failed")
+			.isEqualTo("this generation was told to stop during the upgrade");
 		assertThat(child.keptUntilExit.get()).isZero();
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.STOPPING);
 		assertThat(upgrader.stop()).isFalse();
@@ -371,8 +372,8 @@ class UpgraderTests {
 			await().atMost(AWAIT).until(parent::parentExited);
 		});
 		Generation second = new Generation(2, 2001L, 1001L, Instant.now(), Instant.now().minusSeconds(60));
-		Upgrader upgrader = new Upgrader(second, this.launcher, new Listeners(ListenFds.none(), new FakeSockets(), true),
-				parent, LONG_TIMEOUT);
+		Upgrader upgrader = new Upgrader(second, this.launcher,
+				new Listeners(ListenFds.none(), new FakeSockets(), true), parent, LONG_TIMEOUT);
 		upgrader.addListener(this.events);
 		upgrader.ready();
 		byte[] buffer = new byte[64];
@@ -406,8 +407,8 @@ class UpgraderTests {
 			await().atMost(AWAIT).until(parent::parentExited);
 		});
 		Generation second = new Generation(2, 2001L, 1001L, Instant.now(), Instant.now().minusSeconds(60));
-		Upgrader upgrader = new Upgrader(second, this.launcher, new Listeners(ListenFds.none(), new FakeSockets(), true),
-				parent, LONG_TIMEOUT);
+		Upgrader upgrader = new Upgrader(second, this.launcher,
+				new Listeners(ListenFds.none(), new FakeSockets(), true), parent, LONG_TIMEOUT);
 		upgrader.predecessorAllowance(Duration.ofHours(1));
 		Instant before = Instant.now();
 		upgrader.ready();
@@ -680,8 +681,8 @@ class UpgraderTests {
 
 	/**
 	 * A new generation whose readiness is scripted: ready at once, exited with a reason,
-	 * or blocking until told (by {@link #becomeReady()}, by {@link #stop(Duration)} like a
-	 * real process exiting on SIGTERM, or by the timeout passing, reported in the words
+	 * or blocking until told (by {@link #becomeReady()}, by {@link #stop(Duration)} like
+	 * a real process exiting on SIGTERM, or by the timeout passing, reported in the words
 	 * of {@link NativeChild}).
 	 */
 	static final class FakeChild implements Child {

@@ -19,8 +19,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The endpoints every check drives: {@code GET /}, {@code GET /slow?ms=N} and
- * {@code POST /upload}. Each response names the generation and pid that served it in
- * the {@code X-Generation} and {@code X-Pid} headers, and the release it runs, when
+ * {@code POST /upload}. Each response names the generation and pid that served it in the
+ * {@code X-Generation} and {@code X-Pid} headers, and the release it runs, when
  * {@code sample.release} is set (e.g. in each release directory's
  * {@code application.properties}), in {@code X-Release}.
  */

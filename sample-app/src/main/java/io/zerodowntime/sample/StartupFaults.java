@@ -11,9 +11,10 @@ import org.springframework.stereotype.Component;
  * request: {@code sample.fail-on-start=true} throws during context refresh;
  * {@code sample.hang-on-start=true} never finishes starting;
  * {@code sample.exit-after-web-server=true} dies after its web server started but before
- * the application is ready; {@code sample.hang-on-stop=true} registers a JVM shutdown hook
- * that never returns, so the generation never finishes exiting. The checks set them in an extra config file the next
- * generation reads ({@code --spring.config.additional-location=optional:file:...}).
+ * the application is ready; {@code sample.hang-on-stop=true} registers a JVM shutdown
+ * hook that never returns, so the generation never finishes exiting. The checks set them
+ * in an extra config file the next generation reads
+ * ({@code --spring.config.additional-location=optional:file:...}).
  */
 @Component
 class StartupFaults implements InitializingBean, ApplicationListener<WebServerInitializedEvent> {

@@ -5,10 +5,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.cache.annotation.EnableCaching;
 
 /**
- * A heavier application for the benchmark: Spring Data JPA on an embedded H2 database with
- * twenty entities and their repositories, Thymeleaf pages, bean validation and a cache, and
- * the sample app's endpoints ({@code /}, {@code /slow}, {@code /upload}) and headers
- * ({@code X-Generation}, {@code X-Pid}).
+ * A heavier application for the benchmark: Spring Data JPA on an embedded H2 database
+ * with twenty entities and their repositories, Thymeleaf pages, bean validation and a
+ * cache, and the sample app's endpoints ({@code /}, {@code /slow}, {@code /upload}) and
+ * headers ({@code X-Generation}, {@code X-Pid}).
  */
 @SpringBootApplication
 @EnableCaching

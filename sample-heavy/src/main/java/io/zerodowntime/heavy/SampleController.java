@@ -17,9 +17,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The sample app's endpoints, which the load suite and the benchmark drive: {@code GET /}, {@code GET /slow?ms=N} and
- * {@code POST /upload}. Each response names the generation and pid that served it in
- * the {@code X-Generation} and {@code X-Pid} headers.
+ * The sample app's endpoints, which the load suite and the benchmark drive:
+ * {@code GET /}, {@code GET /slow?ms=N} and {@code POST /upload}. Each response names the
+ * generation and pid that served it in the {@code X-Generation} and {@code X-Pid}
+ * headers.
  */
 @RestController
 class SampleController {

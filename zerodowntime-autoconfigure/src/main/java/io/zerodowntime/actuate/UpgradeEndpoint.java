@@ -17,8 +17,8 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
  * went; POST starts an upgrade and answers with its outcome (200 succeeded, 409 refused,
  * 500 failed). Read-only unless the operator grants
  * {@code management.endpoint.upgrade.access=unrestricted} (or
- * {@code management.endpoints.access.default=unrestricted}). Over HTTP the POST must carry
- * {@code Content-Type: application/json} ({@link UpgradeRequestFilter}).
+ * {@code management.endpoints.access.default=unrestricted}). Over HTTP the POST must
+ * carry {@code Content-Type: application/json} ({@link UpgradeRequestFilter}).
  *
  * @since 0.1.0
  */

@@ -14,8 +14,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * Guards {@code POST /actuator/upgrade} against cross-site requests: a web page can send a
- * POST without a CORS preflight only with a "simple" content type (none,
+ * Guards {@code POST /actuator/upgrade} against cross-site requests: a web page can send
+ * a POST without a CORS preflight only with a "simple" content type (none,
  * {@code text/plain}, form encodings), so the upgrade requires
  * {@code Content-Type: application/json} (or another {@code +json} type) and answers
  * {@code 415} with the reason otherwise. It also records who asked (the client address),
@@ -49,8 +49,9 @@ public class UpgradeRequestFilter implements Filter {
 		String contentType = http.getContentType();
 		if (!isJson(contentType)) {
 			byte[] body = ("{\"error\":\"Unsupported Media Type\",\"reason\":\"POST " + http.getRequestURI()
-					+ " needs 'Content-Type: application/json' (got " + ((contentType != null)
-							? "'" + contentType.replace("\\", "\\\\").replace("\"", "\\\"") + "'" : "none")
+					+ " needs 'Content-Type: application/json' (got "
+					+ ((contentType != null) ? "'" + contentType.replace("\\", "\\\\").replace("\"", "\\\"") + "'"
+							: "none")
 					+ "): a web page can send a POST without a CORS preflight only with another content type, so "
 					+ "this rule keeps a page open in a browser from triggering an upgrade. Example: curl -X POST "
 					+ "-H 'Content-Type: application/json' <url>\"}")

@@ -14,12 +14,13 @@ import org.springframework.core.env.Environment;
 
 /**
  * Gives every connector of a Tomcat factory an {@link InheritableHttp11NioProtocol} that
- * takes its listening socket from the process's {@link ListenerRegistry}. Runs after every
- * other customizer, so connectors they add are covered too.
+ * takes its listening socket from the process's {@link ListenerRegistry}. Runs after
+ * every other customizer, so connectors they add are covered too.
  *
  * @since 0.1.0
  */
-public class InheritableConnectorCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+public class InheritableConnectorCustomizer
+		implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
 
 	private final String mainListenerName;
 

@@ -15,8 +15,8 @@ import org.springframework.core.env.Environment;
 /**
  * Names every connector the application will start and lists what each wants, so the
  * passed listeners are matched knowing all of them: the main connector ({@code http}),
- * additional connectors ({@code http-<port>} unless they set {@code listenerName}) and the
- * management server on its own port ({@code management}).
+ * additional connectors ({@code http-<port>} unless they set {@code listenerName}) and
+ * the management server on its own port ({@code management}).
  */
 final class ListenerPlan {
 

@@ -8,8 +8,9 @@ import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * Matches when the native layer supports this platform ({@link Supported}) or when it does
- * not ({@link Unsupported}), as {@link Upgrader.Startup#unavailableOnThisPlatform()} says.
+ * Matches when the native layer supports this platform ({@link Supported}) or when it
+ * does not ({@link Unsupported}), as {@link Upgrader.Startup#unavailableOnThisPlatform()}
+ * says.
  */
 abstract class PlatformCondition extends SpringBootCondition {
 

@@ -63,7 +63,8 @@ class StartupListener implements SmartApplicationListener {
 		if (!enabled) {
 			return;
 		}
-		// the variables themselves are read (and logged about) later, once logging is set up
+		// the variables themselves are read (and logged about) later, once logging is set
+		// up
 		PropertySource<?> system = environment.getPropertySources()
 			.get(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
 		if (system instanceof MapPropertySource map) {

@@ -26,11 +26,11 @@ import org.springframework.core.env.Environment;
 
 /**
  * Auto-configuration for zero-downtime upgrades of a Tomcat servlet web application: the
- * {@link Upgrader} of this process, built from the {@code zerodowntime.*} properties, told
- * when the application is ready, and closing the application when its generation exits;
- * every connector takes its listening socket from the upgrader's listener registry. On a
- * platform where upgrades are not available the application runs as Spring Boot makes it,
- * with one warning, and every upgrade is refused.
+ * {@link Upgrader} of this process, built from the {@code zerodowntime.*} properties,
+ * told when the application is ready, and closing the application when its generation
+ * exits; every connector takes its listening socket from the upgrader's listener
+ * registry. On a platform where upgrades are not available the application runs as Spring
+ * Boot makes it, with one warning, and every upgrade is refused.
  *
  * @since 0.1.0
  */

@@ -28,7 +28,8 @@ import org.springframework.core.env.Environment;
 public class ZeroDowntimeManagementContextConfiguration {
 
 	@Bean
-	InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Upgrader upgrader, Environment environment) {
+	InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Upgrader upgrader,
+			Environment environment) {
 		return new InheritableConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, upgrader.listenerRegistry(),
 				false);
 	}

@@ -28,8 +28,8 @@ public class ZeroDowntimeProperties {
 	private Duration upgradeTimeout = Duration.ofSeconds(60);
 
 	/**
-	 * How long a generation that handed over (or got SIGTERM) waits for the connections it
-	 * holds to finish before it closes the application context and exits.
+	 * How long a generation that handed over (or got SIGTERM) waits for the connections
+	 * it holds to finish before it closes the application context and exits.
 	 */
 	private Duration drainTimeout = Duration.ofSeconds(30);
 
@@ -49,17 +49,17 @@ public class ZeroDowntimeProperties {
 	private Path pidFile;
 
 	/**
-	 * Command that starts the next generation, instead of this JVM's own command line. One
-	 * argument per element; an argument that contains a comma must be given in the indexed
-	 * form (zerodowntime.command[0]=..., zerodowntime.command[1]=...), since a
+	 * Command that starts the next generation, instead of this JVM's own command line.
+	 * One argument per element; an argument that contains a comma must be given in the
+	 * indexed form (zerodowntime.command[0]=..., zerodowntime.command[1]=...), since a
 	 * comma-separated value is split at every comma.
 	 */
 	private List<String> command = new ArrayList<>();
 
 	/**
-	 * Path of a Unix-domain socket that answers the commands 'upgrade' and 'status' with the
-	 * same JSON as POST and GET /actuator/upgrade, e.g. /run/app/control.sock. Mode 0600
-	 * unless a control socket group is set. Kept bound across upgrades.
+	 * Path of a Unix-domain socket that answers the commands 'upgrade' and 'status' with
+	 * the same JSON as POST and GET /actuator/upgrade, e.g. /run/app/control.sock. Mode
+	 * 0600 unless a control socket group is set. Kept bound across upgrades.
 	 */
 	private Path controlSocket;
 

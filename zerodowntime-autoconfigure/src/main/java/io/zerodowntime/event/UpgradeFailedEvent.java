@@ -4,7 +4,8 @@ import io.zerodowntime.UpgradeOutcome;
 import io.zerodowntime.Upgrader;
 
 /**
- * Published when the new generation could not be started or did not become ready; this generation serves on.
+ * Published when the new generation could not be started or did not become ready; this
+ * generation serves on.
  *
  * @since 0.1.0
  */

@@ -4,7 +4,8 @@ import io.zerodowntime.UpgradeOutcome;
 import io.zerodowntime.Upgrader;
 
 /**
- * Published when the new generation is ready and has taken over; this generation drains and exits next.
+ * Published when the new generation is ready and has taken over; this generation drains
+ * and exits next.
  *
  * @since 0.1.0
  */

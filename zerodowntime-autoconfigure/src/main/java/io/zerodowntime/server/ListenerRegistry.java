@@ -22,9 +22,9 @@ import java.util.List;
  * <li>before each accept, wait with {@link #awaitAcceptGate(ServerListener)}: a new
  * generation keeps the gate shut until it is ready, so a release that dies during startup
  * never takes a connection from the generation still serving;</li>
- * <li>{@link ServerListener#attach attach} a {@link DrainTarget} to each claimed listener,
- * so the core can stop accepting and wait for open connections when the generation
- * drains;</li>
+ * <li>{@link ServerListener#attach attach} a {@link DrainTarget} to each claimed
+ * listener, so the core can stop accepting and wait for open connections when the
+ * generation drains;</li>
  * <li>to stop accepting, close its copy of the listener ({@link ServerListener#close()}),
  * never shut the socket down, and never wake its acceptor by connecting to its own port
  * (the connection could be taken by the other generation).</li>

@@ -23,7 +23,8 @@ public record ListenerRequest(String name, InetAddress address, int port) {
 	 */
 	public ListenerRequest {
 		if (name == null || name.isBlank() || name.contains(":")) {
-			throw new IllegalArgumentException("A listener name must be non-empty and contain no ':', got '" + name + "'");
+			throw new IllegalArgumentException(
+					"A listener name must be non-empty and contain no ':', got '" + name + "'");
 		}
 		if (port < 0 || port > 65535) {
 			throw new IllegalArgumentException("Port of listener '" + name + "' must be 0-65535, got " + port);

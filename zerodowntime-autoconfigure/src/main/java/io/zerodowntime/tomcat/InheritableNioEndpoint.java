@@ -17,9 +17,9 @@ import org.apache.tomcat.util.net.NioEndpoint;
 
 /**
  * A {@link NioEndpoint} whose listening socket comes from the process's
- * {@link ListenerRegistry}: adopted from a passed descriptor, or bound anew and recorded so
- * it can be passed to the next generation. The Tomcat adapter of the server-adapter SPI
- * ({@code io.zerodowntime.server}); it uses nothing else of the core.
+ * {@link ListenerRegistry}: adopted from a passed descriptor, or bound anew and recorded
+ * so it can be passed to the next generation. The Tomcat adapter of the server-adapter
+ * SPI ({@code io.zerodowntime.server}); it uses nothing else of the core.
  *
  * <p>
  * Unlike the stock endpoint it never wakes its acceptor by connecting to its own port: on
@@ -40,7 +40,10 @@ public class InheritableNioEndpoint extends NioEndpoint {
 
 	private volatile boolean delegating;
 
-	/** How long a drain waits for the acceptor to hand off what it accepted; it may be blocked at maxConnections. */
+	/**
+	 * How long a drain waits for the acceptor to hand off what it accepted; it may be
+	 * blocked at maxConnections.
+	 */
 	private static final long ACCEPTOR_PARK_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
 	private final Object parking = new Object();
@@ -190,8 +193,9 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	/**
-	 * After a deliberate close the acceptor has already been told to stop or pause (Tomcat
-	 * sets that before unlocking it), so it destroys whatever it gets without an error.
+	 * After a deliberate close the acceptor has already been told to stop or pause
+	 * (Tomcat sets that before unlocking it), so it destroys whatever it gets without an
+	 * error.
 	 */
 	private SocketChannel placeholder() throws IOException {
 		return SocketChannel.open();
@@ -228,7 +232,10 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		}
 	}
 
-	/** Reports the address the socket really listens on, whatever the JDK channel believes. */
+	/**
+	 * Reports the address the socket really listens on, whatever the JDK channel
+	 * believes.
+	 */
 	private static final class RealAddressChannel implements NetworkChannel {
 
 		private final ServerListener handle;

@@ -64,8 +64,7 @@ class UpgradeRequestFilterTests {
 	@Test
 	void otherRequestsPassUntouched() throws Exception {
 		for (MockHttpServletRequest request : new MockHttpServletRequest[] {
-				new MockHttpServletRequest("GET", "/actuator/upgrade"),
-				new MockHttpServletRequest("POST", "/upload"),
+				new MockHttpServletRequest("GET", "/actuator/upgrade"), new MockHttpServletRequest("POST", "/upload"),
 				new MockHttpServletRequest("POST", "/actuator/upgraded") }) {
 			MockFilterChain chain = new MockFilterChain();
 			this.filter.doFilter(request, new MockHttpServletResponse(), chain);

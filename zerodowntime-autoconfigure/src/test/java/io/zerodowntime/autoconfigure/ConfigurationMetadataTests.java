@@ -17,11 +17,12 @@ import org.springframework.boot.json.JsonParserFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The {@code META-INF/spring-configuration-metadata.json} that the configuration processor
- * writes from {@link ZeroDowntimeProperties} at compile time, which IDEs read to complete and
- * explain {@code zerodowntime.*} properties. The processor runs only when it is named in the
- * compiler's {@code annotationProcessorPaths}: on JDK 23 and later javac no longer runs a
- * processor it merely finds on the class path, so without it this file is silently missing.
+ * The {@code META-INF/spring-configuration-metadata.json} that the configuration
+ * processor writes from {@link ZeroDowntimeProperties} at compile time, which IDEs read
+ * to complete and explain {@code zerodowntime.*} properties. The processor runs only when
+ * it is named in the compiler's {@code annotationProcessorPaths}: on JDK 23 and later
+ * javac no longer runs a processor it merely finds on the class path, so without it this
+ * file is silently missing.
  */
 class ConfigurationMetadataTests {
 
@@ -31,10 +32,13 @@ class ConfigurationMetadataTests {
 
 	@BeforeEach
 	void readTheMetadataOfThisModule() throws IOException, URISyntaxException {
-		Path classes = Path.of(ZeroDowntimeProperties.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+		Path classes = Path
+			.of(ZeroDowntimeProperties.class.getProtectionDomain().getCodeSource().getLocation().toURI());
 		Path file = classes.resolve("META-INF/spring-configuration-metadata.json");
-		assertThat(file).as("%s was not generated: the compiler did not run spring-boot-configuration-processor "
-				+ "(name it in maven-compiler-plugin's annotationProcessorPaths)", file).isRegularFile();
+		assertThat(file)
+			.as("%s was not generated: the compiler did not run spring-boot-configuration-processor "
+					+ "(name it in maven-compiler-plugin's annotationProcessorPaths)", file)
+			.isRegularFile();
 		this.metadata = JsonParserFactory.getJsonParser().parseMap(Files.readString(file));
 	}
 
@@ -58,8 +62,8 @@ class ConfigurationMetadataTests {
 		assertThat(properties.get("zerodowntime.pid-file")).containsEntry("type", "java.nio.file.Path");
 		assertThat(properties.get("zerodowntime.command")).containsEntry("type", "java.util.List<java.lang.String>");
 		assertThat(properties.get("zerodowntime.handover-priority")).containsEntry("type", "java.lang.Boolean");
-		assertThat(properties.values()).allSatisfy((property) -> assertThat(property).containsEntry("sourceType",
-				SOURCE_TYPE));
+		assertThat(properties.values())
+			.allSatisfy((property) -> assertThat(property).containsEntry("sourceType", SOURCE_TYPE));
 	}
 
 	@Test
@@ -79,7 +83,8 @@ class ConfigurationMetadataTests {
 		assertThat(description("zerodowntime.enabled")).startsWith("Whether listening sockets are handed over");
 		assertThat(description("zerodowntime.drain-timeout")).contains("waits for the connections it holds");
 		assertThat(description("zerodowntime.command")).contains("indexed form");
-		assertThat(description("zerodowntime.handover-priority")).startsWith("Whether this generation's threads run at nice 10");
+		assertThat(description("zerodowntime.handover-priority"))
+			.startsWith("Whether this generation's threads run at nice 10");
 	}
 
 	@Test

@@ -9,7 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Tests for {@link StartupFailureAnalyzer}; what each failure says is tested with it
- * ({@code PidFileExceptionTests}, {@code ControlSocketTests}, {@code ListenerMatcherTests}).
+ * ({@code PidFileExceptionTests}, {@code ControlSocketTests},
+ * {@code ListenerMatcherTests}).
  */
 class StartupFailureAnalyzerTests {
 

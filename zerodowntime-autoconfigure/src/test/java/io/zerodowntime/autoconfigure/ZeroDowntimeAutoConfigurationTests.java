@@ -30,7 +30,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class ZeroDowntimeAutoConfigurationTests {
 
-	/** A registry that must not be asked for anything: the connectors are never started. */
+	/**
+	 * A registry that must not be asked for anything: the connectors are never started.
+	 */
 	private static final ListenerRegistry NO_REGISTRY = new ListenerRegistry() {
 
 		@Override
@@ -124,8 +126,7 @@ class ZeroDowntimeAutoConfigurationTests {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
 			.run((context) -> assertThat(context.getBean(ZeroDowntimeProperties.class).isHandoverPriority()).isTrue());
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-priority=false")
-			.run((context) -> assertThat(context.getBean(ZeroDowntimeProperties.class).isHandoverPriority())
-				.isFalse());
+			.run((context) -> assertThat(context.getBean(ZeroDowntimeProperties.class).isHandoverPriority()).isFalse());
 	}
 
 	@Test
@@ -162,7 +163,8 @@ class ZeroDowntimeAutoConfigurationTests {
 		assertThat(factory.getAdditionalConnectors()).singleElement().satisfies((connector) -> {
 			assertThat(connector.getProtocolHandler()).isInstanceOf(InheritableHttp11NioProtocol.class);
 			InheritableHttp11NioProtocol protocol = (InheritableHttp11NioProtocol) connector.getProtocolHandler();
-			// Tomcat's getter answers 1 until the endpoint is bound: read what is configured
+			// Tomcat's getter answers 1 until the endpoint is bound: read what is
+			// configured
 			Object endpoint = ReflectionTestUtils.invokeMethod(protocol, "getEndpoint");
 			assertThat(ReflectionTestUtils.getField(endpoint, "maxKeepAliveRequests")).isEqualTo(7);
 			assertThat(protocol.getListenerName()).isEqualTo("http-0");
@@ -174,7 +176,8 @@ class ZeroDowntimeAutoConfigurationTests {
 		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(0);
 		factory.setProtocol("org.apache.coyote.http11.Http11Nio2Protocol");
 		assertThatIllegalStateException()
-			.isThrownBy(() -> new InheritableConnectorCustomizer("http", new MockEnvironment(), NO_REGISTRY, false).customize(factory))
+			.isThrownBy(() -> new InheritableConnectorCustomizer("http", new MockEnvironment(), NO_REGISTRY, false)
+				.customize(factory))
 			.withMessageContaining("Http11Nio2Protocol")
 			.withMessageContaining("zerodowntime.enabled=false");
 	}
@@ -184,12 +187,12 @@ class ZeroDowntimeAutoConfigurationTests {
 		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(8080);
 		MockEnvironment environment = new MockEnvironment().withProperty("management.server.port", "8081")
 			.withProperty("management.server.address", "127.0.0.1");
-		assertThat(ListenerPlan.requests(factory, environment)).satisfiesExactly(
-				(main) -> assertThat(main.name()).isEqualTo("http"), (management) -> {
-					assertThat(management.name()).isEqualTo("management");
-					assertThat(management.port()).isEqualTo(8081);
-					assertThat(management.address().getHostAddress()).isEqualTo("127.0.0.1");
-				});
+		assertThat(ListenerPlan.requests(factory, environment))
+			.satisfiesExactly((main) -> assertThat(main.name()).isEqualTo("http"), (management) -> {
+				assertThat(management.name()).isEqualTo("management");
+				assertThat(management.port()).isEqualTo(8081);
+				assertThat(management.address().getHostAddress()).isEqualTo("127.0.0.1");
+			});
 	}
 
 	@Test

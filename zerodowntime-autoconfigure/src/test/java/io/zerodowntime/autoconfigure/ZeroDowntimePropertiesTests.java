@@ -33,17 +33,16 @@ class ZeroDowntimePropertiesTests {
 		ZeroDowntimeProperties properties = bind("--zerodowntime.command[0]=/usr/bin/java",
 				"--zerodowntime.command[1]=-Dspring.profiles.active=prod,eu", "--zerodowntime.command[2]=-jar",
 				"--zerodowntime.command[3]=/opt/app/app.jar", "--zerodowntime.command[4]=--app.tags=a,b,,c");
-		assertThat(properties.getCommand()).containsExactly("/usr/bin/java", "-Dspring.profiles.active=prod,eu",
-				"-jar", "/opt/app/app.jar", "--app.tags=a,b,,c");
+		assertThat(properties.getCommand()).containsExactly("/usr/bin/java", "-Dspring.profiles.active=prod,eu", "-jar",
+				"/opt/app/app.jar", "--app.tags=a,b,,c");
 	}
 
 	@Test
 	void theIndexedFormKeepsACommaInsideAnArgumentInAPropertiesFile() {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources()
-			.addFirst(new MapPropertySource("file",
-					Map.of("zerodowntime.command[0]", "java", "zerodowntime.command[1]",
-							"-Dspring.profiles.active=prod,eu")));
+			.addFirst(new MapPropertySource("file", Map.of("zerodowntime.command[0]", "java", "zerodowntime.command[1]",
+					"-Dspring.profiles.active=prod,eu")));
 		assertThat(bind(environment).getCommand()).containsExactly("java", "-Dspring.profiles.active=prod,eu");
 	}
 
@@ -51,9 +50,9 @@ class ZeroDowntimePropertiesTests {
 	void theIndexedFormKeepsACommaInsideAnArgumentInTheEnvironment() {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources()
-			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, new SystemEnvironmentPropertySource(
-					StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-					Map.of("ZERODOWNTIME_COMMAND_0", "java", "ZERODOWNTIME_COMMAND_1", "--app.list=x,y")));
+			.replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+					new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+							Map.of("ZERODOWNTIME_COMMAND_0", "java", "ZERODOWNTIME_COMMAND_1", "--app.list=x,y")));
 		assertThat(bind(environment).getCommand()).containsExactly("java", "--app.list=x,y");
 	}
 
@@ -61,9 +60,8 @@ class ZeroDowntimePropertiesTests {
 	void theIndexedFormOfOneSourceReplacesTheWholeListOfAnother() {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources()
-			.addFirst(new MapPropertySource("file",
-					Map.of("zerodowntime.command[0]", "java", "zerodowntime.command[1]", "-jar",
-							"zerodowntime.command[2]", "old.jar")));
+			.addFirst(new MapPropertySource("file", Map.of("zerodowntime.command[0]", "java", "zerodowntime.command[1]",
+					"-jar", "zerodowntime.command[2]", "old.jar")));
 		environment.getPropertySources()
 			.addFirst(new SimpleCommandLinePropertySource("--zerodowntime.command[0]=java",
 					"--zerodowntime.command[1]=-jar", "--zerodowntime.command[2]=new,1.jar"));

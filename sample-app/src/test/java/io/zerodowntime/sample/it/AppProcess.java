@@ -30,20 +30,20 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * A real operating-system process running the packaged sample application
  * ({@code java -jar sample-app.jar}), for integration tests that need what only a real
- * process has: its pid, its inherited descriptors, its environment as the kernel shows it,
- * its exit code and its console output.
+ * process has: its pid, its inherited descriptors, its environment as the kernel shows
+ * it, its exit code and its console output.
  *
  * <p>
  * The JVM is the one running the tests ({@code ${java.home}/bin/java}), so running the
- * suite under another JDK tests the application under that JDK. The command may be wrapped
- * by a launcher that ends by exec'ing it (e.g. {@code systemd-socket-activate} or
+ * suite under another JDK tests the application under that JDK. The command may be
+ * wrapped by a launcher that ends by exec'ing it (e.g. {@code systemd-socket-activate} or
  * {@code sh -c '... exec "$@"'}), in which case the launcher's pid becomes the JVM's pid.
  *
  * <p>
  * Every line the process prints is kept and also copied to the test log, prefixed with
  * the process's name. {@link #close()} stops, by pid, what was started, every process
- * registered with {@link #alsoKill(long)} and every descendant still running: SIGTERM,
- * up to 15 seconds' grace, then SIGKILL. Nothing is ever killed by name.
+ * registered with {@link #alsoKill(long)} and every descendant still running: SIGTERM, up
+ * to 15 seconds' grace, then SIGKILL. Nothing is ever killed by name.
  */
 public final class AppProcess implements AutoCloseable {
 
@@ -136,15 +136,17 @@ public final class AppProcess implements AutoCloseable {
 				.until(() -> {
 					Optional<Path> exe = Procfs.exe(pid);
 					if (exe.isEmpty() && !this.process.isAlive()) {
-						throw new AssertionError(failureMessage("exited (code " + this.process.exitValue()
-								+ ") before it ran " + java));
+						throw new AssertionError(
+								failureMessage("exited (code " + this.process.exitValue() + ") before it ran " + java));
 					}
 					return exe.map(java::equals).orElse(false);
 				});
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failureMessage("pid " + pid + " runs " + Procfs.exe(pid).map(Path::toString)
-					.orElse("nothing") + ", not " + java + ": a launcher must exec the JVM"), ex);
+			throw new AssertionError(
+					failureMessage("pid " + pid + " runs " + Procfs.exe(pid).map(Path::toString).orElse("nothing")
+							+ ", not " + java + ": a launcher must exec the JVM"),
+					ex);
 		}
 		return pid;
 	}
@@ -156,12 +158,13 @@ public final class AppProcess implements AutoCloseable {
 
 	/**
 	 * Register another process to stop on {@link #close()}, such as a later generation
-	 * started by this one. The process is remembered with its start time, so a recycled pid
-	 * is never killed.
+	 * started by this one. The process is remembered with its start time, so a recycled
+	 * pid is never killed.
 	 */
 	public void alsoKill(long pid) {
-		ProcessHandle.of(pid).ifPresentOrElse(this.alsoKill::add,
-				() -> log("pid " + pid + " registered for cleanup has already exited"));
+		ProcessHandle.of(pid)
+			.ifPresentOrElse(this.alsoKill::add,
+					() -> log("pid " + pid + " registered for cleanup has already exited"));
 	}
 
 	/** Return every line printed so far, stdout and stderr interleaved as read. */
@@ -188,7 +191,8 @@ public final class AppProcess implements AutoCloseable {
 
 	/**
 	 * Wait until a line matching a regular expression has been printed (searched with
-	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits first.
+	 * {@link Matcher#find()}). Fails at once, with the output, if the process exits
+	 * first.
 	 */
 	public Matcher awaitLog(String regex, Duration timeout) {
 		Pattern pattern = Pattern.compile(regex);
@@ -213,8 +217,7 @@ public final class AppProcess implements AutoCloseable {
 				});
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failureMessage("printed no line matching /" + regex + "/ within " + timeout),
-					ex);
+			throw new AssertionError(failureMessage("printed no line matching /" + regex + "/ within " + timeout), ex);
 		}
 		return found.get();
 	}
@@ -234,7 +237,9 @@ public final class AppProcess implements AutoCloseable {
 		return Optional.empty();
 	}
 
-	/** Wait for the process to exit by itself and for its output to be read to the end. */
+	/**
+	 * Wait for the process to exit by itself and for its output to be read to the end.
+	 */
 	public int awaitExit(Duration timeout) {
 		try {
 			Awaitility.await(this.name + " to exit")
@@ -267,8 +272,8 @@ public final class AppProcess implements AutoCloseable {
 
 	/**
 	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
-	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail the
-	 * run, not skip part of it. {@code .ci/run} installs every one.
+	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
+	 * the run, not skip part of it. {@code .ci/run} installs every one.
 	 */
 	public static Path requireTool(String executable, String debianPackage, String why) {
 		List<Path> candidates = new ArrayList<>();
@@ -411,15 +416,19 @@ public final class AppProcess implements AutoCloseable {
 	}
 
 	private String failureMessage(String problem) {
-		return this.name + " (pid " + this.process.pid() + ", " + String.join(" ", this.command) + ") " + problem
-				+ "\n" + tail();
+		return this.name + " (pid " + this.process.pid() + ", " + String.join(" ", this.command) + ") " + problem + "\n"
+				+ tail();
 	}
 
-	/** Return the last 200 lines of output, for a failure message (the whole log is printed at close). */
+	/**
+	 * Return the last 200 lines of output, for a failure message (the whole log is
+	 * printed at close).
+	 */
 	String tail() {
 		List<String> lines = lines();
-		return "---- last lines of output ----\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 200),
-				lines.size())) + "\n---- end of output ----";
+		return "---- last lines of output ----\n"
+				+ String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()))
+				+ "\n---- end of output ----";
 	}
 
 	private void log(String message) {
@@ -513,12 +522,12 @@ public final class AppProcess implements AutoCloseable {
 		}
 
 		/**
-		 * Send the JVM's stdout and stderr to a file, opened for appending by a shell that
-		 * then execs the JVM (after the other launchers), and read it with the rest of the
-		 * output. Every later generation inherits it and appends to the same file. A pipe to
-		 * the test would not do: the JDK closes its end of a child's pipes when the child
-		 * exits, so the lines of every generation after the first would be lost once the
-		 * first is gone.
+		 * Send the JVM's stdout and stderr to a file, opened for appending by a shell
+		 * that then execs the JVM (after the other launchers), and read it with the rest
+		 * of the output. Every later generation inherits it and appends to the same file.
+		 * A pipe to the test would not do: the JDK closes its end of a child's pipes when
+		 * the child exits, so the lines of every generation after the first would be lost
+		 * once the first is gone.
 		 */
 		public Builder logTo(Path file) {
 			this.logFile = file;

@@ -43,10 +43,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>
  * A tracker scans {@code /proc} every 100 ms for processes whose command line names the
- * jar copy, remembers every one it ever saw (so zombies, whose command line is empty,
- * can still be recognised) and registers each with {@link AppProcess#alsoKill(long)}, so
- * {@link #close()} stops them all by pid, also when a test fails, and then prints the
- * log of every generation.
+ * jar copy, remembers every one it ever saw (so zombies, whose command line is empty, can
+ * still be recognised) and registers each with {@link AppProcess#alsoKill(long)}, so
+ * {@link #close()} stops them all by pid, also when a test fails, and then prints the log
+ * of every generation.
  */
 final class AppUnderTest implements AutoCloseable {
 
@@ -64,7 +64,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final Path jar;
 
-	/** What the command line of every process of this application names: the jar copy, or the PID file. */
+	/**
+	 * What the command line of every process of this application names: the jar copy, or
+	 * the PID file.
+	 */
 	private final Path marker;
 
 	private final Path extra;
@@ -97,7 +100,9 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final Thread tracker;
 
-	/** Prepare an application in a directory of the test's own, with a copy of the jar. */
+	/**
+	 * Prepare an application in a directory of the test's own, with a copy of the jar.
+	 */
 	AppUnderTest(Path dir) {
 		this(dir, true);
 	}
@@ -154,12 +159,11 @@ final class AppUnderTest implements AutoCloseable {
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
 	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
-	 * here send short requests; a generation that cannot drain, because of a bug, must not
-	 * hold the test for the default 30 s).
+	 * here send short requests; a generation that cannot drain, because of a bug, must
+	 * not hold the test for the default 30 s).
 	 */
 	List<String> defaultArgs() {
-		return List.of("--server.port=" + this.port,
-				"--spring.config.additional-location=optional:file:" + this.extra,
+		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
 				"--zerodowntime.pid-file=" + this.pidFile, "--zerodowntime.drain-timeout=10s");
 	}
 
@@ -176,7 +180,8 @@ final class AppUnderTest implements AutoCloseable {
 	 */
 	AppProcess start(UnaryOperator<AppProcess.Builder> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
-		// an argument given here replaces the default of the same name (Spring would join both)
+		// an argument given here replaces the default of the same name (Spring would join
+		// both)
 		all.removeIf((arg) -> List.of(args)
 			.stream()
 			.anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
@@ -214,9 +219,8 @@ final class AppUnderTest implements AutoCloseable {
 						continue;
 					}
 					// keep the first look, unless the process has since exec'd the JVM
-					Procfs.Proc before = this.seen.merge(proc.pid(), proc,
-							(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
-									: old);
+					Procfs.Proc before = this.seen.merge(proc.pid(), proc, (old,
+							now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now : old);
 					if (before == proc && !proc.zombie()) {
 						AppProcess started = this.app;
 						if (started != null) {
@@ -374,8 +378,9 @@ final class AppUnderTest implements AutoCloseable {
 	private long awaitGeneration(int generation, boolean ownsPidFile, Runnable whileWaiting) {
 		long pid;
 		try {
-			pid = Awaitility.await("generation " + generation + " to serve on port " + this.port
-					+ (ownsPidFile ? " and own the PID file" : ""))
+			pid = Awaitility
+				.await("generation " + generation + " to serve on port " + this.port
+						+ (ownsPidFile ? " and own the PID file" : ""))
 				.atMost(STARTUP)
 				.pollDelay(Duration.ZERO)
 				.pollInterval(Duration.ofMillis(50))
@@ -391,8 +396,8 @@ final class AppUnderTest implements AutoCloseable {
 				}, Objects::nonNull);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("generation " + generation + " never served; PID file: '" + pidFileContent()
-					+ "'\n" + tail(), ex);
+			throw new AssertionError(
+					"generation " + generation + " never served; PID file: '" + pidFileContent() + "'\n" + tail(), ex);
 		}
 		if (generation > this.generation && this.pid != 0) {
 			this.parentPid = this.pid;
@@ -439,8 +444,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Wait until the generation followed now can be upgraded: generation 1 always, a later
-	 * one once it has seen its predecessor exit.
+	 * Wait until the generation followed now can be upgraded: generation 1 always, a
+	 * later one once it has seen its predecessor exit.
 	 */
 	void awaitUpgradable() {
 		if (this.parentPid != 0) {
@@ -485,7 +490,9 @@ final class AppUnderTest implements AutoCloseable {
 		return handover;
 	}
 
-	/** A failed upgrade is reported at once, not after the wait for the new generation. */
+	/**
+	 * A failed upgrade is reported at once, not after the wait for the new generation.
+	 */
 	private void failFast(long oldPid, JsonNode previous, int next, Trigger trigger) {
 		JsonNode status;
 		try {
@@ -496,8 +503,8 @@ final class AppUnderTest implements AutoCloseable {
 		}
 		if (status.path("pid").asLong() == oldPid && !Objects.equals(previous, status.get("lastUpgrade"))
 				&& "FAILED".equals(status.path("lastUpgrade").path("outcome").asString())) {
-			throw new AssertionError("The upgrade to generation " + next + " by " + trigger + " failed: " + status
-					+ "\n" + tail());
+			throw new AssertionError(
+					"The upgrade to generation " + next + " by " + trigger + " failed: " + status + "\n" + tail());
 		}
 	}
 
@@ -541,7 +548,9 @@ final class AppUnderTest implements AutoCloseable {
 		return failed;
 	}
 
-	/** Return whether a new connection is served by a later generation than the given one. */
+	/**
+	 * Return whether a new connection is served by a later generation than the given one.
+	 */
 	boolean servedByNewer(int generation) {
 		try {
 			Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
@@ -588,7 +597,10 @@ final class AppUnderTest implements AutoCloseable {
 		return Awaitility.await("a new java process running " + this.marker)
 			.atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(20))
-			.until(() -> Procfs.javaPids(this.marker).stream().filter((p) -> !known.contains(p)).findFirst()
+			.until(() -> Procfs.javaPids(this.marker)
+				.stream()
+				.filter((p) -> !known.contains(p))
+				.findFirst()
 				.orElse(null), (pid) -> pid != null);
 	}
 
@@ -653,8 +665,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Take the fd baseline of a fresh generation: after it answered a few requests,
-	 * with no client connected.
+	 * Take the fd baseline of a fresh generation: after it answered a few requests, with
+	 * no client connected.
 	 */
 	Snapshot baseline(long pid) {
 		for (int i = 0; i < 5; i++) {
@@ -663,8 +675,8 @@ final class AppUnderTest implements AutoCloseable {
 		status();
 		sleep(500);
 		Snapshot snapshot = Snapshot.of(pid);
-		System.out.println("[app] fresh generation pid " + pid + ": " + snapshot + " fds "
-				+ new TreeMap<>(Procfs.fds(pid)));
+		System.out
+			.println("[app] fresh generation pid " + pid + ": " + snapshot + " fds " + new TreeMap<>(Procfs.fds(pid)));
 		return snapshot;
 	}
 
@@ -696,8 +708,7 @@ final class AppUnderTest implements AutoCloseable {
 				.until(() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("not exactly one generation: " + describe(Procfs.javaPids(this.marker)),
-					ex);
+			throw new AssertionError("not exactly one generation: " + describe(Procfs.javaPids(this.marker)), ex);
 		}
 		Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /: %s", response).isEqualTo(200);
@@ -775,8 +786,7 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	private String describe(List<Long> pids) {
-		return pids.stream().map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)")).toList()
-			.toString();
+		return pids.stream().map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)")).toList().toString();
 	}
 
 	static void sleep(long millis) {

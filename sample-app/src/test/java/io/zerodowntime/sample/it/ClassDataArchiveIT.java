@@ -20,11 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Releases extracted and trained as docs/performance.md says, in the release layout
- * ({@code current -> releases/<name>}, the archive beside the jar): the first one by the CI
- * recipe, the next by {@code zerodowntime-deploy --train}. Generation 2 maps the archive of
- * the release it starts from (per {@code -Xlog:cds}), with no option added that would
- * invalidate it; an archive a newer jar made stale is dropped from generation 3's command,
- * with one warning saying why. Training runs write no PID file.
+ * ({@code current -> releases/<name>}, the archive beside the jar): the first one by the
+ * CI recipe, the next by {@code zerodowntime-deploy --train}. Generation 2 maps the
+ * archive of the release it starts from (per {@code -Xlog:cds}), with no option added
+ * that would invalidate it; an archive a newer jar made stale is dropped from generation
+ * 3's command, with one warning saying why. Training runs write no PID file.
  */
 class ClassDataArchiveIT {
 
@@ -44,7 +44,8 @@ class ClassDataArchiveIT {
 				run(app);
 			}
 			finally {
-				// the generations run current/app.jar, which the fixture's tracker does not watch
+				// the generations run current/app.jar, which the fixture's tracker does
+				// not watch
 				for (Procfs.Proc proc : Procfs.all()) {
 					if (app.process() != null && !proc.zombie()
 							&& proc.mentions(this.dir.resolve("current").resolve("app.jar"))) {
@@ -83,8 +84,8 @@ class ClassDataArchiveIT {
 
 		// the next release, by the deploy script: extract, train, switch current, upgrade
 		Process deploy = new ProcessBuilder(BIN.resolve("zerodowntime-deploy").toString(), "--train", "--jar",
-				current.resolve("app.jar").toString(), "--url",
-				"http://127.0.0.1:" + app.port() + "/actuator/upgrade", app.jar().toString())
+				current.resolve("app.jar").toString(), "--url", "http://127.0.0.1:" + app.port() + "/actuator/upgrade",
+				app.jar().toString())
 			.redirectErrorStream(true)
 			.redirectOutput(this.dir.resolve("deploy.out").toFile())
 			.start();
@@ -115,7 +116,8 @@ class ClassDataArchiveIT {
 		long gen3 = app.awaitServing(3);
 		app.process().alsoKill(gen3);
 		assertThat(app.count("WARN .*Not using the class-data archive named by -XX:SharedArchiveFile="
-				+ Pattern.quote(archive.toString()) + " for the next generation: .*app.jsa \\(.*\\) is older than .*/lib/.*\\.jar"))
+				+ Pattern.quote(archive.toString())
+				+ " for the next generation: .*app.jsa \\(.*\\) is older than .*/lib/.*\\.jar"))
 			.as("warnings")
 			.isEqualTo(1);
 		assertThat(cmdline(gen3)).as("generation 3's command")

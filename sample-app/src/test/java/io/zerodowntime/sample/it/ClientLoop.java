@@ -18,11 +18,10 @@ import org.awaitility.Awaitility;
 
 /**
  * A bounded client load for the upgrade and fault scenarios: a few threads, each sending
- * {@code GET /} on a new connection, pausing a little, and again, until
- * {@link #close()}. Every request has a timeout, so a stuck request is a
- * {@link Kind#TIMEOUT} failure, not a stuck test. Failures keep their kind, when the
- * request started (so a failure can be placed before or after an event) and what was
- * seen.
+ * {@code GET /} on a new connection, pausing a little, and again, until {@link #close()}.
+ * Every request has a timeout, so a stuck request is a {@link Kind#TIMEOUT} failure, not
+ * a stuck test. Failures keep their kind, when the request started (so a failure can be
+ * placed before or after an event) and what was seen.
  */
 final class ClientLoop implements AutoCloseable {
 
@@ -192,7 +191,9 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/** Return how many successful requests each generation served ({@code X-Generation}). */
+	/**
+	 * Return how many successful requests each generation served ({@code X-Generation}).
+	 */
 	Map<String, Long> servedBy() {
 		synchronized (this.servedBy) {
 			return new TreeMap<>(this.servedBy);
@@ -224,12 +225,14 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	/**
-	 * Hold every client after its request in flight, and wait until none is in flight
-	 * (to look at what the server holds without client connections).
+	 * Hold every client after its request in flight, and wait until none is in flight (to
+	 * look at what the server holds without client connections).
 	 */
 	void pause() {
 		this.paused.set(true);
-		Awaitility.await("no request in flight").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(5))
+		Awaitility.await("no request in flight")
+			.atMost(Duration.ofSeconds(40))
+			.pollInterval(Duration.ofMillis(5))
 			.until(() -> this.inFlight.get() == 0);
 	}
 

@@ -35,11 +35,11 @@ import static org.awaitility.Awaitility.await;
  * twice under a client load with no failed request, while a prober connects to the
  * control socket again and again and is never refused; {@code status} over the socket;
  * the socket's mode is 0600; the script's HTTP path against the TLS management port fails
- * at once saying why (plain HTTP: 400; https: an unverifiable certificate) and what to use
- * instead; a POST to {@code /actuator/upgrade} without
+ * at once saying why (plain HTTP: 400; https: an unverifiable certificate) and what to
+ * use instead; a POST to {@code /actuator/upgrade} without
  * {@code Content-Type: application/json} is answered 415 and upgrades nothing, with it it
- * upgrades; SIGHUP upgrades; the log names each trigger. Also: a control socket path taken
- * by a regular file stops generation 1 with the reason and the fix.
+ * upgrades; SIGHUP upgrades; the log names each trigger. Also: a control socket path
+ * taken by a regular file stops generation 1 with the reason and the fix.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ControlChannelIT {
@@ -86,7 +86,8 @@ class ControlChannelIT {
 		// the socket: owner only, and the status of generation 1
 		assertThat(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS))
 			.isEqualTo(PosixFilePermissions.fromString("rw-------"));
-		// reachable before the generation reports ready, so it may say STARTING for a moment
+		// reachable before the generation reports ready, so it may say STARTING for a
+		// moment
 		JsonNode status = await("the control socket to report generation 1 serving").atMost(Duration.ofSeconds(30))
 			.until(() -> JSON.readTree(send(socket, "status\n")), (s) -> "SERVING".equals(s.get("state").asString()));
 		assertThat(status.get("generation").asInt()).isEqualTo(1);
@@ -95,13 +96,16 @@ class ControlChannelIT {
 		assertThat(status.get("listeners").findValuesAsString("name")).contains("http", "management");
 		assertThat(Http.get(management, "/actuator/upgrade").text()).contains("\"generation\":1");
 
-		// the endpoint over HTTP: plain http to the TLS port and an unverifiable certificate fail at
+		// the endpoint over HTTP: plain http to the TLS port and an unverifiable
+		// certificate fail at
 		// once with the way out, not after the timeout; no target at all is a usage error
 		String upgradeScript = BIN.resolve("zerodowntime-upgrade").toString();
 		Result plainHttp = run(upgradeScript, "--url", "http://127.0.0.1:" + management + "/actuator/upgrade",
 				"--timeout", "150");
 		assertThat(plainHttp.code()).as(plainHttp.output()).isEqualTo(1);
-		assertThat(plainHttp.output()).contains("answered 400 (Bad Request").contains("speaks HTTPS").contains("--socket");
+		assertThat(plainHttp.output()).contains("answered 400 (Bad Request")
+			.contains("speaks HTTPS")
+			.contains("--socket");
 		Result selfSigned = run(upgradeScript, "--url", "https://127.0.0.1:" + management + "/actuator/upgrade",
 				"--timeout", "150");
 		assertThat(selfSigned.code()).as(selfSigned.output()).isEqualTo(1);
@@ -120,7 +124,8 @@ class ControlChannelIT {
 				Result upgraded = run(BIN.resolve("zerodowntime-upgrade").toString(), "--socket", socket.toString(),
 						"--timeout", "150");
 				assertThat(upgraded.code()).as(upgraded.output()).isZero();
-				assertThat(upgraded.output()).contains("upgraded: {\"outcome\":\"SUCCEEDED\",\"generation\":" + generation);
+				assertThat(upgraded.output())
+					.contains("upgraded: {\"outcome\":\"SUCCEEDED\",\"generation\":" + generation);
 				this.app.awaitServing(generation);
 				load.awaitMoreOk(20, Duration.ofSeconds(60));
 			}
@@ -165,8 +170,9 @@ class ControlChannelIT {
 		assertThat(prober.answered.get()).as("status answers during the upgrades").isPositive();
 
 		// the log says what triggered each upgrade
-		this.app.awaitLog("Generation 1 \\(pid " + gen1
-				+ "\\) is starting generation 2 .* \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
+		this.app.awaitLog(
+				"Generation 1 \\(pid " + gen1
+						+ "\\) is starting generation 2 .* \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
 				Duration.ofSeconds(5));
 		this.app.awaitLog("is starting generation 3 .* \\(trigger: control socket \\(pid \\d+, uid \\d+\\)\\)",
 				Duration.ofSeconds(5));
@@ -175,7 +181,8 @@ class ControlChannelIT {
 		this.app.awaitLog("Generation 4 \\(pid " + gen4 + "\\) is starting generation 5 .* \\(trigger: SIGHUP",
 				Duration.ofSeconds(5));
 
-		// one generation serves, nothing is left behind, the socket is the last generation's
+		// one generation serves, nothing is left behind, the socket is the last
+		// generation's
 		long serving = this.app.assertOneGenerationServing(5);
 		this.app.assertNoOrphans(serving);
 		this.app.assertNoZombies();
@@ -231,15 +238,18 @@ class ControlChannelIT {
 		if (!process.waitFor(200, TimeUnit.SECONDS)) {
 			process.destroyForcibly();
 		}
-		System.out.println("[control] " + Path.of(command[0]).getFileName() + " exit " + process.exitValue() + "\n"
-				+ output);
+		System.out
+			.println("[control] " + Path.of(command[0]).getFileName() + " exit " + process.exitValue() + "\n" + output);
 		return new Result(process.exitValue(), output);
 	}
 
 	private record Result(int code, String output) {
 	}
 
-	/** Connects to the control socket and asks for the status, again and again, until closed. */
+	/**
+	 * Connects to the control socket and asks for the status, again and again, until
+	 * closed.
+	 */
 	private static final class Prober implements AutoCloseable {
 
 		private final AtomicBoolean running = new AtomicBoolean(true);

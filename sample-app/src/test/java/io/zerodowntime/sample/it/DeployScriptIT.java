@@ -24,12 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The deploy script ({@code src/main/systemd/bin/zerodowntime-deploy}) against the packaged
- * app, without systemd ({@code --url}: it POSTs to the upgrade endpoint; {@code --socket}: it
- * asks through the control socket; both wait for the outcome): with no application named
- * it refuses (no default), a new release goes live, a broken jar is rejected before
- * anything changes, a release that fails to start leaves the previous jar in place and the
- * running generation serving, and a rollback is one command.
+ * The deploy script ({@code src/main/systemd/bin/zerodowntime-deploy}) against the
+ * packaged app, without systemd ({@code --url}: it POSTs to the upgrade endpoint;
+ * {@code --socket}: it asks through the control socket; both wait for the outcome): with
+ * no application named it refuses (no default), a new release goes live, a broken jar is
+ * rejected before anything changes, a release that fails to start leaves the previous jar
+ * in place and the running generation serving, and a rollback is one command.
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class DeployScriptIT {
@@ -84,7 +84,9 @@ class DeployScriptIT {
 					"--zerodowntime.control-socket=" + socket)
 			.start();
 		long gen1 = this.app.pid();
-		await().atMost(STARTUP).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+		await().atMost(STARTUP)
+			.pollInterval(Duration.ofMillis(200))
+			.ignoreExceptions()
 			.until(() -> Http.get(port, "/").status() == 200);
 
 		// a new release: swapped in by rename, and the new generation runs it
@@ -113,12 +115,12 @@ class DeployScriptIT {
 		assertThat(deploy("--url", url, release2.toString()).output()).contains("identical");
 		assertThat(Http.get(port, "/").header("X-Pid")).isEqualTo(Long.toString(gen2));
 		try (Stream<Path> files = Files.list(installed.getParent())) {
-			assertThat(files.map((p) -> p.getFileName().toString()))
-				.as("files beside the jar after the rejections")
+			assertThat(files.map((p) -> p.getFileName().toString())).as("files beside the jar after the rejections")
 				.doesNotContain(".sample-app.jar.incoming", ".sample-app.jar.keep");
 		}
 
-		// a release that fails to start: the previous jar goes back, generation 2 serves on
+		// a release that fails to start: the previous jar goes back, generation 2 serves
+		// on
 		Result failed = deploy("--url", url, failing.toString());
 		assertThat(failed.code()).as(failed.output()).isEqualTo(1);
 		assertThat(failed.output()).contains("deploy failed").contains("refuses to start");
@@ -129,7 +131,8 @@ class DeployScriptIT {
 		assertThat(still.header("X-Generation")).isEqualTo("2");
 		assertThat(still.header("X-Pid")).isEqualTo(Long.toString(gen2));
 
-		// rollback: one command, back to release 1 in generation 3, through the control socket
+		// rollback: one command, back to release 1 in generation 3, through the control
+		// socket
 		Result rolledBack = deploy("--socket", socket.toString(), "--rollback");
 		assertThat(rolledBack.code()).as(rolledBack.output()).isZero();
 		assertThat(rolledBack.output()).contains("deployed: generation 3 (pid ");
@@ -142,8 +145,8 @@ class DeployScriptIT {
 	}
 
 	private Result deploy(String... args) throws IOException, InterruptedException {
-		List<String> command = new ArrayList<>(List.of("bash", BIN.resolve("zerodowntime-deploy").toString(),
-				"--jar", this.dir.resolve("opt/sample-app.jar").toString(), "--timeout", "150"));
+		List<String> command = new ArrayList<>(List.of("bash", BIN.resolve("zerodowntime-deploy").toString(), "--jar",
+				this.dir.resolve("opt/sample-app.jar").toString(), "--timeout", "150"));
 		command.addAll(List.of(args));
 		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
 		process.getOutputStream().close();
@@ -155,7 +158,10 @@ class DeployScriptIT {
 		return new Result(process.exitValue(), output);
 	}
 
-	/** A copy of a jar with one entry added or replaced (the archive rewritten by the zip file system). */
+	/**
+	 * A copy of a jar with one entry added or replaced (the archive rewritten by the zip
+	 * file system).
+	 */
 	private Path release(Path base, String name, String entry, String content) throws IOException {
 		Path jar = Files.copy(base, this.dir.resolve(name));
 		try (FileSystem zip = FileSystems.newFileSystem(jar)) {

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A load generator we did not write ({@code wrk}, {@code hey}), run as a child process
- * of the test JVM with a hard duration cap, and stopped when the test is done with it by
+ * A load generator we did not write ({@code wrk}, {@code hey}), run as a child process of
+ * the test JVM with a hard duration cap, and stopped when the test is done with it by
  * SIGINT, on which both print their usual summary. Its console output goes to a file,
  * which is parsed by the subclass.
  */
@@ -55,9 +55,9 @@ abstract class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Stop the load (SIGINT, to this child process only) and return everything it printed.
-	 * Fails if it had already exited on its own before being told to stop, which means its
-	 * duration cap was too short for the test or it failed to start.
+	 * Stop the load (SIGINT, to this child process only) and return everything it
+	 * printed. Fails if it had already exited on its own before being told to stop, which
+	 * means its duration cap was too short for the test or it failed to start.
 	 */
 	String stop() {
 		if (this.finalOutput != null) {
@@ -81,8 +81,8 @@ abstract class ExternalLoad implements AutoCloseable {
 			throw new AssertionError("interrupted", ex);
 		}
 		this.finalOutput = read();
-		System.out.println("[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue()
-				+ ":\n" + this.finalOutput);
+		System.out.println("[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue() + ":\n"
+				+ this.finalOutput);
 		return this.finalOutput;
 	}
 

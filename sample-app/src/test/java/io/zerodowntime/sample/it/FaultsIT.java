@@ -161,8 +161,7 @@ class FaultsIT {
 	 * {@code lastUpgrade} and in the log; that the new generation, if one was started, is
 	 * gone; and that generation 1 still serves, alone, with nothing leaked.
 	 */
-	private JsonNode expectFailure(ClientLoop load, AppUnderTest.Snapshot fresh, String reason,
-			boolean childStarted) {
+	private JsonNode expectFailure(ClientLoop load, AppUnderTest.Snapshot fresh, String reason, boolean childStarted) {
 		long gen1 = fresh.pid();
 		long failuresBefore = this.app.count("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after");
 		Http.Response post = this.app.postUpgrade();
@@ -179,8 +178,8 @@ class FaultsIT {
 		assertThat(status.get("generation").asInt()).isEqualTo(1);
 		assertThat(status.get("pid").asLong()).isEqualTo(gen1);
 		assertThat(status.get("state").asString()).isEqualTo("SERVING");
-		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after \\d+ ms: .*" + Pattern.quote(reason)
-				+ ".*; this generation keeps serving", Duration.ofSeconds(5));
+		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after \\d+ ms: .*"
+				+ Pattern.quote(reason) + ".*; this generation keeps serving", Duration.ofSeconds(5));
 		assertThat(this.app.count("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after"))
 			.as("log lines of failed upgrades")
 			.isEqualTo(failuresBefore + 1);

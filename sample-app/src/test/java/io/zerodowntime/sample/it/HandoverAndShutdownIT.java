@@ -60,9 +60,9 @@ class HandoverAndShutdownIT {
 
 	/**
 	 * The new generation inherits stdio, the listener and the handshake socket, and no
-	 * connection the old generation accepted: the only sockets both hold are the listening
-	 * ones. The held keep-alive connections stay with the old generation, which answers
-	 * their next request with {@code Connection: close}.
+	 * connection the old generation accepted: the only sockets both hold are the
+	 * listening ones. The held keep-alive connections stay with the old generation, which
+	 * answers their next request with {@code Connection: close}.
 	 */
 	@Test
 	void theNewGenerationInheritsNoConnectionOfTheOldOne() {
@@ -83,8 +83,10 @@ class HandoverAndShutdownIT {
 			Set<Long> accepted = new LinkedHashSet<>();
 			for (Http.Connection connection : held) {
 				Long inode = serverSide.get(connection.localPort());
-				assertThat(inode).as("server side of the connection from port " + connection.localPort() + " in "
-						+ serverSide).isNotNull().isNotZero();
+				assertThat(inode)
+					.as("server side of the connection from port " + connection.localPort() + " in " + serverSide)
+					.isNotNull()
+					.isNotZero();
 				accepted.add(inode);
 			}
 			assertThat(gen1SocketsBefore).as("gen 1 sockets").containsAll(accepted);
@@ -99,8 +101,7 @@ class HandoverAndShutdownIT {
 			Set<Long> gen1SocketsAfter = Procfs.socketInodes(gen1);
 			Map<Integer, String> gen2Fds = Procfs.fds(gen2);
 			Set<Long> gen2Sockets = Procfs.socketInodes(gen2);
-			String tables = "\ngen 1 (pid " + gen1 + ") fds: " + gen1Fds + "\ngen 2 (pid " + gen2 + ") fds: "
-					+ gen2Fds;
+			String tables = "\ngen 1 (pid " + gen1 + ") fds: " + gen1Fds + "\ngen 2 (pid " + gen2 + ") fds: " + gen2Fds;
 
 			Set<Long> shared = new HashSet<>(gen2Sockets);
 			Set<Long> gen1Sockets = new HashSet<>(gen1SocketsBefore);
@@ -135,8 +136,8 @@ class HandoverAndShutdownIT {
 	}
 
 	/**
-	 * Generation 1 started with SIGHUP ignored (as under nohup) says so, is upgraded
-	 * with POST, and the generations after it get SIGHUP's default disposition back, so
+	 * Generation 1 started with SIGHUP ignored (as under nohup) says so, is upgraded with
+	 * POST, and the generations after it get SIGHUP's default disposition back, so
 	 * {@code kill -HUP} upgrades them.
 	 */
 	@Test
@@ -229,8 +230,7 @@ class HandoverAndShutdownIT {
 	/**
 	 * SIGTERM while an upload is in flight (the request head and part of the body sent):
 	 * the rest of the body is still read after the listener closed, the upload is
-	 * answered, the process exits 0 and the port is closed. Independent of
-	 * {@code /slow}.
+	 * answered, the process exits 0 and the port is closed. Independent of {@code /slow}.
 	 */
 	@Test
 	void sigtermLetsAnUploadInFlightFinishAndExitsZero() throws Exception {
@@ -257,8 +257,7 @@ class HandoverAndShutdownIT {
 				.pollDelay(Duration.ZERO)
 				.pollInterval(Duration.ofMillis(20))
 				.until(() -> Procfs.listeners(this.app.port()).isEmpty());
-			assertThat(Procfs.running(gen1)).as("gen 1 running while the upload is in flight")
-				.isTrue();
+			assertThat(Procfs.running(gen1)).as("gen 1 running while the upload is in flight").isTrue();
 			upload.send(body, firstPart, body.length - firstPart);
 			Http.Response response = upload.readResponse();
 			assertThat(response.status()).as(response.toString()).isEqualTo(200);
@@ -317,8 +316,8 @@ class HandoverAndShutdownIT {
 	/**
 	 * Return the paths gen 2 has open that gen 1 has open too, but for the ones a JVM
 	 * running the app opens by itself: the jar, the JDK's files, devices. An inherited
-	 * file descriptor of gen 1 would show here (it cannot be told from a file opened
-	 * anew when the path is the same, which is why those are left out).
+	 * file descriptor of gen 1 would show here (it cannot be told from a file opened anew
+	 * when the path is the same, which is why those are left out).
 	 */
 	private Map<Integer, String> sharedFilesNotOpenedByTheJvm(long gen1, Map<Integer, String> gen1Fds,
 			Map<Integer, String> gen2Fds) {

@@ -44,8 +44,8 @@ final class Hey extends ExternalLoad {
 	 */
 	static Hey start(Path dir, String name, int port, String path, int workers, int perWorkerRate, boolean keepAlive,
 			Duration cap) {
-		List<String> command = new ArrayList<>(List.of("hey", "-z", cap.toSeconds() + "s", "-c",
-				Integer.toString(workers), "-t", "20"));
+		List<String> command = new ArrayList<>(
+				List.of("hey", "-z", cap.toSeconds() + "s", "-c", Integer.toString(workers), "-t", "20"));
 		if (perWorkerRate > 0) {
 			command.addAll(List.of("-q", Integer.toString(perWorkerRate)));
 		}

@@ -27,8 +27,8 @@ import static org.awaitility.Awaitility.await;
  * not support, and a systemd unit that cannot follow an upgrade.
  *
  * <p>
- * The PID file lives on a small tmpfs mounted in a mount namespace of the generations' own
- * ({@code unshare --mount}): the test makes it read-only or full from outside with
+ * The PID file lives on a small tmpfs mounted in a mount namespace of the generations'
+ * own ({@code unshare --mount}): the test makes it read-only or full from outside with
  * {@code nsenter}, reads it through {@code /proc/<pid>/root}, and nothing is left mounted
  * on the host when the generations are gone.
  */
@@ -53,8 +53,9 @@ class HostTruthIT {
 	}
 
 	/**
-	 * Generation 1 cannot write its PID file (its directory is on a read-only file system):
-	 * it does not start, and the failure analysis names the file, the error and the fix.
+	 * Generation 1 cannot write its PID file (its directory is on a read-only file
+	 * system): it does not start, and the failure analysis names the file, the error and
+	 * the fix.
 	 */
 	@Test
 	void generationOneRefusesToStartWhenItCannotWriteItsPidFile() throws IOException {
@@ -78,11 +79,11 @@ class HostTruthIT {
 	}
 
 	/**
-	 * A new generation cannot write the PID file: its directory was made read-only, then its
-	 * file system full. Each time the upgrade fails naming the PID file error, generation 1
-	 * serves every request and the PID file still names it. Then space is freed and the
-	 * directory deleted (a cleanup): the next upgrade succeeds and re-creates it. The PID file
-	 * always names the generation serving.
+	 * A new generation cannot write the PID file: its directory was made read-only, then
+	 * its file system full. Each time the upgrade fails naming the PID file error,
+	 * generation 1 serves every request and the PID file still names it. Then space is
+	 * freed and the directory deleted (a cleanup): the next upgrade succeeds and
+	 * re-creates it. The PID file always names the generation serving.
 	 */
 	@Test
 	void aGenerationThatCannotWriteThePidFileFailsTheUpgradeAndTheServingOneKeepsIt() throws IOException {
@@ -109,9 +110,8 @@ class HostTruthIT {
 			AppProcess.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
 			Path filler = inNamespace(gen1, run.resolve("filler"));
 			fill(filler);
-			expectPidFileFailure(load, gen1, pidFile,
-					"Unable to write PID file " + pidFile + ": No space left on device (writing " + pidFile.getParent()
-							+ "/.app.pid");
+			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
+					+ ": No space left on device (writing " + pidFile.getParent() + "/.app.pid");
 
 			step("space freed, and the PID file's directory deleted meanwhile: the upgrade re-creates it");
 			Files.delete(filler);
@@ -120,7 +120,8 @@ class HostTruthIT {
 			Files.delete(directory);
 			long gen2 = expectSuccess(load, 2, this.app.postUpgrade());
 			assertThat(readPidFile(gen2, pidFile)).isEqualTo(gen2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
+				.isZero();
 			assertThat(readPidFile(gen2, pidFile)).as("PID file after generation 1 exited").isEqualTo(gen2);
 		}
 		finally {
@@ -257,9 +258,9 @@ class HostTruthIT {
 	}
 
 	/**
-	 * POST an upgrade that must fail because the new generation cannot write the PID file:
-	 * the reason names it, generation 1 serves alone with no failed request, and the PID
-	 * file still names generation 1.
+	 * POST an upgrade that must fail because the new generation cannot write the PID
+	 * file: the reason names it, generation 1 serves alone with no failed request, and
+	 * the PID file still names generation 1.
 	 */
 	private void expectPidFileFailure(ClientLoop load, long gen1, Path pidFile, String problem) throws IOException {
 		Http.Response post = this.app.postUpgrade();

@@ -117,13 +117,13 @@ class HostileInputIT {
 	 * One forged start.
 	 *
 	 * @param name what is forged
-	 * @param activateOn {@code null}, or where {@code systemd-socket-activate} binds a real
-	 * listener passed as fd 3: {@code "other"} (another port) or {@code "same"} (the port
-	 * the application is configured for)
-	 * @param script shell lines run before the JVM is exec'd ({@code $$} is then the JVM's
-	 * pid); {@code @FILE@}, {@code @PEER@}, {@code @DEAD@}, {@code @TESTPID@} are replaced
-	 * by a regular file, the port of a peer that accepts connections, a pid that has
-	 * exited, and the test JVM's pid
+	 * @param activateOn {@code null}, or where {@code systemd-socket-activate} binds a
+	 * real listener passed as fd 3: {@code "other"} (another port) or {@code "same"} (the
+	 * port the application is configured for)
+	 * @param script shell lines run before the JVM is exec'd ({@code $$} is then the
+	 * JVM's pid); {@code @FILE@}, {@code @PEER@}, {@code @DEAD@}, {@code @TESTPID@} are
+	 * replaced by a regular file, the port of a peer that accepts connections, a pid that
+	 * has exited, and the test JVM's pid
 	 * @param expect what must happen
 	 * @param message what the log or the failure analysis must say (a regular expression)
 	 */
@@ -155,13 +155,14 @@ class HostileInputIT {
 				new Forgery("LISTEN_FDS=1 but fd 3 is closed", null, "exec 3<&-; export LISTEN_PID=$$ LISTEN_FDS=1",
 						Expect.STOPS, "fd 3"),
 				new Forgery("LISTEN_FDS=1 and fd 3 is a regular file", null,
-						"exec 3<'@FILE@' || exit 97; export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=http", Expect.STOPS,
-						"fd 3 is a regular file"),
+						"exec 3<'@FILE@' || exit 97; export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=http",
+						Expect.STOPS, "fd 3 is a regular file"),
 				new Forgery("LISTEN_FDS=1 and fd 3 is a connected socket", null,
 						"exec 3<>/dev/tcp/127.0.0.1/@PEER@ || exit 97; export LISTEN_PID=$$ LISTEN_FDS=1", Expect.STOPS,
 						"fd 3 is a stream socket that is not listening"),
 				new Forgery("ZERODOWNTIME_HANDSHAKE_FD names a closed fd", null,
-						"exec 3<&-; " + handover + "export ZERODOWNTIME_HANDSHAKE_FD=3 ZERODOWNTIME_PARENT_PID=@TESTPID@",
+						"exec 3<&-; " + handover
+								+ "export ZERODOWNTIME_HANDSHAKE_FD=3 ZERODOWNTIME_PARENT_PID=@TESTPID@",
 						Expect.STARTS, ignored),
 				new Forgery("ZERODOWNTIME_HANDSHAKE_FD names a regular file", null,
 						"exec 3<'@FILE@' || exit 97; " + handover
@@ -210,7 +211,8 @@ class HostileInputIT {
 		launcher.addAll(List.of("/bin/bash", "-c", script + "; exec \"$@\"", "bash"));
 		AppProcess process = app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
 		if ("other".equals(forgery.activateOn())) {
-			// systemd-socket-activate starts the command on the first connection; this one must never be answered
+			// systemd-socket-activate starts the command on the first connection; this
+			// one must never be answered
 			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			strayClient = new Socket();
 			strayClient.connect(new InetSocketAddress(Http.HOST, otherPort), 5000);
@@ -252,11 +254,14 @@ class HostileInputIT {
 			}
 			List<Procfs.Listener> listeners = Procfs.listeners(app.port());
 			softly.assertThat(listeners).as("listeners on %d", app.port()).hasSize(1);
-			softly.assertThat(Procfs.socketInodes(pid)).as("sockets of the JVM")
+			softly.assertThat(Procfs.socketInodes(pid))
+				.as("sockets of the JVM")
 				.containsAll(listeners.stream().map(Procfs.Listener::inode).toList());
-			softly.assertThat(Procfs.environ(pid)).as("/proc/%d/environ", pid)
+			softly.assertThat(Procfs.environ(pid))
+				.as("/proc/%d/environ", pid)
 				.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
-			softly.assertThat(app.lines()).as("stack trace lines")
+			softly.assertThat(app.lines())
+				.as("stack trace lines")
 				.noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
 			ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 			try {
@@ -267,7 +272,8 @@ class HostileInputIT {
 			}
 			AppUnderTest.Snapshot expected = clean();
 			if ("other".equals(forgery.activateOn())) {
-				// the stale listener stays open in the process (as sd_listen_fds leaves it), never accepted on
+				// the stale listener stays open in the process (as sd_listen_fds leaves
+				// it), never accepted on
 				expected = new AppUnderTest.Snapshot(expected.pid(), expected.fds() + 1, expected.sockets() + 1,
 						expected.listeners() + 1, expected.unix(), expected.threads(), expected.rssKb());
 			}
@@ -282,7 +288,8 @@ class HostileInputIT {
 			catch (SocketTimeoutException ex) {
 				read = -2;
 			}
-			softly.assertThat(read).as("bytes answered on the stale listener (port %d) that is not ours", otherPort)
+			softly.assertThat(read)
+				.as("bytes answered on the stale listener (port %d) that is not ours", otherPort)
 				.isEqualTo(-2);
 		}
 		softly.assertThat(peer.received()).as("bytes the JVM wrote to the peer of fd 3").isZero();
@@ -331,10 +338,12 @@ class HostileInputIT {
 			if (message != null) {
 				softly.assertThat(descriptionText).as("description").containsPattern(message);
 			}
-			softly.assertThat(String.join("\n", lines.subList(action + 1, lines.size())).trim()).as("action")
+			softly.assertThat(String.join("\n", lines.subList(action + 1, lines.size())).trim())
+				.as("action")
 				.isNotBlank();
 		}
-		softly.assertThat(lines).as("stack trace lines in the output")
+		softly.assertThat(lines)
+			.as("stack trace lines in the output")
 			.noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
 		softly.assertThat(output).doesNotContain("Application run failed");
 	}
@@ -441,23 +450,26 @@ class HostileInputIT {
 				.isEqualTo(inode);
 			try {
 				refused = Http.postEmptyJson(app.port(), "/actuator/upgrade", Duration.ofSeconds(30));
-				System.out.println("[fault] POST after an in-place overwrite: " + refused.status() + " "
-						+ refused.text());
+				System.out
+					.println("[fault] POST after an in-place overwrite: " + refused.status() + " " + refused.text());
 			}
 			catch (UncheckedIOException ex) {
 				System.out.println("[fault] POST after an in-place overwrite: " + ex);
 				softly.fail("POST /actuator/upgrade after an in-place overwrite was not answered: " + ex.getMessage());
 			}
 			if (refused != null) {
-				softly.assertThat(refused.status()).as("POST /actuator/upgrade after an in-place overwrite: %s", refused)
+				softly.assertThat(refused.status())
+					.as("POST /actuator/upgrade after an in-place overwrite: %s", refused)
 					.isEqualTo(409);
-				softly.assertThat(refused.text()).as("body of the refusal")
+				softly.assertThat(refused.text())
+					.as("body of the refusal")
 					.contains("\"REFUSED\"")
 					.contains("overwritten in place")
 					.contains("atomic rename");
 			}
 			// the other trigger, SIGHUP, is refused the same way
-			long before = app.count("refused an upgrade \\(trigger: SIGHUP.*\\): .*overwritten in place.*atomic rename");
+			long before = app
+				.count("refused an upgrade \\(trigger: SIGHUP.*\\): .*overwritten in place.*atomic rename");
 			Procfs.signal(gen1, "HUP");
 			try {
 				Awaitility.await("SIGHUP to be refused")
@@ -476,7 +488,8 @@ class HostileInputIT {
 			}
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			try {
-				JsonNode afterRefusal = AppUnderTest.json(Http.get(app.port(), "/actuator/upgrade", Duration.ofSeconds(10)));
+				JsonNode afterRefusal = AppUnderTest
+					.json(Http.get(app.port(), "/actuator/upgrade", Duration.ofSeconds(10)));
 				JsonNode last = afterRefusal.get("lastUpgrade");
 				softly.assertThat(last.isNull() ? null : last.get("reason").asString())
 					.as("lastUpgrade.reason in GET /actuator/upgrade after the refused upgrade: %s", afterRefusal)

@@ -71,8 +71,8 @@ public final class Http {
 	}
 
 	/**
-	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for each
-	 * read.
+	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for
+	 * each read.
 	 */
 	public static Response get(int port, String path, Duration timeout) {
 		return exchange(port, "GET", path, null, timeout);
@@ -90,8 +90,8 @@ public final class Http {
 
 	/**
 	 * Speak HTTPS to a port from now on (for an application started with
-	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's own
-	 * self-signed one.
+	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
+	 * own self-signed one.
 	 */
 	public static void useTls(int port) {
 		TLS_PORTS.add(port);
@@ -319,7 +319,10 @@ public final class Http {
 			return this.socket.getLocalPort();
 		}
 
-		/** Send {@code GET <path>} without {@code Connection: close} and read the response. */
+		/**
+		 * Send {@code GET <path>} without {@code Connection: close} and read the
+		 * response.
+		 */
 		public Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
 			return read(true);
@@ -337,8 +340,9 @@ public final class Http {
 				this.socket.getOutputStream().flush();
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Sending " + length + " bytes on the connection from port "
-						+ localPort() + " failed: " + ex, ex);
+				throw new UncheckedIOException(
+						"Sending " + length + " bytes on the connection from port " + localPort() + " failed: " + ex,
+						ex);
 			}
 		}
 
@@ -352,8 +356,8 @@ public final class Http {
 				return Http.read(this.in, "GET", keepAlive);
 			}
 			catch (IOException ex) {
-				throw new UncheckedIOException("Reading a response on the connection from port " + localPort()
-						+ " failed: " + ex, ex);
+				throw new UncheckedIOException(
+						"Reading a response on the connection from port " + localPort() + " failed: " + ex, ex);
 			}
 		}
 

@@ -36,9 +36,8 @@ final class InFlight {
 
 		@Override
 		public String toString() {
-			return this.what + " -> " + ((this.error != null) ? "FAILED " + this.error
-					: this.status + " from generation " + this.generation + " after " + this.millis + " ms: "
-							+ this.body.trim());
+			return this.what + " -> " + ((this.error != null) ? "FAILED " + this.error : this.status
+					+ " from generation " + this.generation + " after " + this.millis + " ms: " + this.body.trim());
 		}
 
 	}

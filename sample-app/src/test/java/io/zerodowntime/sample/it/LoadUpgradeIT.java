@@ -36,10 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>
  * The load is paced, and the app runs with small-service JVM options
- * ({@link AppUnderTest#JVM_OPTIONS} and a heap of 256 MB), so that the two cores of a small CI machine still
- * start each new JVM in a few seconds; every load is capped in time and stopped by SIGINT
- * once the series is done. Everything listens on 127.0.0.1 only. A missing load generator
- * fails the suite, it does not skip it.
+ * ({@link AppUnderTest#JVM_OPTIONS} and a heap of 256 MB), so that the two cores of a
+ * small CI machine still start each new JVM in a few seconds; every load is capped in
+ * time and stopped by SIGINT once the series is done. Everything listens on 127.0.0.1
+ * only. A missing load generator fails the suite, it does not skip it.
  */
 class LoadUpgradeIT {
 
@@ -58,7 +58,10 @@ class LoadUpgradeIT {
 	/** No load runs longer than this, whatever happens. */
 	private static final Duration CAP = Duration.ofMinutes(3);
 
-	/** How long the load runs against a generation before the first and after the last upgrade. */
+	/**
+	 * How long the load runs against a generation before the first and after the last
+	 * upgrade.
+	 */
 	private static final Duration STEADY = Duration.ofSeconds(1);
 
 	/**
@@ -172,7 +175,8 @@ class LoadUpgradeIT {
 				List<InFlight> uploads = List.of(
 						// written in about 3 s: spans the trigger
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
-						// its second half is held back until the next generation serves: spans the handover
+						// its second half is held back until the next generation serves:
+						// spans the handover
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
 								() -> app.servedByNewer(before)));
 				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
@@ -192,7 +196,8 @@ class LoadUpgradeIT {
 				PortProbe probe = PortProbe.start(app.port());
 				Wrk wrk = Wrk.start(this.dir, "wrk-bad", app.port(), 16, PACE_MILLIS, true, CAP);
 				Hey hey = Hey.start(this.dir, "hey-bad", app.port(), "/", 8, HEY_RATE, false, CAP)) {
-			// generations 2 and later read the upgrade timeout from the extra configuration
+			// generations 2 and later read the upgrade timeout from the extra
+			// configuration
 			Duration timeout = max(BAD_RELEASE_TIMEOUT, app.startupTime().multipliedBy(4));
 			String timeoutProperty = "zerodowntime.upgrade-timeout=" + timeout.toSeconds() + "s";
 			app.configureNextGeneration(timeoutProperty);
@@ -229,8 +234,8 @@ class LoadUpgradeIT {
 	}
 
 	/**
-	 * Start generation 1 in a directory of its own (the drain timeout is the default's
-	 * 30 s) and wait until it serves and owns the PID file.
+	 * Start generation 1 in a directory of its own (the drain timeout is the default's 30
+	 * s) and wait until it serves and owns the PID file.
 	 * @param name the scenario
 	 * @param args more application arguments
 	 * @return the application
@@ -260,7 +265,8 @@ class LoadUpgradeIT {
 	}
 
 	/**
-	 * Assert what every scenario promises, all at once so that a failure shows everything.
+	 * Assert what every scenario promises, all at once so that a failure shows
+	 * everything.
 	 * @param app the generations
 	 * @param probe the connect probe
 	 * @param wrks what wrk saw
@@ -268,8 +274,8 @@ class LoadUpgradeIT {
 	 * @param inFlight requests that spanned a trigger: each must have been answered, 200,
 	 * by one of the generations expected
 	 */
-	private static void assertNoFailure(AppUnderTest app, PortProbe probe, List<Wrk.Result> wrks,
-			List<Hey.Result> heys, List<Answered> inFlight) {
+	private static void assertNoFailure(AppUnderTest app, PortProbe probe, List<Wrk.Result> wrks, List<Hey.Result> heys,
+			List<Answered> inFlight) {
 		probe.close();
 		int successes = app.handovers().size();
 		System.out.println("[load] ## handovers: " + app.handovers());
@@ -281,7 +287,8 @@ class LoadUpgradeIT {
 		for (Wrk.Result wrk : wrks) {
 			softly.assertThat(wrk.requests()).as("%s: requests", wrk.name()).isGreaterThan(100);
 			softly.assertThat(wrk.connectErrors()).as("%s: connect errors", wrk.name()).isZero();
-			softly.assertThat(wrk.readErrors()).as("%s: read errors (reset or closed without a response)", wrk.name())
+			softly.assertThat(wrk.readErrors())
+				.as("%s: read errors (reset or closed without a response)", wrk.name())
 				.isZero();
 			softly.assertThat(wrk.writeErrors()).as("%s: write errors", wrk.name()).isZero();
 			softly.assertThat(wrk.timeouts()).as("%s: timeouts", wrk.name()).isZero();
@@ -315,10 +322,12 @@ class LoadUpgradeIT {
 			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / PortProbe.INTERVAL.toMillis() / 2);
 		JsonNode status = app.status();
 		softly.assertThat(app.generation()).as("final generation").isEqualTo(successes + 1);
-		softly.assertThat(status.path("generation").asInt()).as("generation serving %s", status)
+		softly.assertThat(status.path("generation").asInt())
+			.as("generation serving %s", status)
 			.isEqualTo(successes + 1);
 		softly.check(() -> assertThat(app.assertOneGenerationServing(successes + 1))
-			.as("the only generation left is the one followed").isEqualTo(app.pid()));
+			.as("the only generation left is the one followed")
+			.isEqualTo(app.pid()));
 		softly.check(() -> app.assertNoOrphans(app.pid()));
 		softly.check(app::assertNoZombies);
 		softly.assertAll();

@@ -193,7 +193,8 @@ public final class NotifySocket implements AutoCloseable {
 	 *
 	 * @param pid the sender's pid, from its credentials
 	 * @param text the datagram
-	 * @param receivedAtMicros when it was read, on {@code CLOCK_MONOTONIC} in microseconds
+	 * @param receivedAtMicros when it was read, on {@code CLOCK_MONOTONIC} in
+	 * microseconds
 	 */
 	public record Message(long pid, String text, long receivedAtMicros) {
 

@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Connects to the port every 50 ms (and closes at once) for as long as it runs, and
- * records every attempt that did not connect: refused (nobody listening), timed out
- * (the listen backlog full for 5 s), or any other error.
+ * records every attempt that did not connect: refused (nobody listening), timed out (the
+ * listen backlog full for 5 s), or any other error.
  */
 final class PortProbe implements AutoCloseable {
 

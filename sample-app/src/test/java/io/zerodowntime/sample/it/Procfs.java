@@ -26,7 +26,8 @@ import org.awaitility.Awaitility;
  * The one reader of {@code /proc} for the integration tests: processes
  * ({@code /proc/<pid>/{stat,status,fd,cmdline,environ,exe}}) and the kernel's socket
  * tables ({@code /proc/net/tcp}, {@code tcp6}, {@code unix}). Read only; the only write
- * is {@link #signal}, to one pid at a time. Nothing is ever looked up or signalled by name.
+ * is {@link #signal}, to one pid at a time. Nothing is ever looked up or signalled by
+ * name.
  */
 final class Procfs {
 
@@ -166,8 +167,7 @@ final class Procfs {
 		try (Stream<Path> entries = Files.list(dir)) {
 			for (Path entry : (Iterable<Path>) entries::iterator) {
 				try {
-					fds.put(Integer.parseInt(entry.getFileName().toString()),
-							Files.readSymbolicLink(entry).toString());
+					fds.put(Integer.parseInt(entry.getFileName().toString()), Files.readSymbolicLink(entry).toString());
 				}
 				catch (NoSuchFileException ex) {
 					// closed while listing
@@ -261,8 +261,8 @@ final class Procfs {
 	static Map<SocketKind, Integer> sockets(long pid) {
 		Map<Long, SocketKind> kinds = new HashMap<>();
 		for (TcpSocket socket : tcp()) {
-			kinds.put(socket.inode(), TCP_LISTEN.equals(socket.state()) ? SocketKind.TCP_LISTENER
-					: SocketKind.TCP_CONNECTION);
+			kinds.put(socket.inode(),
+					TCP_LISTEN.equals(socket.state()) ? SocketKind.TCP_LISTENER : SocketKind.TCP_CONNECTION);
 		}
 		for (String[] fields : table("/proc/net/unix")) {
 			if (fields.length > 6) {

@@ -31,10 +31,10 @@ import static org.awaitility.Awaitility.await;
  * failed request: a JMX agent on a fixed port (it moves to each new generation, on the
  * same port, once the old one has exited), a debug agent on a fixed port (refused before
  * anything is spawned), {@code zerodowntime.command} with a comma inside an argument (the
- * indexed form), a predecessor whose shutdown hook hangs (it is halted at its deadline, or
- * killed by its successor when it cannot even do that), and a JVM that is PID 1 of its PID
- * namespace, as a container's entrypoint, or the child of a PID 1 that exits with it (it
- * serves, and every upgrade is refused with what works instead).
+ * indexed form), a predecessor whose shutdown hook hangs (it is halted at its deadline,
+ * or killed by its successor when it cannot even do that), and a JVM that is PID 1 of its
+ * PID namespace, as a container's entrypoint, or the child of a PID 1 that exits with it
+ * (it serves, and every upgrade is refused with what works instead).
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ProductionCommandLinesIT {
@@ -78,8 +78,9 @@ class ProductionCommandLinesIT {
 				long previous = serving;
 				serving = this.app.awaitServing(generation);
 				awaitJmxServedBy(jmx, serving);
-				this.app.awaitLog("\\(pid " + serving + "\\): started the JMX agent on port " + jmx
-						+ " .*deferred until the previous generation, pid " + previous + ", had exited",
+				this.app.awaitLog(
+						"\\(pid " + serving + "\\): started the JMX agent on port " + jmx
+								+ " .*deferred until the previous generation, pid " + previous + ", had exited",
 						Duration.ofSeconds(5));
 				load.awaitMoreOk(20, Duration.ofSeconds(30));
 			}
@@ -93,7 +94,8 @@ class ProductionCommandLinesIT {
 		assertThat(jmxPid(jmx)).as("pid behind JMX port %d", jmx).isEqualTo(serving);
 		this.app.assertNoOrphans(serving);
 		this.app.assertNoZombies();
-		// the JVM's attach listener, which started the agent, stays open (as after any jcmd)
+		// the JVM's attach listener, which started the agent, stays open (as after any
+		// jcmd)
 		AppUnderTest.Snapshot now = AppUnderTest.Snapshot.of(serving);
 		String detail = "fresh " + fresh + ", now " + now + " holding " + new TreeMap<>(Procfs.fds(serving));
 		assertThat(now.listeners()).as("listening TCP sockets; %s", detail).isEqualTo(fresh.listeners());
@@ -157,8 +159,7 @@ class ProductionCommandLinesIT {
 			long gen2 = this.app.awaitServing(2);
 			this.app.awaitLog(" " + gen2 + " --- .*The following 2 profiles are active: \"prod\", \"eu\"",
 					Duration.ofSeconds(5));
-			assertThat(Procfs.of(gen2).map(Procfs.Proc::argv).orElse(List.of()))
-				.as("generation 2's command line")
+			assertThat(Procfs.of(gen2).map(Procfs.Proc::argv).orElse(List.of())).as("generation 2's command line")
 				.contains("-Dspring.profiles.active=prod,eu");
 			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
 				.isZero();
@@ -171,10 +172,11 @@ class ProductionCommandLinesIT {
 	}
 
 	/**
-	 * Generations 2 and 3 get a shutdown hook that never returns. Generation 2 halts itself
-	 * at its drain timeout plus exit grace (10 s + 2 s), while its successor refuses to
-	 * upgrade, saying what it waits for and until when. Generation 3 is also stopped with
-	 * SIGSTOP once it hangs, so it cannot halt itself: its successor kills it by pid.
+	 * Generations 2 and 3 get a shutdown hook that never returns. Generation 2 halts
+	 * itself at its drain timeout plus exit grace (10 s + 2 s), while its successor
+	 * refuses to upgrade, saying what it waits for and until when. Generation 3 is also
+	 * stopped with SIGSTOP once it hangs, so it cannot halt itself: its successor kills
+	 * it by pid.
 	 */
 	@Test
 	void aPredecessorWhoseShutdownHookHangsIsEndedAtItsDeadlineAndTheNextUpgradeSucceeds() {
@@ -234,8 +236,8 @@ class ProductionCommandLinesIT {
 	}
 
 	/**
-	 * A shell that runs java without {@code exec} as PID 1 exits with generation 1, and the
-	 * kernel then kills the namespace, a new generation included (so would tini).
+	 * A shell that runs java without {@code exec} as PID 1 exits with generation 1, and
+	 * the kernel then kills the namespace, a new generation included (so would tini).
 	 */
 	@Test
 	void aJvmWhoseParentIsAShellThatIsPidOneRefusesEveryUpgradeWithWhatWorksInstead() {
@@ -269,7 +271,8 @@ class ProductionCommandLinesIT {
 			assertThat(this.app.status().get("lastUpgrade").get("outcome").asString()).isEqualTo("REFUSED");
 			Procfs.signal(hostPid, "HUP");
 			await("the SIGHUP upgrade to be refused").atMost(Duration.ofSeconds(30))
-				.until(() -> this.app.count("refused an upgrade \\(trigger: .*\\): upgrades are not possible: " + Pattern.quote(problem)) >= 2);
+				.until(() -> this.app.count("refused an upgrade \\(trigger: .*\\): upgrades are not possible: "
+						+ Pattern.quote(problem)) >= 2);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactly(hostPid);
 		}
@@ -308,8 +311,8 @@ class ProductionCommandLinesIT {
 				.until(() -> jmxPid(port), (served) -> served == pid);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("JMX on port " + port + " never served by pid " + pid + "; output:\n"
-					+ this.app.output(), ex);
+			throw new AssertionError(
+					"JMX on port " + port + " never served by pid " + pid + "; output:\n" + this.app.output(), ex);
 		}
 	}
 
@@ -317,8 +320,9 @@ class ProductionCommandLinesIT {
 	private static long jmxPid(int port) throws java.io.IOException {
 		JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
 		try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
-			return ManagementFactory.newPlatformMXBeanProxy(connector.getMBeanServerConnection(),
-					ManagementFactory.RUNTIME_MXBEAN_NAME, RuntimeMXBean.class)
+			return ManagementFactory
+				.newPlatformMXBeanProxy(connector.getMBeanServerConnection(), ManagementFactory.RUNTIME_MXBEAN_NAME,
+						RuntimeMXBean.class)
 				.getPid();
 		}
 	}

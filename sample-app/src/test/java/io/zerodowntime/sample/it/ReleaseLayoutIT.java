@@ -24,14 +24,14 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Release layouts as operators deploy them: {@code releases/r1}, {@code releases/r2}, each
- * with its jar and its {@code application.properties} ({@code sample.release=rN}, which
- * the sample answers in {@code X-Release}), and {@code current}, a symbolic link switched
- * from one to the next. Each upgrade must run the release {@code current} points to, under
- * a client load that loses no request; a working directory that is gone refuses the
- * upgrade with the fix until it is back; and the next generation gets the command line and
- * the environment byte for byte, also under {@code LANG=C}, as the kernel shows them in
- * {@code /proc/<pid>/cmdline} and {@code /proc/<pid>/environ}.
+ * Release layouts as operators deploy them: {@code releases/r1}, {@code releases/r2},
+ * each with its jar and its {@code application.properties} ({@code sample.release=rN},
+ * which the sample answers in {@code X-Release}), and {@code current}, a symbolic link
+ * switched from one to the next. Each upgrade must run the release {@code current} points
+ * to, under a client load that loses no request; a working directory that is gone refuses
+ * the upgrade with the fix until it is back; and the next generation gets the command
+ * line and the environment byte for byte, also under {@code LANG=C}, as the kernel shows
+ * them in {@code /proc/<pid>/cmdline} and {@code /proc/<pid>/environ}.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ReleaseLayoutIT {
@@ -42,7 +42,9 @@ class ReleaseLayoutIT {
 			"ZERODOWNTIME_HANDSHAKE_FD", "ZERODOWNTIME_GENERATION", "ZERODOWNTIME_PARENT_PID",
 			"ZERODOWNTIME_ORIGINAL_START");
 
-	/** {@code --sample.note=héllo} in UTF-8, which ASCII ({@code LANG=C}) cannot decode. */
+	/**
+	 * {@code --sample.note=héllo} in UTF-8, which ASCII ({@code LANG=C}) cannot decode.
+	 */
 	private static final byte[] NOTE = "--sample.note=h\u00e9llo".getBytes(StandardCharsets.UTF_8);
 
 	/** {@code ab\xE9cd}: not valid UTF-8. */
@@ -75,11 +77,12 @@ class ReleaseLayoutIT {
 
 	/**
 	 * Started the way a systemd unit with {@code WorkingDirectory=/opt/app/current} and
-	 * {@code Environment=PWD=/opt/app/current} starts {@code java -jar app.jar} (the JVM's
-	 * {@code user.dir} is the resolved {@code releases/r1}), under {@code LANG=C}, with a
-	 * non-ASCII argument and a variable that is not UTF-8. {@code current} is switched to
-	 * r2 and r1 deleted (the old release cleaned up) before the upgrade: generation 2 runs
-	 * r2 in {@code current}, with the same arguments and environment, byte for byte.
+	 * {@code Environment=PWD=/opt/app/current} starts {@code java -jar app.jar} (the
+	 * JVM's {@code user.dir} is the resolved {@code releases/r1}), under {@code LANG=C},
+	 * with a non-ASCII argument and a variable that is not UTF-8. {@code current} is
+	 * switched to r2 and r1 deleted (the old release cleaned up) before the upgrade:
+	 * generation 2 runs r2 in {@code current}, with the same arguments and environment,
+	 * byte for byte.
 	 */
 	@Test
 	void systemdStyleStartInTheCurrentLinkUpgradesToTheReleaseItPointsToWithEveryByteKept() throws IOException {
@@ -89,10 +92,8 @@ class ReleaseLayoutIT {
 			.env("LANG", "C")
 			.unsetEnv("LC_ALL")
 			.unsetEnv("LC_CTYPE")
-			.launcher("/bin/sh", "-c",
-					"RELEASE_BYTES=\"$(printf 'ab\\351cd')\"; export RELEASE_BYTES; "
-							+ "exec \"$@\" \"$(printf '%s\\303\\251llo' --sample.note=h)\"",
-					"sh"));
+			.launcher("/bin/sh", "-c", "RELEASE_BYTES=\"$(printf 'ab\\351cd')\"; export RELEASE_BYTES; "
+					+ "exec \"$@\" \"$(printf '%s\\303\\251llo' --sample.note=h)\"", "sh"));
 		long gen1 = this.app.awaitServing(1);
 		assertRelease(1, "r1");
 		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
@@ -108,9 +109,12 @@ class ReleaseLayoutIT {
 			deleteRelease("r1");
 			gen2 = upgrade(load, 2);
 			assertRelease(2, "r2");
-			this.app.awaitLog(Pattern.quote("Generation 1 (pid " + gen1 + ") is starting generation 2 in "
-					+ this.current + " (now " + this.root.resolve("releases/r2") + ") from " + this.current
-					+ "/app.jar (now " + this.root.resolve("releases/r2/app.jar") + ")"), Duration.ofSeconds(5));
+			this.app
+				.awaitLog(
+						Pattern.quote("Generation 1 (pid " + gen1 + ") is starting generation 2 in " + this.current
+								+ " (now " + this.root.resolve("releases/r2") + ") from " + this.current
+								+ "/app.jar (now " + this.root.resolve("releases/r2/app.jar") + ")"),
+						Duration.ofSeconds(5));
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
 		finally {
@@ -119,8 +123,9 @@ class ReleaseLayoutIT {
 		this.app.assertEndState(load, 2, fresh);
 		List<byte[]> cmdline2 = Procfs.entries(gen2, "cmdline");
 		assertThat(cmdline2).as("generation 2's arguments").anySatisfy((arg) -> assertThat(arg).isEqualTo(NOTE));
-		assertThat(text(withoutAddedOptions(cmdline2))).as("generation 2's command line, but for the JVM options "
-				+ "the starter adds").isEqualTo(text(cmdline1));
+		assertThat(text(withoutAddedOptions(cmdline2)))
+			.as("generation 2's command line, but for the JVM options " + "the starter adds")
+			.isEqualTo(text(cmdline1));
 		List<byte[]> environ2 = nonEmpty(Procfs.entries(gen2, "environ"));
 		assertThat(environ2).as("generation 2's environment").anySatisfy((e) -> assertThat(e).isEqualTo(NOT_UTF8));
 		assertThat(sortedWithoutHandover(environ2)).as("generation 2's environment, as a set")
@@ -130,9 +135,10 @@ class ReleaseLayoutIT {
 	}
 
 	/**
-	 * {@code java -jar /opt/app/current/app.jar} from another directory: generation 2 holds
-	 * r2's jar open. Then that directory is deleted: the upgrade is refused, naming it and
-	 * the fix, generation 2 serves on; once it is created again, the upgrade works.
+	 * {@code java -jar /opt/app/current/app.jar} from another directory: generation 2
+	 * holds r2's jar open. Then that directory is deleted: the upgrade is refused, naming
+	 * it and the fix, generation 2 serves on; once it is created again, the upgrade
+	 * works.
 	 */
 	@Test
 	void absoluteJarThroughTheLinkFromAnotherDirectoryAndThatDirectoryDeletedThenCreatedAgain() throws IOException {
@@ -188,9 +194,9 @@ class ReleaseLayoutIT {
 		command.addAll(AppUnderTest.JVM_OPTIONS);
 		command.addAll(List.of("-jar", "app.jar"));
 		command.addAll(this.app.defaultArgs());
-		this.app.start((builder) -> builder.jar(Path.of("app.jar"))
-			.directory(this.current)
-			.env("PWD", this.current.toString()), "--zerodowntime.command=" + String.join(",", command));
+		this.app.start((
+				builder) -> builder.jar(Path.of("app.jar")).directory(this.current).env("PWD", this.current.toString()),
+				"--zerodowntime.command=" + String.join(",", command));
 		long gen1 = this.app.awaitServing(1);
 		assertRelease(1, "r1");
 		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
@@ -207,7 +213,10 @@ class ReleaseLayoutIT {
 		this.app.assertEndState(load, 2, fresh);
 	}
 
-	/** POST an upgrade that must succeed; wait for the new generation and the old one's exit. */
+	/**
+	 * POST an upgrade that must succeed; wait for the new generation and the old one's
+	 * exit.
+	 */
 	private long upgrade(ClientLoop load, int generation) {
 		Http.Response post = this.app.postUpgradeOncePredecessorIsGone();
 		System.out.println("[release] POST /actuator/upgrade: " + post.status() + " " + post.text());
@@ -231,7 +240,10 @@ class ReleaseLayoutIT {
 		Files.writeString(release.resolve("application.properties"), "sample.release=" + name + "\n");
 	}
 
-	/** Switch {@code current} atomically, as deploy tools do ({@code ln -s} then {@code mv -T}). */
+	/**
+	 * Switch {@code current} atomically, as deploy tools do ({@code ln -s} then
+	 * {@code mv -T}).
+	 */
 	private void pointCurrentAt(String name) throws IOException {
 		Path next = Files.createSymbolicLink(this.root.resolve("current.next"), Path.of("releases", name));
 		Files.move(next, this.root.resolve("current"), StandardCopyOption.ATOMIC_MOVE,
@@ -255,8 +267,9 @@ class ReleaseLayoutIT {
 	/** The options the starter adds to every later generation's {@code java} command. */
 	private static List<byte[]> withoutAddedOptions(List<byte[]> cmdline) {
 		return cmdline.stream()
-			.filter((arg) -> !Set.of("--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED")
-				.contains(new String(arg, StandardCharsets.ISO_8859_1)))
+			.filter((
+					arg) -> !Set.of("--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED")
+						.contains(new String(arg, StandardCharsets.ISO_8859_1)))
 			.toList();
 	}
 
@@ -267,7 +280,9 @@ class ReleaseLayoutIT {
 			.toList();
 	}
 
-	/** Byte strings as ISO-8859-1 text: one char per byte, so equal texts are equal bytes. */
+	/**
+	 * Byte strings as ISO-8859-1 text: one char per byte, so equal texts are equal bytes.
+	 */
 	private static List<String> text(List<byte[]> entries) {
 		return entries.stream().map((entry) -> new String(entry, StandardCharsets.ISO_8859_1)).toList();
 	}

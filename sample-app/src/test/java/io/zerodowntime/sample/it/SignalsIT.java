@@ -63,7 +63,8 @@ class SignalsIT {
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits without a fork)
+			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits
+			// without a fork)
 			Path fifo = this.dir.resolve("pace");
 			AppProcess.run("mkfifo", fifo.toString());
 			String times = AppProcess.run("/bin/bash", "-c",
@@ -75,7 +76,8 @@ class SignalsIT {
 			System.out.println("[fault] 20 SIGHUPs sent within " + millis + " ms");
 			assertThat(millis).as("time from the first SIGHUP to the 20th").isLessThan(1000);
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
+				.isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -115,7 +117,8 @@ class SignalsIT {
 				responses.add(future.get(150, TimeUnit.SECONDS));
 			}
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
+				.isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -163,7 +166,8 @@ class SignalsIT {
 		}
 		System.out.println("[fault] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests before SIGTERM").isEmpty();
-		// a request in flight when SIGTERM arrives (an upload whose body is not all sent yet) must be answered
+		// a request in flight when SIGTERM arrives (an upload whose body is not all sent
+		// yet) must be answered
 		String answered;
 		try (Socket upload = new Socket()) {
 			upload.connect(new InetSocketAddress(Http.HOST, this.app.port()), 10_000);
@@ -183,15 +187,18 @@ class SignalsIT {
 		assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 		String sha256 = HexFormat.of()
 			.formatHex(MessageDigest.getInstance("SHA-256").digest("halfdone".getBytes(StandardCharsets.US_ASCII)));
-		assertThat(answered).as("upload in flight at SIGTERM").startsWith("HTTP/1.1 200").contains("8 " + sha256)
+		assertThat(answered).as("upload in flight at SIGTERM")
+			.startsWith("HTTP/1.1 200")
+			.contains("8 " + sha256)
 			.contains("X-Pid: " + gen1);
 		Http.Response answer = post.get(30, TimeUnit.SECONDS);
 		System.out.println("[fault] POST /actuator/upgrade answered " + answer.status() + " " + answer.text());
 		assertThat(answer.status()).as("POST /actuator/upgrade: %s", answer).isEqualTo(500);
 		assertThat(AppUnderTest.json(answer).get("reason").asString()).as("reason of the failed upgrade")
 			.isEqualTo("this generation was told to stop during the upgrade");
-		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\): stopping the new generation that is not ready yet \\(pid "
-					+ child + "\\)", Duration.ofSeconds(5));
+		this.app.awaitLog("Generation 1 \\(pid " + gen1
+				+ "\\): stopping the new generation that is not ready yet \\(pid " + child + "\\)",
+				Duration.ofSeconds(5));
 		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\) exiting", Duration.ofSeconds(5));
 		await("the unready new generation (pid " + child + ") to be gone").atMost(Duration.ofSeconds(15))
 			.until(() -> !Procfs.running(child));
@@ -215,12 +222,12 @@ class SignalsIT {
 			Procfs.signal(gen1, "HUP");
 			child = this.app.awaitNewJava(Set.of(gen1));
 			this.app.awaitBootStarted(child);
-			assertThat(this.app.status().get("state").asString()).as("state of generation 1")
-				.isEqualTo("UPGRADING");
+			assertThat(this.app.status().get("state").asString()).as("state of generation 1").isEqualTo("UPGRADING");
 			Procfs.signal(gen1, "KILL");
 			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(30))).as("exit status of generation 1")
 				.isEqualTo(128 + 9);
-			// a request that started before this may have been accepted by the killed process
+			// a request that started before this may have been accepted by the killed
+			// process
 			killedAt = System.nanoTime();
 			long gen2 = this.app.awaitServing(2);
 			assertThat(gen2).isEqualTo(child);
@@ -231,7 +238,8 @@ class SignalsIT {
 		}
 		System.out.println("[fault] load: " + load.summary());
 		load.failures().forEach((f) -> System.out.println("[fault] failure: " + f));
-		// SIGKILL loses the requests the killed process had accepted (at most one per client, each started before it
+		// SIGKILL loses the requests the killed process had accepted (at most one per
+		// client, each started before it
 		// was gone); nothing else may fail
 		assertThat(load.failures()).as("failures other than the requests in flight in the killed generation")
 			.allSatisfy((f) -> {
@@ -281,7 +289,8 @@ class SignalsIT {
 		assertThat(last.get("outcome").asString()).isEqualTo("FAILED");
 		assertThat(last.get("reason").asString()).contains(reason);
 		assertThat(last.get("childPid").asLong()).isEqualTo(child);
-		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after \\d+ ms: .*exited before it was ready"
+		this.app
+			.awaitLog("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after \\d+ ms: .*exited before it was ready"
 					+ ".*; this generation keeps serving", Duration.ofSeconds(5));
 		this.app.assertEndState(load, 1, fresh);
 		assertThat(this.app.status().get("state").asString()).isEqualTo("SERVING");

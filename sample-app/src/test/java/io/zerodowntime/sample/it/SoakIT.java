@@ -22,10 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * generation serves, each owns the PID file and names its predecessor, the last one
  * carries the first one's start time and its inherited listener; nothing is left behind
  * (no orphan, no zombie, one java process per generation) and what each serving
- * generation holds (open fds, threads, resident memory) stays flat. The number of upgrades
- * is the system property {@code soak.upgrades} (10 by default, as in CI;
- * {@code sample-app/soak.sh} runs 50). The same story under {@code wrk} and {@code hey} is
- * {@link LoadUpgradeIT}.
+ * generation holds (open fds, threads, resident memory) stays flat. The number of
+ * upgrades is the system property {@code soak.upgrades} (10 by default, as in CI;
+ * {@code sample-app/soak.sh} runs 50). The same story under {@code wrk} and {@code hey}
+ * is {@link LoadUpgradeIT}.
  */
 class SoakIT {
 
@@ -84,7 +84,8 @@ class SoakIT {
 			for (int next = 2; next <= upgrades + 1; next++) {
 				assertThat(Duration.ofNanos(System.nanoTime() - testStart)).as("time of the soak so far")
 					.isLessThan(deadline);
-				// HUP, POST, HUP, ...; each POST answers SUCCEEDED with the new generation and pid
+				// HUP, POST, HUP, ...; each POST answers SUCCEEDED with the new
+				// generation and pid
 				Trigger trigger = (next % 2 == 0) ? Trigger.HUP : Trigger.POST;
 				AppUnderTest.Handover handover = this.app.upgrade(trigger);
 				JsonNode status = this.app.status();
@@ -107,8 +108,8 @@ class SoakIT {
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
 		assertThat(load.ok()).as("successful client requests").isGreaterThan(10);
 		assertThat(load.servedBy().keySet()).as(load.toString())
-			.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, upgrades + 1).mapToObj(Integer::toString)
-				.toList());
+			.containsExactlyInAnyOrderElementsOf(
+					IntStream.rangeClosed(1, upgrades + 1).mapToObj(Integer::toString).toList());
 		assertThat(rows.stream().map(Row::pid).toList()).as("pids of the generations").doesNotHaveDuplicates();
 		assertThat(this.app.javaPidsSeen()).as("java processes ever started").hasSize(upgrades + 1);
 		long last = this.app.assertOneGenerationServing(upgrades + 1);
@@ -117,11 +118,11 @@ class SoakIT {
 		assertLastGenerationStatus(upgrades + 1, last, rows.get(rows.size() - 2).pid(), gen1StartedAt);
 		Row second = rows.get(1);
 		Row lastRow = rows.get(rows.size() - 1);
-		assertThat(lastRow.snapshot().fds()).as("open fds of the last generation vs the second's (%d)",
-				second.snapshot().fds())
+		assertThat(lastRow.snapshot().fds())
+			.as("open fds of the last generation vs the second's (%d)", second.snapshot().fds())
 			.isLessThanOrEqualTo((int) Math.floor(second.snapshot().fds() * (1 + GROWTH)));
-		assertThat(lastRow.snapshot().threads()).as("threads of the last generation vs the second's (%d)",
-				second.snapshot().threads())
+		assertThat(lastRow.snapshot().threads())
+			.as("threads of the last generation vs the second's (%d)", second.snapshot().threads())
 			.isLessThanOrEqualTo((long) Math.floor(second.snapshot().threads() * (1 + GROWTH)));
 	}
 
@@ -157,8 +158,8 @@ class SoakIT {
 	}
 
 	private static void printTable(List<Row> rows, ClientLoop load) {
-		StringBuilder table = new StringBuilder("\n[soak] generation |    pid | trigger | upgrade ms | fds | sockets | "
-				+ "unix | threads | RSS MB\n");
+		StringBuilder table = new StringBuilder(
+				"\n[soak] generation |    pid | trigger | upgrade ms | fds | sockets | " + "unix | threads | RSS MB\n");
 		for (Row row : rows) {
 			table.append("[soak] ").append(format(row)).append('\n');
 		}

@@ -106,7 +106,10 @@ class SocketActivatedUpgradesIT {
 			.containsExactly(gen1, gen1, gen1, gen2, gen2);
 	}
 
-	/** POST an upgrade to the serving generation; returns the new pid, checked against MAINPID=. */
+	/**
+	 * POST an upgrade to the serving generation; returns the new pid, checked against
+	 * MAINPID=.
+	 */
 	private long upgrade(int management, int generation, long main) {
 		Http.Response response = await().atMost(STARTUP.multipliedBy(2))
 			.pollInterval(Duration.ofMillis(100))

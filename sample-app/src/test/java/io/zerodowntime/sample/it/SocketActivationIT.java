@@ -58,7 +58,8 @@ class SocketActivationIT {
 					"--fdname=http:management")
 			.args("--server.port=" + http, "--management.server.port=" + management));
 
-		// systemd-socket-activate binds, then waits for a first connection before it execs
+		// systemd-socket-activate binds, then waits for a first connection before it
+		// execs
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + http) + " as 3\\.", QUICK);
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + management) + " as 4\\.", QUICK);
 		Map<Integer, String> activatorFds = Procfs.fds(app.processPid());
@@ -72,16 +73,14 @@ class SocketActivationIT {
 			.containsExactly(managementInode);
 
 		// the triggering connection waits in the backlog and must be served by the app
-		CompletableFuture<Http.Response> first = CompletableFuture
-			.supplyAsync(() -> Http.get(http, "/", STARTUP));
+		CompletableFuture<Http.Response> first = CompletableFuture.supplyAsync(() -> Http.get(http, "/", STARTUP));
 		app.awaitLog("Execing ", QUICK);
 		long pid = app.pid();
 		assertThat(pid).as("the activator execs the JVM in its own process").isEqualTo(app.processPid());
 		app.awaitLog("Started SampleApplication", STARTUP);
 
 		Http.Response firstResponse = first.get(STARTUP.toSeconds(), TimeUnit.SECONDS);
-		assertThat(firstResponse.status()).as("response to the connection that triggered activation: %s",
-				firstResponse)
+		assertThat(firstResponse.status()).as("response to the connection that triggered activation: %s", firstResponse)
 			.isEqualTo(200);
 		assertThat(firstResponse.header("X-Pid")).isEqualTo(Long.toString(pid));
 
@@ -90,7 +89,8 @@ class SocketActivationIT {
 		assertThat(root.header("X-Pid")).as("X-Pid of GET /").isEqualTo(Long.toString(pid));
 		assertThat(root.header("X-Generation")).as("X-Generation of GET /").isEqualTo("1");
 
-		// readiness turns UP with ApplicationReadyEvent, a moment after "Started ..." is logged
+		// readiness turns UP with ApplicationReadyEvent, a moment after "Started ..." is
+		// logged
 		AtomicReference<Http.Response> health = new AtomicReference<>();
 		try {
 			Awaitility.await("GET /actuator/health on " + management + " to answer 200")
@@ -106,7 +106,8 @@ class SocketActivationIT {
 		}
 		assertThat(health.get().text()).contains("\"UP\"");
 
-		// the app did not bind anew: the one listener on each port is the activator's socket
+		// the app did not bind anew: the one listener on each port is the activator's
+		// socket
 		assertThat(Procfs.listeners(http)).as("listeners on the http port %d", http)
 			.extracting(Procfs.Listener::inode)
 			.containsExactly(httpInode);
@@ -117,10 +118,7 @@ class SocketActivationIT {
 			.contains(httpInode, managementInode);
 
 		// Boot's own log names the real ports, not a placeholder
-		List<String> startedLines = app.lines()
-			.stream()
-			.filter((line) -> line.contains("Tomcat started on"))
-			.toList();
+		List<String> startedLines = app.lines().stream().filter((line) -> line.contains("Tomcat started on")).toList();
 		assertThat(startedLines).as("Tomcat's 'started' lines").hasSize(2);
 		assertThat(startedLines).as("main server's 'started' line")
 			.anyMatch((line) -> Pattern.compile("Tomcat started on port " + http + " \\(http\\)").matcher(line).find());
@@ -137,7 +135,8 @@ class SocketActivationIT {
 	@Test
 	void refusesToStartWhenThePassedFdIsARegularFile() throws Exception {
 		int port = Http.freePort();
-		// sh sets LISTEN_PID to its own pid, opens fd 3 on a regular file, then execs the JVM
+		// sh sets LISTEN_PID to its own pid, opens fd 3 on a regular file, then execs the
+		// JVM
 		AppProcess app = start(AppProcess.builder("bad-fd")
 			.launcher("/bin/sh", "-c", "file=$1; shift; export LISTEN_PID=$$; exec \"$@\" 3<\"$file\"", "sh",
 					AppProcess.jar().toString())
@@ -159,7 +158,8 @@ class SocketActivationIT {
 		assertThat(descriptionText).as("description").contains("fd 3").contains("regular file");
 		assertThat(actionText).as("action").isNotBlank();
 
-		assertThat(lines).as("stack trace lines in the output").noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
+		assertThat(lines).as("stack trace lines in the output")
+			.noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
 		assertThat(output).doesNotContain("Application run failed");
 		assertThat(Procfs.listeners(port)).as("listeners on %d", port).isEmpty();
 	}

@@ -69,7 +69,8 @@ class SystemdNotifyIT {
 		assertThat(ready.text()).isEqualTo("READY=1\nSTATUS=Generation 1 (pid " + gen1 + ") serving");
 		assertThat(Http.get(port, "/").header("X-Pid")).isEqualTo(Long.toString(gen1));
 
-		// upgrade: RELOADING=1 when it starts, then MAINPID= + READY=1 from the old generation
+		// upgrade: RELOADING=1 when it starts, then MAINPID= + READY=1 from the old
+		// generation
 		long beforeUpgrade = System.nanoTime() / 1000;
 		Http.Response upgraded = Http.postEmptyJson(port, "/actuator/upgrade", STARTUP);
 		long afterUpgrade = System.nanoTime() / 1000;
@@ -84,14 +85,14 @@ class SystemdNotifyIT {
 		assertThat(monotonic.matches()).as("'%s' is MONOTONIC_USEC=<digits>", reloading.lines().get(1)).isTrue();
 		assertThat(Long.parseLong(monotonic.group(1))).as("MONOTONIC_USEC on the test's CLOCK_MONOTONIC")
 			.isBetween(beforeUpgrade, afterUpgrade);
-		assertThat(reloading.lines().get(2))
-			.isEqualTo("STATUS=Generation 1 (pid " + gen1 + ") starting generation 2");
+		assertThat(reloading.lines().get(2)).isEqualTo("STATUS=Generation 1 (pid " + gen1 + ") starting generation 2");
 		NotifySocket.Message handover = this.notifySocket.next(QUICK);
 		assertThat(handover.pid()).as("sender of %s (the old generation, still the main process)", handover)
 			.isEqualTo(gen1);
 		assertThat(handover.text()).isEqualTo("MAINPID=" + gen2 + "\nREADY=1\nSTATUS=Generation 2 (pid " + gen2
 				+ ") serving, upgraded from generation 1 (pid " + gen1 + ")");
-		// generation 2 inherited generation 1's stdout, so wait for the process, not for the end of its output
+		// generation 2 inherited generation 1's stdout, so wait for the process, not for
+		// the end of its output
 		await("generation 1 to drain and exit").atMost(STARTUP).until(() -> !this.app.isAlive());
 		List<String> lines = this.app.lines();
 		int sent = indexOf(lines, "Sent to " + this.notifySocket.address() + ": MAINPID=" + gen2);
@@ -99,7 +100,8 @@ class SystemdNotifyIT {
 		assertThat(sent).as("generation 1's log line for MAINPID=").isNotNegative();
 		assertThat(draining).as("generation 1's 'draining' line, after MAINPID= was sent").isGreaterThan(sent);
 
-		// failed upgrade: generation 2, the main process now, ends the reload with READY=1 and why
+		// failed upgrade: generation 2, the main process now, ends the reload with
+		// READY=1 and why
 		Files.writeString(extra, "sample.fail-on-start=true\n");
 		Http.Response failed = postUpgradeOnceParentIsGone(port);
 		assertThat(failed.status()).as(failed.text()).isEqualTo(500);
@@ -133,9 +135,12 @@ class SystemdNotifyIT {
 			.containsExactly(gen1, gen1, gen1, gen2, gen2, gen2);
 	}
 
-	/** The new generation learns of its parent's exit a moment after the process is gone. */
+	/**
+	 * The new generation learns of its parent's exit a moment after the process is gone.
+	 */
 	private static Http.Response postUpgradeOnceParentIsGone(int port) {
-		// the whole wait includes the POST, which lasts as long as the new generation's (failing) start
+		// the whole wait includes the POST, which lasts as long as the new generation's
+		// (failing) start
 		return await().atMost(STARTUP.multipliedBy(2))
 			.pollInterval(Duration.ofMillis(100))
 			.until(() -> Http.postEmptyJson(port, "/actuator/upgrade", STARTUP),

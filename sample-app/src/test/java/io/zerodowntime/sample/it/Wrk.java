@@ -22,9 +22,9 @@ import java.util.regex.Pattern;
  * non-blocking, more often a {@code write} socket error; a connection closed or reset
  * without a response is a {@code read} (or {@code write}) socket error; a response slower
  * than the timeout is a {@code timeout} error; and a status of 400 or more is counted in
- * its {@code Non-2xx or 3xx responses} line. A small Lua script adds what wrk
- * does not print: how many requests were sent, how many responses had a status outside
- * 2xx (so 1xx and 3xx too), and which generation ({@code X-Generation}) served them.
+ * its {@code Non-2xx or 3xx responses} line. A small Lua script adds what wrk does not
+ * print: how many requests were sent, how many responses had a status outside 2xx (so 1xx
+ * and 3xx too), and which generation ({@code X-Generation}) served them.
  */
 final class Wrk extends ExternalLoad {
 
@@ -105,7 +105,8 @@ final class Wrk extends ExternalLoad {
 	 * waiting {@code paceMillis} before each request (so the load leaves the machine's
 	 * cores room to start the next generation), with keep-alive or {@code Connection:
 	 * close} on every request (a new connection per request), for at most {@code cap} (it
-	 * is normally stopped earlier, by SIGINT). The script and the output go to {@code dir}.
+	 * is normally stopped earlier, by SIGINT). The script and the output go to
+	 * {@code dir}.
 	 */
 	static Wrk start(Path dir, String name, int port, int connections, int paceMillis, boolean keepAlive,
 			Duration cap) {
@@ -196,10 +197,11 @@ final class Wrk extends ExternalLoad {
 
 		/** One line for the test log. */
 		String summary() {
-			return String.format("%s: %d requests (%.0f/s), sent %d, responses %d, socket errors connect %d read %d "
-					+ "write %d timeout %d, status>=400 %d, non-2xx %d, by generation %s", this.name, this.requests,
-					this.requestsPerSecond, this.sent, this.responses, this.connectErrors, this.readErrors,
-					this.writeErrors, this.timeouts, this.status4xx5xx, this.non2xx, this.generations);
+			return String.format(
+					"%s: %d requests (%.0f/s), sent %d, responses %d, socket errors connect %d read %d "
+							+ "write %d timeout %d, status>=400 %d, non-2xx %d, by generation %s",
+					this.name, this.requests, this.requestsPerSecond, this.sent, this.responses, this.connectErrors,
+					this.readErrors, this.writeErrors, this.timeouts, this.status4xx5xx, this.non2xx, this.generations);
 		}
 
 	}
