@@ -56,10 +56,15 @@ class FleetRolloutIT {
 
 	private static final int BALANCER_PORT = 8000;
 
+	private static final int STATS_PORT = 8404;
+
 	private static final Duration STARTUP = Duration.ofSeconds(120);
 
 	private static final Pattern DEPLOYED = Pattern
 		.compile("\"msg\": \"(h\\d): (.+?) deployed in (\\d+):(\\d+):([0-9.]+): ([^\"]*)\"");
+
+	private static final Pattern FAILED = Pattern
+		.compile("\"msg\": \"(h\\d) did not take .+? zerodowntime-deploy exited \\d+ after (\\d+):(\\d+):([0-9.]+): ");
 
 	/** Unique per run: parallel runs do not collide. */
 	private final String tag = "zdt" + ProcessHandle.current().pid();
@@ -143,6 +148,7 @@ class FleetRolloutIT {
 			.contains("h2 serves on with the release it ran before")
 			.doesNotContain("[h3]");
 		assertThat(failing.perHost()).containsOnlyKeys("h1");
+		assertThat(failing.failures()).containsOnlyKeys("h2");
 		failingLoad.assertNoFailure();
 		assertThat(hosts.get(0).release()).isEqualTo("r3");
 		assertThat(hosts.get(1).release()).isEqualTo("r2");
@@ -160,6 +166,30 @@ class FleetRolloutIT {
 		for (Host host : hosts) {
 			assertThat(host.release()).as("release served by %s", host.name()).isEqualTo("r2");
 		}
+
+		// no upgrade took a host out of the balancer: its health checks never marked one down
+		Map<String, String> checks = balancerChecks(balancer);
+		System.out.println("FLEET balancer: " + checks);
+		assertThat(checks).as("each server's status and UP-to-DOWN transitions in HAProxy's statistics")
+			.containsOnlyKeys("h1", "h2", "h3")
+			.allSatisfy((server, state) -> assertThat(state).isEqualTo("UP, 0 transitions to DOWN"));
+	}
+
+	/** HAProxy's statistics (CSV) of the app backend's servers: status and chkdown. */
+	private Map<String, String> balancerChecks(String balancer) throws Exception {
+		String csv = inNamespace(balancer, "curl", "-s", "--max-time", "10",
+				"http://127.0.0.1:" + STATS_PORT + "/stats;csv").output();
+		String[] lines = csv.split("\n");
+		List<String> columns = List.of(lines[0].replaceFirst("^# ", "").split(","));
+		Map<String, String> servers = new TreeMap<>();
+		for (String line : lines) {
+			List<String> row = List.of(line.split(",", -1));
+			if (row.size() > columns.indexOf("chkdown") && row.get(0).equals("app") && row.get(1).matches("h\\d")) {
+				servers.put(row.get(1), row.get(columns.indexOf("status")) + ", "
+						+ row.get(columns.indexOf("chkdown")) + " transitions to DOWN");
+			}
+		}
+		return servers;
 	}
 
 	private void requireRootAndTools() throws Exception {
@@ -262,6 +292,8 @@ class FleetRolloutIT {
 			}
 		}
 		assertThat(lines).as("the shipped haproxy.cfg").anyMatch((l) -> l.contains("uri /readyz"));
+		lines.addAll(List.of("", "frontend stats", "    bind 127.0.0.1:" + STATS_PORT, "    stats enable",
+				"    stats uri /stats"));
 		Path config = Files.write(this.dir.resolve("haproxy.cfg"), lines);
 		run(Duration.ofSeconds(30), "haproxy", "-c", "-f", config.toString()).require();
 		Process haproxy = new ProcessBuilder("ip", "netns", "exec", balancer, "haproxy", "-db", "-f", config.toString())
@@ -325,19 +357,30 @@ class FleetRolloutIT {
 		Run run = run(builder, Duration.ofSeconds(400));
 		Duration took = Duration.ofNanos(System.nanoTime() - started);
 		Map<String, String> perHost = new TreeMap<>();
+		Map<String, String> failures = new TreeMap<>();
 		Matcher deployed = DEPLOYED.matcher(run.output());
 		while (deployed.find()) {
-			perHost.put(deployed.group(1), String.format("%.1f s", Integer.parseInt(deployed.group(3)) * 3600
-					+ Integer.parseInt(deployed.group(4)) * 60 + Double.parseDouble(deployed.group(5))));
+			perHost.put(deployed.group(1), seconds(deployed.group(3), deployed.group(4), deployed.group(5)));
+		}
+		Matcher failed = FAILED.matcher(run.output());
+		while (failed.find()) {
+			failures.put(failed.group(1), seconds(failed.group(2), failed.group(3), failed.group(4)));
 		}
 		System.out.println("[ansible-playbook " + playbook + " " + String.join(" ", args) + "] exit "
 				+ run.exitCode() + " in " + took.toMillis() + " ms\n" + run.output());
-		return new Playbook(run.exitCode(), run.output(), took, perHost);
+		return new Playbook(run.exitCode(), run.output(), took, perHost, failures);
+	}
+
+	/** Ansible's h:mm:ss.ffffff as seconds. */
+	private static String seconds(String hours, String minutes, String seconds) {
+		return String.format("%.1f s",
+				Integer.parseInt(hours) * 3600 + Integer.parseInt(minutes) * 60 + Double.parseDouble(seconds));
 	}
 
 	private static void report(String what, Playbook playbook, Load.Figures load) {
-		System.out.printf("FLEET %s: playbook exit %d in %.1f s, zerodowntime-deploy per host %s; %s%n", what,
-				playbook.exitCode(), playbook.took().toMillis() / 1000.0, playbook.perHost(), load.summary());
+		System.out.printf("FLEET %s: playbook exit %d in %.1f s, zerodowntime-deploy per host %s, failed %s; %s%n",
+				what, playbook.exitCode(), playbook.took().toMillis() / 1000.0, playbook.perHost(),
+				playbook.failures(), load.summary());
 	}
 
 	Run inNamespace(String namespace, String... command) throws Exception {
@@ -404,8 +447,12 @@ class FleetRolloutIT {
 
 	}
 
-	/** A finished playbook, and how long zerodowntime-deploy took on each host it deployed to. */
-	record Playbook(int exitCode, String output, Duration took, Map<String, String> perHost) {
+	/**
+	 * A finished playbook, and how long zerodowntime-deploy took on each host it deployed to,
+	 * and on each host where it failed.
+	 */
+	record Playbook(int exitCode, String output, Duration took, Map<String, String> perHost,
+			Map<String, String> failures) {
 
 	}
 
@@ -472,7 +519,8 @@ class FleetRolloutIT {
 				  if status < 200 or status > 299 then
 				    non2xx = non2xx + 1
 				  end
-				  local r = headers["X-Release"] or "none"
+				  -- HAProxy passes header names on in lower case
+				  local r = headers["x-release"] or headers["X-Release"] or "none"
 				  releases[r] = (releases[r] or 0) + 1
 				end
 				function done(summary, latency, requests)
