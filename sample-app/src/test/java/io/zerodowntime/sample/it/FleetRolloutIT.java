@@ -34,15 +34,16 @@ import static org.assertj.core.api.Assertions.fail;
  *
  * <p>
  * The story: release 2 rolls across all three hosts with no failed request, and a second
- * run changes nothing; release 3 cannot start on host 2 (a setting only that host has), so
- * the play stops there: host 1 serves release 3, hosts 2 and 3 serve release 2, still with
- * no failed request; the rollback playbook then puts host 1 back on release 2.
+ * run changes nothing; release 3 cannot start on host 2 (a setting only that host has),
+ * so the play stops there: host 1 serves release 3, hosts 2 and 3 serve release 2, still
+ * with no failed request; the rollback playbook then puts host 1 back on release 2.
  *
  * <p>
  * Needs root (network namespaces), {@code ip}, {@code ansible-playbook}, {@code haproxy},
- * {@code wrk} and {@code curl}: a missing one fails the test with the command that installs
- * it. Traffic stays in the test's namespaces; every process in them is stopped by pid, and
- * the namespaces (with their veth pairs) are deleted at the end, also on failure.
+ * {@code wrk} and {@code curl}: a missing one fails the test with the command that
+ * installs it. Traffic stays in the test's namespaces; every process in them is stopped
+ * by pid, and the namespaces (with their veth pairs) are deleted at the end, also on
+ * failure.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class FleetRolloutIT {
@@ -99,7 +100,8 @@ class FleetRolloutIT {
 		requireRootAndTools();
 		Path r1 = release("sample-app-r1.jar", "sample.release=r1");
 		Path r2 = release("sample-app-r2.jar", "sample.release=r2");
-		// release 3 refuses to start where a host's own configuration says so: on host 2 only
+		// release 3 refuses to start where a host's own configuration says so: on host 2
+		// only
 		Path r3 = release("sample-app-r3.jar", "sample.release=r3",
 				"sample.fail-on-start=${fleet.release-3-breaks-here:false}");
 
@@ -114,7 +116,8 @@ class FleetRolloutIT {
 		startHaproxy(balancer, hosts);
 		Path inventory = inventory(hosts);
 
-		// release 2, one host at a time, under load: no failed request, every host on release 2
+		// release 2, one host at a time, under load: no failed request, every host on
+		// release 2
 		Load load = Load.start(this, balancer, "rollout-r2");
 		Playbook rollout = ansible(inventory, "rollout.yml", "-e", "zerodowntime_release_jar=" + r2);
 		Load.Figures rolloutLoad = load.stop();
@@ -166,7 +169,8 @@ class FleetRolloutIT {
 			assertThat(host.release()).as("release served by %s", host.name()).isEqualTo("r2");
 		}
 
-		// no upgrade took a host out of the balancer: its health checks never marked one down
+		// no upgrade took a host out of the balancer: its health checks never marked one
+		// down
 		Map<String, String> checks = balancerChecks(balancer);
 		System.out.println("FLEET balancer: " + checks);
 		assertThat(checks).as("each server's status and UP-to-DOWN transitions in HAProxy's statistics")
@@ -177,15 +181,16 @@ class FleetRolloutIT {
 	/** HAProxy's statistics (CSV) of the app backend's servers: status and chkdown. */
 	private Map<String, String> balancerChecks(String balancer) throws Exception {
 		String csv = inNamespace(balancer, "curl", "-s", "--max-time", "10",
-				"http://127.0.0.1:" + STATS_PORT + "/stats;csv").output();
+				"http://127.0.0.1:" + STATS_PORT + "/stats;csv")
+			.output();
 		String[] lines = csv.split("\n");
 		List<String> columns = List.of(lines[0].replaceFirst("^# ", "").split(","));
 		Map<String, String> servers = new TreeMap<>();
 		for (String line : lines) {
 			List<String> row = List.of(line.split(",", -1));
 			if (row.size() > columns.indexOf("chkdown") && row.get(0).equals("app") && row.get(1).matches("h\\d")) {
-				servers.put(row.get(1), row.get(columns.indexOf("status")) + ", "
-						+ row.get(columns.indexOf("chkdown")) + " transitions to DOWN");
+				servers.put(row.get(1), row.get(columns.indexOf("status")) + ", " + row.get(columns.indexOf("chkdown"))
+						+ " transitions to DOWN");
 			}
 		}
 		return servers;
@@ -230,8 +235,9 @@ class FleetRolloutIT {
 	}
 
 	/**
-	 * Host {@code i}: a namespace linked to the balancer's by a veth pair (10.231.0.4i+1 on the
-	 * balancer's side, 10.231.0.4i+2 on the host's), running release 1 as generation 1.
+	 * Host {@code i}: a namespace linked to the balancer's by a veth pair (10.231.0.4i+1
+	 * on the balancer's side, 10.231.0.4i+2 on the host's), running release 1 as
+	 * generation 1.
 	 */
 	private Host host(int i, String balancer, Path firstRelease) throws Exception {
 		String namespace = namespace("h" + i);
@@ -270,7 +276,10 @@ class FleetRolloutIT {
 		return new Host(this, "h" + i, namespace, balancer, address, home);
 	}
 
-	/** The shipped configuration, with the test's addresses and without what needs the system's daemon. */
+	/**
+	 * The shipped configuration, with the test's addresses and without what needs the
+	 * system's daemon.
+	 */
 	private void startHaproxy(String balancer, List<Host> hosts) throws Exception {
 		List<String> lines = new ArrayList<>();
 		for (String line : Files.readAllLines(DEPLOY.resolve("haproxy/haproxy.cfg"))) {
@@ -283,7 +292,8 @@ class FleetRolloutIT {
 			}
 			else if (trimmed.startsWith("server ")) {
 				if (trimmed.startsWith("server app1 ")) {
-					hosts.forEach((host) -> lines.add("    server " + host.name() + " " + host.address() + ":" + APP_PORT));
+					hosts.forEach(
+							(host) -> lines.add("    server " + host.name() + " " + host.address() + ":" + APP_PORT));
 				}
 			}
 			else {
@@ -367,8 +377,8 @@ class FleetRolloutIT {
 		while (failed.find()) {
 			failures.put(failed.group(1), seconds(failed.group(2), failed.group(3), failed.group(4)));
 		}
-		System.out.println("[ansible-playbook " + playbook + " " + String.join(" ", args) + "] exit "
-				+ run.exitCode() + " in " + took.toMillis() + " ms\n" + run.output());
+		System.out.println("[ansible-playbook " + playbook + " " + String.join(" ", args) + "] exit " + run.exitCode()
+				+ " in " + took.toMillis() + " ms\n" + run.output());
 		return new Playbook(run.exitCode(), run.output(), took, perHost, failures);
 	}
 
@@ -380,8 +390,8 @@ class FleetRolloutIT {
 
 	private static void report(String what, Playbook playbook, Load.Figures load) {
 		System.out.printf("FLEET %s: playbook exit %d in %.1f s, zerodowntime-deploy per host %s, failed %s; %s%n",
-				what, playbook.exitCode(), playbook.took().toMillis() / 1000.0, playbook.perHost(),
-				playbook.failures(), load.summary());
+				what, playbook.exitCode(), playbook.took().toMillis() / 1000.0, playbook.perHost(), playbook.failures(),
+				load.summary());
 	}
 
 	Run inNamespace(String namespace, String... command) throws Exception {
@@ -449,8 +459,8 @@ class FleetRolloutIT {
 	}
 
 	/**
-	 * A finished playbook, and how long zerodowntime-deploy took on each host it deployed to,
-	 * and on each host where it failed.
+	 * A finished playbook, and how long zerodowntime-deploy took on each host it deployed
+	 * to, and on each host where it failed.
 	 */
 	record Playbook(int exitCode, String output, Duration took, Map<String, String> perHost,
 			Map<String, String> failures) {
@@ -464,8 +474,8 @@ class FleetRolloutIT {
 		void awaitReady() throws Exception {
 			long deadline = System.nanoTime() + STARTUP.toNanos();
 			while (true) {
-				Run check = this.test.inNamespace(this.balancer, "curl", "-s", "-o", "/dev/null", "-w",
-						"%{http_code}", "--max-time", "10", url("/readyz"));
+				Run check = this.test.inNamespace(this.balancer, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+						"--max-time", "10", url("/readyz"));
 				if (check.output().trim().equals("200")) {
 					return;
 				}
@@ -477,7 +487,10 @@ class FleetRolloutIT {
 			}
 		}
 
-		/** The release it serves ({@code X-Release}), asked directly, not through the balancer. */
+		/**
+		 * The release it serves ({@code X-Release}), asked directly, not through the
+		 * balancer.
+		 */
 		String release() throws Exception {
 			Run answer = this.test.inNamespace(this.balancer, "curl", "-s", "-o", "/dev/null", "-w",
 					"%{http_code} %header{x-release}", "--max-time", "10", url("/"));
@@ -497,8 +510,8 @@ class FleetRolloutIT {
 	}
 
 	/**
-	 * Load through the balancer, from its namespace: wrk (keep-alive connections, paced) and a
-	 * probe that sends one request at a time on a new connection each.
+	 * Load through the balancer, from its namespace: wrk (keep-alive connections, paced)
+	 * and a probe that sends one request at a time on a new connection each.
 	 */
 	static final class Load {
 
