@@ -8,10 +8,12 @@
 #   `systemctl reload` (generation 2, a new MainPID, NRestarts=0), r2 serves -> the same rollout
 #   again changes nothing -> rollout.yml with a release that refuses to start: the play fails
 #   with the script's reason, r2 serves on as the same main process -> rollback.yml: back to r1
-#   (<jar>.previous), through a reload again -> every earlier generation has exited, `systemctl
-#   stop` is clean, the journal has no restart or kill.
+#   (<jar>.previous), through a reload again -> r2 with changed JVM options: the deploy restarts
+#   the service instead of reloading, and the new options run -> every earlier generation has
+#   exited, `systemctl stop` is clean, the journal has no automatic restart and no kill.
 # The probe loop (one request every 50 ms, a new connection each, inside the container) runs
-# through the three last deploys; none of its requests may fail.
+# through the r2 rollout, the failed one and the rollback; none of its requests may fail. (Not
+# through the restart: a restart refuses connections for a moment, as docs/fleet.md says.)
 #
 # The host is `localhost` of an inventory inside the container (ansible_connection=local): there
 # is no nspawn connection plugin in ansible-core, and the role talks to the container's systemd.
@@ -116,7 +118,7 @@ play() {
   play_ms=$(ms "$t")
   log "$book ($name): exit $play_rc in $(secs "$play_ms") s; $(recap "$name")"
   # what the role says: the outcome of the deploy, or why the host failed
-  grep -E '"msg": |^fatal:|^NO MORE HOSTS' "$stage/play-$name.out" | sed 's/^ *//; s/^/      | /' || true
+  grep -E '"msg": |^fatal:|^NO MORE HOSTS' "$stage/play-$name.out" | uniq | sed 's/^ *//; s/^/      | /' || true
 }
 recap() { grep -E '^localhost +:' "$stage/play-$1.out" | sed 's/^localhost *: *//; s/  */ /g' || echo "no recap"; }
 recap_field() { recap "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -193,7 +195,7 @@ log "jar $jar, JDK $jdk, container $TESTBED_NAME, $(ls "$stage/debs" | wc -l) pa
 # --- boot, install ansible-core ----------------------------------------------------------------
 "$testbed" up "$stage"
 t=$(date +%s%N)
-inside env DEBIAN_FRONTEND=noninteractive apt-get -q -y --no-install-recommends install /srv/testbed/debs/*.deb \
+inside env DEBIAN_FRONTEND=noninteractive bash -c 'apt-get -q -y --no-install-recommends install /srv/testbed/debs/*.deb' \
   >"$stage/apt-install.log" 2>&1 || { tail -30 "$stage/apt-install.log" >&2; echo "installing ansible-core inside failed" >&2; exit 1; }
 inside ln -sf /usr/local/bin/java /usr/bin/java
 log "inside: $(inside systemctl --version | head -1), $(inside ansible-playbook --version | head -1)" \
@@ -290,6 +292,22 @@ check "rollback: the jar is r1, r2 kept as myapp.jar.previous (a second rollback
   'same_jar /opt/myapp/myapp.jar r1 && same_jar /opt/myapp/myapp.jar.previous r2'
 pids+=("$main")
 
+# --- 5. changed JVM options: the next deploy restarts, and says so ------------------------------
+# (no probe: a restart refuses connections for a moment, docs/fleet.md)
+before=$main
+play options rollout.yml -e zerodowntime_release_jar=/srv/testbed/releases/r2.jar \
+  -e 'zerodowntime_java_opts="-Xms128m -Xmx256m -XX:+ExitOnOutOfMemoryError -Dfleet.check=options"'
+main=$(prop MainPID)
+s=$(await_serving_main "$main")
+log "$unit: MainPID $before -> $main, $(prop ActiveState)/$(prop SubState), NRestarts=$(prop NRestarts);" \
+  "serving generation/pid/release: $s"
+check "new JVM options with r2: exit 0, the role reports a deploy by restart" \
+  '[[ $play_rc == 0 ]] && grep -q "\"msg\": \"localhost: r2.jar deployed in [0-9:.]*: deployed by restart: myapp.service is active, main pid $main" "$stage/play-options.out"'
+check "new JVM options: a new generation 1 serves r2 with them, Restart= never fired" \
+  '[[ $s == "1 $main r2" && $(prop NRestarts) == 0 ]] &&
+   inside cat /proc/"$main"/cmdline | tr "\0" " " | grep -q -- "-Dfleet.check=options"'
+pids+=("$main")
+
 # --- the end: earlier generations gone, a clean stop, a clean journal ---------------------------
 for ((i = 0; i < 100; i++)); do
   alive=()
@@ -307,12 +325,12 @@ for pattern in 'Scheduled restart job' 'which is not our child' 'reception only 
                'with signal SIGKILL' 'Failed with result'; do
   check "journal has no '$pattern'" '! grep -q "$pattern" "$stage/journal.txt"'
 done
-check "journal: myapp.service started once, reloaded 3 times (2 upgrades, 1 failed), stopped once" \
-  '[[ $(grep -c "Started myapp.service" "$stage/journal.txt") == 1 &&
+check "journal: myapp.service reloaded 3 times (2 upgrades, 1 failed), started and stopped twice (one restart)" \
+  '[[ $(grep -c "Started myapp.service" "$stage/journal.txt") == 2 &&
      $(grep -c "Reloading myapp.service" "$stage/journal.txt") == 3 &&
-     $(grep -c "Stopping myapp.service" "$stage/journal.txt") == 1 ]]'
+     $(grep -c "Stopping myapp.service" "$stage/journal.txt") == 2 ]]'
 log "systemd's lines about the unit:"
-grep -E 'systemd\[1\]: myapp' "$stage/journal.txt" | grep -v 'Consumed' |
+grep -E 'systemd\[1\]: .*myapp\.service' "$stage/journal.txt" | grep -v 'Consumed' |
   sed -E 's/^\[ *([0-9.]+)\] [^ ]+ /      [\1] /' | tail -20
 
 echo
