@@ -43,6 +43,8 @@ app_root=$(cd "$here/../../.." && pwd)
 repo_root=$(cd "$app_root/.." && pwd)
 jar=${SAMPLE_APP_JAR:-$app_root/target/sample-app.jar}
 testbed=${SYSTEMD_TESTBED:-$here/systemd-testbed.sh}
+# shellcheck source=check-lib.sh
+. "$here/check-lib.sh"
 export TESTBED_NAME=${TESTBED_NAME:-zd-fleet-$$}
 jdk=${TESTBED_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}
 export TESTBED_JDK=$jdk
@@ -59,29 +61,16 @@ command -v unzip >/dev/null || { echo "unzip missing: apt-get install unzip" >&2
 
 stage=$(mktemp -d /tmp/zd-fleet-check.XXXXXX)
 chmod 0755 "$stage"
-deviations=()
 probe_pid=""
-t_begin=$SECONDS
 
 cleanup() {
   [[ -n $probe_pid ]] && kill "$probe_pid" 2>/dev/null || true
-  "$testbed" down >/dev/null 2>&1 || true
-  # the testbed leaves its (unmounted, small) instance directory behind; this name was ours alone
-  local inst=$base/instances/$TESTBED_NAME
-  mountpoint -q "$inst/merged" 2>/dev/null || rm -rf "$inst"
+  testbed_down
   if [[ -n ${TESTBED_CHECK_KEEP:-} ]]; then echo "kept: $stage (play-*.out, probe-*.log, journal.txt)"; else rm -rf "$stage"; fi
 }
 trap cleanup EXIT
 
-log() { printf '%s [%4ss] %s\n' "$(date +%T)" "$((SECONDS - t_begin))" "$*"; }
-ok() { log "ok    $*"; }
-bad() { log "FAIL  $*"; deviations+=("$*"); }
-# check WHAT EXPRESSION: EXPRESSION is evaluated (eval) in this shell
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-inside() { "$testbed" run "$@"; }
-sctl() { "$testbed" sctl "$@"; }
 prop() { sctl show -p "$1" --value "$unit"; }
-ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 secs() { awk -v m="$1" 'BEGIN {printf "%.1f", m / 1000}'; }
 
 # serving generation, pid and release, as a client sees them: "GEN PID RELEASE"
@@ -336,9 +325,4 @@ grep -E 'systemd\[1\]: .*myapp\.service' "$stage/journal.txt" | grep -v 'Consume
 echo
 log "plays: r2 $(secs "$r2_ms") s, the failed one $(secs "$bad_ms") s, rollback $(secs "$rollback_ms") s;" \
   "the whole check $((SECONDS - t_begin)) s"
-if ((${#deviations[@]})); then
-  log "RESULT: ${#deviations[@]} deviation(s) (fleet):"
-  printf '        - %s\n' "${deviations[@]}"
-  exit 1
-fi
-log "RESULT: all checks passed (fleet)"
+result fleet
