@@ -1,5 +1,6 @@
 package io.zerodowntime.sample.it;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -8,15 +9,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,24 +32,29 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The integration tests' one fixture: an application under test in its own directory,
- * with a private copy of the jar ({@link AppProcess#jar()}: so no parallel build can
- * overwrite it under a running JVM, and so its path identifies this test's processes in
- * {@code /proc}), an extra configuration file that later generations read (to make a new
- * release bad), a PID file, a free port and the log of every generation.
+ * The integration tests' one fixture: an application under test in a directory of the
+ * test's own, with a private copy of the jar (so no parallel build can overwrite it under
+ * a running JVM, and so its path identifies this test's processes in {@code /proc}), an
+ * extra configuration file that later generations read (to make a new release bad), a PID
+ * file, a free port and one log file that every generation appends to.
  *
  * <p>
- * It follows the generations (through {@code X-Generation}, {@code X-Pid}, the PID file
- * and {@code /actuator/upgrade}), triggers upgrades that must succeed or fail, and ends a
+ * It starts generation 1 as a real process ({@code ${java.home}/bin/java -jar}, so the
+ * suite run under another JDK tests the application under that JDK), possibly wrapped by
+ * launchers that end by exec'ing the JVM ({@code systemd-socket-activate},
+ * {@code sh -c '... exec "$@"'}), so the launcher's pid becomes the JVM's. It follows the
+ * generations (through {@code X-Generation}, {@code X-Pid}, the PID file and
+ * {@code /actuator/upgrade}), triggers upgrades that must succeed or fail, and ends a
  * scenario with the end-state checks: no failed client request, exactly one generation
- * serving, no orphan and no zombie, and no leaked descriptor.
+ * serving, no orphan, no zombie, no leaked descriptor.
  *
  * <p>
  * A tracker scans {@code /proc} every 100 ms for processes whose command line names the
- * jar copy, remembers every one it ever saw (so zombies, whose command line is empty, can
- * still be recognised) and registers each with {@link AppProcess#alsoKill(long)}, so
- * {@link #close()} stops them all by pid, also when a test fails, and then prints the log
- * of every generation.
+ * marker (the jar copy unless the test names another path), and remembers every one it
+ * ever saw (so zombies, whose command line is empty, can still be recognised).
+ * {@link #close()} stops, by pid, the started process, its descendants and every process
+ * that names the marker: SIGTERM, up to 15 s of grace, then SIGKILL; also when a test
+ * fails. Then it prints the log. Nothing is killed by name.
  */
 final class AppUnderTest implements AutoCloseable {
 
@@ -58,16 +66,24 @@ final class AppUnderTest implements AutoCloseable {
 	/** How many more descriptors than a fresh generation a serving one may hold. */
 	static final int FD_MARGIN = 3;
 
+	private static final Duration TERM_GRACE = Duration.ofSeconds(15);
+
 	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final Set<AppUnderTest> LIVE = ConcurrentHashMap.newKeySet();
+
+	static {
+		Runtime.getRuntime()
+			.addShutdownHook(
+					new Thread(() -> LIVE.forEach((app) -> app.targets().forEach(ProcessHandle::destroyForcibly)),
+							"app-under-test-reaper"));
+	}
 
 	private final Path dir;
 
 	private final Path jar;
 
-	/**
-	 * What the command line of every process of this application names: the jar copy, or
-	 * the PID file.
-	 */
+	/** What the command line of every process of this application names. */
 	private final Path marker;
 
 	private final Path extra;
@@ -80,9 +96,13 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final Map<Long, Procfs.Proc> seen = new ConcurrentHashMap<>();
 
-	private volatile AppProcess app;
+	private final Thread tracker;
 
 	private volatile boolean tracking = true;
+
+	private volatile Process process;
+
+	private List<String> command = List.of();
 
 	private long startNanos;
 
@@ -96,36 +116,28 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final List<Handover> handovers = new ArrayList<>();
 
-	private final List<Failed> failedUpgrades = new ArrayList<>();
-
-	private final Thread tracker;
-
 	/**
 	 * Prepare an application in a directory of the test's own, with a copy of the jar.
 	 */
 	AppUnderTest(Path dir) {
-		this(dir, true);
+		this(dir, dir.resolve("app.jar"));
 	}
 
 	/**
-	 * Prepare an application in a directory of the test's own. Without a copy of the jar,
-	 * the test lays out its releases itself, starts generation 1 with a customizer that
-	 * names the jar, and the processes are recognised by the PID file that
-	 * {@link #defaultArgs()} names.
+	 * Prepare an application whose processes name another path than the jar copy (their
+	 * own releases).
 	 */
-	AppUnderTest(Path dir, boolean copyJar) {
+	AppUnderTest(Path dir, Path marker) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
+		this.marker = marker;
 		this.extra = dir.resolve("extra.properties");
 		this.pidFile = dir.resolve("app.pid");
-		this.marker = copyJar ? this.jar : this.pidFile;
 		this.log = dir.resolve("app.log");
 		this.port = Http.freePort();
 		try {
 			Files.createDirectories(dir);
-			if (copyJar) {
-				Files.copy(AppProcess.jar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
-			}
+			Files.copy(appJar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
 			Files.writeString(this.extra, "");
 		}
 		catch (IOException ex) {
@@ -134,10 +146,27 @@ final class AppUnderTest implements AutoCloseable {
 		this.tracker = new Thread(this::track, "app-under-test-tracker");
 		this.tracker.setDaemon(true);
 		this.tracker.start();
+		LIVE.add(this);
 	}
 
-	Path dir() {
-		return this.dir;
+	/**
+	 * Return the application under test: the system property {@code it.app.jar} (another
+	 * application with the same endpoints and headers), else {@code sampleApp.jar} (set
+	 * by the failsafe configuration), else {@code target/sample-app.jar}.
+	 */
+	static Path appJar() {
+		String jar = System.getProperty("it.app.jar", System.getProperty("sampleApp.jar", "target/sample-app.jar"));
+		Path path = Path.of(jar).toAbsolutePath();
+		if (!Files.isRegularFile(path)) {
+			throw new IllegalStateException("No application jar at " + path
+					+ ": run the integration tests with 'mvn verify' so that 'package' builds it");
+		}
+		return path;
+	}
+
+	/** Return the {@code java} launcher of the JDK running the tests. */
+	static Path java() {
+		return Path.of(System.getProperty("java.home"), "bin", "java");
 	}
 
 	Path jar() {
@@ -152,10 +181,6 @@ final class AppUnderTest implements AutoCloseable {
 		return this.port;
 	}
 
-	AppProcess process() {
-		return this.app;
-	}
-
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
 	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
@@ -168,64 +193,248 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/** Start generation 1 with the default arguments and more. */
-	AppProcess start(String... args) {
-		return start(UnaryOperator.identity(), args);
+	void start(String... args) {
+		start(UnaryOperator.identity(), args);
 	}
 
 	/**
-	 * Start generation 1 with the default arguments and more, and a customized builder
-	 * (launcher, environment). An argument {@code --name=value} replaces the default of
-	 * that name. Every generation's output goes to the log file
-	 * ({@link AppProcess.Builder#logTo}).
+	 * Start generation 1 with the default arguments (a {@code --name=value} given
+	 * replaces one), customized.
 	 */
-	AppProcess start(UnaryOperator<AppProcess.Builder> customizer, String... args) {
+	void start(UnaryOperator<Launch> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
-		// an argument given here replaces the default of the same name (Spring would join
-		// both)
-		all.removeIf((arg) -> List.of(args)
-			.stream()
+		// Spring would join both
+		all.removeIf((arg) -> Arrays.stream(args)
 			.anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
 		all.addAll(List.of(args));
-		AppProcess.Builder builder = AppProcess.builder("gen")
-			.jar(this.jar)
-			.directory(this.dir)
-			.jvmArgs(JVM_OPTIONS.toArray(String[]::new))
-			.args(all.toArray(String[]::new));
+		launch((launch) -> customizer.apply(launch.args(all.toArray(String[]::new))));
+	}
+
+	/**
+	 * Start generation 1 from the jar copy in the directory, with {@link #JVM_OPTIONS}
+	 * and only the arguments the customizer adds. Its output (and its launchers') is
+	 * appended to the log file, which every later generation inherits as its stdout and
+	 * stderr.
+	 */
+	void launch(UnaryOperator<Launch> customizer) {
+		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
+		List<String> command = new ArrayList<>(launch.launcher);
+		command.add(java().toString());
+		command.addAll(launch.jvmArgs);
+		command.addAll(List.of("-jar", launch.jar.toString()));
+		command.addAll(launch.args);
+		ProcessBuilder builder = new ProcessBuilder(command).directory(launch.directory.toFile())
+			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+			.redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()));
+		launch.unsetEnv.forEach(builder.environment()::remove);
+		builder.environment().putAll(launch.env);
+		System.out.println(
+				"[app] ## starting " + String.join(" ", command) + (launch.env.isEmpty() ? "" : " with " + launch.env));
 		this.startNanos = System.nanoTime();
-		this.app = customizer.apply(builder).logTo(this.log).start();
-		return this.app;
+		this.command = List.copyOf(command);
+		try {
+			this.process = builder.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to start " + command, ex);
+		}
+		System.out.println("[app] ## started pid " + this.process.pid());
 	}
 
-	/** Return every line printed so far: the launchers', then every generation's. */
+	/** How to start generation 1: launchers, JVM options, arguments, environment. */
+	static final class Launch {
+
+		private final List<String> launcher = new ArrayList<>();
+
+		private final List<String> jvmArgs = new ArrayList<>(JVM_OPTIONS);
+
+		private final List<String> args = new ArrayList<>();
+
+		private final Map<String, String> env = new LinkedHashMap<>();
+
+		/** Inherited variables removed unless set here. */
+		private final Set<String> unsetEnv = new LinkedHashSet<>(
+				List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
+
+		private Path jar;
+
+		private Path directory;
+
+		private Launch(Path jar, Path directory) {
+			this.jar = jar;
+			this.directory = directory;
+		}
+
+		/**
+		 * Wrap the command: the launcher runs with the rest appended, and must exec it.
+		 */
+		Launch launcher(String... launcher) {
+			this.launcher.addAll(Arrays.asList(launcher));
+			return this;
+		}
+
+		Launch jvmArgs(String... jvmArgs) {
+			this.jvmArgs.addAll(Arrays.asList(jvmArgs));
+			return this;
+		}
+
+		Launch args(String... args) {
+			this.args.addAll(Arrays.asList(args));
+			return this;
+		}
+
+		Launch env(String name, String value) {
+			this.env.put(name, value);
+			this.unsetEnv.remove(name);
+			return this;
+		}
+
+		Launch unsetEnv(String name) {
+			this.env.remove(name);
+			this.unsetEnv.add(name);
+			return this;
+		}
+
+		/**
+		 * Run another jar than the copy (relative to the working directory, or absolute).
+		 */
+		Launch jar(Path jar) {
+			this.jar = jar;
+			return this;
+		}
+
+		/** Set the working directory (default: the application's directory). */
+		Launch directory(Path directory) {
+			this.directory = directory;
+			return this;
+		}
+
+	}
+
+	/**
+	 * Return the pid of the process started, whatever it runs now (a launcher, then the
+	 * JVM it execs).
+	 */
+	long processPid() {
+		return this.process.pid();
+	}
+
+	/**
+	 * Return the pid of generation 1's JVM: the started pid, once it runs the
+	 * {@code java} executable (a launcher must exec the JVM); fails if it does not within
+	 * 30 s.
+	 */
+	long jvmPid() {
+		long started = this.process.pid();
+		Path java = realPath(java());
+		try {
+			Awaitility.await("pid " + started + " to run " + java)
+				.atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> {
+					Optional<Path> exe = Procfs.exe(started);
+					if (exe.isEmpty() && !this.process.isAlive()) {
+						throw new AssertionError(
+								failure("exited (code " + this.process.exitValue() + ") before it ran " + java));
+					}
+					return exe.map(java::equals).orElse(false);
+				});
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failure("runs " + Procfs.exe(started).map(Path::toString).orElse("nothing")
+					+ ", not " + java + ": a launcher must exec the JVM"), ex);
+		}
+		return started;
+	}
+
+	/** Return whether the process started (generation 1, or its launcher) still runs. */
+	boolean isAlive() {
+		return this.process != null && this.process.isAlive();
+	}
+
+	/**
+	 * Wait for the process started (not for later generations) to exit, and return its
+	 * exit status.
+	 */
+	int awaitExit(Duration timeout) {
+		try {
+			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				throw new AssertionError(failure("did not exit within " + timeout));
+			}
+			return this.process.exitValue();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** Return every line printed so far, by the launchers and every generation. */
 	List<String> lines() {
-		return (this.app != null) ? this.app.lines() : List.of();
+		try {
+			return Files.exists(this.log) ? Files.readAllLines(this.log, StandardCharsets.ISO_8859_1) : List.of();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
-	/** Return the first line printed so far that matches. */
+	String output() {
+		return String.join("\n", lines());
+	}
+
+	/**
+	 * Return the first line printed so far that matches (with {@link Matcher#find()}).
+	 */
 	Optional<Matcher> findLog(String regex) {
-		return (this.app != null) ? this.app.findLog(regex) : Optional.empty();
+		Pattern pattern = Pattern.compile(regex);
+		return lines().stream().map(pattern::matcher).filter(Matcher::find).findFirst();
 	}
 
 	/** Wait until a line matching an expression has been printed by any generation. */
 	Matcher awaitLog(String regex, Duration timeout) {
-		return this.app.awaitLog(regex, timeout);
+		try {
+			return Awaitility.await("a line matching /" + regex + "/")
+				.atMost(timeout)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> findLog(regex).orElse(null), Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failure("printed no line matching /" + regex + "/ within " + timeout), ex);
+		}
+	}
+
+	/** Count the log lines (of every generation) that match. */
+	long count(String regex) {
+		Pattern pattern = Pattern.compile(regex);
+		return lines().stream().filter((line) -> pattern.matcher(line).find()).count();
+	}
+
+	private String failure(String problem) {
+		String started = (this.process != null) ? "pid " + this.process.pid() : "(not started)";
+		return started + " (" + String.join(" ", this.command) + ") " + problem + "\n" + tail();
+	}
+
+	/** Return the last 200 lines of output, for a failure message. */
+	private String tail() {
+		List<String> lines = lines();
+		return "---- last lines of output ----\n"
+				+ String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()))
+				+ "\n---- end of output ----";
 	}
 
 	private void track() {
 		while (this.tracking) {
 			try {
 				for (Procfs.Proc proc : Procfs.all()) {
-					if (!proc.mentions(this.marker)) {
-						continue;
-					}
-					// keep the first look, unless the process has since exec'd the JVM
-					Procfs.Proc before = this.seen.merge(proc.pid(), proc, (old,
-							now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now : old);
-					if (before == proc && !proc.zombie()) {
-						AppProcess started = this.app;
-						if (started != null) {
-							started.alsoKill(proc.pid());
-						}
+					if (proc.mentions(this.marker)) {
+						// keep the first look, unless the process has since exec'd the
+						// JVM
+						this.seen.merge(proc.pid(), proc,
+								(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
+										: old);
 					}
 				}
 				Thread.sleep(100);
@@ -239,7 +448,9 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/** Return the pids of every {@code java} process that ever ran this jar copy. */
+	/**
+	 * Return the pids of every {@code java} process that ever ran as this application.
+	 */
 	Set<Long> javaPidsSeen() {
 		Set<Long> pids = new LinkedHashSet<>();
 		this.seen.values()
@@ -267,47 +478,12 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Wait until {@code GET /} is answered by a generation (whatever the PID file says),
-	 * and follow it from now on.
+	 * How an upgrade is triggered: {@code kill -HUP <pid>}, or
+	 * {@code POST /actuator/upgrade}, which answers when the upgrade has ended.
 	 */
-	long awaitServing(int generation) {
-		return awaitGeneration(generation, false, () -> {
-		});
-	}
-
-	/** Wait until {@code GET /} is answered, by whichever generation. */
-	long[] awaitServingAnyGeneration() {
-		try {
-			return Awaitility.await("GET / on " + this.port + " to be answered")
-				.atMost(STARTUP)
-				.pollInterval(Duration.ofMillis(100))
-				.until(() -> {
-					try {
-						Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
-						if (response.status() == 200) {
-							return new long[] { Long.parseLong(response.header("X-Generation")),
-									Long.parseLong(response.header("X-Pid")) };
-						}
-					}
-					catch (RuntimeException ex) {
-						// not up yet
-					}
-					return null;
-				}, (answer) -> answer != null);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("GET / was never answered\n" + tail(), ex);
-		}
-	}
-
-	/** How an upgrade is triggered. */
 	enum Trigger {
 
-		/** {@code kill -HUP <pid>}. */
-		HUP,
-
-		/** {@code POST /actuator/upgrade}, which answers when the upgrade has ended. */
-		POST
+		HUP, POST
 
 	}
 
@@ -331,24 +507,12 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * One failed upgrade.
-	 *
-	 * @param trigger how it was triggered
-	 * @param childPid the new generation that failed, if it was started
-	 * @param reason why it failed, as the old generation reports it
-	 * @param took trigger to the failure being reported
-	 */
-	record Failed(Trigger trigger, Long childPid, String reason, Duration took) {
-
-	}
-
 	/** Return how long generation 1 took from its start to serving. */
 	Duration startupTime() {
 		return this.startupTime;
 	}
 
-	/** Return the generation followed now (the last one {@link #awaitGeneration} saw). */
+	/** Return the generation followed now (the last one awaited). */
 	int generation() {
 		return this.generation;
 	}
@@ -362,16 +526,20 @@ final class AppUnderTest implements AutoCloseable {
 		return List.copyOf(this.handovers);
 	}
 
-	List<Failed> failedUpgrades() {
-		return List.copyOf(this.failedUpgrades);
-	}
-
 	/**
-	 * Wait until a generation serves {@code GET /} and the PID file names it, and follow
-	 * it from now on.
+	 * Wait until a generation serves {@code GET /} and the PID file names it; follow it.
 	 */
 	long awaitGeneration(int generation) {
 		return awaitGeneration(generation, true, () -> {
+		});
+	}
+
+	/**
+	 * Wait until a generation serves {@code GET /} (whatever the PID file says); follow
+	 * it.
+	 */
+	long awaitServing(int generation) {
+		return awaitGeneration(generation, false, () -> {
 		});
 	}
 
@@ -387,7 +555,7 @@ final class AppUnderTest implements AutoCloseable {
 				.until(() -> {
 					Long serving = servingPid(generation, ownsPidFile);
 					if (serving == null) {
-						if (this.app != null && !this.app.isAlive() && generation == 1) {
+						if (generation == 1 && !isAlive()) {
 							throw new AssertionError("generation 1 exited\n" + tail());
 						}
 						whileWaiting.run();
@@ -425,8 +593,7 @@ final class AppUnderTest implements AutoCloseable {
 		return (!ownsPidFile || pidFileContent().equals(servedBy)) ? Long.parseLong(servedBy) : null;
 	}
 
-	/** Return what the PID file says now. */
-	String pidFileContent() {
+	private String pidFileContent() {
 		try {
 			return Files.readString(this.pidFile, StandardCharsets.US_ASCII).trim();
 		}
@@ -436,16 +603,16 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Wait until a generation has learned that its predecessor exited (it refuses to be
-	 * upgraded before, as tableflip does), from the line it logs then.
+	 * Wait until a generation has logged that its predecessor exited (it refuses to be
+	 * upgraded before).
 	 */
 	void awaitParentExitSeen(long parentPid) {
 		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
 	}
 
 	/**
-	 * Wait until the generation followed now can be upgraded: generation 1 always, a
-	 * later one once it has seen its predecessor exit.
+	 * Wait until the generation followed now can be upgraded (a later one: once its
+	 * predecessor is gone).
 	 */
 	void awaitUpgradable() {
 		if (this.parentPid != 0) {
@@ -508,65 +675,11 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Trigger an upgrade that must fail (the new release is bad), and wait until the
-	 * generation followed now reports the failure and still serves; the new generation's
-	 * process must be gone.
-	 */
-	Failed failedUpgrade(Trigger trigger) {
-		awaitUpgradable();
-		JsonNode previous = status().get("lastUpgrade");
-		System.out.println("[app] ## upgrade meant to fail, by " + trigger + " (pid " + this.pid + ")");
-		long t0 = System.nanoTime();
-		JsonNode after;
-		if (trigger == Trigger.HUP) {
-			Procfs.signal(this.pid, "HUP");
-			after = Awaitility.await("generation " + this.generation + " to report the failed upgrade")
-				.atMost(Duration.ofSeconds(120))
-				.pollInterval(Duration.ofMillis(100))
-				.until(this::status, (json) -> "SERVING".equals(json.path("state").asString())
-						&& !Objects.equals(previous, json.get("lastUpgrade")));
-		}
-		else {
-			Http.Response response = postUpgrade();
-			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(500);
-			assertThat(json(response).path("outcome").asString()).isEqualTo("FAILED");
-			after = status();
-		}
-		Duration took = Duration.ofNanos(System.nanoTime() - t0);
-		JsonNode last = after.path("lastUpgrade");
-		assertThat(last.path("outcome").asString()).as("%s", after).isEqualTo("FAILED");
-		assertThat(after.path("generation").asInt()).as("%s", after).isEqualTo(this.generation);
-		assertThat(after.path("pid").asLong()).as("%s", after).isEqualTo(this.pid);
-		Long childPid = last.path("childPid").isNumber() ? last.path("childPid").asLong() : null;
-		if (childPid != null) {
-			Procfs.awaitGone(childPid, Duration.ofSeconds(30));
-		}
-		Failed failed = new Failed(trigger, childPid, last.path("reason").asString(), took);
-		this.failedUpgrades.add(failed);
-		System.out.println("[app] ## " + failed);
-		return failed;
-	}
-
-	/**
-	 * Return whether a new connection is served by a later generation than the given one.
-	 */
-	boolean servedByNewer(int generation) {
-		try {
-			Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(5));
-			String served = response.header("X-Generation");
-			return response.status() == 200 && served != null && Integer.parseInt(served) > generation;
-		}
-		catch (RuntimeException ex) {
-			return false;
-		}
-	}
-
 	/** {@code GET /actuator/upgrade}, parsed. */
 	JsonNode status() {
 		Http.Response response = Http.get(this.port, "/actuator/upgrade", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /actuator/upgrade: %s", response).isEqualTo(200);
-		return JSON.readTree(response.text());
+		return json(response);
 	}
 
 	static JsonNode json(Http.Response response) {
@@ -579,56 +692,14 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * {@code POST /actuator/upgrade} once the previous generation is gone (the new one
-	 * learns of it a moment after it exits), waiting for the outcome.
+	 * {@code POST /actuator/upgrade} once the new generation has seen the previous one
+	 * exit.
 	 */
 	Http.Response postUpgradeOncePredecessorIsGone() {
 		return Awaitility.await("POST /actuator/upgrade to be accepted")
 			.atMost(Duration.ofSeconds(60))
 			.pollInterval(Duration.ofMillis(200))
 			.until(this::postUpgrade, (r) -> r.status() != 409 || !r.text().contains("has not exited"));
-	}
-
-	/**
-	 * Wait until a new {@code java} process runs the jar copy (a new generation that may
-	 * not be ready yet).
-	 */
-	long awaitNewJava(Collection<Long> known) {
-		return Awaitility.await("a new java process running " + this.marker)
-			.atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(20))
-			.until(() -> Procfs.javaPids(this.marker)
-				.stream()
-				.filter((p) -> !known.contains(p))
-				.findFirst()
-				.orElse(null), (pid) -> pid != null);
-	}
-
-	/** Wait until a generation's JVM has got as far as Spring Boot's first log line. */
-	void awaitBootStarted(long pid) {
-		awaitLog("Starting SampleApplication using Java .* with PID " + pid + " ", STARTUP);
-	}
-
-	/** Count the log lines (of every generation) that match. */
-	long count(String regex) {
-		Pattern pattern = Pattern.compile(regex);
-		return lines().stream().filter((line) -> pattern.matcher(line).find()).count();
-	}
-
-	/**
-	 * Wait for generation 1 (the process this test started) to exit, and return its exit
-	 * status.
-	 */
-	int awaitGenerationOneExit(Duration timeout) {
-		return this.app.awaitProcessExit(timeout);
-	}
-
-	String output() {
-		return String.join("\n", lines());
-	}
-
-	private String tail() {
-		return (this.app != null) ? this.app.tail() : "(not started)";
 	}
 
 	/**
@@ -665,8 +736,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Take the fd baseline of a fresh generation: after it answered a few requests, with
-	 * no client connected.
+	 * Take the fd baseline of a fresh generation: after a few requests, with no client
+	 * connected.
 	 */
 	Snapshot baseline(long pid) {
 		for (int i = 0; i < 5; i++) {
@@ -675,14 +746,13 @@ final class AppUnderTest implements AutoCloseable {
 		status();
 		sleep(500);
 		Snapshot snapshot = Snapshot.of(pid);
-		System.out
-			.println("[app] fresh generation pid " + pid + ": " + snapshot + " fds " + new TreeMap<>(Procfs.fds(pid)));
+		System.out.println("[app] fresh generation pid " + pid + ": " + snapshot + " fds " + Procfs.fds(pid));
 		return snapshot;
 	}
 
 	/**
-	 * Assert what every scenario ends with, after the load was stopped: no failed
-	 * request, exactly one generation serving, no orphan, no zombie, no leaked fd.
+	 * Assert what every scenario ends with: no failed request, one generation serving,
+	 * nothing left or leaked.
 	 */
 	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
 		System.out.println("[app] load: " + load.summary());
@@ -696,7 +766,7 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Assert that exactly one java process runs the jar copy and that it answers as the
+	 * Assert that exactly one java process runs as this application, answering as the
 	 * given generation.
 	 */
 	long assertOneGenerationServing(int generation) {
@@ -708,7 +778,10 @@ final class AppUnderTest implements AutoCloseable {
 				.until(() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("not exactly one generation: " + describe(Procfs.javaPids(this.marker)), ex);
+			throw new AssertionError("not exactly one generation: " + Procfs.javaPids(this.marker)
+				.stream()
+				.map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)"))
+				.toList(), ex);
 		}
 		Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /: %s", response).isEqualTo(200);
@@ -718,27 +791,16 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Assert that no live process but the serving one names the jar copy, and that no
+	 * Assert that no live process but the serving one names the marker, and that no
 	 * process seen so far has a live child left (serving: -1 when nothing may be left).
 	 */
 	void assertNoOrphans(long serving) {
-		try {
-			Awaitility.await("no other process of " + this.marker)
-				.atMost(Duration.ofSeconds(60))
-				.pollInterval(Duration.ofMillis(100))
-				.until(() -> leftovers(serving).isEmpty());
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("processes left behind: " + leftovers(serving), ex);
-		}
-	}
-
-	private List<Procfs.Proc> leftovers(long serving) {
-		return Procfs.all()
-			.stream()
-			.filter((p) -> !p.zombie() && p.pid() != serving
-					&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
-			.toList();
+		awaitNone("processes left behind", Duration.ofSeconds(60),
+				() -> Procfs.all()
+					.stream()
+					.filter((p) -> !p.zombie() && p.pid() != serving
+							&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
+					.toList());
 	}
 
 	/**
@@ -746,22 +808,23 @@ final class AppUnderTest implements AutoCloseable {
 	 * reaped by pid 1 (here within about 2 s), so a zombie must persist 15 s to count.
 	 */
 	void assertNoZombies() {
-		try {
-			Awaitility.await("no zombie among the processes of " + this.marker)
-				.atMost(Duration.ofSeconds(15))
-				.pollInterval(Duration.ofMillis(200))
-				.until(() -> zombies().isEmpty());
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("zombies: " + zombies() + "; processes seen: " + this.seen.values(), ex);
-		}
+		awaitNone("zombies (processes seen: " + this.seen.values() + ")", Duration.ofSeconds(15),
+				() -> Procfs.all()
+					.stream()
+					.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
+					.toList());
 	}
 
-	List<Procfs.Proc> zombies() {
-		return Procfs.all()
-			.stream()
-			.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
-			.toList();
+	private static void awaitNone(String what, Duration timeout, Supplier<List<Procfs.Proc>> found) {
+		try {
+			Awaitility.await("no " + what)
+				.atMost(timeout)
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> found.get().isEmpty());
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(what + ": " + found.get(), ex);
+		}
 	}
 
 	/**
@@ -774,7 +837,7 @@ final class AppUnderTest implements AutoCloseable {
 	void assertFds(Snapshot fresh, long pid) {
 		sleep(100);
 		Snapshot now = Snapshot.of(pid);
-		String detail = "fresh " + fresh + ", now " + now + " holding " + new TreeMap<>(Procfs.fds(pid));
+		String detail = "fresh " + fresh + ", now " + now + " holding " + Procfs.fds(pid);
 		System.out.println("[app] fds: " + detail);
 		assertThat(now.fds()).as("open fds of the serving generation; %s", detail)
 			.isLessThanOrEqualTo(fresh.fds() + FD_MARGIN);
@@ -785,8 +848,133 @@ final class AppUnderTest implements AutoCloseable {
 			.isLessThanOrEqualTo(fresh.unix() + handshake);
 	}
 
-	private String describe(List<Long> pids) {
-		return pids.stream().map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)")).toList().toString();
+	/** Stop every process of this test, by pid, and the tracker; then print the log. */
+	@Override
+	public void close() {
+		this.tracking = false;
+		this.tracker.interrupt();
+		try {
+			this.tracker.join(2000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (this.process != null) {
+			stopAll();
+			System.out.println("[app] ---- log of every generation (" + this.log + ") ----");
+			lines().forEach((line) -> System.out.println("[gen-log] " + line));
+			System.out.println("[app] ---- end of log ----");
+		}
+		for (Procfs.Proc proc : Procfs.all()) {
+			if (!proc.zombie() && proc.mentions(this.marker)) {
+				System.out.println("[app] ## still running after close, SIGKILL: " + proc);
+				ProcessHandle.of(proc.pid()).ifPresent(ProcessHandle::destroyForcibly);
+			}
+		}
+		LIVE.remove(this);
+	}
+
+	/**
+	 * SIGTERM to the started process, every process that names the marker and their
+	 * descendants, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap
+	 * the started process.
+	 */
+	private void stopAll() {
+		List<ProcessHandle> targets = targets();
+		for (ProcessHandle target : targets) {
+			if (target.isAlive()) {
+				System.out.println("[app] ## SIGTERM to pid " + target.pid());
+				target.destroy();
+			}
+		}
+		try {
+			Awaitility.await("every process of the application to exit after SIGTERM")
+				.atMost(TERM_GRACE)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> targets.stream().noneMatch(ProcessHandle::isAlive));
+		}
+		catch (ConditionTimeoutException ex) {
+			// killed below
+		}
+		for (ProcessHandle target : targets) {
+			if (target.isAlive()) {
+				System.out.println("[app] ## pid " + target.pid() + " still running " + TERM_GRACE.toSeconds()
+						+ " s after SIGTERM: SIGKILL");
+				target.destroyForcibly();
+			}
+		}
+		try {
+			// reaps the started process; the others are not our children
+			if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
+				System.out.println("[app] ## pid " + this.process.pid() + " survived SIGKILL");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private List<ProcessHandle> targets() {
+		Set<ProcessHandle> targets = new LinkedHashSet<>();
+		if (this.process != null) {
+			targets.add(this.process.toHandle());
+		}
+		for (Procfs.Proc proc : Procfs.all()) {
+			if (!proc.zombie() && proc.mentions(this.marker)) {
+				ProcessHandle.of(proc.pid()).ifPresent(targets::add);
+			}
+		}
+		for (ProcessHandle target : List.copyOf(targets)) {
+			target.descendants().forEach(targets::add);
+		}
+		targets.removeIf((handle) -> handle.pid() == ProcessHandle.current().pid());
+		return new ArrayList<>(targets);
+	}
+
+	/** Run a short command and wait for it, failing if it fails. */
+	static String run(String... command) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(30, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				throw new IllegalStateException(String.join(" ", command) + " did not finish");
+			}
+			if (process.exitValue() != 0) {
+				throw new IllegalStateException(
+						String.join(" ", command) + " exited with " + process.exitValue() + ": " + output);
+			}
+			return output;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to run " + String.join(" ", command), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
+	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
+	 * the run, not skip part of it. {@code .ci/run} installs every one.
+	 */
+	static Path requireTool(String executable, String debianPackage, String why) {
+		List<Path> candidates = new ArrayList<>();
+		if (executable.startsWith("/")) {
+			candidates.add(Path.of(executable));
+		}
+		else {
+			for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+				candidates.add(Path.of(dir.isEmpty() ? "." : dir, executable));
+			}
+		}
+		return candidates.stream()
+			.filter((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(executable + " is not installed: " + why
+					+ "; install it with 'apt-get install " + debianPackage + "' (.ci/run installs it)"));
 	}
 
 	static void sleep(long millis) {
@@ -799,41 +987,18 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/** Stop every process of this test, by pid, and the tracker. */
-	@Override
-	public void close() {
-		this.tracking = false;
-		this.tracker.interrupt();
+	static String read(Path path) {
 		try {
-			this.tracker.join(2000);
+			return Files.readString(path);
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		AppProcess started = this.app;
-		if (started == null) {
-			return;
-		}
-		for (Procfs.Proc proc : Procfs.all()) {
-			if (!proc.zombie() && proc.mentions(this.marker)) {
-				started.alsoKill(proc.pid());
-			}
-		}
-		started.close();
-		System.out.println("[app] ---- log of every generation (" + this.log + ") ----");
-		lines().forEach((line) -> System.out.println("[gen-log] " + line));
-		System.out.println("[app] ---- end of log ----");
-		for (Procfs.Proc proc : Procfs.all()) {
-			if (!proc.zombie() && proc.mentions(this.marker)) {
-				System.out.println("[app] ## still running after close, SIGKILL: " + proc);
-				ProcessHandle.of(proc.pid()).ifPresent(ProcessHandle::destroyForcibly);
-			}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
 	}
 
-	static String read(Path path) {
+	private static Path realPath(Path path) {
 		try {
-			return Files.readString(path, StandardCharsets.UTF_8);
+			return path.toRealPath();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

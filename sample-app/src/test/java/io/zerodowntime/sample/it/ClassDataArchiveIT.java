@@ -38,21 +38,10 @@ class ClassDataArchiveIT {
 
 	@Test
 	void generationTwoMapsTheArchiveTrainedAtDeployAndAStaleOneIsDroppedWithAWarning() throws Exception {
-		AppProcess.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
-		try (AppUnderTest app = new AppUnderTest(this.dir)) {
-			try {
-				run(app);
-			}
-			finally {
-				// the generations run current/app.jar, which the fixture's tracker does
-				// not watch
-				for (Procfs.Proc proc : Procfs.all()) {
-					if (app.process() != null && !proc.zombie()
-							&& proc.mentions(this.dir.resolve("current").resolve("app.jar"))) {
-						app.process().alsoKill(proc.pid());
-					}
-				}
-			}
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
+		// every generation runs current/app.jar
+		try (AppUnderTest app = new AppUnderTest(this.dir, this.dir.resolve("current").resolve("app.jar"))) {
+			run(app);
 		}
 	}
 
@@ -64,13 +53,11 @@ class ClassDataArchiveIT {
 		// the CI recipe: extract, train with the exact command, at the path it runs from
 		extract(app.jar(), first);
 		List<String> trainingArgs = new ArrayList<>(app.defaultArgs());
-		try (AppProcess training = AppProcess.builder("train")
-			.jar(first.resolve("app.jar"))
-			.directory(this.dir)
-			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
-			.jvmArgs("-XX:ArchiveClassesAtExit=" + first.resolve("app.jsa"), "-Dspring.context.exit=onRefresh")
-			.args(trainingArgs.toArray(String[]::new))
-			.start()) {
+		try (AppUnderTest training = new AppUnderTest(this.dir.resolve("training"))) {
+			training.launch((launch) -> launch.jar(first.resolve("app.jar"))
+				.directory(this.dir)
+				.jvmArgs("-XX:ArchiveClassesAtExit=" + first.resolve("app.jsa"), "-Dspring.context.exit=onRefresh")
+				.args(trainingArgs.toArray(String[]::new)));
 			assertThat(training.awaitExit(TRAINING)).as("training run exit code").isZero();
 		}
 		assertThat(first.resolve("app.jsa")).as("trained archive").isNotEmptyFile();
@@ -94,7 +81,6 @@ class ClassDataArchiveIT {
 		System.out.println("[deploy] " + deployed.replace("\n", "\n[deploy] "));
 		assertThat(deploy.exitValue()).as("deploy exit status: %s", deployed).isZero();
 		long gen2 = app.awaitServing(2);
-		app.process().alsoKill(gen2);
 		Path second = current.toRealPath();
 		assertThat(second.getFileName().toString()).as("current after the deploy").startsWith("app-");
 		assertThat(second.resolve("app.jsa")).as("the new release's archive").isNotEmptyFile();
@@ -114,7 +100,6 @@ class ClassDataArchiveIT {
 		JsonNode upgrade = AppUnderTest.json(app.postUpgradeOncePredecessorIsGone());
 		assertThat(upgrade.path("outcome").asString()).as("upgrade: %s", upgrade).isEqualTo("SUCCEEDED");
 		long gen3 = app.awaitServing(3);
-		app.process().alsoKill(gen3);
 		assertThat(app.count("WARN .*Not using the class-data archive named by -XX:SharedArchiveFile="
 				+ Pattern.quote(archive.toString())
 				+ " for the next generation: .*app.jsa \\(.*\\) is older than .*/lib/.*\\.jar"))
@@ -126,7 +111,7 @@ class ClassDataArchiveIT {
 	}
 
 	private void extract(Path jar, Path destination) throws IOException, InterruptedException {
-		Process extract = new ProcessBuilder(AppProcess.java().toString(), "-Djarmode=tools", "-jar", jar.toString(),
+		Process extract = new ProcessBuilder(AppUnderTest.java().toString(), "-Djarmode=tools", "-jar", jar.toString(),
 				"extract", "--destination", destination.toString(), "--application-filename", "app.jar")
 			.redirectErrorStream(true)
 			.redirectOutput(this.dir.resolve("extract.log").toFile())

@@ -54,7 +54,7 @@ class ControlChannelIT {
 
 	private AppUnderTest app;
 
-	private AppProcess refused;
+	private AppUnderTest refused;
 
 	@AfterEach
 	void stopEverything() {
@@ -68,7 +68,7 @@ class ControlChannelIT {
 
 	@Test
 	void anHttpsApplicationIsUpgradedThroughTheControlSocketAndTheEndpointWantsJson() throws Exception {
-		AppProcess.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
 		Path keyStore = keyStore();
 		Path socket = this.dir.resolve("run/control.sock");
 		int management = Http.freePort();
@@ -133,10 +133,11 @@ class ControlChannelIT {
 			assertThat(third.get("generation").asInt()).isEqualTo(3);
 
 			// the endpoint: no JSON content type, no upgrade
-			Http.Response plain = Http.post(management, "/actuator/upgrade", new byte[0], Duration.ofSeconds(60));
+			Http.Response plain = Http.post(management, "/actuator/upgrade", "application/octet-stream",
+					Duration.ofSeconds(60));
 			assertThat(plain.status()).as("POST with a non-JSON content type: %s", plain).isEqualTo(415);
 			assertThat(plain.text()).contains("needs 'Content-Type: application/json'");
-			Http.Response bare = Http.postWithoutBody(management, "/actuator/upgrade", Duration.ofSeconds(60));
+			Http.Response bare = Http.post(management, "/actuator/upgrade", null, Duration.ofSeconds(60));
 			assertThat(bare.status()).as("POST without a content type: %s", bare).isEqualTo(415);
 			assertThat(bare.text()).contains("(got none)");
 			assertThat(this.app.count("is starting generation 4")).isZero();
@@ -195,11 +196,9 @@ class ControlChannelIT {
 	@Test
 	void aControlSocketPathTakenByAFileStopsGenerationOneWithTheFix() throws Exception {
 		Path taken = Files.writeString(this.dir.resolve("control.sock"), "not a socket");
-		this.refused = AppProcess.builder("taken")
-			.jar(Files.copy(AppProcess.jar(), this.dir.resolve("app.jar")))
-			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Http.freePort(), "--zerodowntime.control-socket=" + taken)
-			.start();
+		this.refused = new AppUnderTest(this.dir.resolve("taken"));
+		this.refused.launch((launch) -> launch.args("--server.port=" + this.refused.port(),
+				"--zerodowntime.control-socket=" + taken));
 		assertThat(this.refused.awaitExit(Duration.ofSeconds(90))).isNotZero();
 		assertThat(this.refused.output()).contains("APPLICATION FAILED TO START")
 			.contains("Control socket path " + taken + " is taken: it is a regular file, not a socket")

@@ -42,7 +42,7 @@ class DeployScriptIT {
 	@TempDir
 	Path dir;
 
-	private AppProcess app;
+	private AppUnderTest app;
 
 	@AfterEach
 	void cleanUp() {
@@ -53,13 +53,13 @@ class DeployScriptIT {
 
 	@Test
 	void deploysRejectsBrokenJarsPutsBackTheJarOfAFailedReleaseAndRollsBack() throws Exception {
-		AppProcess.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
 		assertThat(BIN.resolve("zerodowntime-deploy")).as("the deploy script").isRegularFile();
 		int[] ports = Http.freePorts(2);
 		int port = ports[0];
 		int management = ports[1];
 		Path installed = Files.createDirectories(this.dir.resolve("opt")).resolve("sample-app.jar");
-		Path release1 = Files.copy(AppProcess.jar(), this.dir.resolve("release-1.jar"));
+		Path release1 = Files.copy(AppUnderTest.appJar(), this.dir.resolve("release-1.jar"));
 		Files.copy(release1, installed);
 		Path release2 = release(release1, "release-2.jar", "BOOT-INF/classes/release.txt", "release 2\n");
 		Path failing = release(release1, "release-bad.jar", "BOOT-INF/classes/application.properties",
@@ -78,12 +78,12 @@ class DeployScriptIT {
 		assertThat(unnamed.output()).contains("name the application: --unit UNIT under systemd, or --socket PATH");
 		assertThat(installed).hasSameBinaryContentAs(release1);
 
-		this.app = AppProcess.builder("gen")
-			.jar(installed)
+		// every generation runs the installed jar
+		this.app = new AppUnderTest(this.dir.resolve("app"), installed);
+		this.app.launch((launch) -> launch.jar(installed)
 			.args("--server.port=" + port, "--management.server.port=" + management,
-					"--zerodowntime.control-socket=" + socket)
-			.start();
-		long gen1 = this.app.pid();
+					"--zerodowntime.control-socket=" + socket));
+		long gen1 = this.app.jvmPid();
 		await().atMost(STARTUP)
 			.pollInterval(Duration.ofMillis(200))
 			.ignoreExceptions()
@@ -94,7 +94,6 @@ class DeployScriptIT {
 		assertThat(deployed.code()).as(deployed.output()).isZero();
 		assertThat(deployed.output()).contains("deployed: generation 2 (pid ");
 		long gen2 = Long.parseLong(Http.get(port, "/").header("X-Pid"));
-		this.app.alsoKill(gen2);
 		assertThat(Http.get(port, "/").header("X-Generation")).isEqualTo("2");
 		assertThat(installed).hasSameBinaryContentAs(release2);
 		assertThat(sibling(installed, ".previous")).hasSameBinaryContentAs(release1);
@@ -137,7 +136,6 @@ class DeployScriptIT {
 		assertThat(rolledBack.code()).as(rolledBack.output()).isZero();
 		assertThat(rolledBack.output()).contains("deployed: generation 3 (pid ");
 		long gen3 = Long.parseLong(Http.get(port, "/").header("X-Pid"));
-		this.app.alsoKill(gen3);
 		assertThat(Http.get(port, "/").header("X-Generation")).isEqualTo("3");
 		assertThat(installed).hasSameBinaryContentAs(release1);
 		assertThat(sibling(installed, ".previous")).hasSameBinaryContentAs(release2);

@@ -133,7 +133,7 @@ class FaultsIT {
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1);
 
 			step("the new generation's main class does not exist: it exits at once");
-			Files.writeString(java, "#!/bin/sh\nexec '" + AppProcess.java() + "' -cp '" + this.app.jar()
+			Files.writeString(java, "#!/bin/sh\nexec '" + AppUnderTest.java() + "' -cp '" + this.app.jar()
 					+ "' io.zerodowntime.sample.NoSuchApplication\n");
 			Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
 			expectFailure(load, fresh, "exited before it was ready", true);
@@ -143,7 +143,7 @@ class FaultsIT {
 
 			step("a real java");
 			Files.delete(java);
-			Files.createSymbolicLink(java, AppProcess.java().toRealPath());
+			Files.createSymbolicLink(java, AppUnderTest.java().toRealPath());
 			expectSuccess(load);
 		}
 		finally {
@@ -214,7 +214,7 @@ class FaultsIT {
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 		long gen2 = this.app.awaitServing(2);
 		assertThat(AppUnderTest.json(post).get("pid").asLong()).isEqualTo(gen2);
-		assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+		assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 	}
 

@@ -216,7 +216,7 @@ class FleetRolloutIT {
 
 	/** A copy of the packaged app with lines added to its application.properties. */
 	private Path release(String name, String... properties) throws IOException {
-		Path jar = Files.copy(AppProcess.jar(), this.dir.resolve(name));
+		Path jar = Files.copy(AppUnderTest.appJar(), this.dir.resolve(name));
 		try (FileSystem zip = FileSystems.newFileSystem(jar)) {
 			Path file = zip.getPath("BOOT-INF/classes/application.properties");
 			String content = Files.readString(file) + "\n" + String.join("\n", properties) + "\n";
@@ -258,7 +258,7 @@ class FleetRolloutIT {
 		Path jar = Files.copy(firstRelease, app.resolve("sample-app.jar"));
 		Files.writeString(config.resolve("application.properties"),
 				(i == 2) ? "fleet.release-3-breaks-here=true\n" : "# nothing host-specific\n");
-		List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, AppProcess.java().toString(),
+		List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, AppUnderTest.java().toString(),
 				"-Xms32m", "-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar.toString(),
 				"--server.address=0.0.0.0", "--server.port=" + APP_PORT, "--management.server.port=8081",
 				"--management.server.address=127.0.0.1", "--management.endpoint.health.probes.enabled=true",

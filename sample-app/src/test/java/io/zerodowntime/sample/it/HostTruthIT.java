@@ -42,11 +42,11 @@ class HostTruthIT {
 
 	private AppUnderTest app;
 
-	private final List<AppProcess> processes = new ArrayList<>();
+	private final List<AppUnderTest> others = new ArrayList<>();
 
 	@AfterEach
 	void stopEverything() {
-		this.processes.forEach(AppProcess::close);
+		this.others.forEach(AppUnderTest::close);
 		if (this.app != null) {
 			this.app.close();
 		}
@@ -63,7 +63,7 @@ class HostTruthIT {
 		Path pidFile = run.resolve("app/app.pid");
 		this.app = new AppUnderTest(this.dir.resolve("app"));
 		this.app.start(inOwnMountNamespace(run, "ro,size=1m"), "--zerodowntime.pid-file=" + pidFile);
-		assertThat(this.app.awaitGenerationOneExit(AppUnderTest.STARTUP)).as("exit code of generation 1").isOne();
+		assertThat(this.app.awaitExit(AppUnderTest.STARTUP)).as("exit code of generation 1").isOne();
 		String problem = "Unable to write PID file " + pidFile + ": Read-only file system (creating the directory "
 				+ pidFile.getParent() + ")";
 		List<String> lines = this.app.lines();
@@ -102,12 +102,12 @@ class HostTruthIT {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 
 			step("the PID file's file system is read-only");
-			AppProcess.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,ro", run.toString());
+			AppUnderTest.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,ro", run.toString());
 			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
 					+ ": Read-only file system (creating a temporary file in " + pidFile.getParent() + ")");
 
 			step("the PID file's file system is full");
-			AppProcess.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
+			AppUnderTest.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
 			Path filler = inNamespace(gen1, run.resolve("filler"));
 			fill(filler);
 			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
@@ -120,8 +120,7 @@ class HostTruthIT {
 			Files.delete(directory);
 			long gen2 = expectSuccess(load, 2, this.app.postUpgrade());
 			assertThat(readPidFile(gen2, pidFile)).isEqualTo(gen2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			assertThat(readPidFile(gen2, pidFile)).as("PID file after generation 1 exited").isEqualTo(gen2);
 		}
 		finally {
@@ -138,17 +137,14 @@ class HostTruthIT {
 	 */
 	@Test
 	void onAnUnsupportedPlatformTheApplicationStartsAsSpringBootMakesItAndRefusesEveryUpgrade() {
-		int port = Http.freePort();
 		Path classes = this.dir.resolve("classes.log");
 		Path pidFile = this.dir.resolve("app.pid");
-		List<String> jvmArgs = new ArrayList<>(AppUnderTest.JVM_OPTIONS);
-		jvmArgs.addAll(List.of("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes));
-		AppProcess freebsd = track(AppProcess.builder("freebsd")
-			.jvmArgs(jvmArgs.toArray(String[]::new))
-			.args("--server.port=" + port, "--zerodowntime.pid-file=" + pidFile)
-			.start());
+		AppUnderTest freebsd = launch("freebsd",
+				(launch) -> launch.jvmArgs("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes)
+					.args("--zerodowntime.pid-file=" + pidFile));
+		int port = freebsd.port();
 		freebsd.awaitLog("Started SampleApplication", AppUnderTest.STARTUP);
-		long pid = freebsd.pid();
+		long pid = freebsd.jvmPid();
 		Http.Response hello = Http.get(port, "/");
 		assertThat(hello.status()).isEqualTo(200);
 		assertThat(hello.header("X-Generation")).isEqualTo("1");
@@ -171,7 +167,7 @@ class HostTruthIT {
 
 		Procfs.signal(pid, "HUP");
 		await("the SIGHUP to be refused").atMost(Duration.ofSeconds(20))
-			.until(() -> count(freebsd, "refused an upgrade \\(trigger: .*\\): " + Pattern.quote(reason)) == 2);
+			.until(() -> freebsd.count("refused an upgrade \\(trigger: .*\\): " + Pattern.quote(reason)) == 2);
 		assertThat(Http.get(port, "/").status()).as("GET / after SIGHUP").isEqualTo(200);
 		assertThat(freebsd.isAlive()).isTrue();
 
@@ -196,18 +192,10 @@ class HostTruthIT {
 	 */
 	@Test
 	void aSystemdUnitThatCannotFollowAnUpgradeGetsOneWarningWithTheFix() {
-		AppProcess simpleUnit = track(AppProcess.builder("type-simple")
-			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Http.freePort())
-			.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e")
-			.unsetEnv("NOTIFY_SOCKET")
-			.start());
-		AppProcess outside = track(AppProcess.builder("no-systemd")
-			.jvmArgs(AppUnderTest.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Http.freePort())
-			.unsetEnv("INVOCATION_ID")
-			.unsetEnv("NOTIFY_SOCKET")
-			.start());
+		AppUnderTest simpleUnit = launch("type-simple",
+				(launch) -> launch.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e").unsetEnv("NOTIFY_SOCKET"));
+		AppUnderTest outside = launch("no-systemd",
+				(launch) -> launch.unsetEnv("INVOCATION_ID").unsetEnv("NOTIFY_SOCKET"));
 		simpleUnit.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
 		outside.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
 		assertThat(simpleUnit.lines().stream().filter((line) -> line.contains("INVOCATION_ID")))
@@ -230,7 +218,7 @@ class HostTruthIT {
 	 * Start generation 1 in a mount namespace of its own, with a tmpfs at a mount point
 	 * (every later generation inherits the namespace).
 	 */
-	private static UnaryOperator<AppProcess.Builder> inOwnMountNamespace(Path mountPoint, String options) {
+	private static UnaryOperator<AppUnderTest.Launch> inOwnMountNamespace(Path mountPoint, String options) {
 		return (builder) -> builder.launcher("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
 				"mount -t tmpfs -o " + options + " zerodowntime-test \"$0\" && exec \"$@\"", mountPoint.toString());
 	}
@@ -293,14 +281,14 @@ class HostTruthIT {
 		return pid;
 	}
 
-	private AppProcess track(AppProcess process) {
-		this.processes.add(process);
-		return process;
-	}
-
-	private static long count(AppProcess process, String regex) {
-		Pattern pattern = Pattern.compile(regex);
-		return process.lines().stream().filter((line) -> pattern.matcher(line).find()).count();
+	/**
+	 * Start an application with only its port as argument (and what the customizer adds).
+	 */
+	private AppUnderTest launch(String name, UnaryOperator<AppUnderTest.Launch> customizer) {
+		AppUnderTest app = new AppUnderTest(this.dir.resolve(name));
+		this.others.add(app);
+		app.launch((launch) -> customizer.apply(launch.args("--server.port=" + app.port())));
+		return app;
 	}
 
 	private static void step(String what) {

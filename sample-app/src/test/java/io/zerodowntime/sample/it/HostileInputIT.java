@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -209,11 +210,11 @@ class HostileInputIT {
 			launcher.addAll(List.of(SOCKET_ACTIVATE.toString(), "-l", Http.HOST + ":" + activated));
 		}
 		launcher.addAll(List.of("/bin/bash", "-c", script + "; exec \"$@\"", "bash"));
-		AppProcess process = app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
+		app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
 		if ("other".equals(forgery.activateOn())) {
 			// systemd-socket-activate starts the command on the first connection; this
 			// one must never be answered
-			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
+			app.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			strayClient = new Socket();
 			strayClient.connect(new InetSocketAddress(Http.HOST, otherPort), 5000);
 			strayClient.getOutputStream()
@@ -221,20 +222,20 @@ class HostileInputIT {
 			this.resources.add(strayClient);
 		}
 		else if ("same".equals(forgery.activateOn())) {
-			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
+			app.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			trigger = CompletableFuture.supplyAsync(() -> Http.get(app.port(), "/", Duration.ofSeconds(60)));
 		}
 		Expect outcome = awaitOutcome(app, forgery.expect());
 		SoftAssertions softly = new SoftAssertions();
 		if (outcome == Expect.STOPS) {
-			int exit = process.awaitExit(Duration.ofSeconds(30));
+			int exit = app.awaitExit(Duration.ofSeconds(30));
 			assertStoppedWithReport(softly, app, exit, (forgery.expect() == Expect.STOPS) ? message : null);
 			softly.assertThat(Procfs.listeners(app.port())).as("listeners on the configured port").isEmpty();
 			app.assertNoOrphans(-1);
 			app.assertNoZombies();
 		}
 		else {
-			long[] served = app.awaitServingAnyGeneration();
+			long[] served = awaitServingAnyGeneration(app);
 			long pid = served[1];
 			softly.assertThat(served[0]).as("X-Generation of GET /").isEqualTo(1);
 			softly.assertThat(app.findLog(message))
@@ -252,11 +253,9 @@ class HostileInputIT {
 						Duration.ofSeconds(10));
 				softly.assertThat(response.status()).as("request %d after startup", i).isEqualTo(200);
 			}
-			List<Procfs.Listener> listeners = Procfs.listeners(app.port());
+			List<Long> listeners = Procfs.listeners(app.port());
 			softly.assertThat(listeners).as("listeners on %d", app.port()).hasSize(1);
-			softly.assertThat(Procfs.socketInodes(pid))
-				.as("sockets of the JVM")
-				.containsAll(listeners.stream().map(Procfs.Listener::inode).toList());
+			softly.assertThat(Procfs.socketInodes(pid)).as("sockets of the JVM").containsAll(listeners);
 			softly.assertThat(Procfs.environ(pid))
 				.as("/proc/%d/environ", pid)
 				.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
@@ -297,14 +296,13 @@ class HostileInputIT {
 	}
 
 	private Expect awaitOutcome(AppUnderTest app, Expect expected) {
-		AppProcess process = app.process();
 		Expect[] outcome = new Expect[1];
 		try {
 			Awaitility.await("the application to serve or to stop")
 				.atMost(Duration.ofSeconds(45))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> {
-					if (!process.isAlive() || app.findLog("APPLICATION FAILED TO START").isPresent()) {
+					if (!app.isAlive() || app.findLog("APPLICATION FAILED TO START").isPresent()) {
 						outcome[0] = Expect.STOPS;
 						return true;
 					}
@@ -322,6 +320,26 @@ class HostileInputIT {
 			assertThat(outcome[0]).as("how the application reacted; output:%n%s", app.output()).isEqualTo(expected);
 		}
 		return outcome[0];
+	}
+
+	/**
+	 * Wait until {@code GET /} is answered, by whichever generation: {generation, pid}.
+	 */
+	private static long[] awaitServingAnyGeneration(AppUnderTest app) {
+		try {
+			return Awaitility.await("GET / on " + app.port() + " to be answered")
+				.atMost(AppUnderTest.STARTUP)
+				.pollInterval(Duration.ofMillis(100))
+				.ignoreExceptions()
+				.until(() -> {
+					Http.Response response = Http.get(app.port(), "/", Duration.ofSeconds(5));
+					return (response.status() != 200) ? null : new long[] {
+							Long.parseLong(response.header("X-Generation")), Long.parseLong(response.header("X-Pid")) };
+				}, Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("GET / was never answered; output:\n" + app.output(), ex);
+		}
 	}
 
 	private static void assertStoppedWithReport(SoftAssertions softly, AppUnderTest app, int exit, String message) {
@@ -445,7 +463,7 @@ class HostileInputIT {
 		Http.Response refused = null;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			AppProcess.run("cp", release.toString(), app.jar().toString());
+			AppUnderTest.run("cp", release.toString(), app.jar().toString());
 			assertThat(Files.getAttribute(app.jar(), "unix:ino")).as("inode after cp (overwritten in place)")
 				.isEqualTo(inode);
 			try {
@@ -522,7 +540,7 @@ class HostileInputIT {
 				softly.assertAll();
 			}
 			app.awaitServing(2);
-			int exit = app.awaitGenerationOneExit(Duration.ofSeconds(90));
+			int exit = app.awaitExit(Duration.ofSeconds(90));
 			System.out.println("[fault] generation 1, whose jar was overwritten in place, exited with " + exit);
 			softly.assertThat(exit).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -593,7 +611,7 @@ class HostileInputIT {
 			Http.Response post = app.postUpgrade();
 			assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 			gen2 = app.awaitServing(2);
-			assertThat(app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertNoHandoverVariables(Http.get(app.port(), "/child-env"), 2);
 		}

@@ -11,15 +11,22 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The one HTTP/1.1 codec of the integration tests, on raw sockets: a request head writer
@@ -29,14 +36,12 @@ import java.util.TreeMap;
  * (refused, reset, timed out) surfaces as it happened; a {@link Connection} keeps one
  * open for several requests or a request written piece by piece.
  */
-public final class Http {
+final class Http {
 
 	/** The address every test server listens on. */
-	public static final String HOST = "127.0.0.1";
+	static final String HOST = "127.0.0.1";
 
-	private static final java.util.Set<Integer> TLS_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+	private static final Set<Integer> TLS_PORTS = ConcurrentHashMap.newKeySet();
 
 	private Http() {
 	}
@@ -45,7 +50,7 @@ public final class Http {
 	 * Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then
 	 * closed.
 	 */
-	public static int freePort() {
+	static int freePort() {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.setReuseAddress(false);
 			socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 1);
@@ -57,7 +62,7 @@ public final class Http {
 	}
 
 	/** Return distinct free ports. */
-	public static int[] freePorts(int count) {
+	static int[] freePorts(int count) {
 		Set<Integer> ports = new HashSet<>();
 		while (ports.size() < count) {
 			ports.add(freePort());
@@ -65,27 +70,27 @@ public final class Http {
 		return ports.stream().mapToInt(Integer::intValue).toArray();
 	}
 
-	/** {@code GET http://127.0.0.1:<port><path>}. */
-	public static Response get(int port, String path) {
-		return get(port, path, DEFAULT_TIMEOUT);
+	static Response get(int port, String path) {
+		return get(port, path, Duration.ofSeconds(30));
 	}
 
-	/**
-	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for
-	 * each read.
-	 */
-	public static Response get(int port, String path, Duration timeout) {
+	/** {@code GET}, with a timeout for connecting and for each read. */
+	static Response get(int port, String path, Duration timeout) {
 		return exchange(port, "GET", path, null, timeout);
 	}
 
-	/** {@code POST http://127.0.0.1:<port><path>} with a body. */
-	public static Response post(int port, String path, byte[] body, Duration timeout) {
-		return exchange(port, "POST", path, body, "application/octet-stream", timeout);
+	/**
+	 * {@code POST} with an empty body of a content type, or with no body and no
+	 * {@code Content-Type} at all ({@code null}: a web page's simplest cross-site
+	 * request).
+	 */
+	static Response post(int port, String path, String contentType, Duration timeout) {
+		return exchange(port, "POST", path, contentType, timeout);
 	}
 
 	/** POST with no body to an actuator operation (which wants JSON, or nothing). */
-	public static Response postEmptyJson(int port, String path, Duration timeout) {
-		return exchange(port, "POST", path, new byte[0], "application/json", timeout);
+	static Response postEmptyJson(int port, String path, Duration timeout) {
+		return post(port, path, "application/json", timeout);
 	}
 
 	/**
@@ -93,62 +98,47 @@ public final class Http {
 	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
 	 * own self-signed one.
 	 */
-	public static void useTls(int port) {
+	static void useTls(int port) {
 		TLS_PORTS.add(port);
 	}
 
 	private static Socket tls(Socket plain, int port) throws IOException {
+		X509TrustManager trustAll = new X509TrustManager() {
+
+			@Override
+			public void checkClientTrusted(X509Certificate[] chain, String type) {
+			}
+
+			@Override
+			public void checkServerTrusted(X509Certificate[] chain, String type) {
+			}
+
+			@Override
+			public X509Certificate[] getAcceptedIssuers() {
+				return new X509Certificate[0];
+			}
+
+		};
 		try {
-			javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-			context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
-				@Override
-				public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
-				}
-
-				@Override
-				public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
-				}
-
-				@Override
-				public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-					return new java.security.cert.X509Certificate[0];
-				}
-			} }, null);
-			javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
-				.createSocket(plain, HOST, port, true);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, new TrustManager[] { trustAll }, null);
+			SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, HOST, port, true);
 			socket.startHandshake();
 			return socket;
 		}
-		catch (java.security.GeneralSecurityException ex) {
+		catch (GeneralSecurityException ex) {
 			throw new IOException("Unable to set up TLS: " + ex, ex);
 		}
 	}
 
-	/**
-	 * POST with no body and no {@code Content-Type}, as a web page's simplest cross-site
-	 * request.
-	 */
-	public static Response postWithoutBody(int port, String path, Duration timeout) {
-		return exchange(port, "POST", path, null, null, timeout);
-	}
-
-	private static Response exchange(int port, String method, String path, byte[] body, Duration timeout) {
-		return exchange(port, method, path, body, "application/octet-stream", timeout);
-	}
-
-	private static Response exchange(int port, String method, String path, byte[] body, String contentType,
-			Duration timeout) {
+	private static Response exchange(int port, String method, String path, String contentType, Duration timeout) {
 		int millis = Math.toIntExact(timeout.toMillis());
 		try (Socket plain = new Socket()) {
 			plain.connect(new InetSocketAddress(HOST, port), millis);
 			plain.setSoTimeout(millis);
 			Socket socket = TLS_PORTS.contains(port) ? tls(plain, port) : plain;
 			OutputStream out = socket.getOutputStream();
-			String type = (body != null) ? contentType : null;
-			out.write(head(method, path, port, type, (body != null) ? body.length : -1, false));
-			if (body != null) {
-				out.write(body);
-			}
+			out.write(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
 			out.flush();
 			return read(new BufferedInputStream(socket.getInputStream()), method, false);
 		}
@@ -161,7 +151,7 @@ public final class Http {
 	 * Write a request head: no body when {@code contentLength} is -1, no
 	 * {@code Connection: close} with {@code keepAlive}.
 	 */
-	public static byte[] head(String method, String path, int port, String contentType, long contentLength,
+	static byte[] head(String method, String path, int port, String contentType, long contentLength,
 			boolean keepAlive) {
 		StringBuilder head = new StringBuilder();
 		head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
@@ -183,7 +173,7 @@ public final class Http {
 	 * the end of the stream (not on a {@code keepAlive} connection). A connection closed
 	 * before the response is complete is an {@link IOException}.
 	 */
-	public static Response read(InputStream in, String method, boolean keepAlive) throws IOException {
+	static Response read(InputStream in, String method, boolean keepAlive) throws IOException {
 		String statusLine = line(in);
 		if (statusLine == null) {
 			throw new IOException("connection closed before a status line");
@@ -205,13 +195,13 @@ public final class Http {
 		if (line == null) {
 			throw new IOException("connection closed inside the response headers");
 		}
+		Response head = new Response(code, headers, new byte[0]);
+		String contentLength = head.header("Content-Length");
 		byte[] body;
-		String transferEncoding = first(headers, "Transfer-Encoding");
-		String contentLength = first(headers, "Content-Length");
 		if ("HEAD".equals(method) || code == 204 || code == 304 || (code >= 100 && code < 200)) {
 			body = new byte[0];
 		}
-		else if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+		else if (String.valueOf(head.header("Transfer-Encoding")).toLowerCase(Locale.ROOT).contains("chunked")) {
 			body = chunked(in);
 		}
 		else if (contentLength != null) {
@@ -226,9 +216,7 @@ public final class Http {
 		else {
 			body = in.readAllBytes();
 		}
-		Map<String, List<String>> frozen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-		headers.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
-		return new Response(code, Collections.unmodifiableMap(frozen), body);
+		return new Response(code, headers, body);
 	}
 
 	private static byte[] chunked(InputStream in) throws IOException {
@@ -238,9 +226,7 @@ public final class Http {
 			if (sizeLine == null) {
 				throw new IOException("connection closed inside a chunked body");
 			}
-			int semicolon = sizeLine.indexOf(';');
-			int size = Integer.parseInt((semicolon >= 0) ? sizeLine.substring(0, semicolon).trim() : sizeLine.trim(),
-					16);
+			int size = Integer.parseInt(sizeLine.split(";", 2)[0].trim(), 16);
 			if (size == 0) {
 				String trailer;
 				while ((trailer = line(in)) != null && !trailer.isEmpty()) {
@@ -271,51 +257,35 @@ public final class Http {
 		return (line.size() > 0) ? line.toString(StandardCharsets.ISO_8859_1) : null;
 	}
 
-	private static String first(Map<String, List<String>> headers, String name) {
-		List<String> values = headers.get(name);
-		return (values != null && !values.isEmpty()) ? values.get(0) : null;
-	}
-
 	/**
 	 * One connection to 127.0.0.1 kept open: requests in turn on the same socket
 	 * (keep-alive), or a request written piece by piece.
 	 */
-	public static final class Connection implements AutoCloseable {
+	static final class Connection implements AutoCloseable {
 
 		private final int port;
 
-		private final Socket socket;
+		private final Socket socket = new Socket();
 
 		private final InputStream in;
 
-		private Connection(int port, Socket socket) throws IOException {
-			this.port = port;
-			this.socket = socket;
-			this.in = new BufferedInputStream(socket.getInputStream());
-		}
-
 		/** Connect to {@code 127.0.0.1:<port>}. */
-		public static Connection open(int port, Duration timeout) {
-			Socket socket = new Socket();
+		Connection(int port, Duration timeout) {
+			this.port = port;
 			try {
 				int millis = Math.toIntExact(timeout.toMillis());
-				socket.connect(new InetSocketAddress(HOST, port), millis);
-				socket.setSoTimeout(millis);
-				return new Connection(port, socket);
+				this.socket.connect(new InetSocketAddress(HOST, port), millis);
+				this.socket.setSoTimeout(millis);
+				this.in = new BufferedInputStream(this.socket.getInputStream());
 			}
 			catch (IOException ex) {
-				try {
-					socket.close();
-				}
-				catch (IOException closing) {
-					ex.addSuppressed(closing);
-				}
+				close();
 				throw new UncheckedIOException("Unable to connect to port " + port + ": " + ex, ex);
 			}
 		}
 
 		/** Return the local (client) port of this connection. */
-		public int localPort() {
+		int localPort() {
 			return this.socket.getLocalPort();
 		}
 
@@ -323,18 +293,17 @@ public final class Http {
 		 * Send {@code GET <path>} without {@code Connection: close} and read the
 		 * response.
 		 */
-		public Response get(String path) {
+		Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
 			return read(true);
 		}
 
 		/** Write raw bytes (a request or part of one). */
-		public void send(byte[] bytes) {
+		void send(byte[] bytes) {
 			send(bytes, 0, bytes.length);
 		}
 
-		/** Write raw bytes (part of a request). */
-		public void send(byte[] bytes, int offset, int length) {
+		void send(byte[] bytes, int offset, int length) {
 			try {
 				this.socket.getOutputStream().write(bytes, offset, length);
 				this.socket.getOutputStream().flush();
@@ -347,7 +316,7 @@ public final class Http {
 		}
 
 		/** Read the response to a request sent with {@code Connection: close}. */
-		public Response readResponse() {
+		Response readResponse() {
 			return read(false);
 		}
 
@@ -365,7 +334,7 @@ public final class Http {
 		 * Return whether the server has closed the connection: the next read sees end of
 		 * stream (blocks up to the read timeout).
 		 */
-		public boolean serverClosed() {
+		boolean serverClosed() {
 			try {
 				return this.in.read() == -1;
 			}
@@ -393,15 +362,16 @@ public final class Http {
 	 * @param headers the headers, by case-insensitive name
 	 * @param body the body, de-chunked
 	 */
-	public record Response(int status, Map<String, List<String>> headers, byte[] body) {
+	record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
 		/** Return the first value of a header. */
-		public String header(String name) {
-			return first(this.headers, name);
+		String header(String name) {
+			List<String> values = this.headers.get(name);
+			return (values != null && !values.isEmpty()) ? values.get(0) : null;
 		}
 
 		/** Return the body as UTF-8 text. */
-		public String text() {
+		String text() {
 			return new String(this.body, StandardCharsets.UTF_8);
 		}
 

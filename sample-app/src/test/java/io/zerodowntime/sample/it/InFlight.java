@@ -152,7 +152,7 @@ final class InFlight {
 	private void run(int port, Exchange exchange) {
 		Thread thread = new Thread(() -> {
 			long start = System.nanoTime();
-			try (Http.Connection connection = Http.Connection.open(port, READ_TIMEOUT)) {
+			try (Http.Connection connection = new Http.Connection(port, READ_TIMEOUT)) {
 				this.outcome.complete(exchange.run(connection));
 			}
 			catch (Exception ex) {

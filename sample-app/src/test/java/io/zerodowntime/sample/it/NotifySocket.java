@@ -77,7 +77,7 @@ public final class NotifySocket implements AutoCloseable {
 	}
 
 	/** Bind a new socket at a fresh abstract address. */
-	public static NotifySocket bind() {
+	static NotifySocket bind() {
 		try {
 			return new NotifySocket("zerodowntime-it-" + UUID.randomUUID());
 		}
@@ -87,12 +87,12 @@ public final class NotifySocket implements AutoCloseable {
 	}
 
 	/** Return the value for {@code NOTIFY_SOCKET}. */
-	public String address() {
+	String address() {
 		return "@" + this.name;
 	}
 
 	/** Wait for the next message. */
-	public Message next(Duration timeout) {
+	Message next(Duration timeout) {
 		try {
 			Message message = this.messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
 			if (message == null) {
@@ -107,7 +107,7 @@ public final class NotifySocket implements AutoCloseable {
 	}
 
 	/** Return the messages that arrive within a period, and were not taken yet. */
-	public List<Message> quietFor(Duration period) {
+	List<Message> quietFor(Duration period) {
 		try {
 			Thread.sleep(period.toMillis());
 		}
@@ -120,7 +120,7 @@ public final class NotifySocket implements AutoCloseable {
 	}
 
 	/** Return every message received so far, taken or not. */
-	public List<Message> received() {
+	List<Message> received() {
 		synchronized (this.all) {
 			return List.copyOf(this.all);
 		}
@@ -179,7 +179,7 @@ public final class NotifySocket implements AutoCloseable {
 			}
 			byte[] bytes = new byte[(int) length];
 			buffer.get(0, bytes, 0, bytes.length);
-			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8), System.nanoTime() / 1000);
+			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8));
 			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n"));
 			synchronized (this.all) {
 				this.all.add(message);
@@ -193,18 +193,16 @@ public final class NotifySocket implements AutoCloseable {
 	 *
 	 * @param pid the sender's pid, from its credentials
 	 * @param text the datagram
-	 * @param receivedAtMicros when it was read, on {@code CLOCK_MONOTONIC} in
-	 * microseconds
 	 */
-	public record Message(long pid, String text, long receivedAtMicros) {
+	record Message(long pid, String text) {
 
 		/** Return the assignments, one per line. */
-		public List<String> lines() {
+		List<String> lines() {
 			return Arrays.asList(this.text.split("\n"));
 		}
 
 		/** Return the value of the first assignment of a variable. */
-		public String value(String key) {
+		String value(String key) {
 			for (String line : lines()) {
 				if (line.startsWith(key + "=")) {
 					return line.substring(key.length() + 1);

@@ -232,25 +232,13 @@ final class Procfs {
 		throw new IllegalStateException("No " + field + " in /proc/" + pid + "/status");
 	}
 
-	/** Return the mask of ignored signals of a process ({@code SigIgn}). */
-	static long ignoredSignals(long pid) {
-		return Long.parseUnsignedLong(status(pid, "SigIgn"), 16);
-	}
-
-	/** What a socket is, from the kernel's tables. */
+	/**
+	 * What a socket is, from the kernel's tables: a TCP listener or connection, a
+	 * Unix-domain socket, other.
+	 */
 	enum SocketKind {
 
-		/** A listening TCP socket. */
-		TCP_LISTENER,
-
-		/** Any other TCP socket: a connection. */
-		TCP_CONNECTION,
-
-		/** A Unix-domain socket (such as the handshake between generations). */
-		UNIX,
-
-		/** Anything else (netlink, ...). */
-		OTHER
+		TCP_LISTENER, TCP_CONNECTION, UNIX, OTHER
 
 	}
 
@@ -279,11 +267,14 @@ final class Procfs {
 		return counts;
 	}
 
-	/** Return every TCP socket in the LISTEN state on a port, IPv4 and IPv6. */
-	static List<Listener> listeners(int port) {
+	/**
+	 * Return the inodes (as in {@code socket:[inode]} under {@code /proc/<pid>/fd}) of
+	 * every TCP socket in the LISTEN state on a port, IPv4 and IPv6.
+	 */
+	static List<Long> listeners(int port) {
 		return tcp().stream()
 			.filter((s) -> s.localPort() == port && TCP_LISTEN.equals(s.state()))
-			.map((s) -> new Listener(s.table(), s.localAddress(), port, s.inode()))
+			.map(TcpSocket::inode)
 			.toList();
 	}
 
@@ -302,21 +293,7 @@ final class Procfs {
 		return inodes;
 	}
 
-	/**
-	 * A listening socket.
-	 *
-	 * @param table the {@code /proc/net} table it was found in
-	 * @param hexAddress its local address as the table shows it
-	 * @param port its local port
-	 * @param inode its socket inode, as in {@code socket:[inode]} under
-	 * {@code /proc/<pid>/fd}
-	 */
-	record Listener(String table, String hexAddress, int port, long inode) {
-
-	}
-
-	private record TcpSocket(String table, String localAddress, int localPort, int remotePort, String state,
-			long inode) {
+	private record TcpSocket(int localPort, int remotePort, String state, long inode) {
 
 	}
 
@@ -326,10 +303,7 @@ final class Procfs {
 		for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
 			for (String[] fields : table(table)) {
 				if (fields.length > 9) {
-					int colon = fields[1].lastIndexOf(':');
-					sockets.add(new TcpSocket(table, fields[1].substring(0, colon),
-							Integer.parseInt(fields[1].substring(colon + 1), 16), port(fields[2]), fields[3],
-							Long.parseLong(fields[9])));
+					sockets.add(new TcpSocket(port(fields[1]), port(fields[2]), fields[3], Long.parseLong(fields[9])));
 				}
 			}
 		}
@@ -358,7 +332,7 @@ final class Procfs {
 
 	/** Send a signal to one process, with {@code kill}. */
 	static void signal(long pid, String signal) {
-		AppProcess.run("kill", "-s", signal, Long.toString(pid));
+		AppUnderTest.run("kill", "-s", signal, Long.toString(pid));
 	}
 
 	/**

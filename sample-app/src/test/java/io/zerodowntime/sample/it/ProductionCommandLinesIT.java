@@ -139,7 +139,7 @@ class ProductionCommandLinesIT {
 
 	@Test
 	void aCommandWithACommaInsideAnArgumentIsGivenInTheIndexedForm() {
-		List<String> command = new ArrayList<>(List.of(AppProcess.java().toString()));
+		List<String> command = new ArrayList<>(List.of(AppUnderTest.java().toString()));
 		command.addAll(AppUnderTest.JVM_OPTIONS);
 		command.addAll(List.of("-Dspring.profiles.active=prod,eu", "-jar", this.app.jar().toString()));
 		command.addAll(this.app.defaultArgs());
@@ -161,8 +161,7 @@ class ProductionCommandLinesIT {
 					Duration.ofSeconds(5));
 			assertThat(Procfs.of(gen2).map(Procfs.Proc::argv).orElse(List.of())).as("generation 2's command line")
 				.contains("-Dspring.profiles.active=prod,eu");
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
 		finally {
@@ -294,7 +293,7 @@ class ProductionCommandLinesIT {
 
 	private static boolean unshareWorks() {
 		try {
-			AppProcess.run("unshare", "--pid", "--fork", "--mount-proc", "true");
+			AppUnderTest.run("unshare", "--pid", "--fork", "--mount-proc", "true");
 			return true;
 		}
 		catch (RuntimeException ex) {

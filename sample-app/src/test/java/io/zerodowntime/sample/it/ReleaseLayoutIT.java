@@ -63,7 +63,8 @@ class ReleaseLayoutIT {
 	@BeforeEach
 	void layOutTwoReleases() throws IOException {
 		this.root = this.temp.toRealPath().resolve("app");
-		this.app = new AppUnderTest(this.root, false);
+		// the generations run releases/rN/app.jar, and name the PID file
+		this.app = new AppUnderTest(this.root, this.root.resolve("app.pid"));
 		release("r1");
 		release("r2");
 		this.current = this.root.resolve("current");
@@ -190,7 +191,7 @@ class ReleaseLayoutIT {
 	 */
 	@Test
 	void configuredCommandWithARelativeJarStartsInTheCurrentLink() throws IOException {
-		List<String> command = new ArrayList<>(List.of(AppProcess.java().toString()));
+		List<String> command = new ArrayList<>(List.of(AppUnderTest.java().toString()));
 		command.addAll(AppUnderTest.JVM_OPTIONS);
 		command.addAll(List.of("-jar", "app.jar"));
 		command.addAll(this.app.defaultArgs());
@@ -236,7 +237,7 @@ class ReleaseLayoutIT {
 
 	private void release(String name) throws IOException {
 		Path release = Files.createDirectories(this.root.resolve("releases").resolve(name));
-		Files.copy(AppProcess.jar(), release.resolve("app.jar"));
+		Files.copy(AppUnderTest.appJar(), release.resolve("app.jar"));
 		Files.writeString(release.resolve("application.properties"), "sample.release=" + name + "\n");
 	}
 

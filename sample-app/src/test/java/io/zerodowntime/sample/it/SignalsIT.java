@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +55,19 @@ class SignalsIT {
 		this.app.close();
 	}
 
+	/**
+	 * Wait until a new {@code java} process runs the jar copy, a generation that is not
+	 * ready yet, and has got as far as Spring Boot's first log line.
+	 */
+	private long awaitNewGenerationBooting(long gen1) {
+		long child = await("a new java process running " + this.app.jar()).atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> Procfs.javaPids(this.app.jar()).stream().filter((p) -> p != gen1).findFirst().orElse(null),
+					Objects::nonNull);
+		this.app.awaitLog("Starting SampleApplication using Java .* with PID " + child + " ", AppUnderTest.STARTUP);
+		return child;
+	}
+
 	@Test
 	void twentySighupsWithinOneSecondRunExactlyOneUpgrade() {
 		this.app.start();
@@ -66,8 +79,8 @@ class SignalsIT {
 			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits
 			// without a fork)
 			Path fifo = this.dir.resolve("pace");
-			AppProcess.run("mkfifo", fifo.toString());
-			String times = AppProcess.run("/bin/bash", "-c",
+			AppUnderTest.run("mkfifo", fifo.toString());
+			String times = AppUnderTest.run("/bin/bash", "-c",
 					"exec 9<>\"$2\"; start=$EPOCHREALTIME; for i in {1..20}; do kill -HUP \"$1\" || exit 1; "
 							+ "if [ $i -lt 20 ]; then read -t 0.03 -u 9; fi; done; echo \"$start $EPOCHREALTIME\"",
 					"bash", Long.toString(gen1), fifo.toString());
@@ -76,8 +89,7 @@ class SignalsIT {
 			System.out.println("[fault] 20 SIGHUPs sent within " + millis + " ms");
 			assertThat(millis).as("time from the first SIGHUP to the 20th").isLessThan(1000);
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -117,8 +129,7 @@ class SignalsIT {
 				responses.add(future.get(150, TimeUnit.SECONDS));
 			}
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -154,8 +165,7 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			post = CompletableFuture.supplyAsync(this.app::postUpgrade);
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			child = awaitNewGenerationBooting(gen1);
 			AppUnderTest.sleep(500);
 			assertThat(post).as("POST /actuator/upgrade while the new generation hangs").isNotDone();
 			assertThat(this.app.status().get("state").asString()).isEqualTo("UPGRADING");
@@ -184,7 +194,7 @@ class SignalsIT {
 			out.flush();
 			answered = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		}
-		assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+		assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 		String sha256 = HexFormat.of()
 			.formatHex(MessageDigest.getInstance("SHA-256").digest("halfdone".getBytes(StandardCharsets.US_ASCII)));
 		assertThat(answered).as("upload in flight at SIGTERM")
@@ -220,12 +230,10 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			Procfs.signal(gen1, "HUP");
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			child = awaitNewGenerationBooting(gen1);
 			assertThat(this.app.status().get("state").asString()).as("state of generation 1").isEqualTo("UPGRADING");
 			Procfs.signal(gen1, "KILL");
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(30))).as("exit status of generation 1")
-				.isEqualTo(128 + 9);
+			assertThat(this.app.awaitExit(Duration.ofSeconds(30))).as("exit status of generation 1").isEqualTo(128 + 9);
 			// a request that started before this may have been accepted by the killed
 			// process
 			killedAt = System.nanoTime();
@@ -272,8 +280,7 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			CompletableFuture<Http.Response> post = CompletableFuture.supplyAsync(this.app::postUpgrade);
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			child = awaitNewGenerationBooting(gen1);
 			Procfs.signal(child, "KILL");
 			answer = post.get(60, TimeUnit.SECONDS);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));

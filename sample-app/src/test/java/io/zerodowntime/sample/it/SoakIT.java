@@ -68,7 +68,7 @@ class SoakIT {
 		this.app = new AppUnderTest(this.dir);
 		this.app.start();
 		long gen1 = this.app.awaitGeneration(1);
-		assertThat(gen1).isEqualTo(this.app.process().processPid());
+		assertThat(gen1).isEqualTo(this.app.processPid());
 		JsonNode status1 = this.app.status();
 		assertThat(status1.path("generation").asInt()).as(status1.toString()).isEqualTo(1);
 		assertThat(status1.path("pid").asLong()).as(status1.toString()).isEqualTo(gen1);
