@@ -7,7 +7,6 @@ import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -53,7 +52,7 @@ public final class ZeroDowntimeAutoConfiguration {
 			.exitGrace(properties.getExitGrace())
 			.pidFile(properties.getPidFile())
 			.handoverPriority(properties.isHandoverPriority())
-			.onExit(() -> SpringApplication.exit(context, () -> 0));
+			.onExit(new ApplicationExit(context));
 		if (environment.containsProperty(CONTROL_SOCKET)) {
 			builder.controlSocket(properties.getControlSocket(), properties.getControlSocketGroup());
 		}
