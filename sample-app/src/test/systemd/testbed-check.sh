@@ -37,6 +37,8 @@ app_root=$(cd "$here/../../.." && pwd)
 units=$app_root/src/main/systemd
 jar=${SAMPLE_APP_JAR:-$app_root/target/sample-app.jar}
 testbed=${SYSTEMD_TESTBED:-$here/systemd-testbed.sh}
+# shellcheck source=check-lib.sh
+. "$here/check-lib.sh"
 export TESTBED_NAME=${TESTBED_NAME:-zd-check-$$}
 jdk=${TESTBED_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}
 export TESTBED_JDK=$jdk
@@ -47,31 +49,18 @@ export TESTBED_JDK=$jdk
 
 stage=$(mktemp -d /tmp/zd-testbed-check.XXXXXX)
 chmod 0755 "$stage"
-deviations=()
 load_pid=""
 slow_pid=""
-t_begin=$SECONDS
 
 cleanup() {
   local pid
   for pid in $load_pid $slow_pid; do kill "$pid" 2>/dev/null || true; done
-  "$testbed" down >/dev/null 2>&1 || true
-  # the testbed leaves its (unmounted, small) instance directory behind; this name was ours alone
-  local inst=${TESTBED_BASE:-/var/tmp/systemd-testbed}/instances/$TESTBED_NAME
-  mountpoint -q "$inst/merged" 2>/dev/null || rm -rf "$inst"
+  testbed_down
   if [[ -n ${TESTBED_CHECK_KEEP:-} ]]; then echo "kept: $stage (load.log, journal.txt, ...)"; else rm -rf "$stage"; fi
 }
 trap cleanup EXIT
 
-log() { printf '%s [%4ss] %s\n' "$(date +%T)" "$((SECONDS - t_begin))" "$*"; }
-ok() { log "ok    $*"; }
-bad() { log "FAIL  $*"; deviations+=("$*"); }
-# check WHAT EXPRESSION: EXPRESSION is evaluated (eval) in this shell
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-inside() { "$testbed" run "$@"; }
-sctl() { "$testbed" sctl "$@"; }
 prop() { sctl show -p "$1" --value sample-app.service; }
-ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 # serving generation and pid, as a client sees them: "GEN PID"
 serving() {
@@ -92,17 +81,6 @@ await_serving_main() {
   echo "$s"
 }
 
-# the end: every deviation, or that all checks passed
-result() {
-  echo
-  if ((${#deviations[@]})); then
-    log "RESULT: ${#deviations[@]} deviation(s) ($variant):"
-    printf '        - %s\n' "${deviations[@]}"
-    exit 1
-  fi
-  log "RESULT: all checks passed ($variant)"
-  exit 0
-}
 
 # --- the releases scenario -----------------------------------------------------------------------
 # serving generation, pid and release, as a client sees them: "GEN PID RELEASE"
@@ -324,7 +302,7 @@ inside bash -c '
 log "installed: $(inside systemctl --version | head -1), $(inside java -version 2>&1 | head -1)"
 if [[ $variant == releases ]]; then
   releases_scenario
-  result
+  result "$variant"
 fi
 
 # --- start ---------------------------------------------------------------------------------------
@@ -523,4 +501,4 @@ log "systemd's lines about the unit:"
 grep -E 'systemd\[1\]: (sample-app|.*zerodowntime sample app)' "$stage/journal.txt" | grep -v 'Consumed' |
   sed -E 's/^\[ *([0-9.]+)\] [^ ]+ /      [\1] /' | tail -40
 
-result
+result "$variant"

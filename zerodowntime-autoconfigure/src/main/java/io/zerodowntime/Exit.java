@@ -9,12 +9,15 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A generation's end, once: stop accepting and wait for the connections it holds (up to
- * the drain timeout), remove the PID file if it still names this generation, close the
- * application (the callback the application gave) and exit with its code. A deadline
- * armed first halts the process if all that has not ended within the drain timeout plus
- * the exit grace (a shutdown hook or a bean's destroy method that hangs); its successor
- * has a backstop a little later, in case this one cannot even do that.
+ * A generation's end, once: stop accepting and wait for the connections it holds up to
+ * the drain timeout, then close those left (cutting the requests still running, counted
+ * in the log), remove the PID file if it still names this generation, close the
+ * application (the callback the application gave, which must not wait for requests again)
+ * and exit with its code. A deadline armed first halts the process if all that has not
+ * ended within the drain timeout plus the exit grace (a shutdown hook, a bean's destroy
+ * method or a request thread that hangs): from the start of the drain to the exit takes
+ * at most that long, whatever the application's own shutdown is set to. Its successor has
+ * a backstop a little later, in case this one cannot even halt.
  */
 final class Exit {
 
@@ -125,15 +128,15 @@ final class Exit {
 		Duration allowance = this.drainTimeout.plus(this.exitGrace);
 		this.process.startDeadline(allowance, () -> halt(allowance));
 		logger.info(describe() + " draining (" + why + "), up to " + this.drainTimeout.toMillis() + " ms");
-		int left = 0;
-		try {
-			left = this.listeners.drain(this.drainTimeout);
+		Listeners.Drained left = this.listeners.drain(this.drainTimeout);
+		if (left.requestsCut() > 0) {
+			logger.warn(describe() + ": drain timeout (" + this.drainTimeout.toMillis() + " ms) reached with "
+					+ left.requestsCut() + " request(s) still running; cut them, and closed " + left.connections()
+					+ " connection(s) (zerodowntime.drain-timeout)");
 		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		if (left > 0) {
-			logger.warn(describe() + ": " + left + " connection(s) still open after the drain timeout; closing them");
+		else if (left.connections() > 0) {
+			logger.info(describe() + ": drain timeout (" + this.drainTimeout.toMillis() + " ms) reached; closed "
+					+ left.connections() + " idle connection(s)");
 		}
 		if (this.pidFile != null) {
 			try {
@@ -164,7 +167,7 @@ final class Exit {
 		// not through the logging system: it may be the very thing that hangs
 		System.err.println(describe() + " has not exited within its drain timeout plus exit grace ("
 				+ allowance.toMillis() + " ms; zerodowntime.drain-timeout plus zerodowntime.exit-grace): a shutdown "
-				+ "hook or a bean's destroy method hangs; halting");
+				+ "hook, a bean's destroy method or a request that ignores interruption hangs; halting");
 		System.err.flush();
 		this.process.halt(1);
 	}

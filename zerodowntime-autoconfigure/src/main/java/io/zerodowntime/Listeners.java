@@ -2,10 +2,12 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRegistry;
@@ -140,26 +142,56 @@ final class Listeners implements ListenerRegistry {
 	}
 
 	/**
-	 * Stop accepting on every listener and wait until the connections already held are
-	 * closed (each later request on them is answered with {@code Connection: close}), or
-	 * the timeout passes.
+	 * Drain: stop accepting on every listener, wait until the connections already held
+	 * are closed (each is closed after the last request read on it is answered) or the
+	 * timeout passes, then close at once every connection left, cutting the requests
+	 * still running. Interrupted, it stops waiting, closes what is left and keeps the
+	 * interrupt.
 	 * @param timeout how long to wait for open connections at most
-	 * @return the number of connections still open at the end
-	 * @throws InterruptedException if interrupted while waiting
+	 * @return what was left at the deadline
 	 */
-	int drain(java.time.Duration timeout) throws InterruptedException {
-		List<DrainTarget> targets = open().stream()
-			.map(ListenerHandle::drainTarget)
-			.filter(java.util.Objects::nonNull)
-			.toList();
+	Drained drain(Duration timeout) {
+		List<DrainTarget> targets = open().stream().map(ListenerHandle::drainTarget).filter(Objects::nonNull).toList();
 		targets.forEach(DrainTarget::stopAccepting);
 		long deadline = System.nanoTime() + timeout.toNanos();
-		int remaining = targets.stream().mapToInt(DrainTarget::openConnections).sum();
-		while (remaining > 0 && System.nanoTime() < deadline) {
-			Thread.sleep(50);
-			remaining = targets.stream().mapToInt(DrainTarget::openConnections).sum();
+		int remaining = openConnections(targets);
+		try {
+			while (remaining > 0 && System.nanoTime() < deadline) {
+				Thread.sleep(Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+				remaining = openConnections(targets);
+			}
 		}
-		return remaining;
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			remaining = openConnections(targets);
+		}
+		if (remaining == 0) {
+			return new Drained(0, 0);
+		}
+		int cut = 0;
+		for (DrainTarget target : targets) {
+			try {
+				cut += target.closeConnections();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Unable to close the connections of " + target + ": " + ex);
+			}
+		}
+		return new Drained(remaining, cut);
+	}
+
+	private static int openConnections(List<DrainTarget> targets) {
+		return targets.stream().mapToInt(DrainTarget::openConnections).sum();
+	}
+
+	/**
+	 * What a drain left at its deadline.
+	 *
+	 * @param connections the connections still open, all closed then
+	 * @param requestsCut how many of them had a request running or unanswered
+	 */
+	record Drained(int connections, int requestsCut) {
+
 	}
 
 	/**

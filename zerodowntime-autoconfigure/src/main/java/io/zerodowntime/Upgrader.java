@@ -985,7 +985,7 @@ public final class Upgrader implements AutoCloseable {
 
 		Duration drainTimeout = Duration.ofSeconds(30);
 
-		Duration exitGrace = Duration.ofSeconds(35);
+		Duration exitGrace = Duration.ofSeconds(2);
 
 		Path pidFile;
 
@@ -1039,8 +1039,9 @@ public final class Upgrader implements AutoCloseable {
 		}
 
 		/**
-		 * Set how long closing the application may take after the drain before the
-		 * process halts.
+		 * Set how long closing the application may take beyond the drain timeout before
+		 * the process halts: from the start of a drain to the exit takes at most the
+		 * drain timeout plus this.
 		 * @param exitGrace the grace
 		 * @return this builder
 		 */

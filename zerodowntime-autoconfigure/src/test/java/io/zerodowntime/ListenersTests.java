@@ -2,6 +2,7 @@ package io.zerodowntime;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,37 @@ class ListenersTests {
 		assertThat(sockets.closed).containsExactly(3);
 		listeners.closeUnclaimed();
 		assertThat(sockets.closed).as("idempotent").containsExactly(3);
+	}
+
+	@Test
+	void aDrainWhoseConnectionsCloseInTimeClosesNothingItself() throws Exception {
+		FakeDrainTarget target = new FakeDrainTarget(3, 2, 0);
+		Listeners listeners = target.attachedToOneListener();
+		assertThat(listeners.drain(Duration.ofSeconds(30))).isEqualTo(new Listeners.Drained(0, 0));
+		assertThat(target.calls).containsExactly("stopAccepting");
+	}
+
+	@Test
+	void atTheDeadlineTheConnectionsLeftAreClosedAndTheRequestsCutAreCounted() throws Exception {
+		FakeDrainTarget target = new FakeDrainTarget(3, -1, 2);
+		Listeners listeners = target.attachedToOneListener();
+		assertThat(listeners.drain(Duration.ofMillis(100))).isEqualTo(new Listeners.Drained(3, 2));
+		assertThat(target.calls).containsExactly("stopAccepting", "closeConnections");
+	}
+
+	@Test
+	void anInterruptedDrainClosesWhatIsLeftAndKeepsTheInterrupt() throws Exception {
+		FakeDrainTarget target = new FakeDrainTarget(1, -1, 1);
+		Listeners listeners = target.attachedToOneListener();
+		Thread.currentThread().interrupt();
+		try {
+			assertThat(listeners.drain(Duration.ofSeconds(30))).isEqualTo(new Listeners.Drained(1, 1));
+			assertThat(Thread.currentThread().isInterrupted()).isTrue();
+		}
+		finally {
+			Thread.interrupted();
+		}
+		assertThat(target.calls).containsExactly("stopAccepting", "closeConnections");
 	}
 
 	/** Records which descriptors it was asked to close. */

@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.zerodowntime.UpgraderTests.FakeChild;
 import io.zerodowntime.UpgraderTests.ScriptedLauncher;
-import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +69,7 @@ class UpgraderProbationTests {
 	@Test
 	void whenTheNewGenerationKeepsTheTrafficThroughItsProbationThenTheUpgradeSucceedsAtItsEnd() throws Exception {
 		ListenerHandle http = claim("http", 7);
-		RecordingTarget target = attach(http);
+		FakeDrainTarget target = attach(http);
 		Upgrader upgrader = servingUpgrader(new Probation.Rules(Duration.ofMillis(300), 0.05, 20));
 		FakeChild child = FakeChild.ready(2001L);
 		this.launcher.then(child);
@@ -78,7 +77,7 @@ class UpgraderProbationTests {
 		await().atMost(AWAIT).until(() -> child.told.contains("PROBATION until"));
 		assertThat(http.suspended()).isTrue();
 		assertThat(this.listeners.isAccepting()).isFalse();
-		assertThat(target.keepAlive).containsExactly(false);
+		assertThat(target.calls).filteredOn((call) -> call.startsWith("keepAlive")).containsExactly("keepAlive false");
 		assertThat(upgrader.state()).isEqualTo(UpgradeState.UPGRADING);
 		UpgradeOutcome refused = upgrader.upgrade();
 		assertThat(refused.reason()).contains("new generation pid 2001, on probation until ");
@@ -100,7 +99,7 @@ class UpgraderProbationTests {
 			throws Exception {
 		ListenerHandle http = claim("http", 7);
 		ServerSocketChannel before = http.channel();
-		RecordingTarget target = attach(http);
+		FakeDrainTarget target = attach(http);
 		Path pidFile = this.directory.resolve("app.pid");
 		Upgrader upgrader = upgrader(new Probation.Rules(LONG, null, 0));
 		upgrader.life(Signals.NONE, new PidFile(pidFile), null, false);
@@ -126,7 +125,8 @@ class UpgraderProbationTests {
 		assertThat(http.channel()).isSameAs(this.sockets.copies.get(0).channel()).isNotSameAs(before);
 		assertThat(http.channel().isOpen()).isTrue();
 		assertThat(http.fd()).as("the copy is passed at the next upgrade").isEqualTo(107);
-		assertThat(target.keepAlive).containsExactly(false, true);
+		assertThat(target.calls).filteredOn((call) -> call.startsWith("keepAlive"))
+			.containsExactly("keepAlive false", "keepAlive true");
 		assertThat(Files.readString(pidFile).trim()).isEqualTo("1001");
 		assertThat(child.told).containsExactly("PROBATION until",
 				"ROLLBACK the new generation (pid 2001) exited during its probation; see its log for why");
@@ -264,8 +264,8 @@ class UpgraderProbationTests {
 		}
 	}
 
-	private static RecordingTarget attach(ListenerHandle listener) {
-		RecordingTarget target = new RecordingTarget();
+	private static FakeDrainTarget attach(ListenerHandle listener) {
+		FakeDrainTarget target = new FakeDrainTarget(0, 0, 0);
 		listener.attach(target);
 		return target;
 	}
@@ -327,27 +327,6 @@ class UpgraderProbationTests {
 			for (ServerSocketChannel channel : this.opened) {
 				channel.close();
 			}
-		}
-
-	}
-
-	/** Records what the core asks of the server. */
-	static final class RecordingTarget implements DrainTarget {
-
-		final List<Boolean> keepAlive = Collections.synchronizedList(new ArrayList<>());
-
-		@Override
-		public void stopAccepting() {
-		}
-
-		@Override
-		public int openConnections() {
-			return 0;
-		}
-
-		@Override
-		public void keepAlive(boolean allowed) {
-			this.keepAlive.add(allowed);
 		}
 
 	}

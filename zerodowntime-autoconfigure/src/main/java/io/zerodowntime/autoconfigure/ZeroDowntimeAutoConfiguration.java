@@ -9,9 +9,9 @@ import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -62,7 +62,7 @@ public final class ZeroDowntimeAutoConfiguration {
 			.handoverPriority(properties.isHandoverPriority())
 			.probation(properties.getProbation())
 			.rollback(properties.getRollback().getMaxErrorRatio(), properties.getRollback().getMinRequests())
-			.onExit(() -> SpringApplication.exit(context, () -> 0));
+			.onExit(new ApplicationExit(context));
 		if (environment.containsProperty(CONTROL_SOCKET)) {
 			builder.controlSocket(properties.getControlSocket(), properties.getControlSocketGroup());
 		}

@@ -29,17 +29,19 @@ public class ZeroDowntimeProperties {
 
 	/**
 	 * How long a generation that handed over (or got SIGTERM) waits for the connections
-	 * it holds to finish before it closes the application context and exits.
+	 * it holds to finish before it closes the application context and exits. A hard
+	 * deadline: the connections still open then are closed, cutting the requests still
+	 * running, and Spring Boot's graceful shutdown phase does not wait for them again.
 	 */
 	private Duration drainTimeout = Duration.ofSeconds(30);
 
 	/**
-	 * How long a generation that has drained may take, after the drain timeout, to close
-	 * its application context and exit (shutdown hooks included) before it is halted. Its
-	 * successor kills it, by pid, if it is still there a few seconds later. Keep it above
-	 * spring.lifecycle.timeout-per-shutdown-phase.
+	 * How long a generation may take, beyond the drain timeout, to close its application
+	 * context and exit (shutdown hooks included) before it is halted: from the start of
+	 * the drain to the exit takes at most the drain timeout plus this. Its successor
+	 * kills it, by pid, if it is still there a few seconds later.
 	 */
-	private Duration exitGrace = Duration.ofSeconds(35);
+	private Duration exitGrace = Duration.ofSeconds(2);
 
 	/**
 	 * File to write the serving generation's pid to, atomically, before it reports ready.

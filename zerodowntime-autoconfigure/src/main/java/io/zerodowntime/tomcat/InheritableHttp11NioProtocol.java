@@ -2,6 +2,7 @@ package io.zerodowntime.tomcat;
 
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ServerListener;
+import org.apache.coyote.Adapter;
 import org.apache.coyote.http11.Http11NioProtocol;
 
 /**
@@ -59,6 +60,18 @@ public class InheritableHttp11NioProtocol extends Http11NioProtocol {
 	 */
 	public ServerListener getListener() {
 		return endpoint().getListener();
+	}
+
+	/**
+	 * Set the adapter, wrapped so that a drain can count the requests being served and
+	 * close each connection after the last request read on it.
+	 * @param adapter Tomcat's adapter
+	 */
+	@Override
+	public void setAdapter(Adapter adapter) {
+		DrainingAdapter draining = new DrainingAdapter(adapter, endpoint());
+		endpoint().setDrainingAdapter(draining);
+		super.setAdapter(draining);
 	}
 
 	private InheritableNioEndpoint endpoint() {

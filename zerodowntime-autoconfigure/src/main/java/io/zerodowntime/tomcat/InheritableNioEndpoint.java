@@ -8,12 +8,15 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
+import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
+import org.apache.tomcat.util.net.SocketWrapperBase;
 
 /**
  * A {@link NioEndpoint} whose listening socket comes from the process's
@@ -27,6 +30,12 @@ import org.apache.tomcat.util.net.NioEndpoint;
  * process, and the acceptor would then swallow a real client's connection. It closes its
  * own copy of the socket instead, which leaves the socket listening for every other
  * holder. A consequence is that {@link #pause()} cannot be undone by {@link #resume()}.
+ *
+ * <p>
+ * When its generation drains, it answers each request it has read (pipelined ones
+ * included), puts {@code Connection: close} on the last one read on a connection, and
+ * reads nothing after it; a connection idle between requests stays open until its next
+ * request or the drain deadline, when it is closed; a request still running then is cut.
  *
  * @since 0.1.0
  */
@@ -44,17 +53,20 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	 * How long a drain waits for the acceptor to hand off what it accepted; it may be
 	 * blocked at maxConnections.
 	 */
-	private static final long ACCEPTOR_PARK_TIMEOUT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+	private static final long ACCEPTOR_PARK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+	private volatile boolean draining;
+
+	private volatile DrainingAdapter adapter;
+
+	private volatile int maxKeepAliveRequests = 100;
 
 	private final Object parking = new Object();
 
 	private boolean acceptorParked;
 
-	/**
-	 * The maximum of requests per connection while keep-alive is stopped; guarded by
-	 * parking.
-	 */
-	private Integer keepAliveBefore;
+	/** Whether keep-alive is stopped on the connections held, for a probation. */
+	private volatile boolean keepAliveStopped;
 
 	/**
 	 * Set the name this endpoint's listener is passed under (matched against
@@ -125,6 +137,11 @@ public class InheritableNioEndpoint extends NioEndpoint {
 				allowKeepAlive(allowed);
 			}
 
+			@Override
+			public int closeConnections() {
+				return closeEveryConnection();
+			}
+
 		});
 		this.listener = handle;
 	}
@@ -186,10 +203,11 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	/**
 	 * Stop accepting without losing a connection: close this process's copy of the
 	 * listener first, wait until the acceptor is back in {@link #serverSocketAccept()}
-	 * with nothing in hand, then let Tomcat flag the stop, which also makes every later
-	 * response on a connection already held carry {@code Connection: close}.
+	 * with nothing in hand, then let Tomcat flag the stop. From then on the last request
+	 * read on each connection is answered with {@code Connection: close}.
 	 */
 	private void stopAcceptingGracefully() {
+		this.draining = true;
 		closeListener();
 		synchronized (this.parking) {
 			long deadline = System.nanoTime() + ACCEPTOR_PARK_TIMEOUT_NANOS;
@@ -210,21 +228,78 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	/**
-	 * Stop keep-alive on the connections held, reversibly: Tomcat reads the maximum
-	 * number of requests per connection at each request, and with 1 every response
-	 * carries {@code Connection: close}.
+	 * Stop keep-alive on the connections held, reversibly: as in a drain, the last
+	 * request read on each connection is answered with {@code Connection: close}.
 	 */
 	private void allowKeepAlive(boolean allowed) {
-		synchronized (this.parking) {
-			if (!allowed && this.keepAliveBefore == null) {
-				this.keepAliveBefore = getMaxKeepAliveRequests();
-				setMaxKeepAliveRequests(1);
+		this.keepAliveStopped = !allowed;
+	}
+
+	/**
+	 * The drain deadline: close every connection at once. What a client sent that was not
+	 * read is discarded first, so an idle connection ends with a plain FIN. Returns the
+	 * requests cut: those being served, those waiting asynchronously or half read, and
+	 * those that had arrived unread. Their threads are not waited for when Tomcat stops:
+	 * they were interrupted and their responses can no longer be sent.
+	 */
+	private int closeEveryConnection() {
+		DrainingAdapter adapter = this.adapter;
+		int cut = (adapter != null) ? adapter.inService() : 0;
+		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
+			NioChannel socket = wrapper.getSocket();
+			SocketChannel channel = (socket != null) ? socket.getIOChannel() : null;
+			if (channel == null) {
+				continue;
 			}
-			else if (allowed && this.keepAliveBefore != null) {
-				setMaxKeepAliveRequests(this.keepAliveBefore);
-				this.keepAliveBefore = null;
+			int unread = DiscardingHandler.discardUnread(channel);
+			if (wrapper.getCurrentProcessor() != null || unread > 0) {
+				cut++;
+			}
+			try {
+				channel.close();
+			}
+			catch (IOException ex) {
+				getLog().debug("Unable to close connection " + wrapper + ": " + ex.getMessage());
 			}
 		}
+		setExecutorTerminationTimeoutMillis(0);
+		return cut;
+	}
+
+	/**
+	 * Return whether each connection is closed after the last request read on it: while
+	 * this endpoint drains, and while keep-alive is stopped for a new generation's
+	 * probation.
+	 * @return whether connections are being closed
+	 */
+	boolean closesConnections() {
+		return this.draining || this.keepAliveStopped;
+	}
+
+	void setDrainingAdapter(DrainingAdapter adapter) {
+		this.adapter = adapter;
+	}
+
+	@Override
+	public void setHandler(Handler<NioChannel> handler) {
+		super.setHandler((handler != null) ? new DiscardingHandler(handler, this) : null);
+	}
+
+	@Override
+	public void setMaxKeepAliveRequests(int maxKeepAliveRequests) {
+		this.maxKeepAliveRequests = maxKeepAliveRequests;
+		super.setMaxKeepAliveRequests(maxKeepAliveRequests);
+	}
+
+	/**
+	 * Tomcat turns keep-alive off for every request once the listener is closed, so a
+	 * request pipelined behind the first one read would get no answer. While it drains,
+	 * this endpoint keeps the configured value, and {@link DrainingAdapter} closes each
+	 * connection after the last request read on it.
+	 */
+	@Override
+	public int getMaxKeepAliveRequests() {
+		return this.draining ? this.maxKeepAliveRequests : super.getMaxKeepAliveRequests();
 	}
 
 	/**

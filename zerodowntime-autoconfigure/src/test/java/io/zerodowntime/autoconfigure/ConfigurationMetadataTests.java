@@ -96,7 +96,7 @@ class ConfigurationMetadataTests {
 		assertThat(defaultValue("zerodowntime.enabled")).isEqualTo("false");
 		assertThat(defaultValue("zerodowntime.upgrade-timeout")).isEqualTo("60s");
 		assertThat(defaultValue("zerodowntime.drain-timeout")).isEqualTo("30s");
-		assertThat(defaultValue("zerodowntime.exit-grace")).isEqualTo("35s");
+		assertThat(defaultValue("zerodowntime.exit-grace")).isEqualTo("2s");
 		assertThat(defaultValue("zerodowntime.handover-priority")).isEqualTo("true");
 		assertThat(defaultValue("zerodowntime.probation")).isEqualTo("10s");
 		assertThat(defaultValue("zerodowntime.rollback.min-requests")).isEqualTo("20");

@@ -69,8 +69,8 @@ class ZeroDowntimePropertiesTests {
 	}
 
 	@Test
-	void theExitGraceDefaultsToThirtyFiveSecondsAndBindsADuration() {
-		assertThat(new ZeroDowntimeProperties().getExitGrace()).isEqualTo(Duration.ofSeconds(35));
+	void theExitGraceDefaultsToTwoSecondsAndBindsADuration() {
+		assertThat(new ZeroDowntimeProperties().getExitGrace()).isEqualTo(Duration.ofSeconds(2));
 		assertThat(bind("--zerodowntime.exit-grace=5s").getExitGrace()).isEqualTo(Duration.ofSeconds(5));
 	}
 

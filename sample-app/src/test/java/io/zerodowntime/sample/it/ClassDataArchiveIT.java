@@ -17,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Releases extracted and trained as docs/performance.md says, in the release layout
@@ -39,25 +38,14 @@ class ClassDataArchiveIT {
 
 	@Test
 	void generationTwoMapsTheArchiveTrainedAtDeployAndAStaleOneIsDroppedWithAWarning() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "the deploy script's upgrade trigger needs curl");
-		try (FaultLoadApp app = new FaultLoadApp(this.dir)) {
-			try {
-				run(app);
-			}
-			finally {
-				// the generations run current/app.jar, which the fixture's tracker does
-				// not watch
-				for (FaultLoadProcs.Proc proc : FaultLoadProcs.all()) {
-					if (app.process() != null && !proc.zombie()
-							&& proc.mentions(this.dir.resolve("current").resolve("app.jar"))) {
-						app.process().alsoKill(proc.pid());
-					}
-				}
-			}
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
+		// every generation runs current/app.jar
+		try (AppUnderTest app = new AppUnderTest(this.dir, this.dir.resolve("current").resolve("app.jar"))) {
+			run(app);
 		}
 	}
 
-	private void run(FaultLoadApp app) throws Exception {
+	private void run(AppUnderTest app) throws Exception {
 		Path current = this.dir.resolve("current");
 		Path first = this.dir.resolve("releases/first");
 		Path archive = current.resolve("app.jsa");
@@ -65,13 +53,11 @@ class ClassDataArchiveIT {
 		// the CI recipe: extract, train with the exact command, at the path it runs from
 		extract(app.jar(), first);
 		List<String> trainingArgs = new ArrayList<>(app.defaultArgs());
-		try (AppProcess training = AppProcess.builder("train")
-			.jar(first.resolve("app.jar"))
-			.directory(this.dir)
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.jvmArgs("-XX:ArchiveClassesAtExit=" + first.resolve("app.jsa"), "-Dspring.context.exit=onRefresh")
-			.args(trainingArgs.toArray(String[]::new))
-			.start()) {
+		try (AppUnderTest training = new AppUnderTest(this.dir.resolve("training"))) {
+			training.launch((launch) -> launch.jar(first.resolve("app.jar"))
+				.directory(this.dir)
+				.jvmArgs("-XX:ArchiveClassesAtExit=" + first.resolve("app.jsa"), "-Dspring.context.exit=onRefresh")
+				.args(trainingArgs.toArray(String[]::new)));
 			assertThat(training.awaitExit(TRAINING)).as("training run exit code").isZero();
 		}
 		assertThat(first.resolve("app.jsa")).as("trained archive").isNotEmptyFile();
@@ -91,11 +77,10 @@ class ClassDataArchiveIT {
 			.redirectOutput(this.dir.resolve("deploy.out").toFile())
 			.start();
 		assertThat(deploy.waitFor(240, TimeUnit.SECONDS)).as("deploy finished").isTrue();
-		String deployed = FaultLoadApp.read(this.dir.resolve("deploy.out"));
+		String deployed = AppUnderTest.read(this.dir.resolve("deploy.out"));
 		System.out.println("[deploy] " + deployed.replace("\n", "\n[deploy] "));
 		assertThat(deploy.exitValue()).as("deploy exit status: %s", deployed).isZero();
 		long gen2 = app.awaitServing(2);
-		app.process().alsoKill(gen2);
 		Path second = current.toRealPath();
 		assertThat(second.getFileName().toString()).as("current after the deploy").startsWith("app-");
 		assertThat(second.resolve("app.jsa")).as("the new release's archive").isNotEmptyFile();
@@ -112,10 +97,9 @@ class ClassDataArchiveIT {
 			Path lib = libs.filter((p) -> p.toString().endsWith(".jar")).findFirst().orElseThrow();
 			Files.setLastModifiedTime(lib, FileTime.from(Instant.now().plusSeconds(5)));
 		}
-		JsonNode upgrade = FaultLoadApp.json(app.postUpgradeOncePredecessorIsGone());
+		JsonNode upgrade = AppUnderTest.json(app.postUpgradeOncePredecessorIsGone());
 		assertThat(upgrade.path("outcome").asString()).as("upgrade: %s", upgrade).isEqualTo("SUCCEEDED");
 		long gen3 = app.awaitServing(3);
-		app.process().alsoKill(gen3);
 		assertThat(app.count("WARN .*Not using the class-data archive named by -XX:SharedArchiveFile="
 				+ Pattern.quote(archive.toString())
 				+ " for the next generation: .*app.jsa \\(.*\\) is older than .*/lib/.*\\.jar"))
@@ -127,21 +111,21 @@ class ClassDataArchiveIT {
 	}
 
 	private void extract(Path jar, Path destination) throws IOException, InterruptedException {
-		Process extract = new ProcessBuilder(AppProcess.java().toString(), "-Djarmode=tools", "-jar", jar.toString(),
+		Process extract = new ProcessBuilder(AppUnderTest.java().toString(), "-Djarmode=tools", "-jar", jar.toString(),
 				"extract", "--destination", destination.toString(), "--application-filename", "app.jar")
 			.redirectErrorStream(true)
 			.redirectOutput(this.dir.resolve("extract.log").toFile())
 			.start();
-		assertThat(extract.waitFor()).as("extract: %s", FaultLoadApp.read(this.dir.resolve("extract.log"))).isZero();
+		assertThat(extract.waitFor()).as("extract: %s", AppUnderTest.read(this.dir.resolve("extract.log"))).isZero();
 		assertThat(destination.resolve("lib")).isDirectory();
 	}
 
 	private String cdsLog(long pid) {
-		return FaultLoadApp.read(this.dir.resolve("cds-" + pid + ".log"));
+		return AppUnderTest.read(this.dir.resolve("cds-" + pid + ".log"));
 	}
 
 	private static List<String> cmdline(long pid) throws IOException {
-		return List.of(Files.readString(Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+		return Procfs.of(pid).orElseThrow().argv();
 	}
 
 }

@@ -3,48 +3,51 @@ package io.zerodowntime.sample.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.awaitility.Awaitility;
 
 /**
- * A bounded client load for the upgrade and fault scenarios: a few threads, each sending
- * {@code GET /} on a new connection, pausing a little, and again, until {@link #close()}.
- * Every request has a timeout, so a stuck request is a {@link Kind#TIMEOUT} failure, not
- * a stuck test. Failures keep their kind, when the request started (so a failure can be
+ * A bounded client load for the upgrade and fault scenarios, until {@link #close()}: a
+ * few threads, each sending {@code GET /} on a new connection, pausing 10 ms, and again;
+ * or, as a {@link #probe}, one thread that connects (and closes at once) every 50 ms.
+ * Every attempt has a timeout, so a stuck one is a {@link Kind#TIMEOUT} failure, not a
+ * stuck test. Failures keep their kind, when the attempt started (so a failure can be
  * placed before or after an event) and what was seen.
  */
 final class ClientLoop implements AutoCloseable {
 
-	/** What went wrong with a request. */
+	/** How often a probe connects. */
+	static final Duration PROBE_INTERVAL = Duration.ofMillis(50);
+
+	private static final Duration HARD_DEADLINE = Duration.ofMinutes(30);
+
+	private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+	/**
+	 * What went wrong with a request: nobody listened on the port, the connection was
+	 * reset, no answer (for a probe: no connection) within the timeout, the connection
+	 * was closed before a complete response, a status other than 200, anything else.
+	 */
 	enum Kind {
 
-		/** Nobody listened on the port. */
-		REFUSED,
-
-		/** The connection was reset. */
-		RESET,
-
-		/** No answer within the request timeout. */
-		TIMEOUT,
-
-		/** The connection was closed before a complete response. */
-		CLOSED,
-
-		/** A status other than 200. */
-		STATUS,
-
-		/** Anything else. */
-		OTHER
+		REFUSED, RESET, TIMEOUT, CLOSED, STATUS, OTHER
 
 	}
 
@@ -60,8 +63,8 @@ final class ClientLoop implements AutoCloseable {
 	 * @param failedAt when it failed, by the wall clock
 	 * @param detail the exception or the response
 	 */
-	record Failure(Kind kind, long startNanos, long millis, String thread, java.time.Instant startedAt,
-			java.time.Instant failedAt, String detail) {
+	record Failure(Kind kind, long startNanos, long millis, String thread, Instant startedAt, Instant failedAt,
+			String detail) {
 
 		@Override
 		public String toString() {
@@ -71,11 +74,9 @@ final class ClientLoop implements AutoCloseable {
 
 	}
 
-	private static final Duration HARD_DEADLINE = Duration.ofMinutes(30);
-
-	private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-
 	private final int port;
+
+	private final boolean probe;
 
 	private final long startNanos = System.nanoTime();
 
@@ -83,7 +84,7 @@ final class ClientLoop implements AutoCloseable {
 
 	private final AtomicBoolean paused = new AtomicBoolean();
 
-	private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+	private final AtomicInteger inFlight = new AtomicInteger();
 
 	private final AtomicLong ok = new AtomicLong();
 
@@ -93,57 +94,58 @@ final class ClientLoop implements AutoCloseable {
 
 	private final List<Thread> threads = new ArrayList<>();
 
-	private ClientLoop(int port) {
+	private ClientLoop(int port, boolean probe, int threads) {
 		this.port = port;
+		this.probe = probe;
+		for (int i = 0; i < threads; i++) {
+			Thread thread = new Thread(this::run, (probe ? "port-probe-" : "client-loop-") + i);
+			thread.setDaemon(true);
+			this.threads.add(thread);
+			thread.start();
+		}
+	}
+
+	/** Start a load of {@code GET /} requests. */
+	static ClientLoop start(int port, int threads) {
+		return new ClientLoop(port, false, threads);
 	}
 
 	/**
-	 * Start a load.
-	 * @param port the port
-	 * @param threads how many client threads
-	 * @return the running load
+	 * Start a connect probe: every 50 ms a connection, closed at once. A failure is a
+	 * connection refused (nobody listening), timed out (the listen backlog full for 5 s),
+	 * or any other error.
 	 */
-	static ClientLoop start(int port, int threads) {
-		ClientLoop load = new ClientLoop(port);
-		for (int i = 0; i < threads; i++) {
-			Thread thread = new Thread(load::run, "client-loop-" + i);
-			thread.setDaemon(true);
-			load.threads.add(thread);
-			thread.start();
-		}
-		return load;
+	static ClientLoop probe(int port) {
+		return new ClientLoop(port, true, 1);
 	}
 
 	private void run() {
 		long deadline = this.startNanos + HARD_DEADLINE.toNanos();
+		long next = System.nanoTime();
 		while (this.running.get() && System.nanoTime() < deadline) {
 			this.inFlight.incrementAndGet();
 			if (this.paused.get()) {
 				this.inFlight.decrementAndGet();
-				try {
-					Thread.sleep(5);
-				}
-				catch (InterruptedException ex) {
+				if (!pause(TimeUnit.MILLISECONDS.toNanos(5))) {
 					return;
 				}
 				continue;
 			}
 			long start = System.nanoTime();
-			java.time.Instant startedAt = java.time.Instant.now();
+			Instant startedAt = Instant.now();
 			try {
-				Http.Response response = Http.get(this.port, "/", REQUEST_TIMEOUT);
-				if (response.status() == 200) {
-					this.ok.incrementAndGet();
-					synchronized (this.servedBy) {
-						this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
-					}
+				if (this.probe) {
+					connect();
 				}
 				else {
-					fail(Kind.STATUS, start, startedAt, response.status() + " " + response.text().strip());
+					get(start, startedAt);
 				}
 			}
 			catch (UncheckedIOException ex) {
 				fail(classify(ex.getCause()), start, startedAt, ex.getMessage());
+			}
+			catch (IOException ex) {
+				fail(classify(ex), start, startedAt, ex.toString());
 			}
 			catch (RuntimeException ex) {
 				fail(Kind.OTHER, start, startedAt, ex.toString());
@@ -151,17 +153,50 @@ final class ClientLoop implements AutoCloseable {
 			finally {
 				this.inFlight.decrementAndGet();
 			}
-			try {
-				Thread.sleep(10);
+			// the load's own cadence, not a wait for a state: a probe keeps its interval
+			next += PROBE_INTERVAL.toNanos();
+			long wait = this.probe ? next - System.nanoTime() : TimeUnit.MILLISECONDS.toNanos(10);
+			if (wait <= 0) {
+				next = System.nanoTime();
 			}
-			catch (InterruptedException ex) {
+			else if (!pause(wait)) {
 				return;
 			}
 		}
 	}
 
+	private void get(long start, Instant startedAt) {
+		Http.Response response = Http.get(this.port, "/", REQUEST_TIMEOUT);
+		if (response.status() != 200) {
+			fail(Kind.STATUS, start, startedAt, response.status() + " " + response.text().strip());
+			return;
+		}
+		this.ok.incrementAndGet();
+		synchronized (this.servedBy) {
+			this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
+		}
+	}
+
+	private void connect() throws IOException {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress(Http.HOST, this.port), (int) CONNECT_TIMEOUT.toMillis());
+			this.ok.incrementAndGet();
+		}
+	}
+
+	private static boolean pause(long nanos) {
+		try {
+			TimeUnit.NANOSECONDS.sleep(nanos);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
 	private static Kind classify(IOException ex) {
-		String message = String.valueOf(ex.getMessage()).toLowerCase(java.util.Locale.ROOT);
+		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
 		if (ex instanceof ConnectException) {
 			return Kind.REFUSED;
 		}
@@ -177,25 +212,22 @@ final class ClientLoop implements AutoCloseable {
 		return Kind.OTHER;
 	}
 
-	private void fail(Kind kind, long start, java.time.Instant startedAt, String detail) {
+	private void fail(Kind kind, long start, Instant startedAt, String detail) {
+		Failure failure = new Failure(kind, start, TimeUnit.NANOSECONDS.toMillis(start - this.startNanos),
+				Thread.currentThread().getName(), startedAt, Instant.now(), detail);
 		synchronized (this.failures) {
-			this.failures.add(new Failure(kind, start, TimeUnit.NANOSECONDS.toMillis(start - this.startNanos),
-					Thread.currentThread().getName(), startedAt, java.time.Instant.now(), detail));
+			this.failures.add(failure);
+		}
+		if (this.probe) {
+			System.out.println("[port-probe] " + failure);
 		}
 	}
 
-	/**
-	 * Return how many requests succeeded so far.
-	 * @return the count
-	 */
+	/** Return how many requests succeeded (for a probe: how many connections) so far. */
 	long ok() {
 		return this.ok.get();
 	}
 
-	/**
-	 * Return the failures so far.
-	 * @return the failures
-	 */
 	List<Failure> failures() {
 		synchronized (this.failures) {
 			return List.copyOf(this.failures);
@@ -204,7 +236,6 @@ final class ClientLoop implements AutoCloseable {
 
 	/**
 	 * Return how many successful requests each generation served ({@code X-Generation}).
-	 * @return the counts, by generation
 	 */
 	Map<String, Long> servedBy() {
 		synchronized (this.servedBy) {
@@ -212,20 +243,15 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return how many successful requests one generation served.
-	 * @param generation the generation
-	 * @return the count
-	 */
 	long servedBy(int generation) {
 		return servedBy().getOrDefault(Integer.toString(generation), 0L);
 	}
 
-	/**
-	 * Wait until some more requests have succeeded.
-	 * @param count how many more
-	 * @param timeout how long to wait
-	 */
+	Duration elapsed() {
+		return Duration.ofNanos(System.nanoTime() - this.startNanos);
+	}
+
+	/** Wait until some more requests have succeeded. */
 	void awaitMoreOk(int count, Duration timeout) {
 		long target = ok() + count;
 		Awaitility.await(count + " more successful requests (" + summary() + ")")
@@ -234,10 +260,6 @@ final class ClientLoop implements AutoCloseable {
 			.until(() -> ok() >= target);
 	}
 
-	/**
-	 * Return a one-line summary.
-	 * @return the summary
-	 */
 	String summary() {
 		return ok() + " ok, " + failures().size() + " failed, served by generation " + servedBy();
 	}
@@ -259,7 +281,6 @@ final class ClientLoop implements AutoCloseable {
 			.until(() -> this.inFlight.get() == 0);
 	}
 
-	/** Let the clients go on. */
 	void resume() {
 		this.paused.set(false);
 	}

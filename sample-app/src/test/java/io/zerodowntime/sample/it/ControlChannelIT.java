@@ -27,7 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The local control channel, on an HTTPS application ({@code server.ssl.*} with a
@@ -53,9 +52,9 @@ class ControlChannelIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
-	private AppProcess refused;
+	private AppUnderTest refused;
 
 	@AfterEach
 	void stopEverything() {
@@ -69,12 +68,11 @@ class ControlChannelIT {
 
 	@Test
 	void anHttpsApplicationIsUpgradedThroughTheControlSocketAndTheEndpointWantsJson() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")),
-				"curl is not installed: zerodowntime-upgrade needs it");
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "zerodowntime-upgrade needs it");
 		Path keyStore = keyStore();
 		Path socket = this.dir.resolve("run/control.sock");
-		int management = Net.freePort();
-		this.app = new FaultLoadApp(this.dir.resolve("app"));
+		int management = Http.freePort();
+		this.app = new AppUnderTest(this.dir.resolve("app"));
 		Http.useTls(this.app.port());
 		Http.useTls(management);
 		this.app.start("--server.ssl.key-store=file:" + keyStore, "--server.ssl.key-store-password=secret",
@@ -83,7 +81,7 @@ class ControlChannelIT {
 		long gen1 = this.app.awaitServing(1);
 		// published when the application is ready, a moment after it first answers
 		this.app.awaitLog("Control socket " + java.util.regex.Pattern.quote(socket.toString()) + " answers",
-				FaultLoadApp.STARTUP);
+				AppUnderTest.STARTUP);
 
 		// the socket: owner only, and the status of generation 1
 		assertThat(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS))
@@ -135,10 +133,11 @@ class ControlChannelIT {
 			assertThat(third.get("generation").asInt()).isEqualTo(3);
 
 			// the endpoint: no JSON content type, no upgrade
-			Http.Response plain = Http.post(management, "/actuator/upgrade", new byte[0], Duration.ofSeconds(60));
+			Http.Response plain = Http.post(management, "/actuator/upgrade", "application/octet-stream",
+					Duration.ofSeconds(60));
 			assertThat(plain.status()).as("POST with a non-JSON content type: %s", plain).isEqualTo(415);
 			assertThat(plain.text()).contains("needs 'Content-Type: application/json'");
-			Http.Response bare = Http.postWithoutBody(management, "/actuator/upgrade", Duration.ofSeconds(60));
+			Http.Response bare = Http.post(management, "/actuator/upgrade", null, Duration.ofSeconds(60));
 			assertThat(bare.status()).as("POST without a content type: %s", bare).isEqualTo(415);
 			assertThat(bare.text()).contains("(got none)");
 			assertThat(this.app.count("is starting generation 4")).isZero();
@@ -197,11 +196,9 @@ class ControlChannelIT {
 	@Test
 	void aControlSocketPathTakenByAFileStopsGenerationOneWithTheFix() throws Exception {
 		Path taken = Files.writeString(this.dir.resolve("control.sock"), "not a socket");
-		this.refused = AppProcess.builder("taken")
-			.jar(Files.copy(AppProcess.jar(), this.dir.resolve("app.jar")))
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Net.freePort(), "--zerodowntime.control-socket=" + taken)
-			.start();
+		this.refused = new AppUnderTest(this.dir.resolve("taken"));
+		this.refused.launch((launch) -> launch.args("--server.port=" + this.refused.port(),
+				"--zerodowntime.control-socket=" + taken));
 		assertThat(this.refused.awaitExit(Duration.ofSeconds(90))).isNotZero();
 		assertThat(this.refused.output()).contains("APPLICATION FAILED TO START")
 			.contains("Control socket path " + taken + " is taken: it is a regular file, not a socket")

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The deploy script ({@code src/main/systemd/bin/zerodowntime-deploy}) against the
@@ -43,7 +42,7 @@ class DeployScriptIT {
 	@TempDir
 	Path dir;
 
-	private AppProcess app;
+	private AppUnderTest app;
 
 	@AfterEach
 	void cleanUp() {
@@ -54,14 +53,13 @@ class DeployScriptIT {
 
 	@Test
 	void deploysRejectsBrokenJarsPutsBackTheJarOfAFailedReleaseAndRollsBack() throws Exception {
-		assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")),
-				"curl is not installed (Debian: apt-get install curl): the deploy script's upgrade trigger needs it");
-		assumeTrue(Files.isRegularFile(BIN.resolve("zerodowntime-deploy")), "no deploy script at " + BIN);
-		int[] ports = Net.freePorts(2);
+		AppUnderTest.requireTool("/usr/bin/curl", "curl", "the deploy script's upgrade trigger needs it");
+		assertThat(BIN.resolve("zerodowntime-deploy")).as("the deploy script").isRegularFile();
+		int[] ports = Http.freePorts(2);
 		int port = ports[0];
 		int management = ports[1];
 		Path installed = Files.createDirectories(this.dir.resolve("opt")).resolve("sample-app.jar");
-		Path release1 = Files.copy(AppProcess.jar(), this.dir.resolve("release-1.jar"));
+		Path release1 = Files.copy(AppUnderTest.appJar(), this.dir.resolve("release-1.jar"));
 		Files.copy(release1, installed);
 		Path release2 = release(release1, "release-2.jar", "BOOT-INF/classes/release.txt", "release 2\n");
 		Path failing = release(release1, "release-bad.jar", "BOOT-INF/classes/application.properties",
@@ -80,12 +78,12 @@ class DeployScriptIT {
 		assertThat(unnamed.output()).contains("name the application: --unit UNIT under systemd, or --socket PATH");
 		assertThat(installed).hasSameBinaryContentAs(release1);
 
-		this.app = AppProcess.builder("gen")
-			.jar(installed)
+		// every generation runs the installed jar
+		this.app = new AppUnderTest(this.dir.resolve("app"), installed);
+		this.app.launch((launch) -> launch.jar(installed)
 			.args("--server.port=" + port, "--management.server.port=" + management,
-					"--zerodowntime.control-socket=" + socket)
-			.start();
-		long gen1 = this.app.pid();
+					"--zerodowntime.control-socket=" + socket));
+		long gen1 = this.app.jvmPid();
 		await().atMost(STARTUP)
 			.pollInterval(Duration.ofMillis(200))
 			.ignoreExceptions()
@@ -96,7 +94,6 @@ class DeployScriptIT {
 		assertThat(deployed.code()).as(deployed.output()).isZero();
 		assertThat(deployed.output()).contains("deployed: generation 2 (pid ");
 		long gen2 = Long.parseLong(Http.get(port, "/").header("X-Pid"));
-		this.app.alsoKill(gen2);
 		assertThat(Http.get(port, "/").header("X-Generation")).isEqualTo("2");
 		assertThat(installed).hasSameBinaryContentAs(release2);
 		assertThat(sibling(installed, ".previous")).hasSameBinaryContentAs(release1);
@@ -139,7 +136,6 @@ class DeployScriptIT {
 		assertThat(rolledBack.code()).as(rolledBack.output()).isZero();
 		assertThat(rolledBack.output()).contains("deployed: generation 3 (pid ");
 		long gen3 = Long.parseLong(Http.get(port, "/").header("X-Pid"));
-		this.app.alsoKill(gen3);
 		assertThat(Http.get(port, "/").header("X-Generation")).isEqualTo("3");
 		assertThat(installed).hasSameBinaryContentAs(release1);
 		assertThat(sibling(installed, ".previous")).hasSameBinaryContentAs(release2);
@@ -192,7 +188,7 @@ class DeployScriptIT {
 	/** Inodes of the regular files a process holds open. */
 	private static List<Object> openInodes(long pid) {
 		List<Object> inodes = new ArrayList<>();
-		for (Map.Entry<Integer, String> fd : AppProcess.fds(pid).entrySet()) {
+		for (Map.Entry<Integer, String> fd : Procfs.fds(pid).entrySet()) {
 			if (fd.getValue().startsWith("/")) {
 				try {
 					inodes.add(Files.getAttribute(Path.of("/proc", Long.toString(pid), "fd", fd.getKey().toString()),

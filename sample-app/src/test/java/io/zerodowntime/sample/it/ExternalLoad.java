@@ -3,20 +3,110 @@ package io.zerodowntime.sample.it;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A load generator we did not write ({@code wrk}, {@code hey}), run as a child process of
- * the test JVM with a hard duration cap, and stopped when the test is done with it by
- * SIGINT, on which both print their usual summary. Its console output goes to a file,
- * which is parsed by the subclass.
+ * A load generator we did not write against {@code GET /} of the app, run as a child
+ * process of the test JVM with a hard duration cap, and stopped when the test is done
+ * with it by SIGINT, on which it prints its usual summary:
+ * <ul>
+ * <li>{@code wrk} (Debian package {@code wrk}): a fixed set of connections, each reused
+ * for request after request (keep-alive), or a {@code Connection: close} header so that
+ * every request goes on a new connection. wrk never retries: a connection refused is a
+ * {@code connect} or, as its connects are non-blocking, more often a {@code write} socket
+ * error; a connection closed or reset without a response is a {@code read} (or
+ * {@code write}) error; a response slower than the timeout a {@code timeout} error; a
+ * status of 400 or more is counted in its {@code Non-2xx or 3xx responses} line. A small
+ * Lua script adds what wrk does not print: how many requests were sent, how many
+ * responses had a status outside 2xx (so 1xx and 3xx too), and which generation
+ * ({@code X-Generation}) served them.</li>
+ * <li>{@code hey} (Debian package {@code hey}): workers sharing Go's HTTP client, with
+ * keep-alive, or with {@code -disable-keepalive} a new connection per request. It reports
+ * every request under {@code Status code distribution} or {@code Error distribution}.
+ * Go's client silently retries an idempotent request once when a reused keep-alive
+ * connection turns out to be closed before any response byte, so with keep-alive hey is
+ * less strict than wrk about idle connections closed without a response; wrk runs next to
+ * it for that reason.</li>
+ * </ul>
  */
-abstract class ExternalLoad implements AutoCloseable {
+final class ExternalLoad implements AutoCloseable {
+
+	private static final String WRK_SCRIPT = """
+			-- zerodowntime e2e: counts requests sent, responses, non-2xx and X-Generation per thread
+			local threads = {}
+			function setup(thread)
+			  table.insert(threads, thread)
+			  thread:set("id", #threads)
+			end
+			function init(args)
+			  sent = 0
+			  responses = 0
+			  non2xx = 0
+			  gens = {}
+			  pace = tonumber(args[1]) or 0
+			end
+			function request()
+			  if id == 1 and not verified then
+			    -- wrk calls request() once in its first thread before the load starts, to check it
+			    verified = true
+			    return wrk.format()
+			  end
+			  sent = sent + 1
+			  return wrk.format()
+			end
+			function delay()
+			  return pace
+			end
+			function response(status, headers, body)
+			  responses = responses + 1
+			  if status < 200 or status > 299 then
+			    non2xx = non2xx + 1
+			  end
+			  local g = headers["X-Generation"] or "none"
+			  gens[g] = (gens[g] or 0) + 1
+			end
+			function done(summary, latency, requests)
+			  local s, r, n, all = 0, 0, 0, {}
+			  for _, t in ipairs(threads) do
+			    s = s + t:get("sent")
+			    r = r + t:get("responses")
+			    n = n + t:get("non2xx")
+			    for g, c in pairs(t:get("gens")) do
+			      all[g] = (all[g] or 0) + c
+			    end
+			  end
+			  local parts = {}
+			  for g, c in pairs(all) do
+			    table.insert(parts, g .. ":" .. c)
+			  end
+			  io.write(string.format("zerodowntime-wrk sent=%d responses=%d non2xx=%d generations=%s\\n",
+			    s, r, n, table.concat(parts, ",")))
+			end
+			""";
+
+	private static final Pattern WRK_REQUESTS = Pattern.compile("(?m)^\\s*(\\d+) requests in ([0-9.]+)(us|ms|s|m|h), ");
+
+	private static final Pattern WRK_SOCKET_ERRORS = Pattern
+		.compile("(?m)^\\s*Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)\\s*$");
+
+	private static final Pattern WRK_4XX_5XX = Pattern.compile("(?m)^\\s*Non-2xx or 3xx responses: (\\d+)\\s*$");
+
+	private static final Pattern WRK_SCRIPT_LINE = Pattern
+		.compile("(?m)^zerodowntime-wrk sent=(\\d+) responses=(\\d+) non2xx=(\\d+) generations=(\\S*)\\s*$");
+
+	private static final Pattern HEY_STATUS = Pattern.compile("^\\s*\\[(\\d+)\\]\\s+(\\d+) responses\\s*$");
+
+	private static final Pattern HEY_ERROR = Pattern.compile("^\\s*\\[(\\d+)\\]\\s+(.+)$");
 
 	private final String name;
 
@@ -24,23 +114,23 @@ abstract class ExternalLoad implements AutoCloseable {
 
 	private final Path output;
 
+	private final int connections;
+
 	private final Process process;
 
 	private final long startNanos = System.nanoTime();
 
-	private String finalOutput;
-
-	ExternalLoad(String name, List<String> command, Path output) {
+	private ExternalLoad(String name, List<String> command, Path output, int connections) {
 		this.name = name;
 		this.command = List.copyOf(command);
 		this.output = output;
-		ProcessBuilder builder = new ProcessBuilder(command);
-		builder.redirectErrorStream(true);
-		builder.redirectOutput(output.toFile());
-		builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+		this.connections = connections;
 		System.out.println("[" + name + "] ## starting " + String.join(" ", command));
 		try {
-			this.process = builder.start();
+			this.process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(output.toFile())
+				.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+				.start();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Unable to start " + command, ex);
@@ -48,52 +138,157 @@ abstract class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Return the executable of that name on the {@code PATH}.
-	 * @param executable the name
-	 * @return its path, if found
+	 * Start wrk with 2 threads and that many connections, each waiting {@code paceMillis}
+	 * before each request (so the load leaves the machine's cores room to start the next
+	 * generation), with keep-alive or a new connection per request, for at most
+	 * {@code cap}. The script and the output go to {@code dir}.
 	 */
-	static Optional<Path> onPath(String executable) {
-		String path = System.getenv("PATH");
-		if (path == null) {
-			return Optional.empty();
+	static ExternalLoad wrk(Path dir, String name, int port, int connections, int paceMillis, boolean keepAlive,
+			Duration cap) {
+		Path script = dir.resolve(name + ".lua");
+		try {
+			Files.writeString(script, WRK_SCRIPT);
 		}
-		for (String dir : path.split(File.pathSeparator)) {
-			if (dir.isEmpty()) {
-				continue;
-			}
-			Path candidate = Path.of(dir, executable);
-			if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-				return Optional.of(candidate);
-			}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
-		return Optional.empty();
+		List<String> command = new ArrayList<>(List.of("wrk", "-t", "2", "-c", Integer.toString(connections), "-d",
+				cap.toSeconds() + "s", "--timeout", "10s", "-s", script.toString()));
+		if (!keepAlive) {
+			command.addAll(List.of("-H", "Connection: close"));
+		}
+		command.addAll(List.of("http://" + Http.HOST + ":" + port + "/", "--", Integer.toString(paceMillis)));
+		return new ExternalLoad(name, command, dir.resolve(name + ".out"), connections);
 	}
 
-	String name() {
-		return this.name;
+	/**
+	 * Start hey: {@code workers} concurrent workers ({@code -c}), each at most
+	 * {@code perWorkerRate} requests a second ({@code -q}), for at most {@code cap}.
+	 */
+	static ExternalLoad hey(Path dir, String name, int port, int workers, int perWorkerRate, boolean keepAlive,
+			Duration cap) {
+		List<String> command = new ArrayList<>(List.of("hey", "-z", cap.toSeconds() + "s", "-c",
+				Integer.toString(workers), "-t", "20", "-q", Integer.toString(perWorkerRate)));
+		if (!keepAlive) {
+			command.add("-disable-keepalive");
+		}
+		command.add("http://" + Http.HOST + ":" + port + "/");
+		return new ExternalLoad(name, command, dir.resolve(name + ".out"), 0);
 	}
 
-	List<String> command() {
-		return this.command;
+	/**
+	 * What a load generator saw.
+	 *
+	 * @param name the run's name
+	 * @param requests every request completed (wrk: its {@code N requests in}; hey:
+	 * responses and errors)
+	 * @param non2xx responses with a status outside 200-299
+	 * @param errors failed requests, by kind (wrk: its socket errors, its count of status
+	 * 400 and above, and requests sent without a response that were not in flight when it
+	 * was stopped; hey: its error messages); only kinds that happened
+	 * @param generations responses by {@code X-Generation} (0 for none; wrk only)
+	 * @param output everything it printed
+	 */
+	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations,
+			String output) {
+
+		String summary() {
+			return String.format("%s: %d requests, non-2xx %d, errors %s, by generation %s", this.name, this.requests,
+					this.non2xx, this.errors, this.generations);
+		}
+
+	}
+
+	/** Stop the load generator and parse its summary. */
+	Result result() {
+		String output = stop();
+		return this.command.get(0).equals("wrk") ? parseWrk(output) : parseHey(output);
+	}
+
+	private Result parseWrk(String output) {
+		Matcher requests = find(WRK_REQUESTS, output);
+		Matcher script = find(WRK_SCRIPT_LINE, output);
+		Map<String, Long> errors = new LinkedHashMap<>();
+		Matcher socketErrors = WRK_SOCKET_ERRORS.matcher(output);
+		if (socketErrors.find()) {
+			List<String> kinds = List.of("connect", "read (reset or closed without a response)", "write", "timeout");
+			for (int i = 0; i < kinds.size(); i++) {
+				errors.put(kinds.get(i), Long.parseLong(socketErrors.group(i + 1)));
+			}
+		}
+		Matcher status = WRK_4XX_5XX.matcher(output);
+		errors.put("Non-2xx or 3xx responses", status.find() ? Long.parseLong(status.group(1)) : 0);
+		// wrk abandons at most one request per connection when it stops
+		long sent = Long.parseLong(script.group(1));
+		long responses = Long.parseLong(script.group(2));
+		errors.put("requests sent without a response", Math.max(0, sent - responses - this.connections));
+		errors.values().removeIf((count) -> count == 0);
+		Map<Integer, Long> generations = new TreeMap<>();
+		for (String entry : script.group(4).split(",")) {
+			if (!entry.isEmpty()) {
+				String[] parts = entry.split(":");
+				generations.merge(parts[0].equals("none") ? 0 : Integer.parseInt(parts[0]), Long.parseLong(parts[1]),
+						Long::sum);
+			}
+		}
+		return new Result(this.name, Long.parseLong(requests.group(1)), Long.parseLong(script.group(3)), errors,
+				generations, output);
+	}
+
+	private Result parseHey(String output) {
+		if (!output.contains("Summary:")) {
+			throw new AssertionError(this.name + ": no summary in hey's output:\n" + output);
+		}
+		Map<Integer, Long> statuses = new TreeMap<>();
+		Map<String, Long> errors = new LinkedHashMap<>();
+		String section = "";
+		for (String line : output.split("\n")) {
+			String trimmed = line.trim();
+			Matcher status = HEY_STATUS.matcher(line);
+			Matcher error = HEY_ERROR.matcher(line);
+			if (trimmed.endsWith(":") && !trimmed.startsWith("[")) {
+				section = trimmed;
+			}
+			else if (section.equals("Status code distribution:") && status.matches()) {
+				statuses.merge(Integer.parseInt(status.group(1)), Long.parseLong(status.group(2)), Long::sum);
+			}
+			else if (section.equals("Error distribution:") && error.matches()) {
+				errors.merge(error.group(2), Long.parseLong(error.group(1)), Long::sum);
+			}
+			else if (!trimmed.isEmpty() && (section.startsWith("Status code") || section.startsWith("Error"))) {
+				throw new AssertionError(this.name + ": unexpected line in hey's " + section + " '" + line + "'");
+			}
+		}
+		long responses = statuses.values().stream().mapToLong(Long::longValue).sum();
+		long failed = errors.values().stream().mapToLong(Long::longValue).sum();
+		long non2xx = statuses.entrySet()
+			.stream()
+			.filter((e) -> e.getKey() < 200 || e.getKey() > 299)
+			.mapToLong(Map.Entry::getValue)
+			.sum();
+		return new Result(this.name, responses + failed, non2xx, errors, Map.of(), output);
+	}
+
+	private Matcher find(Pattern pattern, String output) {
+		Matcher matcher = pattern.matcher(output);
+		if (!matcher.find()) {
+			throw new AssertionError(this.name + ": no line matching /" + pattern + "/ in the output:\n" + output);
+		}
+		return matcher;
 	}
 
 	/**
 	 * Stop the load (SIGINT, to this child process only) and return everything it
-	 * printed. Fails if it had already exited on its own before being told to stop, which
-	 * means its duration cap was too short for the test or it failed to start.
-	 * @return its output
+	 * printed. Fails if it had already exited on its own, which means its duration cap
+	 * was too short for the test or it failed to start.
 	 */
-	String stop() {
-		if (this.finalOutput != null) {
-			return this.finalOutput;
-		}
+	private String stop() {
 		long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - this.startNanos);
 		if (!this.process.isAlive()) {
-			String output = read();
 			throw new AssertionError(this.name + " exited (code " + this.process.exitValue() + ") after " + seconds
-					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n" + output);
+					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n" + read());
 		}
-		signal("INT", this.process.pid());
+		Procfs.signal(this.process.pid(), "INT");
 		try {
 			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
 				this.process.destroyForcibly();
@@ -104,10 +299,14 @@ abstract class ExternalLoad implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new AssertionError("interrupted", ex);
 		}
-		this.finalOutput = read();
-		System.out.println("[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue() + ":\n"
-				+ this.finalOutput);
-		return this.finalOutput;
+		String output = read();
+		System.out.println(
+				"[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue() + ":\n" + output);
+		return output;
+	}
+
+	private String read() {
+		return AppUnderTest.read(this.output);
 	}
 
 	@Override
@@ -120,36 +319,6 @@ abstract class ExternalLoad implements AutoCloseable {
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 			}
-		}
-	}
-
-	private String read() {
-		try {
-			return Files.readString(this.output, StandardCharsets.UTF_8);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	/**
-	 * Send a signal to one process, by pid.
-	 * @param signal the signal name without {@code SIG}
-	 * @param pid the process
-	 */
-	static void signal(String signal, long pid) {
-		try {
-			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-				throw new AssertionError("kill -" + signal + " " + pid + " failed");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
 		}
 	}
 

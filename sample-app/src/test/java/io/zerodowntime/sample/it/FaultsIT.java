@@ -36,11 +36,11 @@ class FaultsIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	@BeforeEach
 	void prepare() {
-		this.app = new FaultLoadApp(this.dir);
+		this.app = new AppUnderTest(this.dir);
 	}
 
 	@AfterEach
@@ -56,7 +56,7 @@ class FaultsIT {
 	void releasesThatThrowOrDieLeaveTheOldGenerationServing() {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -89,7 +89,7 @@ class FaultsIT {
 	void aReleaseThatHangsIsStoppedAtTheUpgradeTimeout() {
 		this.app.start("--zerodowntime.upgrade-timeout=8s");
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -117,7 +117,7 @@ class FaultsIT {
 		command.addAll(this.app.defaultArgs());
 		this.app.start("--zerodowntime.command=" + String.join(",", command));
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -133,7 +133,7 @@ class FaultsIT {
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1);
 
 			step("the new generation's main class does not exist: it exits at once");
-			Files.writeString(java, "#!/bin/sh\nexec '" + AppProcess.java() + "' -cp '" + this.app.jar()
+			Files.writeString(java, "#!/bin/sh\nexec '" + AppUnderTest.java() + "' -cp '" + this.app.jar()
 					+ "' io.zerodowntime.sample.NoSuchApplication\n");
 			Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
 			expectFailure(load, fresh, "exited before it was ready", true);
@@ -143,7 +143,7 @@ class FaultsIT {
 
 			step("a real java");
 			Files.delete(java);
-			Files.createSymbolicLink(java, AppProcess.java().toRealPath());
+			Files.createSymbolicLink(java, AppUnderTest.java().toRealPath());
 			expectSuccess(load);
 		}
 		finally {
@@ -161,13 +161,13 @@ class FaultsIT {
 	 * {@code lastUpgrade} and in the log; that the new generation, if one was started, is
 	 * gone; and that generation 1 still serves, alone, with nothing leaked.
 	 */
-	private JsonNode expectFailure(ClientLoop load, FaultLoadApp.Snapshot fresh, String reason, boolean childStarted) {
+	private JsonNode expectFailure(ClientLoop load, AppUnderTest.Snapshot fresh, String reason, boolean childStarted) {
 		long gen1 = fresh.pid();
 		long failuresBefore = this.app.count("Generation 1 \\(pid " + gen1 + "\\): upgrade failed after");
 		Http.Response post = this.app.postUpgrade();
 		System.out.println("[fault] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(500);
-		JsonNode body = FaultLoadApp.json(post);
+		JsonNode body = AppUnderTest.json(post);
 		assertThat(body.get("outcome").asString()).isEqualTo("FAILED");
 		assertThat(body.get("reason").asString()).as("reason in the POST response").contains(reason);
 		JsonNode status = this.app.status();
@@ -188,7 +188,7 @@ class FaultsIT {
 			assertThat(childPid.isNull()).as("lastUpgrade.childPid in %s", last).isFalse();
 			long child = childPid.asLong();
 			await("the failed new generation (pid " + child + ") to be gone").atMost(Duration.ofSeconds(15))
-				.until(() -> !FaultLoadProcs.alive(child));
+				.until(() -> !Procfs.running(child));
 		}
 		else {
 			assertThat(childPid.isNull()).as("lastUpgrade.childPid when nothing could be spawned").isTrue();
@@ -213,8 +213,8 @@ class FaultsIT {
 		System.out.println("[fault] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 		long gen2 = this.app.awaitServing(2);
-		assertThat(FaultLoadApp.json(post).get("pid").asLong()).isEqualTo(gen2);
-		assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+		assertThat(AppUnderTest.json(post).get("pid").asLong()).isEqualTo(gen2);
+		assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 	}
 

@@ -40,13 +40,13 @@ class HostTruthIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
-	private final List<AppProcess> processes = new ArrayList<>();
+	private final List<AppUnderTest> others = new ArrayList<>();
 
 	@AfterEach
 	void stopEverything() {
-		this.processes.forEach(AppProcess::close);
+		this.others.forEach(AppUnderTest::close);
 		if (this.app != null) {
 			this.app.close();
 		}
@@ -61,9 +61,9 @@ class HostTruthIT {
 	void generationOneRefusesToStartWhenItCannotWriteItsPidFile() throws IOException {
 		Path run = mountPoint();
 		Path pidFile = run.resolve("app/app.pid");
-		this.app = new FaultLoadApp(this.dir.resolve("app"));
+		this.app = new AppUnderTest(this.dir.resolve("app"));
 		this.app.start(inOwnMountNamespace(run, "ro,size=1m"), "--zerodowntime.pid-file=" + pidFile);
-		assertThat(this.app.awaitGenerationOneExit(FaultLoadApp.STARTUP)).as("exit code of generation 1").isOne();
+		assertThat(this.app.awaitExit(AppUnderTest.STARTUP)).as("exit code of generation 1").isOne();
 		String problem = "Unable to write PID file " + pidFile + ": Read-only file system (creating the directory "
 				+ pidFile.getParent() + ")";
 		List<String> lines = this.app.lines();
@@ -89,25 +89,25 @@ class HostTruthIT {
 	void aGenerationThatCannotWriteThePidFileFailsTheUpgradeAndTheServingOneKeepsIt() throws IOException {
 		Path run = mountPoint();
 		Path pidFile = run.resolve("app/app.pid");
-		this.app = new FaultLoadApp(this.dir.resolve("app"));
+		this.app = new AppUnderTest(this.dir.resolve("app"));
 		this.app.start(inOwnMountNamespace(run, "size=1m"), "--zerodowntime.pid-file=" + pidFile);
 		long gen1 = this.app.awaitServing(1);
 		// generation 1 answers as soon as Tomcat runs; it writes the PID file once ready
-		await("the PID file to name generation 1").atMost(FaultLoadApp.STARTUP)
+		await("the PID file to name generation 1").atMost(AppUnderTest.STARTUP)
 			.ignoreExceptions()
 			.until(() -> readPidFile(gen1, pidFile) == gen1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 
 			step("the PID file's file system is read-only");
-			FaultLoadProcs.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,ro", run.toString());
+			AppUnderTest.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,ro", run.toString());
 			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
 					+ ": Read-only file system (creating a temporary file in " + pidFile.getParent() + ")");
 
 			step("the PID file's file system is full");
-			FaultLoadProcs.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
+			AppUnderTest.run("nsenter", "-t", Long.toString(gen1), "-m", "mount", "-o", "remount,rw", run.toString());
 			Path filler = inNamespace(gen1, run.resolve("filler"));
 			fill(filler);
 			expectPidFileFailure(load, gen1, pidFile, "Unable to write PID file " + pidFile
@@ -120,8 +120,7 @@ class HostTruthIT {
 			Files.delete(directory);
 			long gen2 = expectSuccess(load, 2, this.app.postUpgrade());
 			assertThat(readPidFile(gen2, pidFile)).isEqualTo(gen2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			assertThat(readPidFile(gen2, pidFile)).as("PID file after generation 1 exited").isEqualTo(gen2);
 		}
 		finally {
@@ -138,17 +137,14 @@ class HostTruthIT {
 	 */
 	@Test
 	void onAnUnsupportedPlatformTheApplicationStartsAsSpringBootMakesItAndRefusesEveryUpgrade() {
-		int port = Net.freePort();
 		Path classes = this.dir.resolve("classes.log");
 		Path pidFile = this.dir.resolve("app.pid");
-		List<String> jvmArgs = new ArrayList<>(FaultLoadApp.JVM_OPTIONS);
-		jvmArgs.addAll(List.of("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes));
-		AppProcess freebsd = track(AppProcess.builder("freebsd")
-			.jvmArgs(jvmArgs.toArray(String[]::new))
-			.args("--server.port=" + port, "--zerodowntime.pid-file=" + pidFile)
-			.start());
-		freebsd.awaitLog("Started SampleApplication", FaultLoadApp.STARTUP);
-		long pid = freebsd.pid();
+		AppUnderTest freebsd = launch("freebsd",
+				(launch) -> launch.jvmArgs("-Dos.name=FreeBSD", "-Xlog:class+load=info:file=" + classes)
+					.args("--zerodowntime.pid-file=" + pidFile));
+		int port = freebsd.port();
+		freebsd.awaitLog("Started SampleApplication", AppUnderTest.STARTUP);
+		long pid = freebsd.jvmPid();
 		Http.Response hello = Http.get(port, "/");
 		assertThat(hello.status()).isEqualTo(200);
 		assertThat(hello.header("X-Generation")).isEqualTo("1");
@@ -156,7 +152,7 @@ class HostTruthIT {
 
 		String reason = "zero-downtime upgrades are not available on FreeBSD/amd64: listener handover and posix_spawn "
 				+ "are only implemented for Linux on x86_64 (glibc)";
-		JsonNode status = FaultLoadApp.json(Http.get(port, "/actuator/upgrade"));
+		JsonNode status = AppUnderTest.json(Http.get(port, "/actuator/upgrade"));
 		System.out.println("[truth] GET /actuator/upgrade: " + status);
 		assertThat(status.get("state").asString()).isEqualTo("UNSUPPORTED");
 		assertThat(status.get("upgradesUnavailable").asString()).isEqualTo(reason);
@@ -166,12 +162,12 @@ class HostTruthIT {
 		Http.Response post = Http.postEmptyJson(port, "/actuator/upgrade", Duration.ofSeconds(30));
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).isEqualTo(409);
-		assertThat(FaultLoadApp.json(post).get("outcome").asString()).isEqualTo("REFUSED");
-		assertThat(FaultLoadApp.json(post).get("reason").asString()).isEqualTo(reason);
+		assertThat(AppUnderTest.json(post).get("outcome").asString()).isEqualTo("REFUSED");
+		assertThat(AppUnderTest.json(post).get("reason").asString()).isEqualTo(reason);
 
-		FaultLoadProcs.signal(pid, "HUP");
+		Procfs.signal(pid, "HUP");
 		await("the SIGHUP to be refused").atMost(Duration.ofSeconds(20))
-			.until(() -> count(freebsd, "refused an upgrade \\(trigger: .*\\): " + Pattern.quote(reason)) == 2);
+			.until(() -> freebsd.count("refused an upgrade \\(trigger: .*\\): " + Pattern.quote(reason)) == 2);
 		assertThat(Http.get(port, "/").status()).as("GET / after SIGHUP").isEqualTo(200);
 		assertThat(freebsd.isAlive()).isTrue();
 
@@ -182,7 +178,7 @@ class HostTruthIT {
 			.contains("zerodowntime.pid-file is not written")
 			.contains("refused");
 		assertThat(pidFile).doesNotExist();
-		List<String> loaded = FaultLoadApp.read(classes).lines().toList();
+		List<String> loaded = AppUnderTest.read(classes).lines().toList();
 		assertThat(loaded).as("classes loaded").anyMatch((line) -> line.contains(" io.zerodowntime.Upgrader "));
 		assertThat(loaded).as("native classes loaded")
 			.noneMatch((line) -> line.contains(" jnr.") || line.contains(" com.kenai.jffi.")
@@ -196,20 +192,12 @@ class HostTruthIT {
 	 */
 	@Test
 	void aSystemdUnitThatCannotFollowAnUpgradeGetsOneWarningWithTheFix() {
-		AppProcess simpleUnit = track(AppProcess.builder("type-simple")
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Net.freePort())
-			.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e")
-			.unsetEnv("NOTIFY_SOCKET")
-			.start());
-		AppProcess outside = track(AppProcess.builder("no-systemd")
-			.jvmArgs(FaultLoadApp.JVM_OPTIONS.toArray(String[]::new))
-			.args("--server.port=" + Net.freePort())
-			.unsetEnv("INVOCATION_ID")
-			.unsetEnv("NOTIFY_SOCKET")
-			.start());
-		simpleUnit.awaitLog("Generation 1 \\(pid \\d+\\) is ready", FaultLoadApp.STARTUP);
-		outside.awaitLog("Generation 1 \\(pid \\d+\\) is ready", FaultLoadApp.STARTUP);
+		AppUnderTest simpleUnit = launch("type-simple",
+				(launch) -> launch.env("INVOCATION_ID", "6d3a0c1f2b8e4f0a9c7d5e3b1a2f4c6e").unsetEnv("NOTIFY_SOCKET"));
+		AppUnderTest outside = launch("no-systemd",
+				(launch) -> launch.unsetEnv("INVOCATION_ID").unsetEnv("NOTIFY_SOCKET"));
+		simpleUnit.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
+		outside.awaitLog("Generation 1 \\(pid \\d+\\) is ready", AppUnderTest.STARTUP);
 		assertThat(simpleUnit.lines().stream().filter((line) -> line.contains("INVOCATION_ID")))
 			.as("warnings about the unit")
 			.singleElement()
@@ -230,7 +218,7 @@ class HostTruthIT {
 	 * Start generation 1 in a mount namespace of its own, with a tmpfs at a mount point
 	 * (every later generation inherits the namespace).
 	 */
-	private static UnaryOperator<AppProcess.Builder> inOwnMountNamespace(Path mountPoint, String options) {
+	private static UnaryOperator<AppUnderTest.Launch> inOwnMountNamespace(Path mountPoint, String options) {
 		return (builder) -> builder.launcher("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
 				"mount -t tmpfs -o " + options + " zerodowntime-test \"$0\" && exec \"$@\"", mountPoint.toString());
 	}
@@ -266,7 +254,7 @@ class HostTruthIT {
 		Http.Response post = this.app.postUpgrade();
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(500);
-		JsonNode body = FaultLoadApp.json(post);
+		JsonNode body = AppUnderTest.json(post);
 		assertThat(body.get("outcome").asString()).isEqualTo("FAILED");
 		assertThat(body.get("reason").asString()).as("reason")
 			.matches("the new generation \\(pid \\d+\\) failed to start: .*")
@@ -277,7 +265,7 @@ class HostTruthIT {
 		assertThat(status.get("lastUpgrade").get("reason").asString()).isEqualTo(body.get("reason").asString());
 		long child = status.get("lastUpgrade").get("childPid").asLong();
 		await("the failed new generation (pid " + child + ") to be gone").atMost(Duration.ofSeconds(30))
-			.until(() -> !FaultLoadProcs.alive(child));
+			.until(() -> !Procfs.running(child));
 		assertThat(readPidFile(gen1, pidFile)).as("PID file after the failed upgrade").isEqualTo(gen1);
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
@@ -288,19 +276,19 @@ class HostTruthIT {
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 		long pid = this.app.awaitServing(generation);
-		assertThat(FaultLoadApp.json(post).get("pid").asLong()).isEqualTo(pid);
+		assertThat(AppUnderTest.json(post).get("pid").asLong()).isEqualTo(pid);
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 		return pid;
 	}
 
-	private AppProcess track(AppProcess process) {
-		this.processes.add(process);
-		return process;
-	}
-
-	private static long count(AppProcess process, String regex) {
-		Pattern pattern = Pattern.compile(regex);
-		return process.lines().stream().filter((line) -> pattern.matcher(line).find()).count();
+	/**
+	 * Start an application with only its port as argument (and what the customizer adds).
+	 */
+	private AppUnderTest launch(String name, UnaryOperator<AppUnderTest.Launch> customizer) {
+		AppUnderTest app = new AppUnderTest(this.dir.resolve(name));
+		this.others.add(app);
+		app.launch((launch) -> customizer.apply(launch.args("--server.port=" + app.port())));
+		return app;
 	}
 
 	private static void step(String what) {

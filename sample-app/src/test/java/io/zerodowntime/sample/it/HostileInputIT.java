@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -68,16 +69,16 @@ class HostileInputIT {
 	 * What a clean generation 1 holds, to compare the generations started with forged
 	 * input: taken by the first test, which starts one anyway.
 	 */
-	private static volatile FaultLoadApp.Snapshot clean;
+	private static volatile AppUnderTest.Snapshot clean;
 
 	@TempDir
 	Path dir;
 
 	private final List<AutoCloseable> resources = new ArrayList<>();
 
-	private FaultLoadApp.Snapshot clean() {
+	private AppUnderTest.Snapshot clean() {
 		if (clean == null) {
-			try (FaultLoadApp app = new FaultLoadApp(this.dir.resolve("clean"))) {
+			try (AppUnderTest app = new AppUnderTest(this.dir.resolve("clean"))) {
 				app.start();
 				clean = app.baseline(app.awaitServing(1));
 			}
@@ -92,8 +93,8 @@ class HostileInputIT {
 		}
 	}
 
-	private FaultLoadApp app() {
-		FaultLoadApp app = new FaultLoadApp(this.dir);
+	private AppUnderTest app() {
+		AppUnderTest app = new AppUnderTest(this.dir);
 		this.resources.add(app);
 		return app;
 	}
@@ -187,7 +188,7 @@ class HostileInputIT {
 	@MethodSource("forgeries")
 	void forgedOrStaleVariables(Forgery forgery) throws Exception {
 		System.out.println("[hostile] ---- " + forgery.name() + " ----");
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		Peer peer = new Peer();
 		this.resources.add(peer);
 		Path file = this.dir.resolve("not-a-socket.txt");
@@ -200,7 +201,7 @@ class HostileInputIT {
 			.replace("@TESTPID@", Long.toString(ProcessHandle.current().pid()));
 		String message = forgery.message().replace("@DEAD@", Long.toString(dead));
 		List<String> launcher = new ArrayList<>();
-		int otherPort = Net.freePort();
+		int otherPort = Http.freePort();
 		Socket strayClient = null;
 		CompletableFuture<Http.Response> trigger = null;
 		if (forgery.activateOn() != null) {
@@ -209,11 +210,11 @@ class HostileInputIT {
 			launcher.addAll(List.of(SOCKET_ACTIVATE.toString(), "-l", Http.HOST + ":" + activated));
 		}
 		launcher.addAll(List.of("/bin/bash", "-c", script + "; exec \"$@\"", "bash"));
-		AppProcess process = app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
+		app.start((b) -> b.launcher(launcher.toArray(String[]::new)));
 		if ("other".equals(forgery.activateOn())) {
 			// systemd-socket-activate starts the command on the first connection; this
 			// one must never be answered
-			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
+			app.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			strayClient = new Socket();
 			strayClient.connect(new InetSocketAddress(Http.HOST, otherPort), 5000);
 			strayClient.getOutputStream()
@@ -221,20 +222,20 @@ class HostileInputIT {
 			this.resources.add(strayClient);
 		}
 		else if ("same".equals(forgery.activateOn())) {
-			process.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
+			app.awaitLog("Listening on .* as 3\\.", Duration.ofSeconds(10));
 			trigger = CompletableFuture.supplyAsync(() -> Http.get(app.port(), "/", Duration.ofSeconds(60)));
 		}
 		Expect outcome = awaitOutcome(app, forgery.expect());
 		SoftAssertions softly = new SoftAssertions();
 		if (outcome == Expect.STOPS) {
-			int exit = process.awaitExit(Duration.ofSeconds(30));
+			int exit = app.awaitExit(Duration.ofSeconds(30));
 			assertStoppedWithReport(softly, app, exit, (forgery.expect() == Expect.STOPS) ? message : null);
-			softly.assertThat(Net.listeners(app.port())).as("listeners on the configured port").isEmpty();
+			softly.assertThat(Procfs.listeners(app.port())).as("listeners on the configured port").isEmpty();
 			app.assertNoOrphans(-1);
 			app.assertNoZombies();
 		}
 		else {
-			long[] served = app.awaitServingAnyGeneration();
+			long[] served = awaitServingAnyGeneration(app);
 			long pid = served[1];
 			softly.assertThat(served[0]).as("X-Generation of GET /").isEqualTo(1);
 			softly.assertThat(app.findLog(message))
@@ -252,12 +253,10 @@ class HostileInputIT {
 						Duration.ofSeconds(10));
 				softly.assertThat(response.status()).as("request %d after startup", i).isEqualTo(200);
 			}
-			List<Net.Listener> listeners = Net.listeners(app.port());
+			List<Long> listeners = Procfs.listeners(app.port());
 			softly.assertThat(listeners).as("listeners on %d", app.port()).hasSize(1);
-			softly.assertThat(AppProcess.socketInodes(pid))
-				.as("sockets of the JVM")
-				.containsAll(listeners.stream().map(Net.Listener::inode).toList());
-			softly.assertThat(AppProcess.environ(pid))
+			softly.assertThat(Procfs.socketInodes(pid)).as("sockets of the JVM").containsAll(listeners);
+			softly.assertThat(Procfs.environ(pid))
 				.as("/proc/%d/environ", pid)
 				.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
 			softly.assertThat(app.lines())
@@ -270,11 +269,11 @@ class HostileInputIT {
 			finally {
 				load.close();
 			}
-			FaultLoadApp.Snapshot expected = clean();
+			AppUnderTest.Snapshot expected = clean();
 			if ("other".equals(forgery.activateOn())) {
 				// the stale listener stays open in the process (as sd_listen_fds leaves
 				// it), never accepted on
-				expected = new FaultLoadApp.Snapshot(expected.pid(), expected.fds() + 1, expected.sockets() + 1,
+				expected = new AppUnderTest.Snapshot(expected.pid(), expected.fds() + 1, expected.sockets() + 1,
 						expected.listeners() + 1, expected.unix(), expected.threads(), expected.rssKb());
 			}
 			app.assertEndState(load, (int) served[0], expected);
@@ -296,15 +295,14 @@ class HostileInputIT {
 		softly.assertAll();
 	}
 
-	private Expect awaitOutcome(FaultLoadApp app, Expect expected) {
-		AppProcess process = app.process();
+	private Expect awaitOutcome(AppUnderTest app, Expect expected) {
 		Expect[] outcome = new Expect[1];
 		try {
 			Awaitility.await("the application to serve or to stop")
 				.atMost(Duration.ofSeconds(45))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> {
-					if (!process.isAlive() || app.findLog("APPLICATION FAILED TO START").isPresent()) {
+					if (!app.isAlive() || app.findLog("APPLICATION FAILED TO START").isPresent()) {
 						outcome[0] = Expect.STOPS;
 						return true;
 					}
@@ -324,7 +322,27 @@ class HostileInputIT {
 		return outcome[0];
 	}
 
-	private static void assertStoppedWithReport(SoftAssertions softly, FaultLoadApp app, int exit, String message) {
+	/**
+	 * Wait until {@code GET /} is answered, by whichever generation: {generation, pid}.
+	 */
+	private static long[] awaitServingAnyGeneration(AppUnderTest app) {
+		try {
+			return Awaitility.await("GET / on " + app.port() + " to be answered")
+				.atMost(AppUnderTest.STARTUP)
+				.pollInterval(Duration.ofMillis(100))
+				.ignoreExceptions()
+				.until(() -> {
+					Http.Response response = Http.get(app.port(), "/", Duration.ofSeconds(5));
+					return (response.status() != 200) ? null : new long[] {
+							Long.parseLong(response.header("X-Generation")), Long.parseLong(response.header("X-Pid")) };
+				}, Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("GET / was never answered; output:\n" + app.output(), ex);
+		}
+	}
+
+	private static void assertStoppedWithReport(SoftAssertions softly, AppUnderTest app, int exit, String message) {
 		String output = app.output();
 		softly.assertThat(exit).as("exit code; output:%n%s", output).isNotZero();
 		List<String> lines = app.lines();
@@ -433,19 +451,19 @@ class HostileInputIT {
 	@Test
 	@Order(3)
 	void aJarOverwrittenInPlaceIsRefusedAndARenameDeployUpgrades() throws Exception {
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		Path release = this.dir.resolve("release-2.jar");
 		newRelease(app.jar(), release);
 		app.start();
 		long gen1 = app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = app.baseline(gen1);
 		Object inode = Files.getAttribute(app.jar(), "unix:ino");
 		SoftAssertions softly = new SoftAssertions();
 		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		Http.Response refused = null;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			FaultLoadProcs.run("cp", release.toString(), app.jar().toString());
+			AppUnderTest.run("cp", release.toString(), app.jar().toString());
 			assertThat(Files.getAttribute(app.jar(), "unix:ino")).as("inode after cp (overwritten in place)")
 				.isEqualTo(inode);
 			try {
@@ -470,7 +488,7 @@ class HostileInputIT {
 			// the other trigger, SIGHUP, is refused the same way
 			long before = app
 				.count("refused an upgrade \\(trigger: SIGHUP.*\\): .*overwritten in place.*atomic rename");
-			FaultLoadProcs.signal(gen1, "HUP");
+			Procfs.signal(gen1, "HUP");
 			try {
 				Awaitility.await("SIGHUP to be refused")
 					.atMost(Duration.ofSeconds(10))
@@ -488,7 +506,7 @@ class HostileInputIT {
 			}
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			try {
-				JsonNode afterRefusal = FaultLoadApp
+				JsonNode afterRefusal = AppUnderTest
 					.json(Http.get(app.port(), "/actuator/upgrade", Duration.ofSeconds(10)));
 				JsonNode last = afterRefusal.get("lastUpgrade");
 				softly.assertThat(last.isNull() ? null : last.get("reason").asString())
@@ -508,13 +526,13 @@ class HostileInputIT {
 				assertThat(post.status()).as("POST /actuator/upgrade after a rename deploy: %s", post).isEqualTo(200);
 			}
 			else {
-				FaultLoadProcs.signal(gen1, "HUP");
+				Procfs.signal(gen1, "HUP");
 			}
 			try {
 				Awaitility.await("generation 2 after the rename deploy")
 					.atMost(Duration.ofSeconds(60))
 					.pollInterval(Duration.ofMillis(200))
-					.until(() -> FaultLoadProcs.javaPids(app.jar()).stream().anyMatch((p) -> p != gen1));
+					.until(() -> Procfs.javaPids(app.jar()).stream().anyMatch((p) -> p != gen1));
 			}
 			catch (ConditionTimeoutException ex) {
 				softly.fail("no upgrade after a rename deploy (triggered by " + ((refused != null) ? "POST" : "SIGHUP")
@@ -522,7 +540,7 @@ class HostileInputIT {
 				softly.assertAll();
 			}
 			app.awaitServing(2);
-			int exit = app.awaitGenerationOneExit(Duration.ofSeconds(90));
+			int exit = app.awaitExit(Duration.ofSeconds(90));
 			System.out.println("[fault] generation 1, whose jar was overwritten in place, exited with " + exit);
 			softly.assertThat(exit).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -574,14 +592,14 @@ class HostileInputIT {
 	@Test
 	@Order(4)
 	void thePidFileIsNeverWrittenThroughAPlantedSymlinkAndSpawnedProcessesSeeNoHandoverVariable() throws Exception {
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		Path victim = this.dir.resolve("elsewhere/victim.txt");
 		Files.createDirectories(victim.getParent());
 		Files.writeString(victim, "precious\n");
 		Files.createSymbolicLink(app.pidFile(), victim);
 		app.start();
 		long gen1 = app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = app.baseline(gen1);
 		assertPidFile(app.pidFile(), gen1, victim);
 		ClientLoop load = ClientLoop.start(app.port(), CLIENTS);
 		long gen2;
@@ -593,7 +611,7 @@ class HostileInputIT {
 			Http.Response post = app.postUpgrade();
 			assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 			gen2 = app.awaitServing(2);
-			assertThat(app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+			assertThat(app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertNoHandoverVariables(Http.get(app.port(), "/child-env"), 2);
 		}
@@ -601,7 +619,7 @@ class HostileInputIT {
 			load.close();
 		}
 		assertPidFile(app.pidFile(), gen2, victim);
-		assertThat(AppProcess.environ(gen2)).as("/proc/%d/environ of generation 2", gen2)
+		assertThat(Procfs.environ(gen2)).as("/proc/%d/environ of generation 2", gen2)
 			.containsKey("PATH")
 			.doesNotContainKeys(HANDOVER_VARIABLES.toArray(String[]::new));
 		app.assertEndState(load, 2, fresh);
@@ -634,10 +652,10 @@ class HostileInputIT {
 	@Test
 	@Order(1)
 	void postWithoutWriteAccessIsNotAllowedWhileGetWorks() {
-		FaultLoadApp app = app();
+		AppUnderTest app = app();
 		app.start("--management.endpoint.upgrade.access=read-only");
 		long gen1 = app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = app.baseline(gen1);
 		if (clean == null) {
 			// access to the endpoint changes nothing a process holds
 			clean = fresh;
@@ -650,7 +668,7 @@ class HostileInputIT {
 			assertThat(post.status()).as("POST /actuator/upgrade without write access: %s", post)
 				.isNotEqualTo(200)
 				.isIn(404, 405);
-			FaultLoadApp.sleep(1000);
+			AppUnderTest.sleep(1000);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
 		finally {

@@ -6,163 +6,174 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
- * A minimal HTTP/1.1 client on raw sockets: one connection per request
- * ({@code Connection: close}), so which process served a request is never hidden by a
- * pooled connection, and every failure (refused, reset, timed out) surfaces as it
- * happened.
+ * The one HTTP/1.1 codec of the integration tests, on raw sockets: a request head writer
+ * ({@link #head}), a response reader ({@link #read}) and free ports on 127.0.0.1. The
+ * static methods use one connection per request ({@code Connection: close}), so which
+ * process served a request is never hidden by a pooled connection, and every failure
+ * (refused, reset, timed out) surfaces as it happened; a {@link Connection} keeps one
+ * open for several requests or a request written piece by piece.
  */
-public final class Http {
+final class Http {
 
 	/** The address every test server listens on. */
-	public static final String HOST = "127.0.0.1";
+	static final String HOST = "127.0.0.1";
 
-	private static final java.util.Set<Integer> TLS_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+	private static final Set<Integer> TLS_PORTS = ConcurrentHashMap.newKeySet();
 
 	private Http() {
 	}
 
 	/**
-	 * {@code GET http://127.0.0.1:<port><path>}.
-	 * @param port the port
-	 * @param path the path and query
-	 * @return the response
+	 * Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then
+	 * closed.
 	 */
-	public static Response get(int port, String path) {
-		return get(port, path, DEFAULT_TIMEOUT);
+	static int freePort() {
+		try (ServerSocket socket = new ServerSocket()) {
+			socket.setReuseAddress(false);
+			socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 1);
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
-	/**
-	 * {@code GET http://127.0.0.1:<port><path>} with a timeout for connecting and for
-	 * each read.
-	 * @param port the port
-	 * @param path the path and query
-	 * @param timeout the timeout
-	 * @return the response
-	 */
-	public static Response get(int port, String path, Duration timeout) {
+	/** Return distinct free ports. */
+	static int[] freePorts(int count) {
+		Set<Integer> ports = new HashSet<>();
+		while (ports.size() < count) {
+			ports.add(freePort());
+		}
+		return ports.stream().mapToInt(Integer::intValue).toArray();
+	}
+
+	static Response get(int port, String path) {
+		return get(port, path, Duration.ofSeconds(30));
+	}
+
+	/** {@code GET}, with a timeout for connecting and for each read. */
+	static Response get(int port, String path, Duration timeout) {
 		return exchange(port, "GET", path, null, timeout);
 	}
 
 	/**
-	 * {@code POST http://127.0.0.1:<port><path>} with a body.
-	 * @param port the port
-	 * @param path the path and query
-	 * @param body the body
-	 * @param timeout the timeout for connecting and for each read
-	 * @return the response
+	 * {@code POST} with an empty body of a content type, or with no body and no
+	 * {@code Content-Type} at all ({@code null}: a web page's simplest cross-site
+	 * request).
 	 */
-	public static Response post(int port, String path, byte[] body, Duration timeout) {
-		return exchange(port, "POST", path, body, "application/octet-stream", timeout);
+	static Response post(int port, String path, String contentType, Duration timeout) {
+		return exchange(port, "POST", path, contentType, timeout);
 	}
 
-	/**
-	 * POST with no body to an actuator operation (which wants JSON, or nothing).
-	 * @param port the port
-	 * @param path the path, e.g. {@code /actuator/upgrade}
-	 * @param timeout the timeout for connecting and for each read
-	 * @return the response
-	 */
-	public static Response postEmptyJson(int port, String path, Duration timeout) {
-		return exchange(port, "POST", path, new byte[0], "application/json", timeout);
+	/** POST with no body to an actuator operation (which wants JSON, or nothing). */
+	static Response postEmptyJson(int port, String path, Duration timeout) {
+		return post(port, path, "application/json", timeout);
 	}
 
 	/**
 	 * Speak HTTPS to a port from now on (for an application started with
 	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
 	 * own self-signed one.
-	 * @param port the port
 	 */
-	public static void useTls(int port) {
+	static void useTls(int port) {
 		TLS_PORTS.add(port);
 	}
 
 	private static Socket tls(Socket plain, int port) throws IOException {
+		X509TrustManager trustAll = new X509TrustManager() {
+
+			@Override
+			public void checkClientTrusted(X509Certificate[] chain, String type) {
+			}
+
+			@Override
+			public void checkServerTrusted(X509Certificate[] chain, String type) {
+			}
+
+			@Override
+			public X509Certificate[] getAcceptedIssuers() {
+				return new X509Certificate[0];
+			}
+
+		};
 		try {
-			javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-			context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
-				@Override
-				public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
-				}
-
-				@Override
-				public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
-				}
-
-				@Override
-				public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-					return new java.security.cert.X509Certificate[0];
-				}
-			} }, null);
-			javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
-				.createSocket(plain, HOST, port, true);
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(null, new TrustManager[] { trustAll }, null);
+			SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, HOST, port, true);
 			socket.startHandshake();
 			return socket;
 		}
-		catch (java.security.GeneralSecurityException ex) {
+		catch (GeneralSecurityException ex) {
 			throw new IOException("Unable to set up TLS: " + ex, ex);
 		}
 	}
 
-	/**
-	 * POST with no body and no {@code Content-Type}, as a web page's simplest cross-site
-	 * request.
-	 * @param port the port
-	 * @param path the path
-	 * @param timeout the timeout for connecting and for each read
-	 * @return the response
-	 */
-	public static Response postWithoutBody(int port, String path, Duration timeout) {
-		return exchange(port, "POST", path, null, null, timeout);
-	}
-
-	private static Response exchange(int port, String method, String path, byte[] body, Duration timeout) {
-		return exchange(port, method, path, body, "application/octet-stream", timeout);
-	}
-
-	private static Response exchange(int port, String method, String path, byte[] body, String contentType,
-			Duration timeout) {
+	private static Response exchange(int port, String method, String path, String contentType, Duration timeout) {
 		int millis = Math.toIntExact(timeout.toMillis());
 		try (Socket plain = new Socket()) {
 			plain.connect(new InetSocketAddress(HOST, port), millis);
 			plain.setSoTimeout(millis);
 			Socket socket = TLS_PORTS.contains(port) ? tls(plain, port) : plain;
-			StringBuilder head = new StringBuilder();
-			head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-			head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
-			head.append("Connection: close\r\n");
-			if (body != null) {
-				head.append("Content-Type: ").append(contentType).append("\r\n");
-				head.append("Content-Length: ").append(body.length).append("\r\n");
-			}
-			head.append("\r\n");
 			OutputStream out = socket.getOutputStream();
-			out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
-			if (body != null) {
-				out.write(body);
-			}
+			out.write(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
 			out.flush();
-			return read(new BufferedInputStream(socket.getInputStream()), method);
+			return read(new BufferedInputStream(socket.getInputStream()), method, false);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex, ex);
 		}
 	}
 
-	private static Response read(InputStream in, String method) throws IOException {
+	/**
+	 * Write a request head: no body when {@code contentLength} is -1, no
+	 * {@code Connection: close} with {@code keepAlive}.
+	 */
+	static byte[] head(String method, String path, int port, String contentType, long contentLength,
+			boolean keepAlive) {
+		StringBuilder head = new StringBuilder();
+		head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+		head.append("Host: ").append(HOST).append(':').append(port).append("\r\n");
+		if (!keepAlive) {
+			head.append("Connection: close\r\n");
+		}
+		if (contentType != null) {
+			head.append("Content-Type: ").append(contentType).append("\r\n");
+		}
+		if (contentLength >= 0) {
+			head.append("Content-Length: ").append(contentLength).append("\r\n");
+		}
+		return head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+	}
+
+	/**
+	 * Read one response: its head, then a body by {@code Content-Length}, chunked, or to
+	 * the end of the stream (not on a {@code keepAlive} connection). A connection closed
+	 * before the response is complete is an {@link IOException}.
+	 */
+	static Response read(InputStream in, String method, boolean keepAlive) throws IOException {
 		String statusLine = line(in);
 		if (statusLine == null) {
 			throw new IOException("connection closed before a status line");
@@ -181,24 +192,31 @@ public final class Http {
 					.add(line.substring(colon + 1).trim());
 			}
 		}
+		if (line == null) {
+			throw new IOException("connection closed inside the response headers");
+		}
+		Response head = new Response(code, headers, new byte[0]);
+		String contentLength = head.header("Content-Length");
 		byte[] body;
-		String transferEncoding = first(headers, "Transfer-Encoding");
-		String contentLength = first(headers, "Content-Length");
 		if ("HEAD".equals(method) || code == 204 || code == 304 || (code >= 100 && code < 200)) {
 			body = new byte[0];
 		}
-		else if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+		else if (String.valueOf(head.header("Transfer-Encoding")).toLowerCase(Locale.ROOT).contains("chunked")) {
 			body = chunked(in);
 		}
 		else if (contentLength != null) {
 			body = in.readNBytes(Integer.parseInt(contentLength));
+			if (body.length < Integer.parseInt(contentLength)) {
+				throw new IOException("connection closed inside the body");
+			}
+		}
+		else if (keepAlive) {
+			throw new IOException("a keep-alive response needs a length: " + statusLine + " " + headers);
 		}
 		else {
 			body = in.readAllBytes();
 		}
-		Map<String, List<String>> frozen = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-		headers.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
-		return new Response(code, Collections.unmodifiableMap(frozen), body);
+		return new Response(code, headers, body);
 	}
 
 	private static byte[] chunked(InputStream in) throws IOException {
@@ -208,9 +226,7 @@ public final class Http {
 			if (sizeLine == null) {
 				throw new IOException("connection closed inside a chunked body");
 			}
-			int semicolon = sizeLine.indexOf(';');
-			int size = Integer.parseInt((semicolon >= 0) ? sizeLine.substring(0, semicolon).trim() : sizeLine.trim(),
-					16);
+			int size = Integer.parseInt(sizeLine.split(";", 2)[0].trim(), 16);
 			if (size == 0) {
 				String trailer;
 				while ((trailer = line(in)) != null && !trailer.isEmpty()) {
@@ -241,9 +257,102 @@ public final class Http {
 		return (line.size() > 0) ? line.toString(StandardCharsets.ISO_8859_1) : null;
 	}
 
-	private static String first(Map<String, List<String>> headers, String name) {
-		List<String> values = headers.get(name);
-		return (values != null && !values.isEmpty()) ? values.get(0) : null;
+	/**
+	 * One connection to 127.0.0.1 kept open: requests in turn on the same socket
+	 * (keep-alive), or a request written piece by piece.
+	 */
+	static final class Connection implements AutoCloseable {
+
+		private final int port;
+
+		private final Socket socket = new Socket();
+
+		private final InputStream in;
+
+		/** Connect to {@code 127.0.0.1:<port>}. */
+		Connection(int port, Duration timeout) {
+			this.port = port;
+			try {
+				int millis = Math.toIntExact(timeout.toMillis());
+				this.socket.connect(new InetSocketAddress(HOST, port), millis);
+				this.socket.setSoTimeout(millis);
+				this.in = new BufferedInputStream(this.socket.getInputStream());
+			}
+			catch (IOException ex) {
+				close();
+				throw new UncheckedIOException("Unable to connect to port " + port + ": " + ex, ex);
+			}
+		}
+
+		/** Return the local (client) port of this connection. */
+		int localPort() {
+			return this.socket.getLocalPort();
+		}
+
+		/**
+		 * Send {@code GET <path>} without {@code Connection: close} and read the
+		 * response.
+		 */
+		Response get(String path) {
+			send(head("GET", path, this.port, null, -1, true));
+			return read(true);
+		}
+
+		/** Write raw bytes (a request or part of one). */
+		void send(byte[] bytes) {
+			send(bytes, 0, bytes.length);
+		}
+
+		void send(byte[] bytes, int offset, int length) {
+			try {
+				this.socket.getOutputStream().write(bytes, offset, length);
+				this.socket.getOutputStream().flush();
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(
+						"Sending " + length + " bytes on the connection from port " + localPort() + " failed: " + ex,
+						ex);
+			}
+		}
+
+		/** Read the response to a request sent with {@code Connection: close}. */
+		Response readResponse() {
+			return read(false);
+		}
+
+		private Response read(boolean keepAlive) {
+			try {
+				return Http.read(this.in, "GET", keepAlive);
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(
+						"Reading a response on the connection from port " + localPort() + " failed: " + ex, ex);
+			}
+		}
+
+		/**
+		 * Return whether the server has closed the connection: the next read sees end of
+		 * stream (blocks up to the read timeout).
+		 */
+		boolean serverClosed() {
+			try {
+				return this.in.read() == -1;
+			}
+			catch (IOException ex) {
+				return true;
+			}
+		}
+
+		@Override
+		public void close() {
+			try {
+				this.socket.close();
+			}
+			catch (IOException ex) {
+				// nothing to release
+			}
+		}
+
 	}
 
 	/**
@@ -253,22 +362,16 @@ public final class Http {
 	 * @param headers the headers, by case-insensitive name
 	 * @param body the body, de-chunked
 	 */
-	public record Response(int status, Map<String, List<String>> headers, byte[] body) {
+	record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
-		/**
-		 * Return the first value of a header.
-		 * @param name the header, in any case
-		 * @return its first value, or {@code null}
-		 */
-		public String header(String name) {
-			return first(this.headers, name);
+		/** Return the first value of a header. */
+		String header(String name) {
+			List<String> values = this.headers.get(name);
+			return (values != null && !values.isEmpty()) ? values.get(0) : null;
 		}
 
-		/**
-		 * Return the body as UTF-8 text.
-		 * @return the body
-		 */
-		public String text() {
+		/** Return the body as UTF-8 text. */
+		String text() {
 			return new String(this.body, StandardCharsets.UTF_8);
 		}
 

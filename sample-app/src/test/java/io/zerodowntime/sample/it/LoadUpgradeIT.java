@@ -1,26 +1,25 @@
 package io.zerodowntime.sample.it;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
-import com.jayway.jsonpath.JsonPath;
-import io.zerodowntime.sample.it.UpgradeSeries.Trigger;
+import io.zerodowntime.sample.it.AppUnderTest.Trigger;
 import org.assertj.core.api.SoftAssertions;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
-import static io.zerodowntime.sample.it.UpgradeSeries.Trigger.HUP;
-import static io.zerodowntime.sample.it.UpgradeSeries.Trigger.POST;
+import static io.zerodowntime.sample.it.AppUnderTest.Trigger.HUP;
+import static io.zerodowntime.sample.it.AppUnderTest.Trigger.POST;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The product's promise under real load from clients we did not write ({@code wrk} and
@@ -34,15 +33,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * outside 2xx (from wrk's {@code Socket errors} and {@code Non-2xx or 3xx responses}
  * lines and a script counting every status, and from hey's status and error
  * distributions); the final generation is the number of successful upgrades plus one; no
- * process runs the jar copy but the current generation; a probe connecting every 50 ms
- * was never refused.
+ * process runs the jar copy but the current generation, no orphan, no zombie; a probe
+ * connecting every 50 ms was never refused.
  *
  * <p>
  * The load is paced, and the app runs with small-service JVM options
- * ({@link UpgradeSeries#JVM_OPTIONS}), so that the two cores of a small CI machine still
- * start each new JVM in a few seconds; every load is capped in time and stopped by SIGINT
- * once the series is done. Everything listens on 127.0.0.1 only. Each generation's output
- * goes to {@code app.log} in the test's directory and is copied to the test output.
+ * ({@link AppUnderTest#JVM_OPTIONS} and a heap of 256 MB), so that the two cores of a
+ * small CI machine still start each new JVM in a few seconds; every load is capped in
+ * time and stopped by SIGINT once the series is done. Everything listens on 127.0.0.1
+ * only. A missing load generator fails the suite, it does not skip it.
  */
 class LoadUpgradeIT {
 
@@ -68,9 +67,10 @@ class LoadUpgradeIT {
 	private static final Duration STEADY = Duration.ofSeconds(1);
 
 	/**
-	 * The upgrade timeout in the scenario with bad releases: long enough for a good
-	 * release to start under the load on two busy cores, short enough to give up on the
-	 * hung one soon.
+	 * The shortest upgrade timeout in the scenario with bad releases: long enough for a
+	 * good release of the sample app to start under the load on two busy cores, short
+	 * enough to give up on the hung one soon. A slower application gets four times its
+	 * first start.
 	 */
 	private static final Duration BAD_RELEASE_TIMEOUT = Duration.ofSeconds(15);
 
@@ -79,58 +79,43 @@ class LoadUpgradeIT {
 
 	@BeforeAll
 	static void loadGenerators() {
-		assumeTrue(Wrk.installed(),
-				"wrk is not installed: these checks need the Debian package wrk (bench/install-tools.sh --e2e)");
-		assumeTrue(Hey.installed(),
-				"hey is not installed: these checks need the Debian package hey (bench/install-tools.sh --e2e)");
+		AppUnderTest.requireTool("wrk", "wrk hey", "the load suite needs the load generators wrk and hey");
+		AppUnderTest.requireTool("hey", "wrk hey", "the load suite needs the load generators wrk and hey");
 	}
 
 	@Test
 	void keepAliveLoad() throws Exception {
-		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "keepalive");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/")
-					.connections(2, 16)
-					.pace(PACE_MILLIS)
-					.cap(CAP)
-					.start(this.dir, "wrk-keepalive");
-				Hey hey = Hey.start(this.dir, "hey-keepalive", app.port(), "/", 8, HEY_RATE, true, CAP)) {
+		try (AppUnderTest app = start("keepalive");
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-keepalive", app.port(), 16, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-keepalive", app.port(), 8, HEY_RATE, true, CAP)) {
 			steady();
 			SERIES.forEach(app::upgrade);
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
 		}
 	}
 
 	@Test
 	void newConnectionPerRequest() throws Exception {
-		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "close");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/")
-					.connections(2, 16)
-					.pace(PACE_MILLIS)
-					.newConnectionPerRequest()
-					.cap(CAP)
-					.start(this.dir, "wrk-close");
-				Hey hey = Hey.start(this.dir, "hey-close", app.port(), "/", 8, HEY_RATE, false, CAP)) {
+		try (AppUnderTest app = start("close");
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-close", app.port(), 16, PACE_MILLIS, false, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-close", app.port(), 8, HEY_RATE, false, CAP)) {
 			steady();
 			SERIES.forEach(app::upgrade);
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
 		}
 	}
 
 	@Test
 	void slowRequestsStartedJustBeforeEachTrigger() throws Exception {
 		List<Answered> answered = new ArrayList<>();
-		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "slow");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/")
-					.connections(2, 8)
-					.pace(PACE_MILLIS)
-					.cap(CAP)
-					.start(this.dir, "wrk-slow");
-				Hey hey = Hey.start(this.dir, "hey-slow", app.port(), "/", 4, HEY_RATE, false, CAP)) {
+		try (AppUnderTest app = start("slow");
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-slow", app.port(), 8, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-slow", app.port(), 4, HEY_RATE, false, CAP)) {
 			steady();
 			for (Trigger trigger : SERIES) {
 				app.awaitUpgradable();
@@ -145,7 +130,7 @@ class LoadUpgradeIT {
 				// several are in flight in the old generation when it hands over
 				List<InFlight> during = new ArrayList<>();
 				Thread feeder = new Thread(() -> {
-					while (!app.servedByNewer(before) && during.size() < 400) {
+					while (!servedByNewer(app, before) && during.size() < 400) {
 						InFlight request = InFlight.slow(app.port(), 2000, during.size() % 2 == 1);
 						synchronized (during) {
 							during.add(request);
@@ -173,21 +158,17 @@ class LoadUpgradeIT {
 				}
 			}
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), answered);
+			assertNoFailure(app, probe, wrk.result(), hey.result(), answered);
 		}
 	}
 
 	@Test
 	void largeUploadsSpanningEachTrigger() throws Exception {
 		List<Answered> answered = new ArrayList<>();
-		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "upload");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/")
-					.connections(2, 8)
-					.pace(PACE_MILLIS)
-					.cap(CAP)
-					.start(this.dir, "wrk-upload");
-				Hey hey = Hey.start(this.dir, "hey-upload", app.port(), "/", 4, HEY_RATE, false, CAP)) {
+		try (AppUnderTest app = start("upload");
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-upload", app.port(), 8, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-upload", app.port(), 4, HEY_RATE, false, CAP)) {
 			steady();
 			long seed = 0;
 			for (Trigger trigger : SERIES) {
@@ -199,7 +180,7 @@ class LoadUpgradeIT {
 						// its second half is held back until the next generation serves:
 						// spans the handover
 						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
-								() -> app.servedByNewer(before)));
+								() -> servedByNewer(app, before)));
 				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
 				app.upgrade(trigger);
 				for (InFlight upload : uploads) {
@@ -207,43 +188,39 @@ class LoadUpgradeIT {
 				}
 			}
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), answered);
+			assertNoFailure(app, probe, wrk.result(), hey.result(), answered);
 		}
 	}
 
 	@Test
 	void badReleasesInTheMiddleOfTheSeries() throws Exception {
-		Path extra = this.dir.resolve("extra.properties");
-		Files.writeString(extra, "");
-		try (UpgradeSeries app = UpgradeSeries.start(this.dir, "bad",
-				"--spring.config.additional-location=optional:file:" + extra,
-				"--zerodowntime.upgrade-timeout=" + BAD_RELEASE_TIMEOUT.toSeconds() + "s");
-				PortProbe probe = PortProbe.start(app.port());
-				Wrk wrk = Wrk.against(app.port(), "/")
-					.connections(2, 16)
-					.pace(PACE_MILLIS)
-					.cap(CAP)
-					.start(this.dir, "wrk-bad");
-				Hey hey = Hey.start(this.dir, "hey-bad", app.port(), "/", 8, HEY_RATE, false, CAP)) {
+		try (AppUnderTest app = start("bad");
+				ClientLoop probe = ClientLoop.probe(app.port());
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-bad", app.port(), 16, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-bad", app.port(), 8, HEY_RATE, false, CAP)) {
+			// generations 2 and later read the upgrade timeout from the extra
+			// configuration
+			Duration timeout = max(BAD_RELEASE_TIMEOUT, app.startupTime().multipliedBy(4));
+			String timeoutProperty = "zerodowntime.upgrade-timeout=" + timeout.toSeconds() + "s";
+			app.configureNextGeneration(timeoutProperty);
 			steady();
 			app.upgrade(HUP);
 			app.upgrade(POST);
-			release(extra, "sample.fail-on-start=true");
-			UpgradeSeries.Failed failed = app.failedUpgrade(HUP);
-			release(extra, "");
+			app.configureNextGeneration(timeoutProperty, "sample.fail-on-start=true");
+			Failed failed = failedUpgrade(app, HUP);
+			app.configureNextGeneration(timeoutProperty);
 			app.upgrade(POST);
-			release(extra, "sample.hang-on-start=true");
-			UpgradeSeries.Failed hung = app.failedUpgrade(POST);
-			release(extra, "");
+			app.configureNextGeneration(timeoutProperty, "sample.hang-on-start=true");
+			Failed hung = failedUpgrade(app, POST);
+			app.configureNextGeneration(timeoutProperty);
 			app.upgrade(HUP);
 			app.upgrade(POST);
 			steady();
-			assertNoFailure(app, probe, List.of(wrk.result()), List.of(hey.result()), List.of());
+			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
 			assertThat(failed.reason()).as("why the release that fails at start failed").isNotBlank();
 			assertThat(hung.reason()).as("why the release that hangs at start failed").isNotBlank();
 			assertThat(hung.took()).as("the hung release was given up after the upgrade timeout")
-				.isGreaterThanOrEqualTo(BAD_RELEASE_TIMEOUT);
-			System.out.println("[bad] ## failed upgrades: " + app.failures());
+				.isGreaterThanOrEqualTo(timeout);
 		}
 	}
 
@@ -257,8 +234,95 @@ class LoadUpgradeIT {
 
 	}
 
-	private static void release(Path extra, String content) throws IOException {
-		Files.writeString(extra, content.isEmpty() ? "" : content + "\n");
+	/**
+	 * One failed upgrade.
+	 *
+	 * @param trigger how it was triggered
+	 * @param childPid the new generation that failed, if it was started
+	 * @param reason why it failed, as the old generation reports it
+	 * @param took trigger to the failure being reported
+	 */
+	private record Failed(Trigger trigger, Long childPid, String reason, Duration took) {
+
+	}
+
+	/**
+	 * Trigger an upgrade that must fail (the new release is bad), and wait until the
+	 * generation followed now reports the failure and still serves; the new generation's
+	 * process must be gone.
+	 */
+	private static Failed failedUpgrade(AppUnderTest app, Trigger trigger) {
+		app.awaitUpgradable();
+		JsonNode previous = app.status().get("lastUpgrade");
+		System.out.println("[bad] ## upgrade meant to fail, by " + trigger + " (pid " + app.pid() + ")");
+		long t0 = System.nanoTime();
+		JsonNode after;
+		if (trigger == HUP) {
+			Procfs.signal(app.pid(), "HUP");
+			after = Awaitility.await("generation " + app.generation() + " to report the failed upgrade")
+				.atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(100))
+				.until(app::status, (json) -> "SERVING".equals(json.path("state").asString())
+						&& !Objects.equals(previous, json.get("lastUpgrade")));
+		}
+		else {
+			Http.Response response = app.postUpgrade();
+			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(500);
+			assertThat(AppUnderTest.json(response).path("outcome").asString()).isEqualTo("FAILED");
+			after = app.status();
+		}
+		Duration took = Duration.ofNanos(System.nanoTime() - t0);
+		JsonNode last = after.path("lastUpgrade");
+		assertThat(last.path("outcome").asString()).as("%s", after).isEqualTo("FAILED");
+		assertThat(after.path("generation").asInt()).as("%s", after).isEqualTo(app.generation());
+		assertThat(after.path("pid").asLong()).as("%s", after).isEqualTo(app.pid());
+		Long childPid = last.path("childPid").isNumber() ? last.path("childPid").asLong() : null;
+		if (childPid != null) {
+			Procfs.awaitGone(childPid, Duration.ofSeconds(30));
+		}
+		Failed failed = new Failed(trigger, childPid, last.path("reason").asString(), took);
+		System.out.println("[bad] ## " + failed);
+		return failed;
+	}
+
+	/**
+	 * Return whether a new connection is served by a later generation than the given one.
+	 */
+	private static boolean servedByNewer(AppUnderTest app, int generation) {
+		try {
+			Http.Response response = Http.get(app.port(), "/", Duration.ofSeconds(5));
+			String served = response.header("X-Generation");
+			return response.status() == 200 && served != null && Integer.parseInt(served) > generation;
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * Start generation 1 in a directory of its own (the drain timeout is the default's 30
+	 * s) and wait until it serves and owns the PID file.
+	 * @param name the scenario
+	 * @param args more application arguments
+	 * @return the application
+	 */
+	private AppUnderTest start(String name, String... args) {
+		AppUnderTest app = new AppUnderTest(this.dir.resolve(name));
+		try {
+			List<String> all = new ArrayList<>(List.of(args));
+			all.add("--zerodowntime.drain-timeout=30s");
+			app.start((builder) -> builder.jvmArgs("-Xmx256m"), all.toArray(String[]::new));
+			app.awaitGeneration(1);
+			return app;
+		}
+		catch (RuntimeException | Error ex) {
+			app.close();
+			throw ex;
+		}
+	}
+
+	private static Duration max(Duration a, Duration b) {
+		return (a.compareTo(b) >= 0) ? a : b;
 	}
 
 	private static void steady() throws InterruptedException {
@@ -271,45 +335,30 @@ class LoadUpgradeIT {
 	 * everything.
 	 * @param app the generations
 	 * @param probe the connect probe
-	 * @param wrks what wrk saw
-	 * @param heys what hey saw
+	 * @param wrk what wrk saw
+	 * @param hey what hey saw
 	 * @param inFlight requests that spanned a trigger: each must have been answered, 200,
 	 * by one of the generations expected
 	 */
-	private static void assertNoFailure(UpgradeSeries app, PortProbe probe, List<Wrk.Result> wrks,
-			List<Hey.Result> heys, List<Answered> inFlight) {
+	private static void assertNoFailure(AppUnderTest app, ClientLoop probe, ExternalLoad.Result wrk,
+			ExternalLoad.Result hey, List<Answered> inFlight) {
 		probe.close();
 		int successes = app.handovers().size();
 		System.out.println("[load] ## handovers: " + app.handovers());
-		wrks.forEach((wrk) -> System.out.println("[load] ## " + wrk.summary()));
-		heys.forEach((hey) -> System.out.println("[load] ## " + hey.summary()));
+		System.out.println("[load] ## " + wrk.summary());
+		System.out.println("[load] ## " + hey.summary());
 		inFlight.forEach((answer) -> System.out.println("[in-flight] " + answer.outcome()));
-		System.out.println("[load] ## " + probe);
+		System.out.println("[load] ## probe: " + probe);
 		SoftAssertions softly = new SoftAssertions();
-		for (Wrk.Result wrk : wrks) {
-			softly.assertThat(wrk.requests()).as("%s: requests", wrk.name()).isGreaterThan(100);
-			softly.assertThat(wrk.connectErrors()).as("%s: connect errors", wrk.name()).isZero();
-			softly.assertThat(wrk.readErrors())
-				.as("%s: read errors (reset or closed without a response)", wrk.name())
-				.isZero();
-			softly.assertThat(wrk.writeErrors()).as("%s: write errors", wrk.name()).isZero();
-			softly.assertThat(wrk.timeouts()).as("%s: timeouts", wrk.name()).isZero();
-			softly.assertThat(wrk.status4xx5xx()).as("%s: Non-2xx or 3xx responses", wrk.name()).isZero();
-			softly.assertThat(wrk.non2xx()).as("%s: responses outside 2xx", wrk.name()).isZero();
-			softly.assertThat(wrk.missing()).as("%s: requests sent without a response", wrk.name()).isZero();
-			softly.assertThat(wrk.generations().keySet())
-				.as("%s: generations that served it", wrk.name())
-				.containsAll(IntStream.rangeClosed(1, successes + 1).boxed().toList())
-				.doesNotContain(0);
+		for (ExternalLoad.Result load : List.of(wrk, hey)) {
+			softly.assertThat(load.requests()).as("%s: requests", load.name()).isGreaterThan(100);
+			softly.assertThat(load.errors()).as("%s: failed requests, by kind", load.name()).isEmpty();
+			softly.assertThat(load.non2xx()).as("%s: responses outside 2xx", load.name()).isZero();
 		}
-		for (Hey.Result hey : heys) {
-			softly.assertThat(hey.requests()).as("%s: requests", hey.name()).isGreaterThan(100);
-			softly.assertThat(hey.errors()).as("%s: failed requests", hey.name()).isEmpty();
-			softly.assertThat(hey.errors(Hey.ErrorKind.CONNECT)).as("%s: connect errors", hey.name()).isZero();
-			softly.assertThat(hey.errors(Hey.ErrorKind.RESET)).as("%s: resets", hey.name()).isZero();
-			softly.assertThat(hey.errors(Hey.ErrorKind.NO_RESPONSE)).as("%s: responses missing", hey.name()).isZero();
-			softly.assertThat(hey.non2xx()).as("%s: responses outside 2xx", hey.name()).isZero();
-		}
+		softly.assertThat(wrk.generations().keySet())
+			.as("%s: generations that served it", wrk.name())
+			.containsAll(IntStream.rangeClosed(1, successes + 1).boxed().toList())
+			.doesNotContain(0);
 		for (Answered answer : inFlight) {
 			InFlight.Outcome outcome = answer.outcome();
 			softly.assertThat(outcome.error()).as("%s", outcome).isNull();
@@ -319,17 +368,19 @@ class LoadUpgradeIT {
 				.isIn(answer.by().stream().map(String::valueOf).toList());
 		}
 		softly.assertThat(probe.failures()).as("connections the probe could not make").isEmpty();
-		softly.assertThat(probe.connected())
+		softly.assertThat(probe.ok())
 			.as("probe connections in %s", probe.elapsed())
-			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / PortProbe.INTERVAL.toMillis() / 2);
-		String status = app.status();
+			.isGreaterThanOrEqualTo(probe.elapsed().toMillis() / ClientLoop.PROBE_INTERVAL.toMillis() / 2);
+		JsonNode status = app.status();
 		softly.assertThat(app.generation()).as("final generation").isEqualTo(successes + 1);
-		softly.assertThat((Integer) JsonPath.read(status, "$.generation"))
+		softly.assertThat(status.path("generation").asInt())
 			.as("generation serving %s", status)
 			.isEqualTo(successes + 1);
-		softly.assertThat(app.processesOfTheAppOnceSettled())
-			.as("processes running the app's jar: only the current generation, pid %d", app.pid())
-			.containsExactly(app.pid());
+		softly.check(() -> assertThat(app.assertOneGenerationServing(successes + 1))
+			.as("the only generation left is the one followed")
+			.isEqualTo(app.pid()));
+		softly.check(() -> app.assertNoOrphans(app.pid()));
+		softly.check(app::assertNoZombies);
 		softly.assertAll();
 	}
 

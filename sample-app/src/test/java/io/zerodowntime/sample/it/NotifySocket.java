@@ -76,11 +76,8 @@ public final class NotifySocket implements AutoCloseable {
 		this.reader.start();
 	}
 
-	/**
-	 * Bind a new socket at a fresh abstract address.
-	 * @return the socket
-	 */
-	public static NotifySocket bind() {
+	/** Bind a new socket at a fresh abstract address. */
+	static NotifySocket bind() {
 		try {
 			return new NotifySocket("zerodowntime-it-" + UUID.randomUUID());
 		}
@@ -89,20 +86,13 @@ public final class NotifySocket implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the value for {@code NOTIFY_SOCKET}.
-	 * @return {@code @name}
-	 */
-	public String address() {
+	/** Return the value for {@code NOTIFY_SOCKET}. */
+	String address() {
 		return "@" + this.name;
 	}
 
-	/**
-	 * Wait for the next message.
-	 * @param timeout how long to wait
-	 * @return the message
-	 */
-	public Message next(Duration timeout) {
+	/** Wait for the next message. */
+	Message next(Duration timeout) {
 		try {
 			Message message = this.messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
 			if (message == null) {
@@ -116,12 +106,8 @@ public final class NotifySocket implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the messages that arrive within a period, and were not taken yet.
-	 * @param period how long to listen
-	 * @return the messages
-	 */
-	public List<Message> quietFor(Duration period) {
+	/** Return the messages that arrive within a period, and were not taken yet. */
+	List<Message> quietFor(Duration period) {
 		try {
 			Thread.sleep(period.toMillis());
 		}
@@ -133,11 +119,8 @@ public final class NotifySocket implements AutoCloseable {
 		return left;
 	}
 
-	/**
-	 * Return every message received so far, taken or not.
-	 * @return the messages, in arrival order
-	 */
-	public List<Message> received() {
+	/** Return every message received so far, taken or not. */
+	List<Message> received() {
 		synchronized (this.all) {
 			return List.copyOf(this.all);
 		}
@@ -196,7 +179,7 @@ public final class NotifySocket implements AutoCloseable {
 			}
 			byte[] bytes = new byte[(int) length];
 			buffer.get(0, bytes, 0, bytes.length);
-			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8), System.nanoTime() / 1000);
+			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8));
 			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n"));
 			synchronized (this.all) {
 				this.all.add(message);
@@ -210,25 +193,16 @@ public final class NotifySocket implements AutoCloseable {
 	 *
 	 * @param pid the sender's pid, from its credentials
 	 * @param text the datagram
-	 * @param receivedAtMicros when it was read, on {@code CLOCK_MONOTONIC} in
-	 * microseconds
 	 */
-	public record Message(long pid, String text, long receivedAtMicros) {
+	record Message(long pid, String text) {
 
-		/**
-		 * Return the assignments, one per line.
-		 * @return the lines
-		 */
-		public List<String> lines() {
+		/** Return the assignments, one per line. */
+		List<String> lines() {
 			return Arrays.asList(this.text.split("\n"));
 		}
 
-		/**
-		 * Return the value of the first assignment of a variable.
-		 * @param key the variable
-		 * @return its value, or {@code null}
-		 */
-		public String value(String key) {
+		/** Return the value of the first assignment of a variable. */
+		String value(String key) {
 			for (String line : lines()) {
 				if (line.startsWith(key + "=")) {
 					return line.substring(key.length() + 1);

@@ -44,11 +44,11 @@ class ProductionCommandLinesIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	@BeforeEach
 	void prepare() {
-		this.app = new FaultLoadApp(this.dir);
+		this.app = new AppUnderTest(this.dir);
 	}
 
 	@AfterEach
@@ -58,13 +58,13 @@ class ProductionCommandLinesIT {
 
 	@Test
 	void aJmxPortOnTheCommandLineIsServedByEachNewGenerationOnceItsPredecessorHasExited() throws Exception {
-		int jmx = Net.freePort();
+		int jmx = Http.freePort();
 		this.app.start((builder) -> builder.jvmArgs("-Dcom.sun.management.jmxremote.port=" + jmx,
 				"-Dcom.sun.management.jmxremote.rmi.port=" + jmx, "-Dcom.sun.management.jmxremote.host=127.0.0.1",
 				"-Djava.rmi.server.hostname=127.0.0.1", "-Dcom.sun.management.jmxremote.authenticate=false",
 				"-Dcom.sun.management.jmxremote.ssl=false"));
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		awaitJmxServedBy(jmx, gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long serving = gen1;
@@ -96,19 +96,19 @@ class ProductionCommandLinesIT {
 		this.app.assertNoZombies();
 		// the JVM's attach listener, which started the agent, stays open (as after any
 		// jcmd)
-		FaultLoadApp.Snapshot now = FaultLoadApp.Snapshot.of(serving);
-		String detail = "fresh " + fresh + ", now " + now + " holding " + new TreeMap<>(AppProcess.fds(serving));
+		AppUnderTest.Snapshot now = AppUnderTest.Snapshot.of(serving);
+		String detail = "fresh " + fresh + ", now " + now + " holding " + new TreeMap<>(Procfs.fds(serving));
 		assertThat(now.listeners()).as("listening TCP sockets; %s", detail).isEqualTo(fresh.listeners());
-		assertThat(now.fds()).as("open fds; %s", detail).isLessThanOrEqualTo(fresh.fds() + FaultLoadApp.FD_MARGIN + 1);
+		assertThat(now.fds()).as("open fds; %s", detail).isLessThanOrEqualTo(fresh.fds() + AppUnderTest.FD_MARGIN + 1);
 	}
 
 	@Test
 	void aDebugAgentOnAFixedPortIsRefusedBeforeAnythingIsSpawned() {
-		int debug = Net.freePort();
+		int debug = Http.freePort();
 		String option = "-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + debug;
 		this.app.start((builder) -> builder.jvmArgs(option));
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		String reason = "Unable to start the next generation: the next generation's command line has the debug agent "
 				+ "option " + option + ", which listens on port " + debug;
 		this.app.awaitLog("WARN .*Unable to prepare the upgrade path: " + Pattern.quote(reason), Duration.ofSeconds(5));
@@ -118,7 +118,7 @@ class ProductionCommandLinesIT {
 			Http.Response post = this.app.postUpgrade();
 			System.out.println("[cmdline] POST /actuator/upgrade: " + post.status() + " " + post.text());
 			assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(500);
-			JsonNode body = FaultLoadApp.json(post);
+			JsonNode body = AppUnderTest.json(post);
 			assertThat(body.get("reason").asString()).startsWith(reason)
 				.contains("Remove the option to upgrade")
 				.contains("address=0");
@@ -139,8 +139,8 @@ class ProductionCommandLinesIT {
 
 	@Test
 	void aCommandWithACommaInsideAnArgumentIsGivenInTheIndexedForm() {
-		List<String> command = new ArrayList<>(List.of(AppProcess.java().toString()));
-		command.addAll(FaultLoadApp.JVM_OPTIONS);
+		List<String> command = new ArrayList<>(List.of(AppUnderTest.java().toString()));
+		command.addAll(AppUnderTest.JVM_OPTIONS);
 		command.addAll(List.of("-Dspring.profiles.active=prod,eu", "-jar", this.app.jar().toString()));
 		command.addAll(this.app.defaultArgs());
 		List<String> indexed = new ArrayList<>();
@@ -149,7 +149,7 @@ class ProductionCommandLinesIT {
 		}
 		this.app.start(indexed.toArray(String[]::new));
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -159,11 +159,9 @@ class ProductionCommandLinesIT {
 			long gen2 = this.app.awaitServing(2);
 			this.app.awaitLog(" " + gen2 + " --- .*The following 2 profiles are active: \"prod\", \"eu\"",
 					Duration.ofSeconds(5));
-			assertThat(FaultLoadProcs.of(gen2).map(FaultLoadProcs.Proc::argv).orElse(List.of()))
-				.as("generation 2's command line")
+			assertThat(Procfs.of(gen2).map(Procfs.Proc::argv).orElse(List.of())).as("generation 2's command line")
 				.contains("-Dspring.profiles.active=prod,eu");
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
 		finally {
@@ -183,7 +181,7 @@ class ProductionCommandLinesIT {
 	void aPredecessorWhoseShutdownHookHangsIsEndedAtItsDeadlineAndTheNextUpgradeSucceeds() {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -195,14 +193,14 @@ class ProductionCommandLinesIT {
 			Http.Response refused = this.app.postUpgrade();
 			System.out.println("[cmdline] POST /actuator/upgrade: " + refused.status() + " " + refused.text());
 			assertThat(refused.status()).as("POST /actuator/upgrade: %s", refused).isEqualTo(409);
-			String reason = FaultLoadApp.json(refused).get("reason").asString();
+			String reason = AppUnderTest.json(refused).get("reason").asString();
 			assertThat(reason).startsWith("the previous generation (pid " + gen2 + ") has not exited yet")
 				.containsPattern("it is killed if it has not exited by \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
 			assertThat(this.app.status().get("lastUpgrade").get("reason").asString()).isEqualTo(reason);
 			this.app.awaitLog("Generation 2 \\(pid " + gen2 + "\\) has not exited within its drain timeout plus exit "
 					+ "grace \\(12000 ms", Duration.ofSeconds(60));
 			await("generation 2 (pid " + gen2 + ") to be gone").atMost(Duration.ofSeconds(30))
-				.until(() -> !FaultLoadProcs.alive(gen2));
+				.until(() -> !Procfs.running(gen2));
 			assertThat(this.app.findLog("Previous generation \\(pid " + gen2 + "\\) had not exited by its deadline"))
 				.as("generation 2 halted itself; its successor had nothing to kill")
 				.isEmpty();
@@ -212,11 +210,11 @@ class ProductionCommandLinesIT {
 			long gen4 = upgradeTo(4);
 			await("generation 3's shutdown hook to hang").atMost(Duration.ofSeconds(60))
 				.until(() -> this.app.count("sample.hang-on-stop=true: this shutdown hook never returns") >= 2);
-			FaultLoadProcs.signal(gen3, "STOP");
+			Procfs.signal(gen3, "STOP");
 			this.app.awaitLog("Previous generation \\(pid " + gen3 + "\\) had not exited by its deadline .*killed it "
 					+ "with SIGKILL", Duration.ofSeconds(60));
 			await("generation 3 (pid " + gen3 + ") to be gone").atMost(Duration.ofSeconds(30))
-				.until(() -> !FaultLoadProcs.alive(gen3));
+				.until(() -> !Procfs.running(gen3));
 			assertThat(this.app.findLog("Generation 3 \\(pid " + gen3 + "\\) has not exited within")).isEmpty();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.status().get("pid").asLong()).isEqualTo(gen4);
@@ -252,7 +250,7 @@ class ProductionCommandLinesIT {
 
 	private void servesAndRefusesEveryUpgrade(String warningPrefix, String problem) {
 		long hostPid = await("the JVM's pid outside its namespace").atMost(Duration.ofSeconds(30))
-			.until(() -> FaultLoadProcs.javaPids(this.app.jar()), (pids) -> pids.size() == 1)
+			.until(() -> Procfs.javaPids(this.app.jar()), (pids) -> pids.size() == 1)
 			.get(0);
 		String warning = warningPrefix + Pattern.quote(problem);
 		this.app.awaitLog("WARN .*" + warning, Duration.ofSeconds(5));
@@ -267,10 +265,10 @@ class ProductionCommandLinesIT {
 			Http.Response post = this.app.postUpgrade();
 			System.out.println("[cmdline] POST /actuator/upgrade: " + post.status() + " " + post.text());
 			assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(409);
-			assertThat(FaultLoadApp.json(post).get("reason").asString())
+			assertThat(AppUnderTest.json(post).get("reason").asString())
 				.isEqualTo("upgrades are not possible: " + unavailable);
 			assertThat(this.app.status().get("lastUpgrade").get("outcome").asString()).isEqualTo("REFUSED");
-			FaultLoadProcs.signal(hostPid, "HUP");
+			Procfs.signal(hostPid, "HUP");
 			await("the SIGHUP upgrade to be refused").atMost(Duration.ofSeconds(30))
 				.until(() -> this.app.count("refused an upgrade \\(trigger: .*\\): upgrades are not possible: "
 						+ Pattern.quote(problem)) >= 2);
@@ -295,7 +293,7 @@ class ProductionCommandLinesIT {
 
 	private static boolean unshareWorks() {
 		try {
-			FaultLoadProcs.run("unshare", "--pid", "--fork", "--mount-proc", "true");
+			AppUnderTest.run("unshare", "--pid", "--fork", "--mount-proc", "true");
 			return true;
 		}
 		catch (RuntimeException ex) {

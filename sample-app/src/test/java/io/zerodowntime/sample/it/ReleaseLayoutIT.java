@@ -1,14 +1,12 @@
 package io.zerodowntime.sample.it;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -60,12 +58,13 @@ class ReleaseLayoutIT {
 
 	private Path current;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	@BeforeEach
 	void layOutTwoReleases() throws IOException {
 		this.root = this.temp.toRealPath().resolve("app");
-		this.app = new FaultLoadApp(this.root, false);
+		// the generations run releases/rN/app.jar, and name the PID file
+		this.app = new AppUnderTest(this.root, this.root.resolve("app.pid"));
 		release("r1");
 		release("r2");
 		this.current = this.root.resolve("current");
@@ -98,9 +97,9 @@ class ReleaseLayoutIT {
 					+ "exec \"$@\" \"$(printf '%s\\303\\251llo' --sample.note=h)\"", "sh"));
 		long gen1 = this.app.awaitServing(1);
 		assertRelease(1, "r1");
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
-		List<byte[]> cmdline1 = entries(gen1, "cmdline", false);
-		List<byte[]> environ1 = entries(gen1, "environ", true);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
+		List<byte[]> cmdline1 = Procfs.entries(gen1, "cmdline");
+		List<byte[]> environ1 = nonEmpty(Procfs.entries(gen1, "environ"));
 		assertThat(cmdline1).as("generation 1's arguments").anySatisfy((arg) -> assertThat(arg).isEqualTo(NOTE));
 		assertThat(environ1).as("generation 1's environment").anySatisfy((e) -> assertThat(e).isEqualTo(NOT_UTF8));
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
@@ -123,12 +122,12 @@ class ReleaseLayoutIT {
 			load.close();
 		}
 		this.app.assertEndState(load, 2, fresh);
-		List<byte[]> cmdline2 = entries(gen2, "cmdline", false);
+		List<byte[]> cmdline2 = Procfs.entries(gen2, "cmdline");
 		assertThat(cmdline2).as("generation 2's arguments").anySatisfy((arg) -> assertThat(arg).isEqualTo(NOTE));
 		assertThat(text(withoutAddedOptions(cmdline2)))
 			.as("generation 2's command line, but for the JVM options " + "the starter adds")
 			.isEqualTo(text(cmdline1));
-		List<byte[]> environ2 = entries(gen2, "environ", true);
+		List<byte[]> environ2 = nonEmpty(Procfs.entries(gen2, "environ"));
 		assertThat(environ2).as("generation 2's environment").anySatisfy((e) -> assertThat(e).isEqualTo(NOT_UTF8));
 		assertThat(sortedWithoutHandover(environ2)).as("generation 2's environment, as a set")
 			.isEqualTo(sortedWithoutHandover(environ1));
@@ -149,14 +148,14 @@ class ReleaseLayoutIT {
 				"--spring.config.import=optional:file:" + this.current + "/application.properties");
 		long gen1 = this.app.awaitServing(1);
 		assertRelease(1, "r1");
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			pointCurrentAt("r2");
 			long gen2 = upgrade(load, 2);
 			assertRelease(2, "r2");
-			assertThat(AppProcess.fds(gen2).values()).as("files generation 2 holds open")
+			assertThat(Procfs.fds(gen2).values()).as("files generation 2 holds open")
 				.contains(this.root.resolve("releases/r2/app.jar").toString())
 				.noneMatch((target) -> target.contains("releases/r1"));
 
@@ -164,7 +163,7 @@ class ReleaseLayoutIT {
 			Http.Response refused = this.app.postUpgradeOncePredecessorIsGone();
 			System.out.println("[release] POST /actuator/upgrade: " + refused.status() + " " + refused.text());
 			assertThat(refused.status()).as("POST /actuator/upgrade: %s", refused).isEqualTo(409);
-			String reason = FaultLoadApp.json(refused).get("reason").asString();
+			String reason = AppUnderTest.json(refused).get("reason").asString();
 			assertThat(reason).contains("the working directory of the next generation, " + work + ", no longer exists")
 				.contains("create it again (mkdir -p " + work);
 			JsonNode status = this.app.status();
@@ -192,8 +191,8 @@ class ReleaseLayoutIT {
 	 */
 	@Test
 	void configuredCommandWithARelativeJarStartsInTheCurrentLink() throws IOException {
-		List<String> command = new ArrayList<>(List.of(AppProcess.java().toString()));
-		command.addAll(FaultLoadApp.JVM_OPTIONS);
+		List<String> command = new ArrayList<>(List.of(AppUnderTest.java().toString()));
+		command.addAll(AppUnderTest.JVM_OPTIONS);
 		command.addAll(List.of("-jar", "app.jar"));
 		command.addAll(this.app.defaultArgs());
 		this.app.start((
@@ -201,7 +200,7 @@ class ReleaseLayoutIT {
 				"--zerodowntime.command=" + String.join(",", command));
 		long gen1 = this.app.awaitServing(1);
 		assertRelease(1, "r1");
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
@@ -224,7 +223,7 @@ class ReleaseLayoutIT {
 		System.out.println("[release] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).as("POST /actuator/upgrade: %s", post).isEqualTo(200);
 		long pid = this.app.awaitServing(generation);
-		assertThat(FaultLoadApp.json(post).get("pid").asLong()).isEqualTo(pid);
+		assertThat(AppUnderTest.json(post).get("pid").asLong()).isEqualTo(pid);
 		load.awaitMoreOk(20, Duration.ofSeconds(30));
 		return pid;
 	}
@@ -238,7 +237,7 @@ class ReleaseLayoutIT {
 
 	private void release(String name) throws IOException {
 		Path release = Files.createDirectories(this.root.resolve("releases").resolve(name));
-		Files.copy(AppProcess.jar(), release.resolve("app.jar"));
+		Files.copy(AppUnderTest.appJar(), release.resolve("app.jar"));
 		Files.writeString(release.resolve("application.properties"), "sample.release=" + name + "\n");
 	}
 
@@ -262,26 +261,8 @@ class ReleaseLayoutIT {
 		System.out.println("[release] deleted releases/" + name);
 	}
 
-	/** The NUL-separated entries of {@code /proc/<pid>/<file>}, as bytes. */
-	private static List<byte[]> entries(long pid, String file, boolean skipEmpty) {
-		byte[] bytes;
-		try {
-			bytes = Files.readAllBytes(Path.of("/proc/" + pid + "/" + file));
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		List<byte[]> entries = new ArrayList<>();
-		int start = 0;
-		for (int i = 0; i < bytes.length; i++) {
-			if (bytes[i] == 0) {
-				if (i > start || !skipEmpty) {
-					entries.add(Arrays.copyOfRange(bytes, start, i));
-				}
-				start = i + 1;
-			}
-		}
-		return entries;
+	private static List<byte[]> nonEmpty(List<byte[]> entries) {
+		return entries.stream().filter((entry) -> entry.length > 0).toList();
 	}
 
 	/** The options the starter adds to every later generation's {@code java} command. */

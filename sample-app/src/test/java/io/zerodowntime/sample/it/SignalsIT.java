@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -43,11 +43,11 @@ class SignalsIT {
 	@TempDir
 	Path dir;
 
-	private FaultLoadApp app;
+	private AppUnderTest app;
 
 	@BeforeEach
 	void prepare() {
-		this.app = new FaultLoadApp(this.dir);
+		this.app = new AppUnderTest(this.dir);
 	}
 
 	@AfterEach
@@ -55,19 +55,32 @@ class SignalsIT {
 		this.app.close();
 	}
 
+	/**
+	 * Wait until a new {@code java} process runs the jar copy, a generation that is not
+	 * ready yet, and has got as far as Spring Boot's first log line.
+	 */
+	private long awaitNewGenerationBooting(long gen1) {
+		long child = await("a new java process running " + this.app.jar()).atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> Procfs.javaPids(this.app.jar()).stream().filter((p) -> p != gen1).findFirst().orElse(null),
+					Objects::nonNull);
+		this.app.awaitLog("Starting SampleApplication using Java .* with PID " + child + " ", AppUnderTest.STARTUP);
+		return child;
+	}
+
 	@Test
 	void twentySighupsWithinOneSecondRunExactlyOneUpgrade() {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits
 			// without a fork)
 			Path fifo = this.dir.resolve("pace");
-			FaultLoadProcs.run("mkfifo", fifo.toString());
-			String times = FaultLoadProcs.run("/bin/bash", "-c",
+			AppUnderTest.run("mkfifo", fifo.toString());
+			String times = AppUnderTest.run("/bin/bash", "-c",
 					"exec 9<>\"$2\"; start=$EPOCHREALTIME; for i in {1..20}; do kill -HUP \"$1\" || exit 1; "
 							+ "if [ $i -lt 20 ]; then read -t 0.03 -u 9; fi; done; echo \"$start $EPOCHREALTIME\"",
 					"bash", Long.toString(gen1), fifo.toString());
@@ -76,8 +89,7 @@ class SignalsIT {
 			System.out.println("[fault] 20 SIGHUPs sent within " + millis + " ms");
 			assertThat(millis).as("time from the first SIGHUP to the 20th").isLessThan(1000);
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -99,7 +111,7 @@ class SignalsIT {
 	void tenConcurrentPostsRunExactlyOneUpgrade() throws Exception {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		List<Http.Response> responses = new ArrayList<>();
 		ExecutorService posters = Executors.newFixedThreadPool(10);
@@ -117,8 +129,7 @@ class SignalsIT {
 				responses.add(future.get(150, TimeUnit.SECONDS));
 			}
 			long gen2 = this.app.awaitServing(2);
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1")
-				.isZero();
+			assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, gen2);
 		}
@@ -128,12 +139,12 @@ class SignalsIT {
 		}
 		responses.forEach((r) -> System.out.println("[fault] concurrent POST: " + r.status() + " " + r.text()));
 		assertThat(responses).filteredOn((r) -> r.status() == 200).as("POSTs answered 200").hasSize(1);
-		assertThat(FaultLoadApp.json(responses.stream().filter((r) -> r.status() == 200).findFirst().orElseThrow())
+		assertThat(AppUnderTest.json(responses.stream().filter((r) -> r.status() == 200).findFirst().orElseThrow())
 			.get("generation")
 			.asInt()).isEqualTo(2);
 		assertThat(responses).filteredOn((r) -> r.status() == 409).as("POSTs answered 409").hasSize(9);
 		for (Http.Response refusal : responses.stream().filter((r) -> r.status() == 409).toList()) {
-			JsonNode body = FaultLoadApp.json(refusal);
+			JsonNode body = AppUnderTest.json(refusal);
 			assertThat(body.get("outcome").asString()).isEqualTo("REFUSED");
 			assertThat(body.get("reason").asString()).as("reason of a refused POST")
 				.containsAnyOf("an upgrade is already in progress", "has already been upgraded");
@@ -154,9 +165,8 @@ class SignalsIT {
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			post = CompletableFuture.supplyAsync(this.app::postUpgrade);
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
-			FaultLoadApp.sleep(500);
+			child = awaitNewGenerationBooting(gen1);
+			AppUnderTest.sleep(500);
 			assertThat(post).as("POST /actuator/upgrade while the new generation hangs").isNotDone();
 			assertThat(this.app.status().get("state").asString()).isEqualTo("UPGRADING");
 		}
@@ -177,14 +187,14 @@ class SignalsIT {
 					+ "Content-Type: application/octet-stream\r\nContent-Length: 8\r\n\r\nhalf")
 				.getBytes(StandardCharsets.US_ASCII));
 			out.flush();
-			FaultLoadApp.sleep(300);
-			FaultLoadProcs.signal(gen1, "TERM");
-			FaultLoadApp.sleep(500);
+			AppUnderTest.sleep(300);
+			Procfs.signal(gen1, "TERM");
+			AppUnderTest.sleep(500);
 			out.write("done".getBytes(StandardCharsets.US_ASCII));
 			out.flush();
 			answered = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 		}
-		assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
+		assertThat(this.app.awaitExit(Duration.ofSeconds(60))).as("exit code of generation 1").isZero();
 		String sha256 = HexFormat.of()
 			.formatHex(MessageDigest.getInstance("SHA-256").digest("halfdone".getBytes(StandardCharsets.US_ASCII)));
 		assertThat(answered).as("upload in flight at SIGTERM")
@@ -194,17 +204,17 @@ class SignalsIT {
 		Http.Response answer = post.get(30, TimeUnit.SECONDS);
 		System.out.println("[fault] POST /actuator/upgrade answered " + answer.status() + " " + answer.text());
 		assertThat(answer.status()).as("POST /actuator/upgrade: %s", answer).isEqualTo(500);
-		assertThat(FaultLoadApp.json(answer).get("reason").asString()).as("reason of the failed upgrade")
+		assertThat(AppUnderTest.json(answer).get("reason").asString()).as("reason of the failed upgrade")
 			.isEqualTo("this generation was told to stop during the upgrade");
 		this.app.awaitLog("Generation 1 \\(pid " + gen1
 				+ "\\): stopping the new generation that is not ready yet \\(pid " + child + "\\)",
 				Duration.ofSeconds(5));
 		this.app.awaitLog("Generation 1 \\(pid " + gen1 + "\\) exiting", Duration.ofSeconds(5));
 		await("the unready new generation (pid " + child + ") to be gone").atMost(Duration.ofSeconds(15))
-			.until(() -> !FaultLoadProcs.alive(child));
+			.until(() -> !Procfs.running(child));
 		this.app.assertNoOrphans(-1);
-		assertThat(FaultLoadProcs.javaPids(this.app.jar())).as("java processes left").isEmpty();
-		assertThat(Net.listeners(this.app.port())).as("listeners left on the port").isEmpty();
+		assertThat(Procfs.javaPids(this.app.jar())).as("java processes left").isEmpty();
+		assertThat(Procfs.listeners(this.app.port())).as("listeners left on the port").isEmpty();
 		this.app.assertNoZombies();
 		assertThat(this.app.javaPidsSeen()).as("java processes ever started").containsExactlyInAnyOrder(gen1, child);
 	}
@@ -213,19 +223,17 @@ class SignalsIT {
 	void sigkillOfTheOldGenerationDuringAnUpgradeLeavesTheNewOneServing() {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long child;
 		long killedAt;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			FaultLoadProcs.signal(gen1, "HUP");
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
+			Procfs.signal(gen1, "HUP");
+			child = awaitNewGenerationBooting(gen1);
 			assertThat(this.app.status().get("state").asString()).as("state of generation 1").isEqualTo("UPGRADING");
-			FaultLoadProcs.signal(gen1, "KILL");
-			assertThat(this.app.awaitGenerationOneExit(Duration.ofSeconds(30))).as("exit status of generation 1")
-				.isEqualTo(128 + 9);
+			Procfs.signal(gen1, "KILL");
+			assertThat(this.app.awaitExit(Duration.ofSeconds(30))).as("exit status of generation 1").isEqualTo(128 + 9);
 			// a request that started before this may have been accepted by the killed
 			// process
 			killedAt = System.nanoTime();
@@ -265,16 +273,15 @@ class SignalsIT {
 	void sigkillOfTheNewGenerationBeforeItIsReadyFailsTheUpgrade() throws Exception {
 		this.app.start();
 		long gen1 = this.app.awaitServing(1);
-		FaultLoadApp.Snapshot fresh = this.app.baseline(gen1);
+		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		long child;
 		Http.Response answer;
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 			CompletableFuture<Http.Response> post = CompletableFuture.supplyAsync(this.app::postUpgrade);
-			child = this.app.awaitNewJava(Set.of(gen1));
-			this.app.awaitBootStarted(child);
-			FaultLoadProcs.signal(child, "KILL");
+			child = awaitNewGenerationBooting(gen1);
+			Procfs.signal(child, "KILL");
 			answer = post.get(60, TimeUnit.SECONDS);
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
 		}
@@ -284,7 +291,7 @@ class SignalsIT {
 		System.out.println("[fault] POST /actuator/upgrade answered " + answer.status() + " " + answer.text());
 		assertThat(answer.status()).as("POST /actuator/upgrade: %s", answer).isEqualTo(500);
 		String reason = "the new generation (pid " + child + ") exited before it was ready";
-		assertThat(FaultLoadApp.json(answer).get("reason").asString()).contains(reason);
+		assertThat(AppUnderTest.json(answer).get("reason").asString()).contains(reason);
 		JsonNode last = this.app.status().get("lastUpgrade");
 		assertThat(last.get("outcome").asString()).isEqualTo("FAILED");
 		assertThat(last.get("reason").asString()).contains(reason);

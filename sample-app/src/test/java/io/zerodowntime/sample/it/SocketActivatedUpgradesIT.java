@@ -1,6 +1,5 @@
 package io.zerodowntime.sample.it;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The sample app started by {@code systemd-socket-activate}, as a {@code .socket} unit
@@ -39,7 +37,7 @@ class SocketActivatedUpgradesIT {
 	@TempDir
 	Path dir;
 
-	private AppProcess app;
+	private AppUnderTest app;
 
 	private NotifySocket notifySocket;
 
@@ -55,31 +53,28 @@ class SocketActivatedUpgradesIT {
 
 	@Test
 	void generation3StillServesOnTheActivatorsSockets() throws Exception {
-		assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), SOCKET_ACTIVATE
-				+ " is not installed (Debian/Ubuntu: apt-get install systemd): it is what passes listeners here");
-		int[] ports = Net.freePorts(2);
+		AppUnderTest.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
+		int[] ports = Http.freePorts(2);
 		int http = ports[0];
 		int management = ports[1];
-		Path jar = Files.copy(AppProcess.jar(), this.dir.resolve("app.jar"));
 		this.notifySocket = NotifySocket.bind();
-		this.app = AppProcess.builder("activated")
-			.jar(jar)
+		this.app = new AppUnderTest(this.dir);
+		this.app.launch((launch) -> launch
 			.launcher(SOCKET_ACTIVATE.toString(), "-l", Http.HOST + ":" + http, "-l", Http.HOST + ":" + management,
 					"--fdname=http:management", "--setenv=NOTIFY_SOCKET=" + this.notifySocket.address())
-			.args("--server.port=" + http, "--management.server.port=" + management)
-			.start();
+			.args("--server.port=" + http, "--management.server.port=" + management));
 		this.app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + http) + " as 3\\.", QUICK);
 		this.app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + management) + " as 4\\.", QUICK);
-		Map<Integer, String> activatorFds = this.app.fds();
+		Map<Integer, String> activatorFds = Procfs.fds(this.app.processPid());
 		long httpInode = inode(activatorFds.get(3));
 		long managementInode = inode(activatorFds.get(4));
 
 		// the first connection makes the activator exec the JVM, which serves it
 		CompletableFuture<Http.Response> first = CompletableFuture.supplyAsync(() -> Http.get(http, "/", STARTUP));
-		long gen1 = this.app.pid();
+		long gen1 = this.app.jvmPid();
 		assertThat(first.get(STARTUP.toSeconds(), TimeUnit.SECONDS).header("X-Generation")).isEqualTo("1");
 		assertThat(this.notifySocket.next(STARTUP).text()).startsWith("READY=1\n");
-		assertThat(AppProcess.environ(gen1)).as("generation 1's environment")
+		assertThat(Procfs.environ(gen1)).as("generation 1's environment")
 			.doesNotContainKeys("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
 
 		long gen2 = upgrade(management, 2, gen1);
@@ -93,15 +88,12 @@ class SocketActivatedUpgradesIT {
 		assertThat(root.header("X-Generation")).isEqualTo("3");
 		assertThat(root.header("X-Pid")).isEqualTo(Long.toString(gen3));
 		assertThat(Http.get(management, "/actuator/health").status()).isEqualTo(200);
-		assertThat(Net.listeners(http)).as("listeners on the http port %d", http)
-			.extracting(Net.Listener::inode)
-			.containsExactly(httpInode);
-		assertThat(Net.listeners(management)).as("listeners on the management port %d", management)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(http)).as("listeners on the http port %d", http).containsExactly(httpInode);
+		assertThat(Procfs.listeners(management)).as("listeners on the management port %d", management)
 			.containsExactly(managementInode);
-		assertThat(AppProcess.socketInodes(gen3)).as("sockets held by generation 3 (fds %s)", AppProcess.fds(gen3))
+		assertThat(Procfs.socketInodes(gen3)).as("sockets held by generation 3 (fds %s)", Procfs.fds(gen3))
 			.contains(httpInode, managementInode);
-		assertThat(AppProcess.environ(gen3)).as("generation 3's environment")
+		assertThat(Procfs.environ(gen3)).as("generation 3's environment")
 			.doesNotContainKeys("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
 		assertThat(this.notifySocket.received()).as("notifications")
 			.extracting(NotifySocket.Message::pid)
@@ -120,7 +112,6 @@ class SocketActivatedUpgradesIT {
 		assertThat(response.status()).as(response.text()).isEqualTo(200);
 		assertThat(response.text()).contains("\"generation\":" + generation);
 		long pid = SystemdNotifyIT.jsonLong(response.text(), "pid");
-		this.app.alsoKill(pid);
 		assertThat(this.notifySocket.next(QUICK).text()).startsWith("RELOADING=1\n");
 		NotifySocket.Message handover = this.notifySocket.next(QUICK);
 		assertThat(handover.pid()).as("sender of %s", handover).isEqualTo(main);

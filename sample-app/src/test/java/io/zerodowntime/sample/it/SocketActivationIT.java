@@ -1,14 +1,13 @@
 package io.zerodowntime.sample.it;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,9 +16,9 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The packaged sample application started the way systemd starts a socket-activated
@@ -40,23 +39,25 @@ class SocketActivationIT {
 
 	private static final Pattern SOCKET = Pattern.compile("^socket:\\[(\\d+)]$");
 
-	private final List<AppProcess> started = new ArrayList<>();
+	@TempDir
+	Path dir;
+
+	private AppUnderTest app;
 
 	@AfterEach
 	void stopEverythingStarted() {
-		for (AppProcess app : this.started) {
-			app.close();
+		if (this.app != null) {
+			this.app.close();
 		}
 	}
 
 	@Test
 	void servesOnTheListenersItIsPassedByName() throws Exception {
-		assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), SOCKET_ACTIVATE
-				+ " is not installed (Debian/Ubuntu: apt-get install systemd): it is what passes listeners here");
-		int[] ports = Net.freePorts(2);
+		AppUnderTest.requireTool(SOCKET_ACTIVATE.toString(), "systemd", "it is what passes listeners here");
+		int[] ports = Http.freePorts(2);
 		int http = ports[0];
 		int management = ports[1];
-		AppProcess app = start(AppProcess.builder("activated")
+		AppUnderTest app = start((launch) -> launch
 			.launcher(SOCKET_ACTIVATE.toString(), "-l", Http.HOST + ":" + http, "-l", Http.HOST + ":" + management,
 					"--fdname=http:management")
 			.args("--server.port=" + http, "--management.server.port=" + management));
@@ -65,20 +66,18 @@ class SocketActivationIT {
 		// execs
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + http) + " as 3\\.", QUICK);
 		app.awaitLog("Listening on " + Pattern.quote(Http.HOST + ":" + management) + " as 4\\.", QUICK);
-		Map<Integer, String> activatorFds = app.fds();
+		Map<Integer, String> activatorFds = Procfs.fds(app.processPid());
 		long httpInode = inode(activatorFds.get(3));
 		long managementInode = inode(activatorFds.get(4));
-		assertThat(Net.listeners(http)).as("listeners on %d created by the activator", http)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(http)).as("listeners on %d created by the activator", http)
 			.containsExactly(httpInode);
-		assertThat(Net.listeners(management)).as("listeners on %d created by the activator", management)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(management)).as("listeners on %d created by the activator", management)
 			.containsExactly(managementInode);
 
 		// the triggering connection waits in the backlog and must be served by the app
 		CompletableFuture<Http.Response> first = CompletableFuture.supplyAsync(() -> Http.get(http, "/", STARTUP));
 		app.awaitLog("Execing ", QUICK);
-		long pid = app.pid();
+		long pid = app.jvmPid();
 		assertThat(pid).as("the activator execs the JVM in its own process").isEqualTo(app.processPid());
 		app.awaitLog("Started SampleApplication", STARTUP);
 
@@ -111,13 +110,10 @@ class SocketActivationIT {
 
 		// the app did not bind anew: the one listener on each port is the activator's
 		// socket
-		assertThat(Net.listeners(http)).as("listeners on the http port %d", http)
-			.extracting(Net.Listener::inode)
-			.containsExactly(httpInode);
-		assertThat(Net.listeners(management)).as("listeners on the management port %d", management)
-			.extracting(Net.Listener::inode)
+		assertThat(Procfs.listeners(http)).as("listeners on the http port %d", http).containsExactly(httpInode);
+		assertThat(Procfs.listeners(management)).as("listeners on the management port %d", management)
 			.containsExactly(managementInode);
-		assertThat(AppProcess.socketInodes(pid)).as("sockets held by the JVM (fds %s)", AppProcess.fds(pid))
+		assertThat(Procfs.socketInodes(pid)).as("sockets held by the JVM (fds %s)", Procfs.fds(pid))
 			.contains(httpInode, managementInode);
 
 		// Boot's own log names the real ports, not a placeholder
@@ -130,19 +126,19 @@ class SocketActivationIT {
 				.matcher(line)
 				.find());
 
-		Map<String, String> environ = app.environ();
+		Map<String, String> environ = Procfs.environ(app.jvmPid());
 		assertThat(environ).as("/proc/%d/environ (read at all)", pid).containsKey("PATH");
 		assertThat(environ).as("/proc/%d/environ", pid).doesNotContainKeys(LISTEN_VARIABLES.toArray(String[]::new));
 	}
 
 	@Test
 	void refusesToStartWhenThePassedFdIsARegularFile() throws Exception {
-		int port = Net.freePort();
+		int port = Http.freePort();
 		// sh sets LISTEN_PID to its own pid, opens fd 3 on a regular file, then execs the
 		// JVM
-		AppProcess app = start(AppProcess.builder("bad-fd")
+		AppUnderTest app = start((launch) -> launch
 			.launcher("/bin/sh", "-c", "file=$1; shift; export LISTEN_PID=$$; exec \"$@\" 3<\"$file\"", "sh",
-					AppProcess.jar().toString())
+					AppUnderTest.appJar().toString())
 			.env("LISTEN_FDS", "1")
 			.args("--server.port=" + port));
 
@@ -164,20 +160,19 @@ class SocketActivationIT {
 		assertThat(lines).as("stack trace lines in the output")
 			.noneMatch((line) -> line.matches("\\s+at \\S+\\(.*\\)"));
 		assertThat(output).doesNotContain("Application run failed");
-		assertThat(Net.listeners(port)).as("listeners on %d", port).isEmpty();
+		assertThat(Procfs.listeners(port)).as("listeners on %d", port).isEmpty();
 	}
 
 	@Test
 	void ignoresVariablesMeantForAnotherProcess() {
-		int port = Net.freePort();
+		int port = Http.freePort();
 		long otherPid = ProcessHandle.current().pid();
-		AppProcess app = start(AppProcess.builder("other-pid")
-			.env("LISTEN_FDS", "1")
+		AppUnderTest app = start((launch) -> launch.env("LISTEN_FDS", "1")
 			.env("LISTEN_PID", Long.toString(otherPid))
 			.env("LISTEN_FDNAMES", "http")
 			.args("--server.port=" + port));
 
-		long pid = app.pid();
+		long pid = app.jvmPid();
 		assertThat(pid).isNotEqualTo(otherPid);
 		app.awaitLog("(?i)ignor.*LISTEN_PID", STARTUP);
 		app.awaitLog("Started SampleApplication", STARTUP);
@@ -186,15 +181,15 @@ class SocketActivationIT {
 		Http.Response root = Http.get(port, "/");
 		assertThat(root.status()).as("GET / on %d: %s", port, root).isEqualTo(200);
 		assertThat(root.header("X-Pid")).isEqualTo(Long.toString(pid));
-		List<Net.Listener> listeners = Net.listeners(port);
+		List<Long> listeners = Procfs.listeners(port);
 		assertThat(listeners).as("listeners on %d", port).hasSize(1);
-		assertThat(AppProcess.socketInodes(pid)).as("sockets held by the JVM").contains(listeners.get(0).inode());
+		assertThat(Procfs.socketInodes(pid)).as("sockets held by the JVM").contains(listeners.get(0));
 	}
 
-	private AppProcess start(AppProcess.Builder builder) {
-		AppProcess app = builder.start();
-		this.started.add(app);
-		return app;
+	private AppUnderTest start(UnaryOperator<AppUnderTest.Launch> launch) {
+		this.app = new AppUnderTest(this.dir);
+		this.app.launch(launch);
+		return this.app;
 	}
 
 	private static long inode(String fdTarget) {

@@ -35,7 +35,7 @@ class SystemdNotifyIT {
 	@TempDir
 	Path dir;
 
-	private AppProcess app;
+	private AppUnderTest app;
 
 	private NotifySocket notifySocket;
 
@@ -51,17 +51,14 @@ class SystemdNotifyIT {
 
 	@Test
 	void startUpgradeFailedUpgradeAndStopSendTheExactMessagesFromTheMainProcess() throws Exception {
-		int port = Net.freePort();
-		Path jar = Files.copy(AppProcess.jar(), this.dir.resolve("app.jar"));
-		Path extra = this.dir.resolve("extra.properties");
 		this.notifySocket = NotifySocket.bind();
-		this.app = AppProcess.builder("gen")
-			.jar(jar)
-			.env("NOTIFY_SOCKET", this.notifySocket.address())
+		this.app = new AppUnderTest(this.dir);
+		int port = this.app.port();
+		Path extra = this.dir.resolve("extra.properties");
+		this.app.launch((launch) -> launch.env("NOTIFY_SOCKET", this.notifySocket.address())
 			.args("--server.port=" + port, "--spring.config.additional-location=optional:file:" + extra,
-					"--logging.level.io.zerodowntime.SdNotify=debug")
-			.start();
-		long gen1 = this.app.pid();
+					"--logging.level.io.zerodowntime.SdNotify=debug"));
+		long gen1 = this.app.jvmPid();
 
 		// start: generation 1 is the main process and says it is ready
 		NotifySocket.Message ready = this.notifySocket.next(STARTUP);
@@ -76,7 +73,6 @@ class SystemdNotifyIT {
 		long afterUpgrade = System.nanoTime() / 1000;
 		assertThat(upgraded.status()).as(upgraded.text()).isEqualTo(200);
 		long gen2 = jsonLong(upgraded.text(), "pid");
-		this.app.alsoKill(gen2);
 		NotifySocket.Message reloading = this.notifySocket.next(QUICK);
 		assertThat(reloading.pid()).as("sender of %s", reloading).isEqualTo(gen1);
 		assertThat(reloading.lines()).hasSize(3);

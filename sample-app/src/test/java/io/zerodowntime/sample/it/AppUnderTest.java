@@ -1,0 +1,1008 @@
+package io.zerodowntime.sample.it;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The integration tests' one fixture: an application under test in a directory of the
+ * test's own, with a private copy of the jar (so no parallel build can overwrite it under
+ * a running JVM, and so its path identifies this test's processes in {@code /proc}), an
+ * extra configuration file that later generations read (to make a new release bad), a PID
+ * file, a free port and one log file that every generation appends to.
+ *
+ * <p>
+ * It starts generation 1 as a real process ({@code ${java.home}/bin/java -jar}, so the
+ * suite run under another JDK tests the application under that JDK), possibly wrapped by
+ * launchers that end by exec'ing the JVM ({@code systemd-socket-activate},
+ * {@code sh -c '... exec "$@"'}), so the launcher's pid becomes the JVM's. It follows the
+ * generations (through {@code X-Generation}, {@code X-Pid}, the PID file and
+ * {@code /actuator/upgrade}), triggers upgrades that must succeed or fail, and ends a
+ * scenario with the end-state checks: no failed client request, exactly one generation
+ * serving, no orphan, no zombie, no leaked descriptor.
+ *
+ * <p>
+ * A tracker scans {@code /proc} every 100 ms for processes whose command line names the
+ * marker (the jar copy unless the test names another path), and remembers every one it
+ * ever saw (so zombies, whose command line is empty, can still be recognised).
+ * {@link #close()} stops, by pid, the started process, its descendants and every process
+ * that names the marker: SIGTERM, up to 15 s of grace, then SIGKILL; also when a test
+ * fails. Then it prints the log. Nothing is killed by name.
+ */
+final class AppUnderTest implements AutoCloseable {
+
+	/** JVM options for every generation: faster startup on a small machine. */
+	static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+	static final Duration STARTUP = Duration.ofSeconds(90);
+
+	/** How many more descriptors than a fresh generation a serving one may hold. */
+	static final int FD_MARGIN = 3;
+
+	private static final Duration TERM_GRACE = Duration.ofSeconds(15);
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private static final Set<AppUnderTest> LIVE = ConcurrentHashMap.newKeySet();
+
+	static {
+		Runtime.getRuntime()
+			.addShutdownHook(
+					new Thread(() -> LIVE.forEach((app) -> app.targets().forEach(ProcessHandle::destroyForcibly)),
+							"app-under-test-reaper"));
+	}
+
+	private final Path dir;
+
+	private final Path jar;
+
+	/** What the command line of every process of this application names. */
+	private final Path marker;
+
+	private final Path extra;
+
+	private final Path pidFile;
+
+	private final Path log;
+
+	private final int port;
+
+	private final Map<Long, Procfs.Proc> seen = new ConcurrentHashMap<>();
+
+	private final Thread tracker;
+
+	private volatile boolean tracking = true;
+
+	private volatile Process process;
+
+	private List<String> command = List.of();
+
+	private long startNanos;
+
+	private Duration startupTime;
+
+	private int generation;
+
+	private long pid;
+
+	private long parentPid;
+
+	private final List<Handover> handovers = new ArrayList<>();
+
+	/**
+	 * Prepare an application in a directory of the test's own, with a copy of the jar.
+	 */
+	AppUnderTest(Path dir) {
+		this(dir, dir.resolve("app.jar"));
+	}
+
+	/**
+	 * Prepare an application whose processes name another path than the jar copy (their
+	 * own releases).
+	 */
+	AppUnderTest(Path dir, Path marker) {
+		this.dir = dir;
+		this.jar = dir.resolve("app.jar");
+		this.marker = marker;
+		this.extra = dir.resolve("extra.properties");
+		this.pidFile = dir.resolve("app.pid");
+		this.log = dir.resolve("app.log");
+		this.port = Http.freePort();
+		try {
+			Files.createDirectories(dir);
+			Files.copy(appJar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
+			Files.writeString(this.extra, "");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		this.tracker = new Thread(this::track, "app-under-test-tracker");
+		this.tracker.setDaemon(true);
+		this.tracker.start();
+		LIVE.add(this);
+	}
+
+	/**
+	 * Return the application under test: the system property {@code it.app.jar} (another
+	 * application with the same endpoints and headers), else {@code sampleApp.jar} (set
+	 * by the failsafe configuration), else {@code target/sample-app.jar}.
+	 */
+	static Path appJar() {
+		String jar = System.getProperty("it.app.jar", System.getProperty("sampleApp.jar", "target/sample-app.jar"));
+		Path path = Path.of(jar).toAbsolutePath();
+		if (!Files.isRegularFile(path)) {
+			throw new IllegalStateException("No application jar at " + path
+					+ ": run the integration tests with 'mvn verify' so that 'package' builds it");
+		}
+		return path;
+	}
+
+	/** Return the {@code java} launcher of the JDK running the tests. */
+	static Path java() {
+		return Path.of(System.getProperty("java.home"), "bin", "java");
+	}
+
+	Path jar() {
+		return this.jar;
+	}
+
+	Path pidFile() {
+		return this.pidFile;
+	}
+
+	int port() {
+		return this.port;
+	}
+
+	/**
+	 * The arguments every generation gets unless a test says otherwise: the port, the
+	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
+	 * here send short requests; a generation that cannot drain, because of a bug, must
+	 * not hold the test for the default 30 s).
+	 */
+	List<String> defaultArgs() {
+		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
+				"--zerodowntime.pid-file=" + this.pidFile, "--zerodowntime.drain-timeout=10s");
+	}
+
+	/** Start generation 1 with the default arguments and more. */
+	void start(String... args) {
+		start(UnaryOperator.identity(), args);
+	}
+
+	/**
+	 * Start generation 1 with the default arguments (a {@code --name=value} given
+	 * replaces one), customized.
+	 */
+	void start(UnaryOperator<Launch> customizer, String... args) {
+		List<String> all = new ArrayList<>(defaultArgs());
+		// Spring would join both
+		all.removeIf((arg) -> Arrays.stream(args)
+			.anyMatch((given) -> given.startsWith(arg.substring(0, arg.indexOf('=') + 1))));
+		all.addAll(List.of(args));
+		launch((launch) -> customizer.apply(launch.args(all.toArray(String[]::new))));
+	}
+
+	/**
+	 * Start generation 1 from the jar copy in the directory, with {@link #JVM_OPTIONS}
+	 * and only the arguments the customizer adds. Its output (and its launchers') is
+	 * appended to the log file, which every later generation inherits as its stdout and
+	 * stderr.
+	 */
+	void launch(UnaryOperator<Launch> customizer) {
+		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
+		List<String> command = new ArrayList<>(launch.launcher);
+		command.add(java().toString());
+		command.addAll(launch.jvmArgs);
+		command.addAll(List.of("-jar", launch.jar.toString()));
+		command.addAll(launch.args);
+		ProcessBuilder builder = new ProcessBuilder(command).directory(launch.directory.toFile())
+			.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+			.redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()));
+		launch.unsetEnv.forEach(builder.environment()::remove);
+		builder.environment().putAll(launch.env);
+		System.out.println(
+				"[app] ## starting " + String.join(" ", command) + (launch.env.isEmpty() ? "" : " with " + launch.env));
+		this.startNanos = System.nanoTime();
+		this.command = List.copyOf(command);
+		try {
+			this.process = builder.start();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to start " + command, ex);
+		}
+		System.out.println("[app] ## started pid " + this.process.pid());
+	}
+
+	/** How to start generation 1: launchers, JVM options, arguments, environment. */
+	static final class Launch {
+
+		private final List<String> launcher = new ArrayList<>();
+
+		private final List<String> jvmArgs = new ArrayList<>(JVM_OPTIONS);
+
+		private final List<String> args = new ArrayList<>();
+
+		private final Map<String, String> env = new LinkedHashMap<>();
+
+		/** Inherited variables removed unless set here. */
+		private final Set<String> unsetEnv = new LinkedHashSet<>(
+				List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
+
+		private Path jar;
+
+		private Path directory;
+
+		private Launch(Path jar, Path directory) {
+			this.jar = jar;
+			this.directory = directory;
+		}
+
+		/**
+		 * Wrap the command: the launcher runs with the rest appended, and must exec it.
+		 */
+		Launch launcher(String... launcher) {
+			this.launcher.addAll(Arrays.asList(launcher));
+			return this;
+		}
+
+		Launch jvmArgs(String... jvmArgs) {
+			this.jvmArgs.addAll(Arrays.asList(jvmArgs));
+			return this;
+		}
+
+		Launch args(String... args) {
+			this.args.addAll(Arrays.asList(args));
+			return this;
+		}
+
+		Launch env(String name, String value) {
+			this.env.put(name, value);
+			this.unsetEnv.remove(name);
+			return this;
+		}
+
+		Launch unsetEnv(String name) {
+			this.env.remove(name);
+			this.unsetEnv.add(name);
+			return this;
+		}
+
+		/**
+		 * Run another jar than the copy (relative to the working directory, or absolute).
+		 */
+		Launch jar(Path jar) {
+			this.jar = jar;
+			return this;
+		}
+
+		/** Set the working directory (default: the application's directory). */
+		Launch directory(Path directory) {
+			this.directory = directory;
+			return this;
+		}
+
+	}
+
+	/**
+	 * Return the pid of the process started, whatever it runs now (a launcher, then the
+	 * JVM it execs).
+	 */
+	long processPid() {
+		return this.process.pid();
+	}
+
+	/**
+	 * Return the pid of generation 1's JVM: the started pid, once it runs the
+	 * {@code java} executable (a launcher must exec the JVM); fails if it does not within
+	 * 30 s.
+	 */
+	long jvmPid() {
+		long started = this.process.pid();
+		Path java = realPath(java());
+		try {
+			Awaitility.await("pid " + started + " to run " + java)
+				.atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> {
+					Optional<Path> exe = Procfs.exe(started);
+					if (exe.isEmpty() && !this.process.isAlive()) {
+						throw new AssertionError(
+								failure("exited (code " + this.process.exitValue() + ") before it ran " + java));
+					}
+					return exe.map(java::equals).orElse(false);
+				});
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failure("runs " + Procfs.exe(started).map(Path::toString).orElse("nothing")
+					+ ", not " + java + ": a launcher must exec the JVM"), ex);
+		}
+		return started;
+	}
+
+	/** Return whether the process started (generation 1, or its launcher) still runs. */
+	boolean isAlive() {
+		return this.process != null && this.process.isAlive();
+	}
+
+	/**
+	 * Wait for the process started (not for later generations) to exit, and return its
+	 * exit status.
+	 */
+	int awaitExit(Duration timeout) {
+		try {
+			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				throw new AssertionError(failure("did not exit within " + timeout));
+			}
+			return this.process.exitValue();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** Return every line printed so far, by the launchers and every generation. */
+	List<String> lines() {
+		try {
+			return Files.exists(this.log) ? Files.readAllLines(this.log, StandardCharsets.ISO_8859_1) : List.of();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	String output() {
+		return String.join("\n", lines());
+	}
+
+	/**
+	 * Return the first line printed so far that matches (with {@link Matcher#find()}).
+	 */
+	Optional<Matcher> findLog(String regex) {
+		Pattern pattern = Pattern.compile(regex);
+		return lines().stream().map(pattern::matcher).filter(Matcher::find).findFirst();
+	}
+
+	/** Wait until a line matching an expression has been printed by any generation. */
+	Matcher awaitLog(String regex, Duration timeout) {
+		try {
+			return Awaitility.await("a line matching /" + regex + "/")
+				.atMost(timeout)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> findLog(regex).orElse(null), Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(failure("printed no line matching /" + regex + "/ within " + timeout), ex);
+		}
+	}
+
+	/** Count the log lines (of every generation) that match. */
+	long count(String regex) {
+		Pattern pattern = Pattern.compile(regex);
+		return lines().stream().filter((line) -> pattern.matcher(line).find()).count();
+	}
+
+	private String failure(String problem) {
+		String started = (this.process != null) ? "pid " + this.process.pid() : "(not started)";
+		return started + " (" + String.join(" ", this.command) + ") " + problem + "\n" + tail();
+	}
+
+	/** Return the last 200 lines of output, for a failure message. */
+	private String tail() {
+		List<String> lines = lines();
+		return "---- last lines of output ----\n"
+				+ String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()))
+				+ "\n---- end of output ----";
+	}
+
+	private void track() {
+		while (this.tracking) {
+			try {
+				for (Procfs.Proc proc : Procfs.all()) {
+					if (proc.mentions(this.marker)) {
+						// keep the first look, unless the process has since exec'd the
+						// JVM
+						this.seen.merge(proc.pid(), proc,
+								(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
+										: old);
+					}
+				}
+				Thread.sleep(100);
+			}
+			catch (InterruptedException ex) {
+				return;
+			}
+			catch (RuntimeException ex) {
+				// a process vanished while being read: next round
+			}
+		}
+	}
+
+	/**
+	 * Return the pids of every {@code java} process that ever ran as this application.
+	 */
+	Set<Long> javaPidsSeen() {
+		Set<Long> pids = new LinkedHashSet<>();
+		this.seen.values()
+			.stream()
+			.filter((p) -> Procfs.isGeneration(p, this.seen.get(p.ppid()), this.marker))
+			.map(Procfs.Proc::pid)
+			.sorted()
+			.forEach(pids::add);
+		return pids;
+	}
+
+	/**
+	 * Write the extra configuration that the next generation reads (replacing what was
+	 * there).
+	 */
+	void configureNextGeneration(String... properties) {
+		try {
+			Path temp = this.dir.resolve("extra.properties.tmp");
+			Files.writeString(temp, String.join("\n", properties) + "\n");
+			Files.move(temp, this.extra, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * How an upgrade is triggered: {@code kill -HUP <pid>}, or
+	 * {@code POST /actuator/upgrade}, which answers when the upgrade has ended.
+	 */
+	enum Trigger {
+
+		HUP, POST
+
+	}
+
+	/**
+	 * One successful upgrade.
+	 *
+	 * @param generation the new generation
+	 * @param trigger how it was triggered
+	 * @param oldPid the generation it replaced
+	 * @param newPid the new generation
+	 * @param serving trigger to the new generation answering new connections
+	 * @param oldGone trigger to the old generation's exit
+	 */
+	record Handover(int generation, Trigger trigger, long oldPid, long newPid, Duration serving, Duration oldGone) {
+
+		@Override
+		public String toString() {
+			return String.format("gen %d by %s: serving after %d ms, pid %d gone after %d ms", this.generation,
+					this.trigger, this.serving.toMillis(), this.oldPid, this.oldGone.toMillis());
+		}
+
+	}
+
+	/** Return how long generation 1 took from its start to serving. */
+	Duration startupTime() {
+		return this.startupTime;
+	}
+
+	/** Return the generation followed now (the last one awaited). */
+	int generation() {
+		return this.generation;
+	}
+
+	/** Return the pid of the generation followed now. */
+	long pid() {
+		return this.pid;
+	}
+
+	List<Handover> handovers() {
+		return List.copyOf(this.handovers);
+	}
+
+	/**
+	 * Wait until a generation serves {@code GET /} and the PID file names it; follow it.
+	 */
+	long awaitGeneration(int generation) {
+		return awaitGeneration(generation, true, () -> {
+		});
+	}
+
+	/**
+	 * Wait until a generation serves {@code GET /} (whatever the PID file says); follow
+	 * it.
+	 */
+	long awaitServing(int generation) {
+		return awaitGeneration(generation, false, () -> {
+		});
+	}
+
+	private long awaitGeneration(int generation, boolean ownsPidFile, Runnable whileWaiting) {
+		long pid;
+		try {
+			pid = Awaitility
+				.await("generation " + generation + " to serve on port " + this.port
+						+ (ownsPidFile ? " and own the PID file" : ""))
+				.atMost(STARTUP)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> {
+					Long serving = servingPid(generation, ownsPidFile);
+					if (serving == null) {
+						if (generation == 1 && !isAlive()) {
+							throw new AssertionError("generation 1 exited\n" + tail());
+						}
+						whileWaiting.run();
+					}
+					return serving;
+				}, Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(
+					"generation " + generation + " never served; PID file: '" + pidFileContent() + "'\n" + tail(), ex);
+		}
+		if (generation > this.generation && this.pid != 0) {
+			this.parentPid = this.pid;
+		}
+		if (generation == 1 && this.startupTime == null) {
+			this.startupTime = Duration.ofNanos(System.nanoTime() - this.startNanos);
+		}
+		this.generation = generation;
+		this.pid = pid;
+		return pid;
+	}
+
+	private Long servingPid(int generation, boolean ownsPidFile) {
+		Http.Response response;
+		try {
+			response = Http.get(this.port, "/", Duration.ofSeconds(10));
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		if (response.status() != 200 || !Integer.toString(generation).equals(response.header("X-Generation"))) {
+			return null;
+		}
+		String servedBy = response.header("X-Pid");
+		return (!ownsPidFile || pidFileContent().equals(servedBy)) ? Long.parseLong(servedBy) : null;
+	}
+
+	private String pidFileContent() {
+		try {
+			return Files.readString(this.pidFile, StandardCharsets.US_ASCII).trim();
+		}
+		catch (IOException ex) {
+			return "";
+		}
+	}
+
+	/**
+	 * Wait until a generation has logged that its predecessor exited (it refuses to be
+	 * upgraded before).
+	 */
+	void awaitParentExitSeen(long parentPid) {
+		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
+	}
+
+	/**
+	 * Wait until the generation followed now can be upgraded (a later one: once its
+	 * predecessor is gone).
+	 */
+	void awaitUpgradable() {
+		if (this.parentPid != 0) {
+			awaitParentExitSeen(this.parentPid);
+		}
+	}
+
+	/**
+	 * Trigger an upgrade of the generation followed now that must succeed, and wait until
+	 * the new generation serves and owns the PID file and the old one has exited. A POST
+	 * must answer 200, {@code SUCCEEDED}, the new generation and its pid.
+	 */
+	Handover upgrade(Trigger trigger) {
+		awaitUpgradable();
+		int next = this.generation + 1;
+		long oldPid = this.pid;
+		System.out.println("[app] ## upgrade to generation " + next + " by " + trigger + " (pid " + oldPid + ")");
+		JsonNode previous = status().get("lastUpgrade");
+		long t0 = System.nanoTime();
+		JsonNode outcome = null;
+		if (trigger == Trigger.HUP) {
+			Procfs.signal(oldPid, "HUP");
+		}
+		else {
+			Http.Response response = postUpgrade();
+			assertThat(response.status()).as("POST /actuator/upgrade: %s", response).isEqualTo(200);
+			outcome = json(response);
+			assertThat(outcome.path("outcome").asString()).as("%s", outcome).isEqualTo("SUCCEEDED");
+			assertThat(outcome.path("generation").asInt()).as("%s", outcome).isEqualTo(next);
+		}
+		long newPid = awaitGeneration(next, true, () -> failFast(oldPid, previous, next, trigger));
+		long t1 = System.nanoTime();
+		assertThat(newPid).isNotEqualTo(oldPid);
+		if (outcome != null) {
+			assertThat(outcome.path("pid").asLong()).as("pid in %s", outcome).isEqualTo(newPid);
+		}
+		Procfs.awaitGone(oldPid, Duration.ofSeconds(60));
+		Handover handover = new Handover(next, trigger, oldPid, newPid, Duration.ofNanos(t1 - t0),
+				Duration.ofNanos(System.nanoTime() - t0));
+		this.handovers.add(handover);
+		System.out.println("[app] ## " + handover);
+		return handover;
+	}
+
+	/**
+	 * A failed upgrade is reported at once, not after the wait for the new generation.
+	 */
+	private void failFast(long oldPid, JsonNode previous, int next, Trigger trigger) {
+		JsonNode status;
+		try {
+			status = status();
+		}
+		catch (RuntimeException | AssertionError ex) {
+			return;
+		}
+		if (status.path("pid").asLong() == oldPid && !Objects.equals(previous, status.get("lastUpgrade"))
+				&& "FAILED".equals(status.path("lastUpgrade").path("outcome").asString())) {
+			throw new AssertionError(
+					"The upgrade to generation " + next + " by " + trigger + " failed: " + status + "\n" + tail());
+		}
+	}
+
+	/** {@code GET /actuator/upgrade}, parsed. */
+	JsonNode status() {
+		Http.Response response = Http.get(this.port, "/actuator/upgrade", Duration.ofSeconds(20));
+		assertThat(response.status()).as("GET /actuator/upgrade: %s", response).isEqualTo(200);
+		return json(response);
+	}
+
+	static JsonNode json(Http.Response response) {
+		return JSON.readTree(response.text());
+	}
+
+	/** {@code POST /actuator/upgrade}, waiting for the outcome. */
+	Http.Response postUpgrade() {
+		return Http.postEmptyJson(this.port, "/actuator/upgrade", Duration.ofSeconds(120));
+	}
+
+	/**
+	 * {@code POST /actuator/upgrade} once the new generation has seen the previous one
+	 * exit.
+	 */
+	Http.Response postUpgradeOncePredecessorIsGone() {
+		return Awaitility.await("POST /actuator/upgrade to be accepted")
+			.atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(200))
+			.until(this::postUpgrade, (r) -> r.status() != 409 || !r.text().contains("has not exited"));
+	}
+
+	/**
+	 * What a process holds: the smallest counts of a few samples (client connections come
+	 * and go).
+	 *
+	 * @param pid the pid
+	 * @param fds open descriptors
+	 * @param sockets sockets among them
+	 * @param listeners listening TCP sockets among them
+	 * @param unix Unix-domain sockets among them (the handshake with a generation)
+	 * @param threads threads
+	 * @param rssKb resident memory
+	 */
+	record Snapshot(long pid, int fds, int sockets, int listeners, int unix, long threads, long rssKb) {
+
+		static Snapshot of(long pid) {
+			int fds = Integer.MAX_VALUE;
+			int sockets = Integer.MAX_VALUE;
+			int listeners = Integer.MAX_VALUE;
+			int unix = Integer.MAX_VALUE;
+			for (int i = 0; i < 8; i++) {
+				fds = Math.min(fds, Procfs.fds(pid).size());
+				Map<Procfs.SocketKind, Integer> kinds = Procfs.sockets(pid);
+				sockets = Math.min(sockets, kinds.values().stream().mapToInt(Integer::intValue).sum());
+				listeners = Math.min(listeners, kinds.get(Procfs.SocketKind.TCP_LISTENER));
+				unix = Math.min(unix, kinds.get(Procfs.SocketKind.UNIX));
+				sleep(30);
+			}
+			return new Snapshot(pid, fds, sockets, listeners, unix, Long.parseLong(Procfs.status(pid, "Threads")),
+					Long.parseLong(Procfs.status(pid, "VmRSS")));
+		}
+
+	}
+
+	/**
+	 * Take the fd baseline of a fresh generation: after a few requests, with no client
+	 * connected.
+	 */
+	Snapshot baseline(long pid) {
+		for (int i = 0; i < 5; i++) {
+			Http.get(this.port, "/");
+		}
+		status();
+		sleep(500);
+		Snapshot snapshot = Snapshot.of(pid);
+		System.out.println("[app] fresh generation pid " + pid + ": " + snapshot + " fds " + Procfs.fds(pid));
+		return snapshot;
+	}
+
+	/**
+	 * Assert what every scenario ends with: no failed request, one generation serving,
+	 * nothing left or leaked.
+	 */
+	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
+		System.out.println("[app] load: " + load.summary());
+		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
+		assertThat(load.ok()).as("successful client requests").isPositive();
+		long serving = assertOneGenerationServing(generation);
+		assertNoOrphans(serving);
+		assertNoZombies();
+		assertFds(fresh, serving);
+		return serving;
+	}
+
+	/**
+	 * Assert that exactly one java process runs as this application, answering as the
+	 * given generation.
+	 */
+	long assertOneGenerationServing(int generation) {
+		List<Long> pids;
+		try {
+			pids = Awaitility.await("exactly one java process running " + this.marker)
+				.atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("not exactly one generation: " + Procfs.javaPids(this.marker)
+				.stream()
+				.map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)"))
+				.toList(), ex);
+		}
+		Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(20));
+		assertThat(response.status()).as("GET /: %s", response).isEqualTo(200);
+		assertThat(response.header("X-Pid")).as("X-Pid of GET /").isEqualTo(Long.toString(pids.get(0)));
+		assertThat(response.header("X-Generation")).as("X-Generation of GET /").isEqualTo(Integer.toString(generation));
+		return pids.get(0);
+	}
+
+	/**
+	 * Assert that no live process but the serving one names the marker, and that no
+	 * process seen so far has a live child left (serving: -1 when nothing may be left).
+	 */
+	void assertNoOrphans(long serving) {
+		awaitNone("processes left behind", Duration.ofSeconds(60),
+				() -> Procfs.all()
+					.stream()
+					.filter((p) -> !p.zombie() && p.pid() != serving
+							&& (p.mentions(this.marker) || (this.seen.containsKey(p.ppid()) && p.ppid() != serving)))
+					.toList());
+	}
+
+	/**
+	 * Assert that no process this test ran, or a child of one, is a zombie. Orphans are
+	 * reaped by pid 1 (here within about 2 s), so a zombie must persist 15 s to count.
+	 */
+	void assertNoZombies() {
+		awaitNone("zombies (processes seen: " + this.seen.values() + ")", Duration.ofSeconds(15),
+				() -> Procfs.all()
+					.stream()
+					.filter((p) -> p.zombie() && (this.seen.containsKey(p.pid()) || this.seen.containsKey(p.ppid())))
+					.toList());
+	}
+
+	private static void awaitNone(String what, Duration timeout, Supplier<List<Procfs.Proc>> found) {
+		try {
+			Awaitility.await("no " + what)
+				.atMost(timeout)
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> found.get().isEmpty());
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError(what + ": " + found.get(), ex);
+		}
+	}
+
+	/**
+	 * Assert that a serving generation holds no more descriptors than a fresh one, within
+	 * {@link #FD_MARGIN}; exactly as many listening sockets; and no more Unix-domain
+	 * sockets, but for one in a later generation (its end of the handshake socket, kept
+	 * until it exits). TCP connections, which come and go with the clients, are not
+	 * compared one by one.
+	 */
+	void assertFds(Snapshot fresh, long pid) {
+		sleep(100);
+		Snapshot now = Snapshot.of(pid);
+		String detail = "fresh " + fresh + ", now " + now + " holding " + Procfs.fds(pid);
+		System.out.println("[app] fds: " + detail);
+		assertThat(now.fds()).as("open fds of the serving generation; %s", detail)
+			.isLessThanOrEqualTo(fresh.fds() + FD_MARGIN);
+		assertThat(now.listeners()).as("listening sockets of the serving generation; %s", detail)
+			.isEqualTo(fresh.listeners());
+		int handshake = (pid == fresh.pid()) ? 0 : 1;
+		assertThat(now.unix()).as("Unix-domain sockets of the serving generation; %s", detail)
+			.isLessThanOrEqualTo(fresh.unix() + handshake);
+	}
+
+	/** Stop every process of this test, by pid, and the tracker; then print the log. */
+	@Override
+	public void close() {
+		this.tracking = false;
+		this.tracker.interrupt();
+		try {
+			this.tracker.join(2000);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (this.process != null) {
+			stopAll();
+			System.out.println("[app] ---- log of every generation (" + this.log + ") ----");
+			lines().forEach((line) -> System.out.println("[gen-log] " + line));
+			System.out.println("[app] ---- end of log ----");
+		}
+		for (Procfs.Proc proc : Procfs.all()) {
+			if (!proc.zombie() && proc.mentions(this.marker)) {
+				System.out.println("[app] ## still running after close, SIGKILL: " + proc);
+				ProcessHandle.of(proc.pid()).ifPresent(ProcessHandle::destroyForcibly);
+			}
+		}
+		LIVE.remove(this);
+	}
+
+	/**
+	 * SIGTERM to the started process, every process that names the marker and their
+	 * descendants, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap
+	 * the started process.
+	 */
+	private void stopAll() {
+		List<ProcessHandle> targets = targets();
+		for (ProcessHandle target : targets) {
+			if (target.isAlive()) {
+				System.out.println("[app] ## SIGTERM to pid " + target.pid());
+				target.destroy();
+			}
+		}
+		try {
+			Awaitility.await("every process of the application to exit after SIGTERM")
+				.atMost(TERM_GRACE)
+				.pollInterval(Duration.ofMillis(50))
+				.until(() -> targets.stream().noneMatch(ProcessHandle::isAlive));
+		}
+		catch (ConditionTimeoutException ex) {
+			// killed below
+		}
+		for (ProcessHandle target : targets) {
+			if (target.isAlive()) {
+				System.out.println("[app] ## pid " + target.pid() + " still running " + TERM_GRACE.toSeconds()
+						+ " s after SIGTERM: SIGKILL");
+				target.destroyForcibly();
+			}
+		}
+		try {
+			// reaps the started process; the others are not our children
+			if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
+				System.out.println("[app] ## pid " + this.process.pid() + " survived SIGKILL");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private List<ProcessHandle> targets() {
+		Set<ProcessHandle> targets = new LinkedHashSet<>();
+		if (this.process != null) {
+			targets.add(this.process.toHandle());
+		}
+		for (Procfs.Proc proc : Procfs.all()) {
+			if (!proc.zombie() && proc.mentions(this.marker)) {
+				ProcessHandle.of(proc.pid()).ifPresent(targets::add);
+			}
+		}
+		for (ProcessHandle target : List.copyOf(targets)) {
+			target.descendants().forEach(targets::add);
+		}
+		targets.removeIf((handle) -> handle.pid() == ProcessHandle.current().pid());
+		return new ArrayList<>(targets);
+	}
+
+	/** Run a short command and wait for it, failing if it fails. */
+	static String run(String... command) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(30, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				throw new IllegalStateException(String.join(" ", command) + " did not finish");
+			}
+			if (process.exitValue() != 0) {
+				throw new IllegalStateException(
+						String.join(" ", command) + " exited with " + process.exitValue() + ": " + output);
+			}
+			return output;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to run " + String.join(" ", command), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
+	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
+	 * the run, not skip part of it. {@code .ci/run} installs every one.
+	 */
+	static Path requireTool(String executable, String debianPackage, String why) {
+		List<Path> candidates = new ArrayList<>();
+		if (executable.startsWith("/")) {
+			candidates.add(Path.of(executable));
+		}
+		else {
+			for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+				candidates.add(Path.of(dir.isEmpty() ? "." : dir, executable));
+			}
+		}
+		return candidates.stream()
+			.filter((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(executable + " is not installed: " + why
+					+ "; install it with 'apt-get install " + debianPackage + "' (.ci/run installs it)"));
+	}
+
+	static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	static String read(Path path) {
+		try {
+			return Files.readString(path);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static Path realPath(Path path) {
+		try {
+			return path.toRealPath();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+}

@@ -1,0 +1,365 @@
+package io.zerodowntime.sample.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.awaitility.Awaitility;
+
+/**
+ * The one reader of {@code /proc} for the integration tests: processes
+ * ({@code /proc/<pid>/{stat,status,fd,cmdline,environ,exe}}) and the kernel's socket
+ * tables ({@code /proc/net/tcp}, {@code tcp6}, {@code unix}). Read only; the only write
+ * is {@link #signal}, to one pid at a time. Nothing is ever looked up or signalled by
+ * name.
+ */
+final class Procfs {
+
+	private static final String TCP_LISTEN = "0A";
+
+	private static final String TCP_ESTABLISHED = "01";
+
+	private Procfs() {
+	}
+
+	/**
+	 * One process.
+	 *
+	 * @param pid its pid
+	 * @param ppid its parent's pid
+	 * @param state its state letter ({@code R}, {@code S}, {@code Z}, ...)
+	 * @param comm its command name
+	 * @param argv its command line (empty for a zombie)
+	 */
+	record Proc(long pid, long ppid, char state, String comm, List<String> argv) {
+
+		boolean zombie() {
+			return this.state == 'Z' || this.state == 'X';
+		}
+
+		/** Whether it runs a {@code java} launcher with this jar on its command line. */
+		boolean isJavaRunning(Path jar) {
+			return !zombie() && !this.argv.isEmpty()
+					&& (this.argv.get(0).equals("java") || this.argv.get(0).endsWith("/java")) && mentions(jar);
+		}
+
+		boolean mentions(Path jar) {
+			String path = jar.toString();
+			return this.argv.stream().anyMatch((arg) -> arg.contains(path));
+		}
+
+		@Override
+		public String toString() {
+			return "pid " + this.pid + " (ppid " + this.ppid + ", state " + this.state + ", comm " + this.comm + ") "
+					+ String.join(" ", this.argv);
+		}
+
+	}
+
+	/** Return every process that can be read now, but this JVM. */
+	static List<Proc> all() {
+		List<Proc> processes = new ArrayList<>();
+		long self = ProcessHandle.current().pid();
+		try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+			for (Path entry : (Iterable<Path>) entries::iterator) {
+				String name = entry.getFileName().toString();
+				if (name.chars().allMatch(Character::isDigit) && Long.parseLong(name) != self) {
+					of(Long.parseLong(name)).ifPresent(processes::add);
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return processes;
+	}
+
+	/** Return one process, if it exists. */
+	static Optional<Proc> of(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+			int close = stat.lastIndexOf(')');
+			String[] rest = stat.substring(close + 2).split(" ");
+			return Optional.of(new Proc(pid, Long.parseLong(rest[1]), rest[0].charAt(0),
+					stat.substring(stat.indexOf('(') + 1, close), strings(pid, "cmdline")));
+		}
+		catch (IOException | RuntimeException ex) {
+			return Optional.empty();
+		}
+	}
+
+	/**
+	 * Return the live {@code java} processes running a copy of the jar: the generations.
+	 * A process the JVM is spawning shows the JVM's own command line until it execs, so a
+	 * process whose parent runs the jar too is not one (a generation is never the child
+	 * of another: the spawn is a double fork).
+	 */
+	static List<Long> javaPids(Path jar) {
+		Map<Long, Proc> all = new HashMap<>();
+		all().forEach((p) -> all.put(p.pid(), p));
+		return all.values()
+			.stream()
+			.filter((p) -> isGeneration(p, all.get(p.ppid()), jar))
+			.map(Proc::pid)
+			.sorted()
+			.toList();
+	}
+
+	/**
+	 * Return whether a process is a generation: a {@code java} process running the jar
+	 * whose parent does not run it.
+	 */
+	static boolean isGeneration(Proc proc, Proc parent, Path jar) {
+		return proc.isJavaRunning(jar) && (parent == null || !parent.isJavaRunning(jar));
+	}
+
+	/**
+	 * Return whether a process runs. A zombie does not: later generations are orphans
+	 * (double fork) that stay zombies until init reaps them, and {@link ProcessHandle}
+	 * reports a zombie as alive. A process whose main thread is a zombie while its other
+	 * threads are still exiting (during SIGKILL) still runs.
+	 */
+	static boolean running(long pid) {
+		Optional<Proc> proc = of(pid);
+		if (proc.isEmpty() || !proc.get().zombie()) {
+			return proc.isPresent();
+		}
+		try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+			return tasks.count() > 1;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** Wait until a process is gone (see {@link #running(long)}). */
+	static void awaitGone(long pid, Duration timeout) {
+		Awaitility.await("pid " + pid + " to exit")
+			.atMost(timeout)
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(50))
+			.until(() -> !running(pid));
+	}
+
+	/**
+	 * Return the open descriptors of a process, by number, as the targets of
+	 * {@code /proc/<pid>/fd/*} ({@code socket:[1234]}, a path, ...).
+	 */
+	static Map<Integer, String> fds(long pid) {
+		Map<Integer, String> fds = new TreeMap<>();
+		Path dir = Path.of("/proc", Long.toString(pid), "fd");
+		try (Stream<Path> entries = Files.list(dir)) {
+			for (Path entry : (Iterable<Path>) entries::iterator) {
+				try {
+					fds.put(Integer.parseInt(entry.getFileName().toString()), Files.readSymbolicLink(entry).toString());
+				}
+				catch (NoSuchFileException ex) {
+					// closed while listing
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to list " + dir, ex);
+		}
+		return fds;
+	}
+
+	/** Return the socket inodes among a process's descriptors. */
+	static Set<Long> socketInodes(long pid) {
+		Set<Long> inodes = new LinkedHashSet<>();
+		for (String target : fds(pid).values()) {
+			if (target.startsWith("socket:[")) {
+				inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+			}
+		}
+		return inodes;
+	}
+
+	/** Return the environment of a process as the kernel shows it. */
+	static Map<String, String> environ(long pid) {
+		Map<String, String> environment = new LinkedHashMap<>();
+		for (String entry : strings(pid, "environ")) {
+			int equals = entry.indexOf('=');
+			if (!entry.isEmpty()) {
+				environment.putIfAbsent((equals < 0) ? entry : entry.substring(0, equals),
+						(equals < 0) ? "" : entry.substring(equals + 1));
+			}
+		}
+		return environment;
+	}
+
+	/** Return the executable a process runs ({@code /proc/<pid>/exe}). */
+	static Optional<Path> exe(long pid) {
+		try {
+			return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "exe")));
+		}
+		catch (IOException ex) {
+			return Optional.empty();
+		}
+	}
+
+	/**
+	 * Return a field of {@code /proc/<pid>/status}, e.g. {@code Threads}, {@code VmRSS}
+	 * (in kB) or {@code SigIgn}.
+	 */
+	static String status(long pid, String field) {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+				if (line.startsWith(field + ":")) {
+					return line.substring(field.length() + 1).trim().split("\\s+")[0];
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		throw new IllegalStateException("No " + field + " in /proc/" + pid + "/status");
+	}
+
+	/**
+	 * What a socket is, from the kernel's tables: a TCP listener or connection, a
+	 * Unix-domain socket, other.
+	 */
+	enum SocketKind {
+
+		TCP_LISTENER, TCP_CONNECTION, UNIX, OTHER
+
+	}
+
+	/**
+	 * Count a process's sockets by kind, from the kernel's tables (in this network
+	 * namespace).
+	 */
+	static Map<SocketKind, Integer> sockets(long pid) {
+		Map<Long, SocketKind> kinds = new HashMap<>();
+		for (TcpSocket socket : tcp()) {
+			kinds.put(socket.inode(),
+					TCP_LISTEN.equals(socket.state()) ? SocketKind.TCP_LISTENER : SocketKind.TCP_CONNECTION);
+		}
+		for (String[] fields : table("/proc/net/unix")) {
+			if (fields.length > 6) {
+				kinds.put(Long.parseLong(fields[6]), SocketKind.UNIX);
+			}
+		}
+		Map<SocketKind, Integer> counts = new EnumMap<>(SocketKind.class);
+		for (SocketKind kind : SocketKind.values()) {
+			counts.put(kind, 0);
+		}
+		for (long inode : socketInodes(pid)) {
+			counts.merge(kinds.getOrDefault(inode, SocketKind.OTHER), 1, Integer::sum);
+		}
+		return counts;
+	}
+
+	/**
+	 * Return the inodes (as in {@code socket:[inode]} under {@code /proc/<pid>/fd}) of
+	 * every TCP socket in the LISTEN state on a port, IPv4 and IPv6.
+	 */
+	static List<Long> listeners(int port) {
+		return tcp().stream()
+			.filter((s) -> s.localPort() == port && TCP_LISTEN.equals(s.state()))
+			.map(TcpSocket::inode)
+			.toList();
+	}
+
+	/**
+	 * Return the socket inodes of the established connections whose local port is a
+	 * server port, by remote (client) port: the server's side of every accepted
+	 * connection. An inode of 0 means the connection is still in the accept queue.
+	 */
+	static Map<Integer, Long> serverSideInodes(int serverPort) {
+		Map<Integer, Long> inodes = new LinkedHashMap<>();
+		for (TcpSocket socket : tcp()) {
+			if (socket.localPort() == serverPort && TCP_ESTABLISHED.equals(socket.state())) {
+				inodes.put(socket.remotePort(), socket.inode());
+			}
+		}
+		return inodes;
+	}
+
+	private record TcpSocket(int localPort, int remotePort, String state, long inode) {
+
+	}
+
+	// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+	private static List<TcpSocket> tcp() {
+		List<TcpSocket> sockets = new ArrayList<>();
+		for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+			for (String[] fields : table(table)) {
+				if (fields.length > 9) {
+					sockets.add(new TcpSocket(port(fields[1]), port(fields[2]), fields[3], Long.parseLong(fields[9])));
+				}
+			}
+		}
+		return sockets;
+	}
+
+	private static int port(String address) {
+		return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1), 16);
+	}
+
+	private static List<String[]> table(String path) {
+		try {
+			List<String> lines = Files.readAllLines(Path.of(path));
+			return lines.subList(Math.min(1, lines.size()), lines.size())
+				.stream()
+				.map((line) -> line.trim().split("\\s+"))
+				.toList();
+		}
+		catch (NoSuchFileException ex) {
+			return List.of();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Send a signal to one process, with {@code kill}. */
+	static void signal(long pid, String signal) {
+		AppUnderTest.run("kill", "-s", signal, Long.toString(pid));
+	}
+
+	/**
+	 * Return the NUL-separated entries of {@code /proc/<pid>/<file>} ({@code cmdline},
+	 * {@code environ}) as bytes, empty ones included.
+	 */
+	static List<byte[]> entries(long pid, String file) {
+		byte[] bytes;
+		try {
+			bytes = Files.readAllBytes(Path.of("/proc", Long.toString(pid), file));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to read /proc/" + pid + "/" + file, ex);
+		}
+		List<byte[]> entries = new ArrayList<>();
+		int start = 0;
+		for (int i = 0; i <= bytes.length; i++) {
+			if ((i == bytes.length && i > start) || (i < bytes.length && bytes[i] == 0)) {
+				entries.add(Arrays.copyOfRange(bytes, start, i));
+				start = i + 1;
+			}
+		}
+		return entries;
+	}
+
+	private static List<String> strings(long pid, String file) {
+		return entries(pid, file).stream().map((entry) -> new String(entry, StandardCharsets.UTF_8)).toList();
+	}
+
+}

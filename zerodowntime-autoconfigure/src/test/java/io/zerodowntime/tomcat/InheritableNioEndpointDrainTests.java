@@ -1,0 +1,172 @@
+package io.zerodowntime.tomcat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * How a draining {@link InheritableNioEndpoint} treats the connections it holds: a real
+ * Tomcat in this JVM, drained as the core drains it, and raw sockets as clients.
+ */
+class InheritableNioEndpointDrainTests {
+
+	private DrainingTomcat tomcat;
+
+	private final List<Socket> clients = new ArrayList<>();
+
+	@BeforeEach
+	void startTomcat() throws Exception {
+		this.tomcat = new DrainingTomcat();
+	}
+
+	@AfterEach
+	void stopTomcat() throws Exception {
+		for (Socket client : this.clients) {
+			client.close();
+		}
+		this.tomcat.close();
+	}
+
+	@Test
+	void requestsPipelinedBehindOneInFlightAreAllAnsweredAndOnlyTheLastReadClosesTheConnection() throws Exception {
+		Socket client = connect();
+		send(client, get("/slow") + get("/fast?2") + get("/fast?3"));
+		assertThat(this.tomcat.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		this.tomcat.drainTarget().stopAccepting();
+		this.tomcat.releaseSlow();
+		Received received = readToEnd(client);
+		assertThat(received.failure).as("the connection ends with a FIN, not a reset").isNull();
+		assertThat(received.responses()).hasSize(3);
+		assertThat(received.responses().get(0)).contains("ok /slow").doesNotContain("Connection: close");
+		assertThat(received.responses().get(1)).contains("ok /fast?2").doesNotContain("Connection: close");
+		assertThat(received.responses().get(2)).contains("ok /fast?3").contains("Connection: close");
+	}
+
+	@Test
+	void requestsPipelinedOnAnIdleConnectionDuringTheDrainAreAllAnswered() throws Exception {
+		Socket client = connect();
+		send(client, get("/fast?1"));
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1").doesNotContain("Connection: close");
+		this.tomcat.drainTarget().stopAccepting();
+		send(client, get("/fast?2") + get("/fast?3") + get("/fast?4"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).hasSize(3);
+		assertThat(received.responses().get(2)).contains("ok /fast?4").contains("Connection: close");
+		assertThat(received.responses().subList(0, 2)).noneMatch((response) -> response.contains("Connection: close"));
+	}
+
+	@Test
+	void anIdleKeepAliveConnectionStaysOpenAndItsNextRequestIsAnsweredWithConnectionClose() throws Exception {
+		Socket client = connect();
+		send(client, get("/fast?1"));
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1");
+		this.tomcat.drainTarget().stopAccepting();
+		assertThat(this.tomcat.drainTarget().openConnections()).as("idle, not closed").isEqualTo(1);
+		send(client, get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).singleElement()
+			.asString()
+			.contains("ok /fast?2")
+			.contains("Connection: close");
+		await().atMost(10, TimeUnit.SECONDS).until(() -> this.tomcat.drainTarget().openConnections() == 0);
+	}
+
+	@Test
+	void atTheDeadlineIdleConnectionsAreClosedCleanlyAndARunningRequestIsCut() throws Exception {
+		Socket idle = connect();
+		send(idle, get("/fast?1"));
+		assertThat(readResponse(idle.getInputStream())).contains("ok /fast?1");
+		Socket running = connect();
+		send(running, get("/slow"));
+		assertThat(this.tomcat.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		this.tomcat.drainTarget().stopAccepting();
+		assertThat(this.tomcat.drainTarget().openConnections()).isEqualTo(2);
+		assertThat(this.tomcat.drainTarget().closeConnections()).as("requests cut").isEqualTo(1);
+		Received idleEnd = readToEnd(idle);
+		assertThat(idleEnd.failure).as("a FIN, not a reset").isNull();
+		assertThat(idleEnd.responses()).isEmpty();
+		assertThat(readToEnd(running).responses()).as("the request was cut").isEmpty();
+	}
+
+	private Socket connect() throws IOException {
+		Socket socket = new Socket("127.0.0.1", this.tomcat.port());
+		socket.setSoTimeout(10000);
+		this.clients.add(socket);
+		return socket;
+	}
+
+	private static void send(Socket socket, String requests) throws IOException {
+		OutputStream out = socket.getOutputStream();
+		out.write(requests.getBytes(StandardCharsets.US_ASCII));
+		out.flush();
+	}
+
+	private static String get(String path) {
+		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	}
+
+	/** Read one response whose body has a Content-Length. */
+	private static String readResponse(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+			int b = in.read();
+			if (b < 0) {
+				throw new IOException("EOF in the headers: " + head);
+			}
+			head.write(b);
+		}
+		String headers = head.toString(StandardCharsets.US_ASCII);
+		int length = 0;
+		for (String line : headers.split("\r\n")) {
+			if (line.toLowerCase().startsWith("content-length:")) {
+				length = Integer.parseInt(line.substring("content-length:".length()).trim());
+			}
+		}
+		return headers + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+	}
+
+	private static Received readToEnd(Socket socket) throws IOException {
+		InputStream in = socket.getInputStream();
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		IOException failure = null;
+		try {
+			bytes.write(in.readAllBytes());
+		}
+		catch (IOException ex) {
+			failure = ex;
+		}
+		return new Received(bytes.toString(StandardCharsets.US_ASCII), failure);
+	}
+
+	/** What a client read until the server closed the connection. */
+	private record Received(String text, IOException failure) {
+
+		List<String> responses() {
+			List<String> responses = new ArrayList<>();
+			int start = this.text.indexOf("HTTP/1.1 ");
+			while (start >= 0) {
+				int next = this.text.indexOf("HTTP/1.1 ", start + 1);
+				responses.add(this.text.substring(start, (next < 0) ? this.text.length() : next));
+				start = next;
+			}
+			return responses;
+		}
+
+	}
+
+}
