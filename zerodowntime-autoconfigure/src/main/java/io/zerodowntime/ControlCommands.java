@@ -46,6 +46,11 @@ final class ControlCommands implements ControlSocket.Handler {
 				body.put("reason", outcome.reason());
 				yield 500;
 			}
+			case ROLLED_BACK -> {
+				body.put("reason", outcome.reason());
+				body.put("pid", outcome.childPid());
+				yield 500;
+			}
 		};
 		return new ControlSocket.Reply(code, Json.write(body));
 	}

@@ -105,6 +105,11 @@ final class HandoverPriority implements UpgradeListener {
 	}
 
 	@Override
+	public void upgradeRolledBack(UpgradeOutcome outcome) {
+		restore();
+	}
+
+	@Override
 	public synchronized void upgradeSucceeded(UpgradeOutcome outcome) {
 		this.before.clear();
 		this.raised.clear();

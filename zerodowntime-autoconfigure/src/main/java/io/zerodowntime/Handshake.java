@@ -54,6 +54,34 @@ final class Handshake {
 	static final String FAILED = "FAILED";
 
 	/**
+	 * Child to parent: {@code NOT_READY <reason>}, its readiness turned false (or, before
+	 * {@link #READY}, why it is not ready yet). During probation the parent rolls back.
+	 */
+	static final String NOT_READY = "NOT_READY";
+
+	/**
+	 * Child to parent, during probation: {@code REQUESTS <answered> <5xx>}, the requests
+	 * answered since ready, and how many of them with a 5xx.
+	 */
+	static final String REQUESTS = "REQUESTS";
+
+	/**
+	 * Parent to child, right after {@link #READY}:
+	 * {@code PROBATION <until-epoch-ms> <upgrade-duration-ms>}; an until of 0 means no
+	 * probation.
+	 */
+	static final String PROBATION = "PROBATION";
+
+	/** Parent to child: the probation is over, the child serves for good. */
+	static final String CONFIRMED = "CONFIRMED";
+
+	/**
+	 * Parent to child: {@code ROLLBACK <reason>}; the parent has resumed accepting, the
+	 * child stops accepting, drains and exits.
+	 */
+	static final String ROLLBACK = "ROLLBACK";
+
+	/**
 	 * The launch is a double fork, so the new generation is not our child but the service
 	 * manager's (systemd 252 kills a main pid that is not its own child without a drain).
 	 * The outer shell starts the inner one in the background and exits at once. The inner

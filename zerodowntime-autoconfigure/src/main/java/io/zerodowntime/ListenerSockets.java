@@ -31,6 +31,16 @@ interface ListenerSockets {
 	Adopted bind(InetSocketAddress address, int backlog, SocketConfigurer configurer) throws IOException;
 
 	/**
+	 * Make a second JDK channel on the same listening socket, from a {@code dup(2)} of
+	 * its descriptor: the standby copy a suspended listener keeps, so it can resume
+	 * accepting without binding or adopting anything then.
+	 * @param original the channel, address and descriptor of the listener
+	 * @return the copy, with its own descriptor (close-on-exec)
+	 * @throws IOException if the descriptor cannot be duplicated or adopted
+	 */
+	Adopted duplicate(Adopted original) throws IOException;
+
+	/**
 	 * Close a descriptor nobody claimed.
 	 * @param fd the descriptor
 	 */

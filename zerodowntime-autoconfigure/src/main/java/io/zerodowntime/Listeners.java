@@ -195,6 +195,62 @@ final class Listeners implements ListenerRegistry {
 	}
 
 	/**
+	 * Stop accepting but keep every listening socket, for a new generation's probation:
+	 * shut the accept gate, suspend each listener (a standby copy kept, the channel
+	 * closed so a blocked acceptor wakes and waits at the gate), and stop keep-alive on
+	 * the connections held, so each later response carries {@code Connection: close}.
+	 * Undone by {@link #resume()}; ended for good by {@link #drain}.
+	 * @return how many listeners were suspended
+	 */
+	int suspend() {
+		synchronized (this.gate) {
+			this.accepting = false;
+		}
+		int suspended = 0;
+		for (ListenerHandle listener : open()) {
+			try {
+				if (listener.suspend(this.sockets)) {
+					suspended++;
+				}
+			}
+			catch (IOException | RuntimeException ex) {
+				// it still accepts, at most once more: its acceptor then waits at the
+				// shut gate
+				logger.warn("Unable to keep a standby copy of listener " + listener + " (" + ex.getMessage()
+						+ "); it is not suspended");
+			}
+			keepAlive(listener, false);
+		}
+		return suspended;
+	}
+
+	/**
+	 * Accept again after {@link #suspend()}, at once: each listener's standby copy
+	 * becomes its channel, keep-alive is allowed again, and the gate opens.
+	 */
+	void resume() {
+		for (ListenerHandle listener : open()) {
+			listener.resume();
+			keepAlive(listener, true);
+		}
+		openAcceptGate();
+	}
+
+	private static void keepAlive(ListenerHandle listener, boolean allowed) {
+		DrainTarget target = listener.drainTarget();
+		if (target == null) {
+			return;
+		}
+		try {
+			target.keepAlive(allowed);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Unable to " + (allowed ? "allow" : "stop") + " keep-alive on listener " + listener + ": "
+					+ ex.getMessage());
+		}
+	}
+
+	/**
 	 * Let connectors accept new connections.
 	 */
 	void openAcceptGate() {

@@ -1,7 +1,9 @@
 package io.zerodowntime;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
@@ -9,10 +11,14 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * The old generation's handle on a new one, over the handshake socket: the new generation
- * writes {@code PID <pid>}, then {@code READY} or {@code FAILED <reason>}; end of stream
- * means it exited. The new generation is not our child (double fork), so this, not
- * {@code waitpid}, is how its death is learned. It is signalled only while its pid still
- * names the process that reported it (same start time), never a later one that reuses it.
+ * writes {@code PID <pid>}, then {@code READY} or {@code FAILED <reason>} (before which
+ * {@code NOT_READY <reason>} says why it is not ready yet); after {@code READY},
+ * {@code NOT_READY} and {@code REQUESTS} lines go to the {@link Child.Watch watch}; end
+ * of stream means it exited. This side writes {@code PROBATION}, {@code CONFIRMED} and
+ * {@code ROLLBACK} lines (see {@link Handshake}). The new generation is not our child
+ * (double fork), so this, not {@code waitpid}, is how its death is learned. It is
+ * signalled only while its pid still names the process that reported it (same start
+ * time), never a later one that reuses it.
  */
 final class NativeChild implements Child {
 
@@ -26,6 +32,8 @@ final class NativeChild implements Child {
 
 	private final Object lock = new Object();
 
+	private final Object writing = new Object();
+
 	private Long pid;
 
 	private String identity;
@@ -35,6 +43,20 @@ final class NativeChild implements Child {
 	private boolean closed;
 
 	private String failure;
+
+	private boolean exited;
+
+	/**
+	 * Before ready: its last word on why it is not ready yet. After: its first readiness
+	 * lost.
+	 */
+	private String notReady;
+
+	private long answered = -1;
+
+	private long serverErrors;
+
+	private Child.Watch watch;
 
 	/**
 	 * Start reading the handshake.
@@ -81,6 +103,10 @@ final class NativeChild implements Child {
 				this.failure = "the new generation" + ((this.pid != null) ? " (pid " + this.pid + ")" : "")
 						+ " exited before it was ready; see its log above for why";
 			}
+			this.exited = true;
+			if (this.watch != null) {
+				this.watch.exited();
+			}
 			this.lock.notifyAll();
 		}
 	}
@@ -100,6 +126,23 @@ final class NativeChild implements Child {
 			}
 			else if (line.equals(Handshake.READY)) {
 				this.ready = true;
+				this.notReady = null;
+			}
+			else if (line.equals(Handshake.NOT_READY) || line.startsWith(Handshake.NOT_READY + " ")) {
+				String reason = line.substring(Handshake.NOT_READY.length()).trim();
+				reason = reason.isEmpty() ? "no reason given" : reason;
+				if (!this.ready) {
+					this.notReady = reason;
+				}
+				else if (this.notReady == null) {
+					this.notReady = reason;
+					if (this.watch != null) {
+						this.watch.notReady(reason);
+					}
+				}
+			}
+			else if (line.startsWith(Handshake.REQUESTS + " ")) {
+				requests(line);
 			}
 			else if (line.startsWith(Handshake.FAILED)) {
 				this.failure = "the new generation" + ((this.pid != null) ? " (pid " + this.pid + ")" : "")
@@ -109,6 +152,32 @@ final class NativeChild implements Child {
 				logger.warn("Ignoring an unexpected handshake line from the new generation: " + line);
 			}
 			this.lock.notifyAll();
+		}
+	}
+
+	/**
+	 * {@code REQUESTS <answered> <5xx>}, cumulative; a malformed or decreasing one is
+	 * ignored.
+	 */
+	private void requests(String line) {
+		String[] words = line.split(" ");
+		try {
+			if (words.length != 3) {
+				throw new NumberFormatException();
+			}
+			long count = Long.parseLong(words[1]);
+			long errors = Long.parseLong(words[2]);
+			if (count < 0 || errors < 0 || errors > count || count < this.answered) {
+				throw new NumberFormatException();
+			}
+			this.answered = count;
+			this.serverErrors = errors;
+			if (this.ready && this.watch != null) {
+				this.watch.requests(count, errors);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ignoring a malformed request count from the new generation: " + line);
 		}
 	}
 
@@ -127,7 +196,8 @@ final class NativeChild implements Child {
 				long left = deadline - System.nanoTime();
 				if (left <= 0) {
 					return "the new generation" + ((this.pid != null) ? " (pid " + this.pid + ")" : "")
-							+ " was not ready within the upgrade timeout of " + timeout.toMillis() + " ms";
+							+ " was not ready within the upgrade timeout of " + timeout.toMillis() + " ms"
+							+ ((this.notReady != null) ? ": " + this.notReady : "");
 				}
 				TimeUnit.NANOSECONDS.timedWait(this.lock, left);
 			}
@@ -207,6 +277,72 @@ final class NativeChild implements Child {
 	public void keepUntilExit() {
 		// the descriptor is simply never closed: the kernel closes it when this process
 		// exits
+	}
+
+	@Override
+	public void watch(Child.Watch watch) {
+		synchronized (this.lock) {
+			this.watch = watch;
+			if (this.ready && this.notReady != null) {
+				watch.notReady(this.notReady);
+			}
+			if (this.answered >= 0) {
+				watch.requests(this.answered, this.serverErrors);
+			}
+			if (this.exited) {
+				watch.exited();
+			}
+		}
+	}
+
+	@Override
+	public void startProbation(Instant until, long upgradeMillis) {
+		send(Handshake.PROBATION + " " + ((until != null) ? until.toEpochMilli() : 0) + " " + upgradeMillis);
+	}
+
+	@Override
+	public void confirm() {
+		send(Handshake.CONFIRMED);
+	}
+
+	@Override
+	public void rollBack(String reason) {
+		send(Handshake.ROLLBACK + " " + ((reason != null) ? reason.replaceAll("[\\r\\n]+", " ") : "unknown"));
+	}
+
+	@Override
+	public boolean awaitExit(Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		synchronized (this.lock) {
+			while (!this.exited) {
+				long left = deadline - System.nanoTime();
+				if (left <= 0) {
+					return false;
+				}
+				TimeUnit.NANOSECONDS.timedWait(this.lock, left);
+			}
+			return true;
+		}
+	}
+
+	/**
+	 * Best effort: a new generation that has exited reads nothing, and its exit is seen
+	 * anyway.
+	 */
+	private void send(String line) {
+		synchronized (this.lock) {
+			if (this.closed || this.exited) {
+				return;
+			}
+		}
+		try {
+			synchronized (this.writing) {
+				this.fds.writeFully(this.fd, (line + "\n").getBytes(StandardCharsets.UTF_8));
+			}
+		}
+		catch (IOException ex) {
+			logger.debug("Unable to tell the new generation '" + line + "': " + ex.getMessage());
+		}
 	}
 
 }

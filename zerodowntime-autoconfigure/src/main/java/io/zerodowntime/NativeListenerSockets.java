@@ -48,6 +48,22 @@ final class NativeListenerSockets implements ListenerSockets {
 		}
 	}
 
+	@Override
+	public Adopted duplicate(Adopted original) throws IOException {
+		int copy = this.fds.dup(original.fd());
+		try {
+			// the kernel says the family: a channel the JDK bound may be IPv6 with an
+			// IPv4 address
+			SocketInfo socket = this.sockets.inspectListener(copy);
+			Adopted adopted = adopt(new InheritedFd(copy, null, socket, null));
+			return new Adopted(adopted.channel(), original.localAddress(), adopted.fd());
+		}
+		catch (IOException | RuntimeException ex) {
+			close(copy);
+			throw ex;
+		}
+	}
+
 	private InetSocketAddress bindPlaceholder(ServerSocketChannel channel, boolean ipv6) throws IOException {
 		InetAddress loopback = ipv6 ? Inet6Address.getByName("::1") : InetAddress.getByName("127.0.0.1");
 		try {

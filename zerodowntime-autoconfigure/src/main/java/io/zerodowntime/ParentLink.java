@@ -10,10 +10,13 @@ import org.apache.commons.logging.LogFactory;
 
 /**
  * The new generation's handle on the one that started it, over the handshake socket:
- * reports ready or failed, and learns when the old generation has exited (end of stream),
- * after which this generation may itself be upgraded, and may start a JMX agent deferred
- * until then ({@link DeferredManagementAgent}). Once ready, it gives the old generation a
- * deadline to exit, and kills it after that ({@link PredecessorDeadline}).
+ * reports ready or failed (and, before that and during its probation, a readiness lost,
+ * and its request counts), hears of its probation ({@code PROBATION}, {@code CONFIRMED},
+ * {@code ROLLBACK}, passed to the {@link Listener}), and learns when the old generation
+ * has exited (end of stream), after which this generation may itself be upgraded, and may
+ * start a JMX agent deferred until then ({@link DeferredManagementAgent}). Once ready, it
+ * gives the old generation a deadline to exit, and kills it after that
+ * ({@link PredecessorDeadline}).
  */
 final class ParentLink {
 
@@ -31,11 +34,56 @@ final class ParentLink {
 
 	private volatile boolean reported;
 
+	private volatile boolean failedReported;
+
 	private final String parentIdentity;
 
 	private final Object exit = new Object();
 
 	private volatile PredecessorDeadline deadline;
+
+	/**
+	 * Set when this generation was rolled back: the previous one serves again and is
+	 * never killed.
+	 */
+	private volatile boolean deadlineCancelled;
+
+	/**
+	 * When the previous generation hands over for good: the end of this one's probation.
+	 */
+	private volatile Instant handoverAt;
+
+	private volatile Listener listener = new Listener() {
+	};
+
+	/** What the previous generation says after this one is ready. */
+	interface Listener {
+
+		/**
+		 * This generation is on probation until then, or not at all.
+		 * @param until the end of the probation, or {@code null} for none
+		 * @param upgradeMillis how long the upgrade took until this generation was ready
+		 */
+		default void probation(Instant until, long upgradeMillis) {
+		}
+
+		/** The probation is over: this generation serves for good. */
+		default void confirmed() {
+		}
+
+		/**
+		 * This generation was rolled back: the previous one accepts again; this one must
+		 * stop accepting, drain and exit.
+		 * @param reason why
+		 */
+		default void rolledBack(String reason) {
+		}
+
+		/** The previous generation has exited (end of the handshake). */
+		default void parentExited() {
+		}
+
+	}
 
 	/**
 	 * Start watching the previous generation.
@@ -60,11 +108,30 @@ final class ParentLink {
 		watcher.start();
 	}
 
+	/**
+	 * Set who hears what the previous generation says; set before this generation reports
+	 * ready, so nothing is missed.
+	 * @param listener the listener
+	 */
+	void listen(Listener listener) {
+		this.listener = listener;
+	}
+
 	private void watchParent() {
-		byte[] buffer = new byte[64];
+		byte[] buffer = new byte[512];
+		StringBuilder line = new StringBuilder();
 		try {
-			while (this.fds.read(this.fd, buffer, 0, buffer.length) > 0) {
-				logger.warn("Ignoring unexpected data from the previous generation (pid " + this.parentPid + ")");
+			int count;
+			while ((count = this.fds.read(this.fd, buffer, 0, buffer.length)) > 0) {
+				for (int i = 0; i < count; i++) {
+					if (buffer[i] == '\n') {
+						heard(line.toString());
+						line.setLength(0);
+					}
+					else if (line.length() < 4096) {
+						line.append((char) (buffer[i] & 0xff));
+					}
+				}
 			}
 		}
 		catch (IOException ex) {
@@ -75,8 +142,59 @@ final class ParentLink {
 			this.exit.notifyAll();
 		}
 		logger.info("Previous generation (pid " + this.parentPid + ") has exited");
+		try {
+			this.listener.parentExited();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Unable to handle the exit of the previous generation: " + ex);
+		}
 		DeferredManagementAgent.startIfDeferred("This generation (pid " + ProcessHandle.current().pid() + ")",
 				this.parentPid);
+	}
+
+	private void heard(String line) {
+		try {
+			if (line.startsWith(Handshake.PROBATION + " ")) {
+				String[] words = line.split(" ");
+				long until = Long.parseLong(words[1]);
+				long upgradeMillis = Long.parseLong(words[2]);
+				Instant end = (until > 0) ? Instant.ofEpochMilli(until) : null;
+				if (end != null) {
+					handOverAt(end);
+				}
+				this.listener.probation(end, upgradeMillis);
+			}
+			else if (line.equals(Handshake.CONFIRMED)) {
+				this.listener.confirmed();
+			}
+			else if (line.startsWith(Handshake.ROLLBACK)) {
+				String reason = line.substring(Handshake.ROLLBACK.length()).trim();
+				this.listener.rolledBack(reason.isEmpty() ? "no reason given" : reason);
+			}
+			else {
+				logger.warn("Ignoring unexpected data from the previous generation (pid " + this.parentPid + "): "
+						+ line.replaceAll("\\p{Cntrl}", "?"));
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ignoring unexpected data from the previous generation (pid " + this.parentPid + "): "
+					+ line.replaceAll("\\p{Cntrl}", "?") + " (" + ex + ")");
+		}
+	}
+
+	/**
+	 * The previous generation hands over for good at the end of this one's probation: its
+	 * deadline runs from then.
+	 */
+	private void handOverAt(Instant end) {
+		this.handoverAt = end;
+		PredecessorDeadline current = this.deadline;
+		if (current != null) {
+			this.deadline = new PredecessorDeadline(this.parentPid, this.parentIdentity, end, current.allowance());
+			synchronized (this.exit) {
+				this.exit.notifyAll();
+			}
+		}
 	}
 
 	/**
@@ -85,13 +203,26 @@ final class ParentLink {
 	 * @param allowance its drain timeout plus exit grace
 	 */
 	void expectExitWithin(Duration allowance) {
-		PredecessorDeadline created = new PredecessorDeadline(this.parentPid, this.parentIdentity, Instant.now(),
-				allowance);
+		Instant now = Instant.now();
+		Instant handover = this.handoverAt;
+		PredecessorDeadline created = new PredecessorDeadline(this.parentPid, this.parentIdentity,
+				(handover != null && handover.isAfter(now)) ? handover : now, allowance);
 		this.deadline = created;
 		Thread enforcer = new Thread(() -> enforce(created), "zerodowntime-predecessor-deadline");
 		enforcer.setDaemon(true);
 		enforcer.setContextClassLoader(ParentLink.class.getClassLoader());
 		enforcer.start();
+	}
+
+	/**
+	 * Never kill the previous generation: it took the traffic back (this one was rolled
+	 * back) and serves on.
+	 */
+	void cancelDeadline() {
+		this.deadlineCancelled = true;
+		synchronized (this.exit) {
+			this.exit.notifyAll();
+		}
 	}
 
 	/**
@@ -102,7 +233,7 @@ final class ParentLink {
 		return this.deadline;
 	}
 
-	private void enforce(PredecessorDeadline deadline) {
+	private void enforce(PredecessorDeadline first) {
 		PredecessorDeadline.Predecessor predecessor = new PredecessorDeadline.Predecessor() {
 
 			@Override
@@ -122,13 +253,19 @@ final class ParentLink {
 
 		};
 		try {
+			PredecessorDeadline deadline = first;
 			synchronized (this.exit) {
 				Instant now;
-				while (!this.parentExited && (now = Instant.now()).isBefore(deadline.deadline())) {
+				// re-read: a probation moves the deadline later
+				while (!this.parentExited && !this.deadlineCancelled
+						&& (now = Instant.now()).isBefore((deadline = this.deadline).deadline())) {
 					// rounded up: waking up a fraction of a millisecond early would find
 					// it not due
 					this.exit.wait(Duration.between(now, deadline.deadline()).toMillis() + 1);
 				}
+			}
+			if (this.deadlineCancelled) {
+				return;
 			}
 			PredecessorDeadline.Result result = deadline.enforce(Instant.now(), predecessor);
 			if (result == PredecessorDeadline.Result.KILLED) {
@@ -166,11 +303,48 @@ final class ParentLink {
 		report(Handshake.FAILED + " " + oneLine);
 	}
 
+	/**
+	 * Tell the previous generation this one is not ready: before ready, why not yet (it
+	 * ends up in the timeout's reason); during the probation, it rolls back.
+	 * @param reason what is not ready
+	 */
+	void reportNotReady(String reason) {
+		tell(Handshake.NOT_READY + " " + ((reason != null) ? reason.replaceAll("[\\r\\n]+", " ") : "unknown"));
+	}
+
+	/**
+	 * Tell the previous generation how many requests this one answered since it was
+	 * ready.
+	 * @param answered how many
+	 * @param serverErrors how many of them with a 5xx
+	 */
+	void reportRequests(long answered, long serverErrors) {
+		tell(Handshake.REQUESTS + " " + answered + " " + serverErrors);
+	}
+
+	/**
+	 * A line that may be sent many times, but nothing after a failure or once the parent
+	 * is gone.
+	 */
+	private synchronized void tell(String line) {
+		if (this.failedReported || this.parentExited) {
+			return;
+		}
+		try {
+			this.fds.writeFully(this.fd, (line + "\n").getBytes(StandardCharsets.UTF_8));
+		}
+		catch (IOException ex) {
+			logger.debug("Unable to tell the previous generation (pid " + this.parentPid + ") '" + line + "': "
+					+ ex.getMessage());
+		}
+	}
+
 	private synchronized void report(String line) {
 		if (this.reported) {
 			return;
 		}
 		this.reported = true;
+		this.failedReported = line.startsWith(Handshake.FAILED);
 		try {
 			this.fds.writeFully(this.fd, (line + "\n").getBytes(StandardCharsets.UTF_8));
 		}

@@ -70,7 +70,8 @@ final class PredecessorDeadline {
 	 * Create the deadline of a predecessor.
 	 * @param pid its pid
 	 * @param identity its identity when it was known to be alive
-	 * @param readyAt when this generation told it to hand over
+	 * @param readyAt when it hands over for good: when this generation was ready, or the
+	 * end of this generation's probation
 	 * @param allowance its drain timeout plus exit grace
 	 */
 	PredecessorDeadline(long pid, String identity, Instant readyAt, Duration allowance) {
@@ -115,6 +116,10 @@ final class PredecessorDeadline {
 		}
 		predecessor.kill();
 		return Result.KILLED;
+	}
+
+	Duration allowance() {
+		return this.allowance;
 	}
 
 	long pid() {

@@ -20,6 +20,10 @@ import org.apache.commons.logging.LogFactory;
  * first);</li>
  * <li>it failed: {@code READY=1}, ending the reload, with a {@code STATUS=} saying
  * why;</li>
+ * <li>it was rolled back during the new generation's probation: {@code MAINPID=} this
+ * generation's pid (the main pid all along: {@code MAINPID=<new pid>} is sent only when
+ * the probation ends, so a new generation that dies during it is not the unit's main
+ * process), {@code READY=1} and a {@code STATUS=} saying why;</li>
  * <li>a generation with no successor stops: {@code STOPPING=1}.</li>
  * </ul>
  * A generation started by an upgrade sends nothing when it is ready: it is not the main
@@ -70,6 +74,12 @@ class SystemdNotifier implements UpgradeListener {
 	public void upgradeFailed(UpgradeOutcome outcome) {
 		send("READY=1", status(this.generation.number(), this.generation.pid(),
 				"serving; upgrade to generation " + (this.generation.number() + 1) + " failed: " + outcome.reason()));
+	}
+
+	@Override
+	public void upgradeRolledBack(UpgradeOutcome outcome) {
+		send("MAINPID=" + this.generation.pid(), "READY=1", status(this.generation.number(), this.generation.pid(),
+				"serving; rolled back from generation " + (this.generation.number() + 1) + ": " + outcome.reason()));
 	}
 
 	@Override

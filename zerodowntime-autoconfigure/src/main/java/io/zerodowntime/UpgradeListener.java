@@ -30,7 +30,8 @@ public interface UpgradeListener {
 	}
 
 	/**
-	 * The new generation is ready; this one must stop accepting, drain and exit.
+	 * The new generation has taken over: it was ready and kept the traffic through its
+	 * probation (at once when probation is off); this one drains and exits.
 	 * @param outcome the outcome
 	 */
 	default void upgradeSucceeded(UpgradeOutcome outcome) {
@@ -48,6 +49,14 @@ public interface UpgradeListener {
 	 * @param outcome the outcome
 	 */
 	default void upgradeFailed(UpgradeOutcome outcome) {
+	}
+
+	/**
+	 * The new generation lost the traffic during its probation: this one accepts again
+	 * and serves on; the new one was told to drain and exit.
+	 * @param outcome the outcome, with the reason
+	 */
+	default void upgradeRolledBack(UpgradeOutcome outcome) {
 	}
 
 }

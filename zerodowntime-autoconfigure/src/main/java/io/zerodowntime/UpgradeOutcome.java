@@ -6,17 +6,18 @@ import java.time.Instant;
  * How an upgrade attempt ended.
  *
  * @param outcome what happened
- * @param reason why it was refused or failed, {@code null} on success
+ * @param reason why it was refused, failed or rolled back, {@code null} on success
  * @param generation the new generation's number on success, else this one's
  * @param childPid the pid of the new generation, {@code null} if none was started
  * @param startedAt when the attempt started
- * @param durationMs how long it took, in milliseconds
+ * @param durationMs how long it took, in milliseconds: on success, until the new
+ * generation was ready (its probation not included); on a rollback, until the rollback
  * @since 0.1.0
  */
 public record UpgradeOutcome(Outcome outcome, String reason, int generation, Long childPid, Instant startedAt,
 		long durationMs) {
 
-	/** The three ways an attempt ends. */
+	/** The ways an attempt ends. */
 	public enum Outcome {
 
 		/** The new generation is ready and has taken over. */
@@ -32,7 +33,15 @@ public record UpgradeOutcome(Outcome outcome, String reason, int generation, Lon
 		 * The new generation could not be started or did not become ready; this one
 		 * serves on.
 		 */
-		FAILED
+		FAILED,
+
+		/**
+		 * The new generation became ready but lost the traffic during its probation (it
+		 * exited, its readiness turned false, or it answered too many requests with a
+		 * 5xx): this one resumed accepting and serves on, and the new one drains and
+		 * exits.
+		 */
+		ROLLED_BACK
 
 	}
 

@@ -13,7 +13,10 @@ public enum UpgradeState {
 	/** Ready and serving; an upgrade may be started. */
 	SERVING,
 
-	/** Serving while a new generation starts. */
+	/**
+	 * Serving while a new generation starts; then, through the new generation's
+	 * probation, accepting nothing new but able to take the traffic back at once.
+	 */
 	UPGRADING,
 
 	/**

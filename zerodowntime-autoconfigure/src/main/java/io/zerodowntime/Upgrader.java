@@ -28,7 +28,9 @@ import org.apache.commons.logging.LogFactory;
  * of them not ready; a new generation may crash during startup without harm (the old one
  * serves on); only one upgrade runs at a time; a generation whose own predecessor is
  * still draining refuses to upgrade; an outcome is {@code SUCCEEDED} only when the new
- * generation reported ready and this one is draining. Every method is thread-safe.
+ * generation reported ready, kept the traffic through its probation, and this one is
+ * draining; during the probation this one keeps every listening socket and can resume at
+ * once. Every method is thread-safe.
  *
  * <p>
  * Built once per process with {@link #builder()}; the application then calls
@@ -94,6 +96,34 @@ public final class Upgrader implements AutoCloseable {
 
 	private boolean warmUp;
 
+	private volatile Probation.Rules probationRules = Probation.Rules.OFF;
+
+	/** The new generation's probation under way, or {@code null}; guarded by the lock. */
+	private Probation probation;
+
+	private Instant probationUntil;
+
+	/** SIGTERM came during a probation; guarded by the lock. */
+	private boolean stopRequested;
+
+	/**
+	 * A new generation rolled back and still draining, or {@code null}; guarded by the
+	 * lock.
+	 */
+	private Child rolledBack;
+
+	/**
+	 * This generation's own probation: until when the previous one may roll it back, or
+	 * {@code null}.
+	 */
+	private volatile Instant onProbationUntil;
+
+	/**
+	 * How long the upgrade that started this generation took until it was ready, if its
+	 * parent said.
+	 */
+	private volatile Long bornInMillis;
+
 	Upgrader(Generation generation, ChildLauncher launcher, Listeners listeners, ParentLink parent,
 			Duration upgradeTimeout) {
 		this.generation = generation;
@@ -101,6 +131,31 @@ public final class Upgrader implements AutoCloseable {
 		this.listeners = listeners;
 		this.parent = parent;
 		this.upgradeTimeout = upgradeTimeout;
+		if (parent != null) {
+			parent.listen(new ParentLink.Listener() {
+
+				@Override
+				public void probation(Instant until, long upgradeMillis) {
+					onProbation(until, upgradeMillis);
+				}
+
+				@Override
+				public void confirmed() {
+					probationOver("the previous generation confirmed it");
+				}
+
+				@Override
+				public void rolledBack(String reason) {
+					rolledBackByParent(reason);
+				}
+
+				@Override
+				public void parentExited() {
+					probationOver("the previous generation has exited");
+				}
+
+			});
+		}
 	}
 
 	/**
@@ -130,6 +185,11 @@ public final class Upgrader implements AutoCloseable {
 		this.pidFile = pidFile;
 		this.exit = exit;
 		this.warmUp = warmUp;
+	}
+
+	/** Set how a new generation is watched after it is ready; off unless set. */
+	void probation(Probation.Rules rules) {
+		this.probationRules = rules;
 	}
 
 	void controlSocket(ControlSocket controlSocket) {
@@ -213,6 +273,89 @@ public final class Upgrader implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Report that this generation's readiness turned false. Before it is ready, the
+	 * previous generation keeps the reason for the upgrade timeout's message; during its
+	 * probation, the previous generation takes the traffic back (a rollback). Otherwise
+	 * only logged. Thread-safe; never throws.
+	 * @param reason what is not ready, e.g. {@code readiness state REFUSING_TRAFFIC} or
+	 * {@code health group 'readiness' is DOWN: db: DOWN (Connection refused)}
+	 */
+	public void readinessLost(String reason) {
+		boolean toParent = this.parent != null && !this.parent.parentExited()
+				&& (state() == UpgradeState.STARTING || this.onProbationUntil != null);
+		if (toParent) {
+			this.parent.reportNotReady(reason);
+		}
+		if (state() != UpgradeState.STARTING) {
+			logger.warn(describe() + " is not ready: " + reason + (toParent
+					? "; the previous generation (pid " + this.parent.parentPid() + ") takes the traffic back" : ""));
+		}
+	}
+
+	/**
+	 * Report how many requests this generation has answered since it was ready, and how
+	 * many of them with a 5xx; passed to the previous generation during this one's
+	 * probation (it may roll back on the error ratio), ignored otherwise. Cheap: call it
+	 * once a second or so. Thread-safe; never throws.
+	 * @param answered requests answered so far
+	 * @param serverErrors how many of them with a status of 500 or more
+	 */
+	public void requestsAnswered(long answered, long serverErrors) {
+		if (this.parent != null && this.onProbationUntil != null) {
+			this.parent.reportRequests(answered, serverErrors);
+		}
+	}
+
+	/**
+	 * Return whether a previous generation can still roll this one back: it is on
+	 * probation.
+	 * @return whether this generation is on probation
+	 */
+	public boolean onProbation() {
+		return this.onProbationUntil != null;
+	}
+
+	private void onProbation(Instant until, long upgradeMillis) {
+		this.bornInMillis = upgradeMillis;
+		this.onProbationUntil = until;
+		if (until != null) {
+			logger.info(describe() + " is on probation until " + until + ": generation "
+					+ (this.generation.number() - 1) + " (pid " + this.parent.parentPid()
+					+ ") takes the traffic back if this one exits or is not ready"
+					+ " (or answers too many requests with a 5xx, if it judges that)");
+		}
+	}
+
+	private void probationOver(String why) {
+		if (this.onProbationUntil != null) {
+			this.onProbationUntil = null;
+			logger.info(describe() + " serves for good: " + why);
+		}
+	}
+
+	/**
+	 * The previous generation took the traffic back: drain and exit, telling nobody else.
+	 */
+	private void rolledBackByParent(String reason) {
+		this.onProbationUntil = null;
+		this.parent.cancelDeadline();
+		synchronized (this.lock) {
+			if (this.state != UpgradeState.SERVING) {
+				return;
+			}
+			this.state = UpgradeState.DRAINING;
+		}
+		logger.warn(describe() + " was rolled back by generation " + (this.generation.number() - 1) + " (pid "
+				+ this.parent.parentPid() + "), which serves again: " + reason + "; draining and exiting");
+		if (this.exit != null) {
+			// not generationStopping: this one is not the service's main process, and
+			// must not say STOPPING=1
+			inBackground("zerodowntime-drain", false, () -> this.exit
+				.drainAndExit("rolled back to generation " + (this.generation.number() - 1) + ": " + reason));
+		}
+	}
+
 	/** The pid of the new generation being started, or {@code null}. */
 	Long childPid() {
 		synchronized (this.lock) {
@@ -236,9 +379,12 @@ public final class Upgrader implements AutoCloseable {
 	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners}
 	 * (each {@code name}, {@code address}, {@code port}, {@code inherited}),
 	 * {@code lastUpgrade} ({@code outcome}, {@code reason}, {@code childPid},
-	 * {@code startedAt}, {@code durationMs}, or {@code null}) and
-	 * {@code upgradesUnavailable}. The endpoint and the control socket both answer with
-	 * it.
+	 * {@code startedAt}, {@code durationMs}, or {@code null}), {@code upgradedFrom}
+	 * ({@code generation}, {@code pid}, {@code durationMs} of the upgrade that started
+	 * this generation, or {@code null} in generation 1), {@code probation}
+	 * ({@code until}, while the previous generation can still roll this one back, else
+	 * {@code null}) and {@code upgradesUnavailable}. The endpoint and the control socket
+	 * both answer with it.
 	 * @return a new ordered map; values are numbers, strings, booleans, instants, lists,
 	 * maps or {@code null}
 	 */
@@ -269,6 +415,15 @@ public final class Upgrader implements AutoCloseable {
 			lastDescribed.put("startedAt", last.startedAt());
 			lastDescribed.put("durationMs", last.durationMs());
 		}
+		Map<String, Object> upgradedFrom = null;
+		if (this.generation.hasParent()) {
+			upgradedFrom = new LinkedHashMap<>();
+			upgradedFrom.put("generation", this.generation.number() - 1);
+			upgradedFrom.put("pid", this.generation.parentPid());
+			upgradedFrom.put("durationMs", this.bornInMillis);
+		}
+		Instant until = this.onProbationUntil;
+		Map<String, Object> probationDescribed = (until != null) ? Map.of("until", until) : null;
 		Map<String, Object> status = new LinkedHashMap<>();
 		status.put("generation", this.generation.number());
 		status.put("pid", this.generation.pid());
@@ -278,6 +433,8 @@ public final class Upgrader implements AutoCloseable {
 		status.put("originalStartedAt", this.generation.originalStartedAt());
 		status.put("listeners", open);
 		status.put("lastUpgrade", lastDescribed);
+		status.put("upgradedFrom", upgradedFrom);
+		status.put("probation", probationDescribed);
 		status.put("upgradesUnavailable", this.unavailable);
 		return status;
 	}
@@ -395,9 +552,13 @@ public final class Upgrader implements AutoCloseable {
 
 	/**
 	 * Start a new generation with this one's listeners and wait until it is ready, failed
-	 * or timed out. On success this generation stops accepting, drains and exits in the
-	 * background; on failure it serves on.
-	 * @return how the attempt ended
+	 * or timed out, then through its probation: this generation stops accepting but keeps
+	 * its listening sockets, and takes the traffic back at once (a rollback) if the new
+	 * one exits, is not ready any more or answers too many requests with a 5xx. On
+	 * success this generation drains and exits in the background; on failure or a
+	 * rollback it serves on.
+	 * @return how the attempt ended: {@code SUCCEEDED} at the end of the probation,
+	 * {@code ROLLED_BACK}, {@code FAILED} or {@code REFUSED}
 	 */
 	public UpgradeOutcome upgrade() {
 		return upgradeTriggeredBy(null);
@@ -444,6 +605,16 @@ public final class Upgrader implements AutoCloseable {
 			outcome = failed(startedAt, null, "unexpected error: " + ex);
 		}
 		finish(outcome);
+		boolean stopNow;
+		synchronized (this.lock) {
+			stopNow = this.stopRequested && outcome.outcome() != UpgradeOutcome.Outcome.SUCCEEDED;
+			this.stopRequested = false;
+		}
+		if (stopNow) {
+			// told to stop during a probation that ended in a rollback: this generation
+			// stops now
+			inBackground("zerodowntime-stop", false, this::stopAndExit);
+		}
 		return outcome;
 	}
 
@@ -451,12 +622,18 @@ public final class Upgrader implements AutoCloseable {
 		return switch (this.state) {
 			case STARTING -> "this generation is not ready yet";
 			case UPGRADING -> "an upgrade is already in progress" + ((this.child != null && this.child.pid() != null)
-					? " (new generation pid " + this.child.pid() + ")" : "");
+					? " (new generation pid " + this.child.pid()
+							+ ((this.probationUntil != null) ? ", on probation until " + this.probationUntil : "") + ")"
+					: "");
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
 			case UNSUPPORTED -> this.unavailable;
 			case SERVING -> (this.unavailable != null) ? "upgrades are not possible: " + this.unavailable
-					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent() : releaseProblem();
+					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
+							: (this.rolledBack != null) ? "the rolled-back generation"
+									+ ((this.rolledBack.pid() != null) ? " (pid " + this.rolledBack.pid() + ")" : "")
+									+ " is still draining; it is stopped if it has not exited by its drain timeout "
+									+ "plus exit grace" : releaseProblem();
 		};
 	}
 
@@ -474,8 +651,10 @@ public final class Upgrader implements AutoCloseable {
 
 	private String waitingForParent() {
 		PredecessorDeadline deadline = this.parent.deadline();
-		return "the previous generation (pid " + this.parent.parentPid()
-				+ ") has not exited yet; it is still draining its requests"
+		Instant until = this.onProbationUntil;
+		return "the previous generation (pid " + this.parent.parentPid() + ") has not exited yet; "
+				+ ((until != null) ? "this generation is on probation until " + until + ", then it drains its requests"
+						: "it is still draining its requests")
 				+ ((deadline != null) ? "; " + deadline.describe() : "");
 	}
 
@@ -508,17 +687,129 @@ public final class Upgrader implements AutoCloseable {
 			started.stop(STOP_GRACE);
 			return failed(startedAt, started.pid(), "unexpected error while waiting for the new generation: " + ex);
 		}
+		long readyMillis = millisSince(startedAt);
+		Probation watching = null;
+		Instant until = null;
 		synchronized (this.lock) {
 			if (notReady == null && this.state != UpgradeState.STOPPING) {
-				this.state = UpgradeState.DRAINING;
-				started.keepUntilExit();
-				return new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, this.generation.number() + 1,
-						started.pid(), startedAt, millisSince(startedAt));
+				if (!this.probationRules.on()) {
+					this.state = UpgradeState.DRAINING;
+					started.keepUntilExit();
+					started.startProbation(null, readyMillis);
+					return succeeded(started, startedAt, readyMillis);
+				}
+				watching = new Probation(this.probationRules, started.pid());
+				until = Instant.now().plus(this.probationRules.length());
+				this.probation = watching;
+				this.probationUntil = until;
 			}
+		}
+		if (watching != null) {
+			return probation(started, watching, until, startedAt, readyMillis);
 		}
 		started.stop(STOP_GRACE);
 		return failed(startedAt, started.pid(),
 				(state() == UpgradeState.STOPPING) ? "this generation was told to stop during the upgrade" : notReady);
+	}
+
+	/**
+	 * The new generation is ready: stop accepting but keep every listening socket, and
+	 * watch it until its probation ends; then either it keeps the traffic, or this
+	 * generation takes it back.
+	 */
+	private UpgradeOutcome probation(Child started, Probation watching, Instant until, Instant startedAt,
+			long readyMillis) {
+		String trouble;
+		try {
+			started.watch(watching);
+			int suspended = this.listeners.suspend();
+			started.startProbation(until, readyMillis);
+			logger.info(describe() + ": generation " + (this.generation.number() + 1) + " (pid " + started.pid()
+					+ ") is ready after " + readyMillis + " ms; on probation until " + until + ": this generation "
+					+ "accepts nothing new and keeps " + suspended + " listening socket(s) to take the traffic back");
+			trouble = watching.await(this.probationRules.length());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			trouble = watching.trouble();
+		}
+		catch (RuntimeException ex) {
+			// never leave this generation suspended with nobody deciding
+			trouble = "unexpected error during the probation of the new generation: " + ex;
+		}
+		if (trouble != null) {
+			return rollBack(started, trouble, startedAt);
+		}
+		synchronized (this.lock) {
+			this.probation = null;
+			this.probationUntil = null;
+			this.state = UpgradeState.DRAINING;
+		}
+		started.confirm();
+		started.keepUntilExit();
+		return succeeded(started, startedAt, readyMillis);
+	}
+
+	/**
+	 * Take the traffic back at once, then tell the new generation to drain and exit; stop
+	 * it if it has not exited by this generation's drain timeout plus exit grace.
+	 */
+	private UpgradeOutcome rollBack(Child started, String reason, Instant startedAt) {
+		this.listeners.resume();
+		rewritePidFile();
+		started.rollBack(reason);
+		synchronized (this.lock) {
+			this.probation = null;
+			this.probationUntil = null;
+			this.rolledBack = started;
+		}
+		Duration allowance = ((this.predecessorAllowance != null) ? this.predecessorAllowance : STOP_GRACE)
+			.plus(PredecessorDeadline.MARGIN);
+		inBackground("zerodowntime-rolled-back", true, () -> awaitRolledBack(started, allowance));
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.ROLLED_BACK, reason, this.generation.number(), started.pid(),
+				startedAt, millisSince(startedAt));
+	}
+
+	private void awaitRolledBack(Child started, Duration allowance) {
+		try {
+			if (!started.awaitExit(allowance)) {
+				logger.warn(describe() + ": the rolled-back generation (pid " + started.pid()
+						+ ") has not exited within " + allowance.toMillis() + " ms; stopping it");
+				started.stop(STOP_GRACE);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		finally {
+			synchronized (this.lock) {
+				if (this.rolledBack == started) {
+					this.rolledBack = null;
+				}
+			}
+		}
+	}
+
+	/**
+	 * After a rollback the PID file names this generation again; the new one wrote it
+	 * when ready.
+	 */
+	private void rewritePidFile() {
+		if (this.pidFile == null) {
+			return;
+		}
+		try {
+			this.pidFile.write(this.generation.pid());
+		}
+		catch (IOException ex) {
+			logger.warn(describe() + ": unable to write its pid back into " + this.pidFile.path()
+					+ " after the rollback: " + ex.getMessage());
+		}
+	}
+
+	private UpgradeOutcome succeeded(Child started, Instant startedAt, long readyMillis) {
+		return new UpgradeOutcome(UpgradeOutcome.Outcome.SUCCEEDED, null, this.generation.number() + 1, started.pid(),
+				startedAt, readyMillis);
 	}
 
 	private UpgradeOutcome failed(Instant startedAt, Long childPid, String reason) {
@@ -530,13 +821,14 @@ public final class Upgrader implements AutoCloseable {
 		synchronized (this.lock) {
 			this.lastUpgrade = outcome;
 			this.child = null;
-			if (outcome.outcome() == UpgradeOutcome.Outcome.FAILED && this.state == UpgradeState.UPGRADING) {
+			if (outcome.outcome() != UpgradeOutcome.Outcome.SUCCEEDED && this.state == UpgradeState.UPGRADING) {
 				this.state = UpgradeState.SERVING;
 			}
 		}
 		if (outcome.outcome() == UpgradeOutcome.Outcome.SUCCEEDED) {
 			logger.info(describe() + ": generation " + outcome.generation() + " (pid " + outcome.childPid()
-					+ ") is ready after " + outcome.durationMs() + " ms; draining");
+					+ ") is ready after " + outcome.durationMs() + " ms"
+					+ (this.probationRules.on() ? " and kept the traffic through its probation" : "") + "; draining");
 			// the service manager learns the new main pid before this generation drains
 			// and exits
 			tellParts((l) -> l.upgradeSucceeded(outcome));
@@ -545,6 +837,16 @@ public final class Upgrader implements AutoCloseable {
 						() -> this.exit.drainAndExit("handed over to generation " + outcome.generation()));
 			}
 			tellListeners((l) -> l.upgradeSucceeded(outcome));
+		}
+		else if (outcome.outcome() == UpgradeOutcome.Outcome.ROLLED_BACK) {
+			logger.warn(describe() + ": rolled back from generation " + (this.generation.number() + 1) + " (pid "
+					+ outcome.childPid() + ") after " + outcome.durationMs() + " ms: " + outcome.reason()
+					+ "; this generation serves again");
+			if (this.controlSocket != null) {
+				// the new generation took the path when it was ready
+				this.controlSocket.republishIfReplaced();
+			}
+			tell((l) -> l.upgradeRolledBack(outcome));
 		}
 		else {
 			logger.warn(describe() + ": upgrade failed after " + outcome.durationMs() + " ms: " + outcome.reason()
@@ -569,6 +871,15 @@ public final class Upgrader implements AutoCloseable {
 		synchronized (this.lock) {
 			if (this.state == UpgradeState.DRAINING || this.state == UpgradeState.STOPPING
 					|| this.state == UpgradeState.UNSUPPORTED) {
+				return false;
+			}
+			if (this.probation != null) {
+				// the new generation keeps the traffic; the upgrade thread drains and
+				// exits
+				this.stopRequested = true;
+				this.probation.endEarly();
+				logger.info(describe() + " was told to stop during the probation of the new generation, which "
+						+ "keeps the traffic");
 				return false;
 			}
 			this.state = UpgradeState.STOPPING;
@@ -686,6 +997,12 @@ public final class Upgrader implements AutoCloseable {
 
 		boolean handoverPriority = true;
 
+		Duration probation = Duration.ofSeconds(10);
+
+		Double maxErrorRatio;
+
+		int minRequests = 20;
+
 		IntSupplier onExit = () -> 0;
 
 		private Builder() {
@@ -764,6 +1081,32 @@ public final class Upgrader implements AutoCloseable {
 		 */
 		public Builder handoverPriority(boolean handoverPriority) {
 			this.handoverPriority = handoverPriority;
+			return this;
+		}
+
+		/**
+		 * Set how long the previous generation stays able to take the traffic back after
+		 * a new one is ready (it stops accepting but keeps its sockets); the upgrade's
+		 * outcome is known at its end.
+		 * @param probation how long, zero for no probation
+		 * @return this builder
+		 */
+		public Builder probation(Duration probation) {
+			this.probation = probation;
+			return this;
+		}
+
+		/**
+		 * Set when a new generation on probation is rolled back for its errors.
+		 * @param maxErrorRatio the share of its requests answered with a 5xx above which
+		 * it is rolled back, or {@code null} not to judge errors
+		 * @param minRequests how many requests it must have answered before that is
+		 * judged
+		 * @return this builder
+		 */
+		public Builder rollback(Double maxErrorRatio, int minRequests) {
+			this.maxErrorRatio = maxErrorRatio;
+			this.minRequests = minRequests;
 			return this;
 		}
 

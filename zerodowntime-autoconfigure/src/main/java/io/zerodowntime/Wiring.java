@@ -45,6 +45,9 @@ final class Wiring {
 							+ "the variable used in ExecStart= is defined), or remove the property.",
 					null);
 		}
+		// checked before anything is read or bound: a setting that cannot work stops the
+		// start
+		Probation.Rules rules = new Probation.Rules(options.probation, options.maxErrorRatio, options.minRequests);
 		ProcessState process = process();
 		Generation generation = process.generation();
 		Listeners listeners = process.listeners();
@@ -52,6 +55,7 @@ final class Wiring {
 		Upgrader upgrader = new Upgrader(generation, new NativeChildLauncher(Os.posix(), release, generation),
 				listeners, process.parentLink(), options.upgradeTimeout);
 		upgrader.predecessorAllowance(options.drainTimeout.plus(options.exitGrace));
+		upgrader.probation(rules);
 		if (process.parentLink() == null) {
 			// a later generation's parent is PID 1 by design (double fork): only
 			// generation 1's counts

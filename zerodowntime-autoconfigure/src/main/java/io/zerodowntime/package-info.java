@@ -10,9 +10,14 @@
  * ready, and the old one serves on.</li>
  * <li>One upgrade at a time: a second one is refused while one runs, and so is one while
  * this generation's own predecessor is still draining.</li>
- * <li>An outcome is {@code SUCCEEDED} only when the new generation reported ready and
- * this one is draining; every other end is {@code REFUSED} (nothing started) or
- * {@code FAILED} (this one serves on).</li>
+ * <li>An outcome is {@code SUCCEEDED} only when the new generation reported ready, kept
+ * the traffic through its probation, and this one is draining; every other end is
+ * {@code REFUSED} (nothing started), {@code FAILED} (this one serves on) or
+ * {@code ROLLED_BACK} (the new one lost the traffic during its probation: this one took
+ * it back at once and serves on).</li>
+ * <li>Through a new generation's probation the old one accepts nothing new but keeps a
+ * copy of every listening socket, so it can resume at once; a rolled-back generation
+ * drains and exits, and no upgrade starts until it has.</li>
  * <li>A generation's states: {@code STARTING} until ready; {@code SERVING};
  * {@code UPGRADING} while a new one starts (back to {@code SERVING} on failure); then
  * {@code DRAINING} (handed over) or {@code STOPPING} (SIGTERM), after which it exits.
@@ -40,6 +45,8 @@
  * <h2>Files</h2>
  * <ul>
  * <li>{@code Upgrader}: a generation's life and the state machine; the public API.</li>
+ * <li>{@code Probation}: the old generation's watch over a new one after it is ready, and
+ * the verdict (keep the traffic, or roll back).</li>
  * <li>{@code UpgradeOutcome}, {@code UpgradeState}, {@code Generation},
  * {@code UpgradeListener}: the public value types and the listener of the steps.</li>
  * <li>{@code GenerationStartException}, {@code ListenerHandoverException},

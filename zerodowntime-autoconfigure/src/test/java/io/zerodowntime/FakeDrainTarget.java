@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,11 +14,12 @@ import io.zerodowntime.server.ListenerRequest;
 
 /**
  * A server's side of a drain, scripted: its connections close by themselves after a
- * number of polls, or never; at the deadline it reports how many requests it cut.
+ * number of polls, or never; at the deadline it reports how many requests it cut. It
+ * records what the core asks of it, keep-alive switches included.
  */
 final class FakeDrainTarget implements DrainTarget {
 
-	final List<String> calls = new ArrayList<>();
+	final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
 	private final int open;
 
@@ -55,6 +57,11 @@ final class FakeDrainTarget implements DrainTarget {
 	}
 
 	@Override
+	public void keepAlive(boolean allowed) {
+		this.calls.add("keepAlive " + allowed);
+	}
+
+	@Override
 	public synchronized int closeConnections() {
 		this.calls.add("closeConnections");
 		this.closed = true;
@@ -79,6 +86,11 @@ final class FakeDrainTarget implements DrainTarget {
 			@Override
 			public Adopted bind(InetSocketAddress address, int backlog, SocketConfigurer configurer) {
 				return new Adopted(channel, new InetSocketAddress("127.0.0.1", 8080), 42);
+			}
+
+			@Override
+			public Adopted duplicate(Adopted original) {
+				return original;
 			}
 
 			@Override

@@ -82,6 +82,11 @@ class ListenersTests {
 		}
 
 		@Override
+		public Adopted duplicate(Adopted original) {
+			throw new AssertionError("not duplicating in this test");
+		}
+
+		@Override
 		public void close(int fd) {
 			this.closed.add(fd);
 		}

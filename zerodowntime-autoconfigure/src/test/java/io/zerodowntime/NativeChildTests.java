@@ -150,4 +150,107 @@ class NativeChildTests {
 		assertThat(this.fake.processes.signals).isEmpty();
 	}
 
+	@Test
+	void whenTheChildSaysWhyItIsNotReadyYetThenTheTimeoutSaysSoToo() throws Exception {
+		this.fake.processes.run(CHILD, "100");
+		NativeChild child = new NativeChild(this.fake.os(), FD);
+		this.handshake.send("PID 4242\n")
+			.send("NOT_READY health group 'readiness' is DOWN: db: DOWN (Connection refused)\n");
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> child.awaitReady(Duration.ofMillis(50)).endsWith("(Connection refused)"));
+		assertThat(child.awaitReady(Duration.ofMillis(50))).isEqualTo("the new generation (pid 4242) was not ready "
+				+ "within the upgrade timeout of 50 ms: health group 'readiness' is DOWN: db: DOWN (Connection refused)");
+		this.handshake.endOfStream();
+	}
+
+	@Test
+	void afterReadyEverySignOfTheChildGoesToTheWatchInOrder() throws Exception {
+		this.fake.processes.run(CHILD, "100");
+		NativeChild child = new NativeChild(this.fake.os(), FD);
+		this.handshake.send("PID 4242\n").send("READY\n");
+		assertThat(child.awaitReady(LONG)).isNull();
+		RecordingWatch watch = new RecordingWatch();
+		child.watch(watch);
+		this.handshake.send("REQUESTS 10 1\nREQUESTS 25 2\n").send("NOT_READY readiness state REFUSING_TRAFFIC\n");
+		this.handshake.endOfStream();
+		assertThat(child.awaitExit(LONG)).isTrue();
+		assertThat(watch.signs).containsExactly("requests 10 1", "requests 25 2",
+				"not ready: readiness state REFUSING_TRAFFIC", "exited");
+	}
+
+	@Test
+	void whatTheChildReportedBeforeTheWatchWasSetIsPassedAtOnce() throws Exception {
+		this.fake.processes.run(CHILD, "100");
+		NativeChild child = new NativeChild(this.fake.os(), FD);
+		this.handshake.send("PID 4242\n").send("READY\n").send("REQUESTS 3 0\n").send("NOT_READY gone\n");
+		this.handshake.endOfStream();
+		assertThat(child.awaitExit(LONG)).isTrue();
+		RecordingWatch watch = new RecordingWatch();
+		child.watch(watch);
+		assertThat(watch.signs).containsExactly("not ready: gone", "requests 3 0", "exited");
+	}
+
+	@Test
+	void malformedOrDecreasingRequestCountsAreIgnored() throws Exception {
+		this.fake.processes.run(CHILD, "100");
+		NativeChild child = new NativeChild(this.fake.os(), FD);
+		this.handshake.send("PID 4242\nREADY\n");
+		assertThat(child.awaitReady(LONG)).isNull();
+		RecordingWatch watch = new RecordingWatch();
+		child.watch(watch);
+		this.handshake
+			.send("REQUESTS 10 2\nREQUESTS ten 2\nREQUESTS 5 1\nREQUESTS 10 11\nREQUESTS 10\nREQUESTS 12 2\n");
+		this.handshake.endOfStream();
+		assertThat(child.awaitExit(LONG)).isTrue();
+		assertThat(watch.signs).containsExactly("requests 10 2", "requests 12 2", "exited");
+	}
+
+	@Test
+	void theProbationConfirmationAndRollbackAreWrittenOneLineEach() throws Exception {
+		this.fake.processes.run(CHILD, "100");
+		NativeChild child = new NativeChild(this.fake.os(), FD);
+		this.handshake.send("PID 4242\nREADY\n");
+		assertThat(child.awaitReady(LONG)).isNull();
+		child.startProbation(java.time.Instant.ofEpochMilli(1764800000123L), 2391);
+		child.confirm();
+		child.rollBack("the new generation (pid 4242) is not ready:\nhealth DOWN");
+		child.startProbation(null, 12);
+		assertThat(this.handshake.writtenText()).isEqualTo("PROBATION 1764800000123 2391\nCONFIRMED\n"
+				+ "ROLLBACK the new generation (pid 4242) is not ready: health DOWN\nPROBATION 0 12\n");
+		this.handshake.endOfStream();
+	}
+
+	@Test
+	void awaitExitSaysWhetherTheChildExitedInTime() throws Exception {
+		this.fake.processes.run(CHILD, "100");
+		NativeChild child = new NativeChild(this.fake.os(), FD);
+		this.handshake.send("PID 4242\nREADY\n");
+		assertThat(child.awaitReady(LONG)).isNull();
+		assertThat(child.awaitExit(Duration.ofMillis(50))).isFalse();
+		this.handshake.endOfStream();
+		assertThat(child.awaitExit(LONG)).isTrue();
+	}
+
+	/** Records each sign, in order. */
+	static final class RecordingWatch implements Child.Watch {
+
+		final java.util.List<String> signs = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+		@Override
+		public void exited() {
+			this.signs.add("exited");
+		}
+
+		@Override
+		public void notReady(String reason) {
+			this.signs.add("not ready: " + reason);
+		}
+
+		@Override
+		public void requests(long answered, long serverErrors) {
+			this.signs.add("requests " + answered + " " + serverErrors);
+		}
+
+	}
+
 }

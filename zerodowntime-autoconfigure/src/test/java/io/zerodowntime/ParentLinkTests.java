@@ -164,4 +164,79 @@ class ParentLinkTests {
 		}
 	}
 
+	@Test
+	void whatThePreviousGenerationSaysAfterReadyGoesToTheListener() {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+		link.listen(new ParentLink.Listener() {
+
+			@Override
+			public void probation(java.time.Instant until, long upgradeMillis) {
+				heard.add("probation " + until + " " + upgradeMillis);
+			}
+
+			@Override
+			public void confirmed() {
+				heard.add("confirmed");
+			}
+
+			@Override
+			public void rolledBack(String reason) {
+				heard.add("rolled back: " + reason);
+			}
+
+			@Override
+			public void parentExited() {
+				heard.add("exited");
+			}
+
+		});
+		handshake.send("PROBATION 1764800000123 2391\nPROBATION 0 12\nCONF")
+			.send("IRMED\nROLLBACK too many 5xx\n")
+			.send("PROBATION soon\n")
+			.endOfStream();
+		await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains("exited"));
+		assertThat(heard).containsExactly("probation 2025-12-03T22:13:20.123Z 2391", "probation null 12", "confirmed",
+				"rolled back: too many 5xx", "exited");
+	}
+
+	@Test
+	void readinessLostAndRequestCountsMaySeveralTimesButNothingAfterAFailure() {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		link.reportNotReady("db: DOWN\n(Connection refused)");
+		link.reportReady();
+		link.reportRequests(10, 1);
+		link.reportRequests(20, 1);
+		assertThat(handshake.writtenText())
+			.isEqualTo("NOT_READY db: DOWN (Connection refused)\nREADY\nREQUESTS 10 1\nREQUESTS 20 1\n");
+		FakeOs.Fd other = this.fake.sockets.unixSocket(FD + 1, PARENT);
+		ParentLink failing = new ParentLink(this.fake.os(), FD + 1, PARENT);
+		failing.reportFailed("boom");
+		failing.reportNotReady("late");
+		assertThat(other.writtenText()).isEqualTo("FAILED boom\n");
+		handshake.endOfStream();
+		other.endOfStream();
+	}
+
+	@Test
+	void aProbationMovesThePredecessorsDeadlineToItsEnd() {
+		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
+		this.fake.processes.run(PARENT, "100");
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		java.time.Instant before = java.time.Instant.now();
+		link.expectExitWithin(Duration.ofSeconds(65));
+		assertThat(link.deadline().deadline()).isBefore(before.plusSeconds(75));
+		java.time.Instant end = before.plusSeconds(600);
+		handshake.send("PROBATION " + end.toEpochMilli() + " 1500\n");
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> link.deadline()
+				.deadline()
+				.equals(java.time.Instant.ofEpochMilli(end.toEpochMilli())
+					.plusSeconds(65)
+					.plus(PredecessorDeadline.MARGIN)));
+		handshake.endOfStream();
+	}
+
 }

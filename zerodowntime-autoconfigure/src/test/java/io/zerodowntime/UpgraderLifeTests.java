@@ -256,14 +256,16 @@ class UpgraderLifeTests {
 		Upgrader upgrader = upgrader(listeners, null, null, () -> 0);
 		Map<String, Object> status = upgrader.status();
 		assertThat(status).containsOnlyKeys("generation", "pid", "parentPid", "state", "startedAt", "originalStartedAt",
-				"listeners", "lastUpgrade", "upgradesUnavailable");
+				"listeners", "lastUpgrade", "upgradedFrom", "probation", "upgradesUnavailable");
 		assertThat(List.copyOf(status.keySet())).containsExactly("generation", "pid", "parentPid", "state", "startedAt",
-				"originalStartedAt", "listeners", "lastUpgrade", "upgradesUnavailable");
+				"originalStartedAt", "listeners", "lastUpgrade", "upgradedFrom", "probation", "upgradesUnavailable");
 		assertThat(status).containsEntry("generation", 1)
 			.containsEntry("pid", 1001L)
 			.containsEntry("parentPid", null)
 			.containsEntry("state", "STARTING")
 			.containsEntry("lastUpgrade", null)
+			.containsEntry("upgradedFrom", null)
+			.containsEntry("probation", null)
 			.containsEntry("upgradesUnavailable", null);
 		upgrader.ready();
 		this.launcher.then(FakeChild.exits(2001L, "exited with status 1"));

@@ -701,6 +701,16 @@ class UpgraderTests {
 
 		volatile Duration awaitedWith;
 
+		/** What the old generation told it after it was ready, one line each. */
+		final List<String> told = Collections.synchronizedList(new ArrayList<>());
+
+		/** Thrown when told of its probation, if set. */
+		volatile RuntimeException probationFailure;
+
+		private final CountDownLatch exit = new CountDownLatch(1);
+
+		private Child.Watch watch;
+
 		private FakeChild(Long pid, Exception awaitFailure) {
 			this.pid = pid;
 			this.awaitFailure = awaitFailure;
@@ -761,11 +771,65 @@ class UpgraderTests {
 		public void stop(Duration grace) {
 			this.stops.incrementAndGet();
 			this.readiness.complete("the new generation (pid " + this.pid + ") exited before it was ready");
+			exitNow();
 		}
 
 		@Override
 		public void keepUntilExit() {
 			this.keptUntilExit.incrementAndGet();
+		}
+
+		/** It exits: end of its handshake. */
+		void exitNow() {
+			Child.Watch current;
+			synchronized (this) {
+				if (this.exit.getCount() == 0) {
+					return;
+				}
+				this.exit.countDown();
+				current = this.watch;
+			}
+			if (current != null) {
+				current.exited();
+			}
+		}
+
+		/** A sign it sends after it is ready. */
+		synchronized Child.Watch watcher() {
+			return this.watch;
+		}
+
+		@Override
+		public void watch(Child.Watch watch) {
+			synchronized (this) {
+				this.watch = watch;
+			}
+			if (this.exit.getCount() == 0) {
+				watch.exited();
+			}
+		}
+
+		@Override
+		public void startProbation(Instant until, long upgradeMillis) {
+			if (this.probationFailure != null) {
+				throw this.probationFailure;
+			}
+			this.told.add("PROBATION " + ((until != null) ? "until" : "none"));
+		}
+
+		@Override
+		public void confirm() {
+			this.told.add("CONFIRMED");
+		}
+
+		@Override
+		public void rollBack(String reason) {
+			this.told.add("ROLLBACK " + reason);
+		}
+
+		@Override
+		public boolean awaitExit(Duration timeout) throws InterruptedException {
+			return this.exit.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
 		}
 
 	}
@@ -789,6 +853,11 @@ class UpgraderTests {
 		@Override
 		public Adopted bind(InetSocketAddress address, int backlog, SocketConfigurer configurer) {
 			return new Adopted(null, address, this.fds.remove());
+		}
+
+		@Override
+		public Adopted duplicate(Adopted original) {
+			throw new AssertionError("nothing is suspended");
 		}
 
 		@Override

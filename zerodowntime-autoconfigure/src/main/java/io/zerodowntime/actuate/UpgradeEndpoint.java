@@ -15,7 +15,8 @@ import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 /**
  * {@code /actuator/upgrade}: GET tells which generation serves and how the last upgrade
  * went; POST starts an upgrade and answers with its outcome (200 succeeded, 409 refused,
- * 500 failed). Read-only unless the operator grants
+ * 500 failed or rolled back; with probation on, the answer comes at the probation's end).
+ * Read-only unless the operator grants
  * {@code management.endpoint.upgrade.access=unrestricted} (or
  * {@code management.endpoints.access.default=unrestricted}). Over HTTP the POST must
  * carry {@code Content-Type: application/json} ({@link UpgradeRequestFilter}).
@@ -40,7 +41,8 @@ public class UpgradeEndpoint {
 	 * {@code status} answers with too.
 	 * @return the status: {@code generation}, {@code pid}, {@code parentPid},
 	 * {@code state}, {@code startedAt}, {@code originalStartedAt}, {@code listeners},
-	 * {@code lastUpgrade} and {@code upgradesUnavailable}
+	 * {@code lastUpgrade}, {@code upgradedFrom}, {@code probation} and
+	 * {@code upgradesUnavailable}
 	 */
 	@ReadOperation
 	public Map<String, Object> status() {
@@ -69,6 +71,11 @@ public class UpgradeEndpoint {
 			}
 			case FAILED -> {
 				body.put("reason", outcome.reason());
+				yield new WebEndpointResponse<>(body, 500);
+			}
+			case ROLLED_BACK -> {
+				body.put("reason", outcome.reason());
+				body.put("pid", outcome.childPid());
 				yield new WebEndpointResponse<>(body, 500);
 			}
 		};

@@ -4,6 +4,7 @@ import io.zerodowntime.UpgradeListener;
 import io.zerodowntime.UpgradeOutcome;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.event.UpgradeFailedEvent;
+import io.zerodowntime.event.UpgradeRolledBackEvent;
 import io.zerodowntime.event.UpgradeStartedEvent;
 import io.zerodowntime.event.UpgradeSucceededEvent;
 
@@ -35,6 +36,11 @@ class UpgradeEventPublisher implements UpgradeListener {
 	@Override
 	public void upgradeFailed(UpgradeOutcome outcome) {
 		this.publisher.publishEvent(new UpgradeFailedEvent(this.upgrader, outcome));
+	}
+
+	@Override
+	public void upgradeRolledBack(UpgradeOutcome outcome) {
+		this.publisher.publishEvent(new UpgradeRolledBackEvent(this.upgrader, outcome));
 	}
 
 }

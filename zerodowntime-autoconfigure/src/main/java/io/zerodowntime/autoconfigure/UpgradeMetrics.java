@@ -63,6 +63,11 @@ class UpgradeMetrics implements UpgradeListener, SmartInitializingSingleton {
 		record(outcome);
 	}
 
+	@Override
+	public void upgradeRolledBack(UpgradeOutcome outcome) {
+		record(outcome);
+	}
+
 	private void record(UpgradeOutcome outcome) {
 		if (this.registry == null) {
 			return;

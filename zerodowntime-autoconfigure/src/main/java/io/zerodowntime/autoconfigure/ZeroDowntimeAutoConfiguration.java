@@ -1,5 +1,7 @@
 package io.zerodowntime.autoconfigure;
 
+import java.util.function.Supplier;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
@@ -9,15 +11,21 @@ import org.apache.catalina.startup.Tomcat;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
@@ -52,6 +60,8 @@ public final class ZeroDowntimeAutoConfiguration {
 			.exitGrace(properties.getExitGrace())
 			.pidFile(properties.getPidFile())
 			.handoverPriority(properties.isHandoverPriority())
+			.probation(properties.getProbation())
+			.rollback(properties.getRollback().getMaxErrorRatio(), properties.getRollback().getMinRequests())
 			.onExit(new ApplicationExit(context));
 		if (environment.containsProperty(CONTROL_SOCKET)) {
 			builder.controlSocket(properties.getControlSocket(), properties.getControlSocketGroup());
@@ -60,8 +70,22 @@ public final class ZeroDowntimeAutoConfiguration {
 	}
 
 	@Bean
-	GenerationReadyListener generationReadyListener(Upgrader upgrader) {
-		return new GenerationReadyListener(upgrader);
+	GenerationReadyListener generationReadyListener(Upgrader upgrader,
+			ObjectProvider<ApplicationAvailability> availability, ObjectProvider<ReadinessHealthGroup> health,
+			ObjectProvider<ServerErrorCounter> requests, ConfigurableApplicationContext context) {
+		Supplier<ReadinessState> readiness = () -> {
+			ApplicationAvailability known = availability.getIfAvailable();
+			return (known != null) ? known.getReadinessState() : ReadinessState.ACCEPTING_TRAFFIC;
+		};
+		ReadinessHealthGroup group = health.getIfAvailable();
+		ServerErrorCounter counter = requests.getIfAvailable();
+		return new GenerationReadyListener(GenerationReadyListener.Target.of(upgrader), readiness, group, counter,
+				() -> System.exit(SpringApplication.exit(context, () -> 1)));
+	}
+
+	@Bean
+	ServerErrorCounter zeroDowntimeServerErrorCounter() {
+		return new ServerErrorCounter();
 	}
 
 	@Bean
@@ -85,6 +109,18 @@ public final class ZeroDowntimeAutoConfiguration {
 		@ConditionalOnAvailableEndpoint(UpgradeEndpoint.class)
 		UpgradeEndpoint upgradeEndpoint(Upgrader upgrader) {
 			return new UpgradeEndpoint(upgrader);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(HealthEndpoint.class)
+	static class ReadinessHealthGroupConfiguration {
+
+		@Bean
+		ReadinessHealthGroup zeroDowntimeReadinessHealthGroup(ObjectProvider<HealthEndpoint> endpoints,
+				ObjectProvider<HealthEndpointGroups> groups, ZeroDowntimeProperties properties) {
+			return new ReadinessHealthGroup(endpoints, groups, properties.getReadiness().getHealthGroup());
 		}
 
 	}

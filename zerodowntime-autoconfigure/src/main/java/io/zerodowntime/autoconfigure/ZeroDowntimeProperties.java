@@ -78,6 +78,35 @@ public class ZeroDowntimeProperties {
 	 */
 	private boolean handoverPriority = true;
 
+	/**
+	 * How long the previous generation stays able to take the traffic back after a new
+	 * one reported ready: it stops accepting but keeps its listening sockets, and resumes
+	 * at once if the new generation exits, is not ready any more, or answers too many
+	 * requests with a 5xx (see zerodowntime.rollback.*). The upgrade's outcome is known
+	 * at its end. 0 turns probation off.
+	 */
+	private Duration probation = Duration.ofSeconds(10);
+
+	private final Rollback rollback = new Rollback();
+
+	private final Readiness readiness = new Readiness();
+
+	public Duration getProbation() {
+		return this.probation;
+	}
+
+	public void setProbation(Duration probation) {
+		this.probation = probation;
+	}
+
+	public Rollback getRollback() {
+		return this.rollback;
+	}
+
+	public Readiness getReadiness() {
+		return this.readiness;
+	}
+
 	public Duration getUpgradeTimeout() {
 		return this.upgradeTimeout;
 	}
@@ -148,6 +177,65 @@ public class ZeroDowntimeProperties {
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	/**
+	 * When a new generation on probation is rolled back for its errors.
+	 */
+	public static class Rollback {
+
+		/**
+		 * Share of the requests a new generation answered during its probation with a 5xx
+		 * above which the previous generation takes the traffic back, e.g. 0.05. Counted
+		 * from the new generation's http.server.requests observations. Unset: errors are
+		 * not judged.
+		 */
+		private Double maxErrorRatio;
+
+		/**
+		 * How many requests a new generation on probation must have answered before its
+		 * error ratio is judged.
+		 */
+		private int minRequests = 20;
+
+		public Double getMaxErrorRatio() {
+			return this.maxErrorRatio;
+		}
+
+		public void setMaxErrorRatio(Double maxErrorRatio) {
+			this.maxErrorRatio = maxErrorRatio;
+		}
+
+		public int getMinRequests() {
+			return this.minRequests;
+		}
+
+		public void setMinRequests(int minRequests) {
+			this.minRequests = minRequests;
+		}
+
+	}
+
+	/**
+	 * When a generation counts as ready.
+	 */
+	public static class Readiness {
+
+		/**
+		 * Actuator health group that must be UP, besides the application being ready and
+		 * accepting traffic, before a generation reports ready (and stay UP through its
+		 * probation). Default: the group 'readiness' if it exists, else none.
+		 */
+		private String healthGroup;
+
+		public String getHealthGroup() {
+			return this.healthGroup;
+		}
+
+		public void setHealthGroup(String healthGroup) {
+			this.healthGroup = healthGroup;
+		}
+
 	}
 
 }

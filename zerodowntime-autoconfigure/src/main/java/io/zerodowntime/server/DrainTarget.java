@@ -22,6 +22,17 @@ public interface DrainTarget {
 	void stopAccepting();
 
 	/**
+	 * Allow or stop keep-alive on the connections already held, reversibly: while it is
+	 * stopped, every response carries {@code Connection: close}. Stopped when this
+	 * generation suspends accepting for a new generation's probation, allowed again if it
+	 * resumes (a rollback). An adapter that does nothing here still works: its held
+	 * connections then stay with this generation until the probation ends.
+	 * @param allowed whether keep-alive is allowed
+	 */
+	default void keepAlive(boolean allowed) {
+	}
+
+	/**
 	 * Return how many client connections are still open.
 	 * @return the number of open connections
 	 */

@@ -27,7 +27,11 @@ import java.util.List;
  * generation drains;</li>
  * <li>to stop accepting, close its copy of the listener ({@link ServerListener#close()}),
  * never shut the socket down, and never wake its acceptor by connecting to its own port
- * (the connection could be taken by the other generation).</li>
+ * (the connection could be taken by the other generation);</li>
+ * <li>after a {@code ClosedChannelException} on a listener that is not closed (this
+ * generation suspended accepting during a new generation's probation), wait at the gate
+ * again and accept from {@link ServerListener#channel()} anew: it may have been
+ * replaced.</li>
  * </ol>
  *
  * @since 0.1.0

@@ -23,7 +23,12 @@ public interface ServerListener {
 
 	/**
 	 * Return the channel to accept connections from, in blocking mode unless the adapter
-	 * changes it.
+	 * changes it. It may change: while this generation is suspended (a new generation's
+	 * probation) the channel is closed, which wakes a blocked accept with a
+	 * {@link java.nio.channels.ClosedChannelException}, and the gate is shut; if this
+	 * generation resumes, a new channel on the same socket takes its place. So after a
+	 * {@code ClosedChannelException} on a listener that is not {@link #isClosed()
+	 * closed}, wait at the gate again and accept from {@code channel()} anew.
 	 * @return the channel
 	 */
 	ServerSocketChannel channel();

@@ -41,7 +41,7 @@ final class DiscardingHandler implements AbstractEndpoint.Handler<NioChannel> {
 	@Override
 	public void release(SocketWrapperBase<NioChannel> socketWrapper) {
 		this.delegate.release(socketWrapper);
-		if (this.endpoint.isDraining()) {
+		if (this.endpoint.closesConnections()) {
 			NioChannel socket = socketWrapper.getSocket();
 			if (socket != null) {
 				discardUnread(socket.getIOChannel());

@@ -43,7 +43,7 @@ final class DrainingAdapter implements Adapter {
 		try {
 			// HTTP/1.1 only: an HTTP/2 stream has no connection header (its connection
 			// gets GOAWAY)
-			if (this.endpoint.isDraining() && req.getInputBuffer() instanceof Http11InputBuffer input
+			if (this.endpoint.closesConnections() && req.getInputBuffer() instanceof Http11InputBuffer input
 					&& !hasPipelinedRequest(req, input)) {
 				res.setHeader("Connection", "close");
 			}

@@ -65,6 +65,9 @@ public class InheritableNioEndpoint extends NioEndpoint {
 
 	private boolean acceptorParked;
 
+	/** Whether keep-alive is stopped on the connections held, for a probation. */
+	private volatile boolean keepAliveStopped;
+
 	/**
 	 * Set the name this endpoint's listener is passed under (matched against
 	 * {@code LISTEN_FDNAMES}).
@@ -130,6 +133,11 @@ public class InheritableNioEndpoint extends NioEndpoint {
 			}
 
 			@Override
+			public void keepAlive(boolean allowed) {
+				allowKeepAlive(allowed);
+			}
+
+			@Override
 			public int closeConnections() {
 				return closeEveryConnection();
 			}
@@ -156,15 +164,21 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		if (handle == null) {
 			return placeholder();
 		}
-		this.registry.awaitAcceptGate(handle);
-		try {
-			if (!handle.isClosed()) {
+		while (true) {
+			this.registry.awaitAcceptGate(handle);
+			if (handle.isClosed()) {
+				break;
+			}
+			try {
 				return handle.channel().accept();
 			}
-		}
-		catch (ClosedChannelException ex) {
-			if (!handle.isClosed()) {
-				throw ex;
+			catch (ClosedChannelException ex) {
+				if (handle.isClosed()) {
+					break;
+				}
+				// suspended for a new generation's probation: the gate is shut, and if
+				// this
+				// generation resumes, channel() is a new channel on the same socket
 			}
 		}
 		parkUntilStopped();
@@ -214,6 +228,14 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	/**
+	 * Stop keep-alive on the connections held, reversibly: as in a drain, the last
+	 * request read on each connection is answered with {@code Connection: close}.
+	 */
+	private void allowKeepAlive(boolean allowed) {
+		this.keepAliveStopped = !allowed;
+	}
+
+	/**
 	 * The drain deadline: close every connection at once. What a client sent that was not
 	 * read is discarded first, so an idle connection ends with a plain FIN. Returns the
 	 * requests cut: those being served, those waiting asynchronously or half read, and
@@ -245,11 +267,13 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	/**
-	 * Return whether this endpoint has stopped accepting for a drain.
-	 * @return whether it drains
+	 * Return whether each connection is closed after the last request read on it: while
+	 * this endpoint drains, and while keep-alive is stopped for a new generation's
+	 * probation.
+	 * @return whether connections are being closed
 	 */
-	boolean isDraining() {
-		return this.draining;
+	boolean closesConnections() {
+		return this.draining || this.keepAliveStopped;
 	}
 
 	void setDrainingAdapter(DrainingAdapter adapter) {

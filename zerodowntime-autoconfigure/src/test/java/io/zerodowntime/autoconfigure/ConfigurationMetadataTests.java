@@ -56,14 +56,18 @@ class ConfigurationMetadataTests {
 		assertThat(properties).containsKeys("zerodowntime.enabled", "zerodowntime.upgrade-timeout",
 				"zerodowntime.drain-timeout", "zerodowntime.exit-grace", "zerodowntime.pid-file",
 				"zerodowntime.command", "zerodowntime.control-socket", "zerodowntime.control-socket-group",
-				"zerodowntime.handover-priority");
+				"zerodowntime.handover-priority", "zerodowntime.probation", "zerodowntime.rollback.max-error-ratio",
+				"zerodowntime.rollback.min-requests", "zerodowntime.readiness.health-group");
+		assertThat(properties.get("zerodowntime.probation")).containsEntry("type", "java.time.Duration");
+		assertThat(properties.get("zerodowntime.rollback.max-error-ratio")).containsEntry("type", "java.lang.Double");
 		assertThat(properties.get("zerodowntime.enabled")).containsEntry("type", "java.lang.Boolean");
 		assertThat(properties.get("zerodowntime.drain-timeout")).containsEntry("type", "java.time.Duration");
 		assertThat(properties.get("zerodowntime.pid-file")).containsEntry("type", "java.nio.file.Path");
 		assertThat(properties.get("zerodowntime.command")).containsEntry("type", "java.util.List<java.lang.String>");
 		assertThat(properties.get("zerodowntime.handover-priority")).containsEntry("type", "java.lang.Boolean");
-		assertThat(properties.values())
-			.allSatisfy((property) -> assertThat(property).containsEntry("sourceType", SOURCE_TYPE));
+		// the nested groups (rollback, readiness) are ZeroDowntimeProperties' own classes
+		assertThat(properties.values()).allSatisfy((property) -> assertThat((String) property.get("sourceType"))
+			.matches(java.util.regex.Pattern.quote(SOURCE_TYPE) + "(\\$(Rollback|Readiness))?"));
 	}
 
 	@Test
@@ -94,6 +98,9 @@ class ConfigurationMetadataTests {
 		assertThat(defaultValue("zerodowntime.drain-timeout")).isEqualTo("30s");
 		assertThat(defaultValue("zerodowntime.exit-grace")).isEqualTo("2s");
 		assertThat(defaultValue("zerodowntime.handover-priority")).isEqualTo("true");
+		assertThat(defaultValue("zerodowntime.probation")).isEqualTo("10s");
+		assertThat(defaultValue("zerodowntime.rollback.min-requests")).isEqualTo("20");
+		assertThat(properties().get("zerodowntime.rollback.max-error-ratio")).doesNotContainKey("defaultValue");
 		assertThat(properties().get("zerodowntime.pid-file")).doesNotContainKey("defaultValue");
 	}
 

@@ -96,6 +96,18 @@ class ZeroDowntimeAutoConfigurationTests {
 	}
 
 	@Test
+	void aMaximumErrorRatioThatCannotWorkStopsTheApplicationNamingTheProperty() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.rollback.max-error-ratio=5")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.isInstanceOf(IllegalArgumentException.class)
+					.hasMessageContaining("zerodowntime.rollback.max-error-ratio must be at least 0 and below 1")
+					.hasMessageContaining("got 5.0");
+			});
+	}
+
+	@Test
 	void aControlSocketPathTakenByAFileStopsTheApplicationWithTheFix(@TempDir Path temp) throws Exception {
 		Path taken = java.nio.file.Files.writeString(temp.resolve("control.sock"), "data");
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.control-socket=" + taken)

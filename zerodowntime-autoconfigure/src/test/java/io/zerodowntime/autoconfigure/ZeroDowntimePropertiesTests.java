@@ -74,6 +74,22 @@ class ZeroDowntimePropertiesTests {
 		assertThat(bind("--zerodowntime.exit-grace=5s").getExitGrace()).isEqualTo(Duration.ofSeconds(5));
 	}
 
+	@Test
+	void probationIsTenSecondsByDefaultAndTheRollbackRulesAndReadinessGroupBind() {
+		ZeroDowntimeProperties defaults = new ZeroDowntimeProperties();
+		assertThat(defaults.getProbation()).isEqualTo(Duration.ofSeconds(10));
+		assertThat(defaults.getRollback().getMaxErrorRatio()).isNull();
+		assertThat(defaults.getRollback().getMinRequests()).isEqualTo(20);
+		assertThat(defaults.getReadiness().getHealthGroup()).isNull();
+		ZeroDowntimeProperties properties = bind("--zerodowntime.probation=0",
+				"--zerodowntime.rollback.max-error-ratio=0.05", "--zerodowntime.rollback.min-requests=50",
+				"--zerodowntime.readiness.health-group=ready");
+		assertThat(properties.getProbation()).isZero();
+		assertThat(properties.getRollback().getMaxErrorRatio()).isEqualTo(0.05);
+		assertThat(properties.getRollback().getMinRequests()).isEqualTo(50);
+		assertThat(properties.getReadiness().getHealthGroup()).isEqualTo("ready");
+	}
+
 	private static ZeroDowntimeProperties bind(String... args) {
 		StandardEnvironment environment = new StandardEnvironment();
 		environment.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
