@@ -52,16 +52,9 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	/**
-	 * One failed request.
-	 *
-	 * @param kind what went wrong
-	 * @param startNanos {@link System#nanoTime()} when the request started
-	 * @param millis when it started, since the load started
-	 * @param thread which client thread
-	 * @param startedAt when the request started, by the wall clock (to compare with the
-	 * log)
-	 * @param failedAt when it failed, by the wall clock
-	 * @param detail the exception or the response
+	 * One failed request: what went wrong; when it started, by {@link System#nanoTime()},
+	 * since the load started and by the wall clock (to compare with the log); on which
+	 * client thread; when it failed; the exception or the response.
 	 */
 	record Failure(Kind kind, long startNanos, long millis, String thread, Instant startedAt, Instant failedAt,
 			String detail) {
@@ -105,15 +98,13 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/** Start a load of {@code GET /} requests. */
 	static ClientLoop start(int port, int threads) {
 		return new ClientLoop(port, false, threads);
 	}
 
 	/**
-	 * Start a connect probe: every 50 ms a connection, closed at once. A failure is a
-	 * connection refused (nobody listening), timed out (the listen backlog full for 5 s),
-	 * or any other error.
+	 * Start a connect probe. A failure is a connection refused (nobody listening), timed
+	 * out (the listen backlog full for 5 s), or any other error.
 	 */
 	static ClientLoop probe(int port) {
 		return new ClientLoop(port, true, 1);
@@ -234,9 +225,7 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return how many successful requests each generation served ({@code X-Generation}).
-	 */
+	/** Return how many successful requests each {@code X-Generation} served. */
 	Map<String, Long> servedBy() {
 		synchronized (this.servedBy) {
 			return new TreeMap<>(this.servedBy);
@@ -251,7 +240,6 @@ final class ClientLoop implements AutoCloseable {
 		return Duration.ofNanos(System.nanoTime() - this.startNanos);
 	}
 
-	/** Wait until some more requests have succeeded. */
 	void awaitMoreOk(int count, Duration timeout) {
 		long target = ok() + count;
 		Awaitility.await(count + " more successful requests (" + summary() + ")")

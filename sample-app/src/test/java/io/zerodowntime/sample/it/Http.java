@@ -15,13 +15,13 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -40,6 +40,8 @@ final class Http {
 
 	/** The address every test server listens on. */
 	static final String HOST = "127.0.0.1";
+
+	static final String JSON = "application/json";
 
 	private static final Set<Integer> TLS_PORTS = ConcurrentHashMap.newKeySet();
 
@@ -61,13 +63,8 @@ final class Http {
 		}
 	}
 
-	/** Return distinct free ports. */
 	static int[] freePorts(int count) {
-		Set<Integer> ports = new HashSet<>();
-		while (ports.size() < count) {
-			ports.add(freePort());
-		}
-		return ports.stream().mapToInt(Integer::intValue).toArray();
+		return IntStream.generate(Http::freePort).distinct().limit(count).toArray();
 	}
 
 	static Response get(int port, String path) {
@@ -80,17 +77,12 @@ final class Http {
 	}
 
 	/**
-	 * {@code POST} with an empty body of a content type, or with no body and no
-	 * {@code Content-Type} at all ({@code null}: a web page's simplest cross-site
-	 * request).
+	 * {@code POST} with an empty body of a content type ({@link #JSON} for an actuator
+	 * operation), or with no body and no {@code Content-Type} at all ({@code null}: a web
+	 * page's simplest cross-site request).
 	 */
 	static Response post(int port, String path, String contentType, Duration timeout) {
 		return exchange(port, "POST", path, contentType, timeout);
-	}
-
-	/** POST with no body to an actuator operation (which wants JSON, or nothing). */
-	static Response postEmptyJson(int port, String path, Duration timeout) {
-		return post(port, path, "application/json", timeout);
 	}
 
 	/**
@@ -140,7 +132,7 @@ final class Http {
 			OutputStream out = socket.getOutputStream();
 			out.write(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
 			out.flush();
-			return read(new BufferedInputStream(socket.getInputStream()), method, false);
+			return read(new BufferedInputStream(socket.getInputStream()), false);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex, ex);
@@ -173,7 +165,7 @@ final class Http {
 	 * the end of the stream (not on a {@code keepAlive} connection). A connection closed
 	 * before the response is complete is an {@link IOException}.
 	 */
-	static Response read(InputStream in, String method, boolean keepAlive) throws IOException {
+	static Response read(InputStream in, boolean keepAlive) throws IOException {
 		String statusLine = line(in);
 		if (statusLine == null) {
 			throw new IOException("connection closed before a status line");
@@ -198,7 +190,7 @@ final class Http {
 		Response head = new Response(code, headers, new byte[0]);
 		String contentLength = head.header("Content-Length");
 		byte[] body;
-		if ("HEAD".equals(method) || code == 204 || code == 304 || (code >= 100 && code < 200)) {
+		if (code == 204 || code == 304 || code < 200) {
 			body = new byte[0];
 		}
 		else if (String.valueOf(head.header("Transfer-Encoding")).toLowerCase(Locale.ROOT).contains("chunked")) {
@@ -269,7 +261,6 @@ final class Http {
 
 		private final InputStream in;
 
-		/** Connect to {@code 127.0.0.1:<port>}. */
 		Connection(int port, Duration timeout) {
 			this.port = port;
 			try {
@@ -284,21 +275,18 @@ final class Http {
 			}
 		}
 
-		/** Return the local (client) port of this connection. */
 		int localPort() {
 			return this.socket.getLocalPort();
 		}
 
 		/**
-		 * Send {@code GET <path>} without {@code Connection: close} and read the
-		 * response.
+		 * Send {@code GET <path>} without {@code Connection: close}; read the response.
 		 */
 		Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
 			return read(true);
 		}
 
-		/** Write raw bytes (a request or part of one). */
 		void send(byte[] bytes) {
 			send(bytes, 0, bytes.length);
 		}
@@ -322,7 +310,7 @@ final class Http {
 
 		private Response read(boolean keepAlive) {
 			try {
-				return Http.read(this.in, "GET", keepAlive);
+				return Http.read(this.in, keepAlive);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(
@@ -356,21 +344,16 @@ final class Http {
 	}
 
 	/**
-	 * A response.
-	 *
-	 * @param status the status code
-	 * @param headers the headers, by case-insensitive name
-	 * @param body the body, de-chunked
+	 * A response: its status code, headers by case-insensitive name (the first value of
+	 * one is {@link #header}) and body, de-chunked.
 	 */
 	record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
-		/** Return the first value of a header. */
 		String header(String name) {
 			List<String> values = this.headers.get(name);
 			return (values != null && !values.isEmpty()) ? values.get(0) : null;
 		}
 
-		/** Return the body as UTF-8 text. */
 		String text() {
 			return new String(this.body, StandardCharsets.UTF_8);
 		}

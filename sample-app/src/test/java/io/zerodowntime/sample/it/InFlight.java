@@ -23,14 +23,9 @@ import java.util.function.BooleanSupplier;
 final class InFlight {
 
 	/**
-	 * What came back.
-	 *
-	 * @param what the request, for messages
-	 * @param status the status code, or -1 if there was no response
-	 * @param generation the {@code X-Generation} that answered
-	 * @param body the body
-	 * @param error the exception, if there was no response
-	 * @param millis from the first byte written to the response read
+	 * What came back for a request ({@code what}): the status code and the
+	 * {@code X-Generation} and body of the response, or -1 and the {@code error}; the
+	 * time from the first byte written to the response read.
 	 */
 	record Outcome(String what, int status, String generation, String body, String error, long millis) {
 
@@ -127,7 +122,6 @@ final class InFlight {
 		}
 	}
 
-	/** Wait for the outcome. */
 	Outcome await(Duration timeout) {
 		try {
 			return this.outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -19,6 +19,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketOptions;
 
 /**
  * What systemd's notification socket is to a service, for a test: a datagram Unix socket
@@ -33,12 +34,6 @@ public final class NotifySocket implements AutoCloseable {
 	private static final int SO_PASSCRED = 16;
 
 	private static final int SCM_CREDENTIALS = 2;
-
-	private static final int POLLIN = 1;
-
-	private static final int EINTR = 4;
-
-	private static final int MSG_DONTWAIT = 0x40;
 
 	private static final int BUFFER = 4096;
 
@@ -64,6 +59,8 @@ public final class NotifySocket implements AutoCloseable {
 		this.name = name;
 		this.channel = UnixDatagramChannel.open();
 		this.channel.bind(new UnixSocketAddress("\0" + name));
+		// the reader sees whether the socket is closed at least every 200 ms
+		this.channel.setOption(UnixSocketOptions.SO_RCVTIMEO, 200);
 		this.libc = LibraryLoader.create(LibC.class).load("c");
 		this.runtime = Runtime.getRuntime(this.libc);
 		Pointer one = Memory.allocateDirect(this.runtime, 4, true);
@@ -143,23 +140,11 @@ public final class NotifySocket implements AutoCloseable {
 
 	private void read() {
 		int fd = this.channel.getFD();
-		Pointer pollFd = Memory.allocateDirect(this.runtime, 8, true);
 		Pointer buffer = Memory.allocateDirect(this.runtime, BUFFER, true);
 		Pointer control = Memory.allocateDirect(this.runtime, CONTROL, true);
 		Pointer iov = Memory.allocateDirect(this.runtime, 16, true);
 		Pointer header = Memory.allocateDirect(this.runtime, 56, true);
 		while (!this.closed) {
-			pollFd.putInt(0, fd);
-			pollFd.putShort(4, (short) POLLIN);
-			pollFd.putShort(6, (short) 0);
-			int ready = this.libc.poll(pollFd, 1, 200);
-			if (ready == 0 || (ready < 0 && LastError.getLastError(this.runtime) == EINTR)) {
-				continue;
-			}
-			if (ready < 0) {
-				System.out.println("[notify-socket] poll failed: errno " + LastError.getLastError(this.runtime));
-				return;
-			}
 			iov.putAddress(0, buffer.address());
 			iov.putLong(8, BUFFER);
 			header.setMemory(0, 56, (byte) 0);
@@ -168,8 +153,9 @@ public final class NotifySocket implements AutoCloseable {
 			header.putAddress(32, control.address());
 			header.putLong(40, CONTROL);
 			control.setMemory(0, CONTROL, (byte) 0);
-			long length = this.libc.recvmsg(fd, header, MSG_DONTWAIT);
+			long length = this.libc.recvmsg(fd, header, 0);
 			if (length < 0) {
+				// timed out (SO_RCVTIMEO) or interrupted
 				continue;
 			}
 			long pid = -1;
@@ -196,7 +182,6 @@ public final class NotifySocket implements AutoCloseable {
 	 */
 	record Message(long pid, String text) {
 
-		/** Return the assignments, one per line. */
 		List<String> lines() {
 			return Arrays.asList(this.text.split("\n"));
 		}
@@ -217,8 +202,6 @@ public final class NotifySocket implements AutoCloseable {
 	public interface LibC {
 
 		int setsockopt(int fd, int level, int option, Pointer value, int length);
-
-		int poll(Pointer fds, int count, int timeoutMillis);
 
 		long recvmsg(int fd, Pointer header, int flags);
 
