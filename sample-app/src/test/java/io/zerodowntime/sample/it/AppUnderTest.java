@@ -98,8 +98,6 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final Thread tracker;
 
-	private volatile boolean tracking = true;
-
 	private volatile Process process;
 
 	private List<String> command = List.of();
@@ -116,17 +114,12 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final List<Handover> handovers = new ArrayList<>();
 
-	/**
-	 * Prepare an application in a directory of the test's own, with a copy of the jar.
-	 */
+	/** Prepare an application in a directory of its own, with a copy of the jar. */
 	AppUnderTest(Path dir) {
 		this(dir, dir.resolve("app.jar"));
 	}
 
-	/**
-	 * Prepare an application whose processes name another path than the jar copy (their
-	 * own releases).
-	 */
+	/** Prepare an application whose processes name {@code marker}, not the jar copy. */
 	AppUnderTest(Path dir, Path marker) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
@@ -209,10 +202,9 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Start generation 1 from the jar copy in the directory, with {@link #JVM_OPTIONS}
-	 * and only the arguments the customizer adds. Its output (and its launchers') is
-	 * appended to the log file, which every later generation inherits as its stdout and
-	 * stderr.
+	 * Start generation 1 from the jar copy, with {@link #JVM_OPTIONS} and only the
+	 * customizer's arguments; its output (and its launchers') goes to the log, which
+	 * every later generation inherits as stdout and stderr.
 	 */
 	void launch(UnaryOperator<Launch> customizer) {
 		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
@@ -264,9 +256,7 @@ final class AppUnderTest implements AutoCloseable {
 			this.directory = directory;
 		}
 
-		/**
-		 * Wrap the command: the launcher runs with the rest appended, and must exec it.
-		 */
+		/** The launcher runs with the rest appended, and must exec it. */
 		Launch launcher(String... launcher) {
 			this.launcher.addAll(Arrays.asList(launcher));
 			return this;
@@ -294,9 +284,7 @@ final class AppUnderTest implements AutoCloseable {
 			return this;
 		}
 
-		/**
-		 * Run another jar than the copy (relative to the working directory, or absolute).
-		 */
+		/** Run another jar (relative to the working directory, or absolute). */
 		Launch jar(Path jar) {
 			this.jar = jar;
 			return this;
@@ -310,18 +298,14 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * Return the pid of the process started, whatever it runs now (a launcher, then the
-	 * JVM it execs).
-	 */
+	/** Return the started pid, whatever it runs now (a launcher, then the JVM). */
 	long processPid() {
 		return this.process.pid();
 	}
 
 	/**
-	 * Return the pid of generation 1's JVM: the started pid, once it runs the
-	 * {@code java} executable (a launcher must exec the JVM); fails if it does not within
-	 * 30 s.
+	 * Return the started pid once it runs {@code java} (a launcher must exec the JVM);
+	 * fails if it does not within 30 s.
 	 */
 	long jvmPid() {
 		long started = this.process.pid();
@@ -344,9 +328,7 @@ final class AppUnderTest implements AutoCloseable {
 		return this.process != null && this.process.isAlive();
 	}
 
-	/**
-	 * Wait for the process started (not a later generation) to exit; return its status.
-	 */
+	/** Wait for the started process (not a later one) to exit; return its status. */
 	int awaitExit(Duration timeout) {
 		try {
 			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -408,7 +390,7 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	private void track() {
-		while (this.tracking) {
+		while (!Thread.currentThread().isInterrupted()) {
 			try {
 				for (Procfs.Proc proc : Procfs.all()) {
 					if (proc.mentions(this.marker)) {
@@ -430,9 +412,7 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the pids of every {@code java} process that ever ran as this application.
-	 */
+	/** Return the pid of every java process that ever ran as this application. */
 	Set<Long> javaPidsSeen() {
 		return this.seen.values()
 			.stream()
@@ -441,10 +421,7 @@ final class AppUnderTest implements AutoCloseable {
 			.collect(Collectors.toCollection(TreeSet::new));
 	}
 
-	/**
-	 * Write the extra configuration that the next generation reads (replacing what was
-	 * there).
-	 */
+	/** Replace the extra configuration, which the next generation reads. */
 	void configureNextGeneration(String... properties) {
 		try {
 			Path temp = this.dir.resolve("extra.properties.tmp");
@@ -486,9 +463,7 @@ final class AppUnderTest implements AutoCloseable {
 		return this.startupTime;
 	}
 
-	/**
-	 * Return the generation followed now (the last one awaited); {@link #pid()} is its.
-	 */
+	/** Return the generation followed now: the last one awaited. */
 	int generation() {
 		return this.generation;
 	}
@@ -501,18 +476,13 @@ final class AppUnderTest implements AutoCloseable {
 		return List.copyOf(this.handovers);
 	}
 
-	/**
-	 * Wait until a generation serves {@code GET /} and the PID file names it; follow it.
-	 */
+	/** Follow a generation once it serves {@code GET /} and owns the PID file. */
 	long awaitGeneration(int generation) {
 		return awaitGeneration(generation, true, () -> {
 		});
 	}
 
-	/**
-	 * Wait until a generation serves {@code GET /} (whatever the PID file says); follow
-	 * it.
-	 */
+	/** Follow a generation once it serves {@code GET /}, whatever the PID file says. */
 	long awaitServing(int generation) {
 		return awaitGeneration(generation, false, () -> {
 		});
@@ -566,18 +536,12 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Wait until a generation has logged that its predecessor exited (it refuses to be
-	 * upgraded before).
-	 */
+	/** Wait until a generation has logged that its predecessor exited. */
 	void awaitParentExitSeen(long parentPid) {
 		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
 	}
 
-	/**
-	 * Wait until the generation followed now can be upgraded (a later one: once its
-	 * predecessor is gone).
-	 */
+	/** Wait until the followed generation can be upgraded (its predecessor is gone). */
 	void awaitUpgradable() {
 		if (this.parentPid != 0) {
 			awaitParentExitSeen(this.parentPid);
@@ -621,9 +585,7 @@ final class AppUnderTest implements AutoCloseable {
 		return handover;
 	}
 
-	/**
-	 * A failed upgrade is reported at once, not after the wait for the new generation.
-	 */
+	/** Report a failed upgrade at once, not after the wait for the new generation. */
 	private void failFast(long oldPid, JsonNode previous, int next, Trigger trigger) {
 		JsonNode status;
 		try {
@@ -655,10 +617,7 @@ final class AppUnderTest implements AutoCloseable {
 		return Http.post(this.port, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(120));
 	}
 
-	/**
-	 * {@code POST /actuator/upgrade} once the new generation has seen the previous one
-	 * exit.
-	 */
+	/** {@code POST /actuator/upgrade} once the predecessor's exit has been seen. */
 	Http.Response postUpgradeOncePredecessorIsGone() {
 		return Awaitility.await("POST /actuator/upgrade to be accepted")
 			.atMost(Duration.ofSeconds(60))
@@ -693,10 +652,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * Take the fd baseline of a fresh generation: after a few requests, with no client
-	 * connected.
-	 */
+	/** The baseline of a fresh generation: after a few requests, with no client. */
 	Snapshot baseline(long pid) {
 		for (int i = 0; i < 5; i++) {
 			Http.get(this.port, "/");
@@ -708,10 +664,7 @@ final class AppUnderTest implements AutoCloseable {
 		return snapshot;
 	}
 
-	/**
-	 * Assert what every scenario ends with: no failed request, one generation serving,
-	 * nothing left or leaked.
-	 */
+	/** Assert every scenario's end: no failed request, one generation, nothing left. */
 	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
 		System.out.println("[app] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
@@ -723,10 +676,7 @@ final class AppUnderTest implements AutoCloseable {
 		return serving;
 	}
 
-	/**
-	 * Assert that exactly one java process runs as this application, answering as the
-	 * given generation.
-	 */
+	/** Assert that one java process runs the application, as the given generation. */
 	long assertOneGenerationServing(int generation) {
 		List<Long> pids = await("exactly one java process running " + this.marker, Duration.ofSeconds(60),
 				() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1,
@@ -770,10 +720,7 @@ final class AppUnderTest implements AutoCloseable {
 		await("no " + what, timeout, found::get, List::isEmpty, () -> what + ": " + found.get());
 	}
 
-	/**
-	 * Wait until a value is done, polling every 50 ms; on a timeout, fail with the
-	 * message {@code failure} gives. An error the value throws fails at once.
-	 */
+	/** Wait, polling every 50 ms; on a timeout, fail with {@code failure}'s message. */
 	private static <T> T await(String what, Duration timeout, Callable<T> value, Predicate<? super T> done,
 			Supplier<String> failure) {
 		try {
@@ -812,7 +759,6 @@ final class AppUnderTest implements AutoCloseable {
 	/** Stop every process of this test, by pid, and the tracker; then print the log. */
 	@Override
 	public void close() {
-		this.tracking = false;
 		this.tracker.interrupt();
 		try {
 			this.tracker.join(2000);

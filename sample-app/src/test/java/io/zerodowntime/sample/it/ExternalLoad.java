@@ -94,8 +94,6 @@ final class ExternalLoad implements AutoCloseable {
 			end
 			""";
 
-	private static final Pattern WRK_REQUESTS = Pattern.compile("(?m)^\\s*(\\d+) requests in ([0-9.]+)(us|ms|s|m|h), ");
-
 	private static final Pattern WRK_SOCKET_ERRORS = Pattern
 		.compile("(?m)^\\s*Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)\\s*$");
 
@@ -177,20 +175,13 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * What a load generator saw.
-	 *
-	 * @param name the run's name
-	 * @param requests every request completed (wrk: its {@code N requests in}; hey:
-	 * responses and errors)
-	 * @param non2xx responses with a status outside 200-299
-	 * @param errors failed requests, by kind (wrk: its socket errors, its count of status
-	 * 400 and above, and requests sent without a response that were not in flight when it
-	 * was stopped; hey: its error messages); only kinds that happened
-	 * @param generations responses by {@code X-Generation} (0 for none; wrk only)
-	 * @param output everything it printed
+	 * What a load generator saw: every request completed (wrk: responses; hey: responses
+	 * and errors); responses with a status outside 200-299; failed requests by kind, only
+	 * kinds that happened (wrk: its socket errors, its count of status 400 and above, and
+	 * requests sent without a response that were not in flight when it was stopped; hey:
+	 * its error messages); responses by {@code X-Generation} (0 for none; wrk only).
 	 */
-	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations,
-			String output) {
+	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations) {
 
 		String summary() {
 			return String.format("%s: %d requests, non-2xx %d, errors %s, by generation %s", this.name, this.requests,
@@ -206,7 +197,6 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	private Result parseWrk(String output) {
-		Matcher requests = find(WRK_REQUESTS, output);
 		Matcher script = find(WRK_SCRIPT_LINE, output);
 		Map<String, Long> errors = new LinkedHashMap<>();
 		Matcher socketErrors = WRK_SOCKET_ERRORS.matcher(output);
@@ -231,8 +221,7 @@ final class ExternalLoad implements AutoCloseable {
 						Long::sum);
 			}
 		}
-		return new Result(this.name, Long.parseLong(requests.group(1)), Long.parseLong(script.group(3)), errors,
-				generations, output);
+		return new Result(this.name, responses, Long.parseLong(script.group(3)), errors, generations);
 	}
 
 	private Result parseHey(String output) {
@@ -266,7 +255,7 @@ final class ExternalLoad implements AutoCloseable {
 			.filter((e) -> e.getKey() < 200 || e.getKey() > 299)
 			.mapToLong(Map.Entry::getValue)
 			.sum();
-		return new Result(this.name, responses + failed, non2xx, errors, Map.of(), output);
+		return new Result(this.name, responses + failed, non2xx, errors, Map.of());
 	}
 
 	private Matcher find(Pattern pattern, String output) {

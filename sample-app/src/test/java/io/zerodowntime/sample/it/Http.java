@@ -48,10 +48,7 @@ final class Http {
 	private Http() {
 	}
 
-	/**
-	 * Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then
-	 * closed.
-	 */
+	/** Return a port free on 127.0.0.1 a moment ago (bound to port 0, then closed). */
 	static int freePort() {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.setReuseAddress(false);
@@ -279,9 +276,7 @@ final class Http {
 			return this.socket.getLocalPort();
 		}
 
-		/**
-		 * Send {@code GET <path>} without {@code Connection: close}; read the response.
-		 */
+		/** {@code GET <path>} without {@code Connection: close}. */
 		Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
 			return read(true);
@@ -318,10 +313,7 @@ final class Http {
 			}
 		}
 
-		/**
-		 * Return whether the server has closed the connection: the next read sees end of
-		 * stream (blocks up to the read timeout).
-		 */
+		/** Whether the next read sees end of stream (blocks up to the read timeout). */
 		boolean serverClosed() {
 			try {
 				return this.in.read() == -1;

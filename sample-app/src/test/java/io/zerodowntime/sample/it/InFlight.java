@@ -1,6 +1,5 @@
 package io.zerodowntime.sample.it;
 
-import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -12,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * A request that is in flight across an upgrade, on a raw socket and a thread of its own:
@@ -60,7 +60,7 @@ final class InFlight {
 			if (reuse) {
 				Http.Response first = connection.get("/");
 				if (first.status() != 200 || "close".equalsIgnoreCase(first.header("Connection"))) {
-					throw new IOException("the first request on the connection was answered " + first);
+					throw new IllegalStateException("the first request on the connection was answered " + first);
 				}
 			}
 			connection.send(Http.head("GET", path, port, null, -1, false));
@@ -96,7 +96,7 @@ final class InFlight {
 				connection.send(body, offset, chunk);
 				offset += chunk;
 				// the upload's pace: what makes it span the trigger and the handover
-				TimeUnit.MILLISECONDS.sleep(released ? pace.toMillis() : 100);
+				AppUnderTest.sleep(released ? pace.toMillis() : 100);
 			}
 			Outcome outcome = request.outcome(connection.readResponse(), start);
 			if (outcome.status() == 200 && !outcome.body().trim().equals(expected)) {
@@ -143,13 +143,13 @@ final class InFlight {
 				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
 	}
 
-	private void run(int port, Exchange exchange) {
+	private void run(int port, Function<Http.Connection, Outcome> exchange) {
 		Thread thread = new Thread(() -> {
 			long start = System.nanoTime();
 			try (Http.Connection connection = new Http.Connection(port, READ_TIMEOUT)) {
-				this.outcome.complete(exchange.run(connection));
+				this.outcome.complete(exchange.apply(connection));
 			}
-			catch (Exception ex) {
+			catch (RuntimeException ex) {
 				this.outcome.complete(new Outcome(this.what, -1, null, "", ex.toString(),
 						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
 			}
@@ -168,13 +168,6 @@ final class InFlight {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	@FunctionalInterface
-	private interface Exchange {
-
-		Outcome run(Http.Connection connection) throws Exception;
-
 	}
 
 }

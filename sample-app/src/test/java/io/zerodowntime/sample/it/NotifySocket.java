@@ -174,12 +174,7 @@ public final class NotifySocket implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * One notification.
-	 *
-	 * @param pid the sender's pid, from its credentials
-	 * @param text the datagram
-	 */
+	/** One notification: the sender's pid, from its credentials, and the datagram. */
 	record Message(long pid, String text) {
 
 		List<String> lines() {

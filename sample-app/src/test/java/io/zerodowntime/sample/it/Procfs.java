@@ -113,10 +113,7 @@ final class Procfs {
 			.toList();
 	}
 
-	/**
-	 * Return whether a process is a generation: a {@code java} process running the jar
-	 * whose parent does not run it.
-	 */
+	/** Whether a process runs java with the jar, and its parent does not. */
 	static boolean isGeneration(Proc proc, Proc parent, Path jar) {
 		return proc.isJavaRunning(jar) && (parent == null || !parent.isJavaRunning(jar));
 	}
