@@ -37,24 +37,20 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The integration tests' one fixture: an application under test in a directory of the
- * test's own, with a private copy of the jar (no parallel build can overwrite it under a
- * running JVM, and its path identifies this test's processes in {@code /proc}), an extra
- * configuration file that later generations read (to make a new release bad), a PID file,
- * a free port and one log file that every generation appends to.
+ * The integration tests' one fixture: an application in a directory of the test's own,
+ * with a private copy of the jar (no parallel build can overwrite it under a running JVM;
+ * its path identifies this test's processes in {@code /proc}), an extra configuration
+ * that later generations read (to make a release bad), a PID file, a free port and one
+ * log that every generation appends to.
  *
  * <p>
- * It starts generation 1 with {@code ${java.home}/bin/java -jar} (so the suite run under
- * another JDK tests the application under that JDK), possibly behind launchers that exec
- * the JVM ({@code systemd-socket-activate}, {@code sh -c '... exec "$@"'}); follows the
- * generations ({@code X-Generation}, {@code X-Pid}, the PID file,
- * {@code /actuator/upgrade}); triggers upgrades; and ends a scenario with the end-state
- * checks: no failed request, one generation serving, no orphan, no zombie, no leaked
- * descriptor. A tracker scans {@code /proc} every 100 ms and remembers every process
- * whose command line names the marker (the jar copy unless the test names another path),
- * so that zombies, whose command line is empty, are still recognised. {@link #close()}
- * stops, by pid, the started process, its descendants and every process that names the
- * marker (SIGTERM, up to 15 s, SIGKILL), also when a test fails, then prints the log.
+ * It starts generation 1 with {@code ${java.home}/bin/java -jar} (the JDK running the
+ * tests), possibly behind launchers that exec the JVM; follows the generations
+ * ({@code X-Generation}, {@code X-Pid}, the PID file, the endpoint); triggers upgrades;
+ * and checks the end state. A tracker remembers every process whose command line names
+ * the marker (the jar copy unless the test names another path), so that zombies, whose
+ * command line is empty, are still recognised. {@link #close()} stops them all by pid
+ * (SIGTERM, up to 15 s, SIGKILL), also when a test fails, and prints the log.
  */
 final class AppUnderTest implements AutoCloseable {
 

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,9 +83,9 @@ final class ClientLoop implements AutoCloseable {
 
 	private final AtomicLong ok = new AtomicLong();
 
-	private final List<Failure> failures = new ArrayList<>();
+	private final List<Failure> failures = new CopyOnWriteArrayList<>();
 
-	private final Map<String, Long> servedBy = new TreeMap<>();
+	private final Map<String, Long> servedBy = new ConcurrentHashMap<>();
 
 	private final List<Thread> threads = new ArrayList<>();
 
@@ -163,9 +165,7 @@ final class ClientLoop implements AutoCloseable {
 			return;
 		}
 		this.ok.incrementAndGet();
-		synchronized (this.servedBy) {
-			this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
-		}
+		this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
 	}
 
 	private void connect() throws IOException {
@@ -206,9 +206,7 @@ final class ClientLoop implements AutoCloseable {
 	private void fail(Kind kind, long start, Instant startedAt, String detail) {
 		Failure failure = new Failure(kind, start, TimeUnit.NANOSECONDS.toMillis(start - this.startNanos),
 				Thread.currentThread().getName(), startedAt, Instant.now(), detail);
-		synchronized (this.failures) {
-			this.failures.add(failure);
-		}
+		this.failures.add(failure);
 		if (this.probe) {
 			System.out.println("[port-probe] " + failure);
 		}
@@ -220,16 +218,12 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	List<Failure> failures() {
-		synchronized (this.failures) {
-			return List.copyOf(this.failures);
-		}
+		return List.copyOf(this.failures);
 	}
 
 	/** Return how many successful requests each {@code X-Generation} served. */
 	Map<String, Long> servedBy() {
-		synchronized (this.servedBy) {
-			return new TreeMap<>(this.servedBy);
-		}
+		return new TreeMap<>(this.servedBy);
 	}
 
 	long servedBy(int generation) {

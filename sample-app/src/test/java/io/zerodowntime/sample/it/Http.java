@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -121,18 +120,13 @@ final class Http {
 	}
 
 	private static Response exchange(int port, String method, String path, String contentType, Duration timeout) {
-		int millis = Math.toIntExact(timeout.toMillis());
-		try (Socket plain = new Socket()) {
-			plain.connect(new InetSocketAddress(HOST, port), millis);
-			plain.setSoTimeout(millis);
-			Socket socket = TLS_PORTS.contains(port) ? tls(plain, port) : plain;
-			OutputStream out = socket.getOutputStream();
-			out.write(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
-			out.flush();
-			return read(new BufferedInputStream(socket.getInputStream()), false);
+		try (Connection connection = new Connection(port, timeout)) {
+			connection.send(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
+			return connection.readResponse();
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex, ex);
+		catch (UncheckedIOException ex) {
+			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex.getCause(),
+					ex.getCause());
 		}
 	}
 
@@ -247,14 +241,16 @@ final class Http {
 	}
 
 	/**
-	 * One connection to 127.0.0.1 kept open: requests in turn on the same socket
-	 * (keep-alive), or a request written piece by piece.
+	 * One connection to 127.0.0.1 (HTTPS after {@link #useTls}): one request, requests in
+	 * turn on the same socket (keep-alive), or a request written piece by piece.
 	 */
 	static final class Connection implements AutoCloseable {
 
 		private final int port;
 
-		private final Socket socket = new Socket();
+		private final Socket plain = new Socket();
+
+		private final Socket socket;
 
 		private final InputStream in;
 
@@ -262,8 +258,9 @@ final class Http {
 			this.port = port;
 			try {
 				int millis = Math.toIntExact(timeout.toMillis());
-				this.socket.connect(new InetSocketAddress(HOST, port), millis);
-				this.socket.setSoTimeout(millis);
+				this.plain.connect(new InetSocketAddress(HOST, port), millis);
+				this.plain.setSoTimeout(millis);
+				this.socket = TLS_PORTS.contains(port) ? tls(this.plain, port) : this.plain;
 				this.in = new BufferedInputStream(this.socket.getInputStream());
 			}
 			catch (IOException ex) {
@@ -273,7 +270,7 @@ final class Http {
 		}
 
 		int localPort() {
-			return this.socket.getLocalPort();
+			return this.plain.getLocalPort();
 		}
 
 		/** {@code GET <path>} without {@code Connection: close}. */
@@ -326,7 +323,7 @@ final class Http {
 		@Override
 		public void close() {
 			try {
-				this.socket.close();
+				this.plain.close();
 			}
 			catch (IOException ex) {
 				// nothing to release

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -49,7 +50,7 @@ public final class NotifySocket implements AutoCloseable {
 
 	private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
 
-	private final List<Message> all = new ArrayList<>();
+	private final List<Message> all = new CopyOnWriteArrayList<>();
 
 	private final Thread reader;
 
@@ -118,9 +119,7 @@ public final class NotifySocket implements AutoCloseable {
 
 	/** Return every message received so far, taken or not. */
 	List<Message> received() {
-		synchronized (this.all) {
-			return List.copyOf(this.all);
-		}
+		return List.copyOf(this.all);
 	}
 
 	@Override
@@ -167,9 +166,7 @@ public final class NotifySocket implements AutoCloseable {
 			buffer.get(0, bytes, 0, bytes.length);
 			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8));
 			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n"));
-			synchronized (this.all) {
-				this.all.add(message);
-			}
+			this.all.add(message);
 			this.messages.add(message);
 		}
 	}
