@@ -3,8 +3,6 @@ package io.zerodowntime.sample.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -137,9 +135,6 @@ final class ClientLoop implements AutoCloseable {
 			catch (UncheckedIOException ex) {
 				fail(classify(ex.getCause()), start, startedAt, ex.getMessage());
 			}
-			catch (IOException ex) {
-				fail(classify(ex), start, startedAt, ex.toString());
-			}
 			catch (RuntimeException ex) {
 				fail(Kind.OTHER, start, startedAt, ex.toString());
 			}
@@ -168,11 +163,9 @@ final class ClientLoop implements AutoCloseable {
 		this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
 	}
 
-	private void connect() throws IOException {
-		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(Http.HOST, this.port), (int) CONNECT_TIMEOUT.toMillis());
-			this.ok.incrementAndGet();
-		}
+	private void connect() {
+		new Http.Connection(this.port, CONNECT_TIMEOUT).close();
+		this.ok.incrementAndGet();
 	}
 
 	private static boolean pause(long nanos) {

@@ -191,7 +191,10 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	private Result parseWrk(String output) {
-		Matcher script = find(WRK_SCRIPT_LINE, output);
+		Matcher script = WRK_SCRIPT_LINE.matcher(output);
+		if (!script.find()) {
+			throw new AssertionError(this.name + ": no line from the script in wrk's output:\n" + output);
+		}
 		Map<String, Long> errors = new LinkedHashMap<>();
 		Matcher socketErrors = WRK_SOCKET_ERRORS.matcher(output);
 		if (socketErrors.find()) {
@@ -250,14 +253,6 @@ final class ExternalLoad implements AutoCloseable {
 			.mapToLong(Map.Entry::getValue)
 			.sum();
 		return new Result(this.name, responses + failed, non2xx, errors, Map.of());
-	}
-
-	private Matcher find(Pattern pattern, String output) {
-		Matcher matcher = pattern.matcher(output);
-		if (!matcher.find()) {
-			throw new AssertionError(this.name + ": no line matching /" + pattern + "/ in the output:\n" + output);
-		}
-		return matcher;
 	}
 
 	/**

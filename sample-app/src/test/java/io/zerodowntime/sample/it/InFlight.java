@@ -7,11 +7,11 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+
+import org.awaitility.Awaitility;
 
 /**
  * A request that is in flight across an upgrade, on a raw socket and a thread of its own:
@@ -111,31 +111,15 @@ final class InFlight {
 
 	/** Wait until the request (for an upload, its first half) has been written. */
 	void awaitWritten(Duration timeout) {
-		try {
-			if (!this.written.await(timeout.toMillis(), TimeUnit.MILLISECONDS) && !this.outcome.isDone()) {
-				throw new AssertionError(this.what + " was not written within " + timeout);
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
-		}
+		Awaitility.await(this.what + " to be written")
+			.atMost(timeout)
+			.pollInterval(Duration.ofMillis(10))
+			.until(() -> this.written.getCount() == 0 || this.outcome.isDone());
 	}
 
 	Outcome await(Duration timeout) {
-		try {
-			return this.outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (TimeoutException ex) {
-			return new Outcome(this.what, -1, null, "", "no outcome within " + timeout, -1);
-		}
-		catch (ExecutionException ex) {
-			return new Outcome(this.what, -1, null, "", String.valueOf(ex.getCause()), -1);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
-		}
+		Outcome none = new Outcome(this.what, -1, null, "", "no outcome within " + timeout, -1);
+		return this.outcome.completeOnTimeout(none, timeout.toMillis(), TimeUnit.MILLISECONDS).join();
 	}
 
 	private Outcome outcome(Http.Response response, long startNanos) {

@@ -54,13 +54,11 @@ public final class NotifySocket implements AutoCloseable {
 
 	private final Thread reader;
 
-	private volatile boolean closed;
-
 	private NotifySocket(String name) throws IOException {
 		this.name = name;
 		this.channel = UnixDatagramChannel.open();
 		this.channel.bind(new UnixSocketAddress("\0" + name));
-		// the reader sees whether the socket is closed at least every 200 ms
+		// the reader sees whether it was interrupted at least every 200 ms
 		this.channel.setOption(UnixSocketOptions.SO_RCVTIMEO, 200);
 		this.libc = LibraryLoader.create(LibC.class).load("c");
 		this.runtime = Runtime.getRuntime(this.libc);
@@ -106,12 +104,7 @@ public final class NotifySocket implements AutoCloseable {
 
 	/** Return the messages that arrive within a period, and were not taken yet. */
 	List<Message> quietFor(Duration period) {
-		try {
-			Thread.sleep(period.toMillis());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		AppUnderTest.sleep(period.toMillis());
 		List<Message> left = new ArrayList<>();
 		this.messages.drainTo(left);
 		return left;
@@ -124,7 +117,7 @@ public final class NotifySocket implements AutoCloseable {
 
 	@Override
 	public void close() {
-		this.closed = true;
+		this.reader.interrupt();
 		try {
 			this.reader.join(2000);
 			this.channel.close();
@@ -143,7 +136,7 @@ public final class NotifySocket implements AutoCloseable {
 		Pointer control = Memory.allocateDirect(this.runtime, CONTROL, true);
 		Pointer iov = Memory.allocateDirect(this.runtime, 16, true);
 		Pointer header = Memory.allocateDirect(this.runtime, 56, true);
-		while (!this.closed) {
+		while (!Thread.currentThread().isInterrupted()) {
 			iov.putAddress(0, buffer.address());
 			iov.putLong(8, BUFFER);
 			header.setMemory(0, 56, (byte) 0);

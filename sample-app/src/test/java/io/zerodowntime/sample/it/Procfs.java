@@ -171,13 +171,11 @@ final class Procfs {
 
 	/** Return the socket inodes among a process's descriptors. */
 	static Set<Long> socketInodes(long pid) {
-		Set<Long> inodes = new LinkedHashSet<>();
-		for (String target : fds(pid).values()) {
-			if (target.startsWith("socket:[")) {
-				inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
-			}
-		}
-		return inodes;
+		return fds(pid).values()
+			.stream()
+			.filter((target) -> target.startsWith("socket:["))
+			.map((target) -> Long.parseLong(target.substring(8, target.length() - 1)))
+			.collect(Collectors.toCollection(LinkedHashSet::new));
 	}
 
 	/** Return the environment of a process as the kernel shows it. */
@@ -259,15 +257,11 @@ final class Procfs {
 
 	// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
 	private static List<TcpSocket> tcp() {
-		List<TcpSocket> sockets = new ArrayList<>();
-		for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-			for (String[] fields : table(table)) {
-				if (fields.length > 9) {
-					sockets.add(new TcpSocket(port(fields[1]), port(fields[2]), fields[3], Long.parseLong(fields[9])));
-				}
-			}
-		}
-		return sockets;
+		return Stream.of("/proc/net/tcp", "/proc/net/tcp6")
+			.flatMap((table) -> table(table).stream())
+			.filter((fields) -> fields.length > 9)
+			.map((fields) -> new TcpSocket(port(fields[1]), port(fields[2]), fields[3], Long.parseLong(fields[9])))
+			.toList();
 	}
 
 	private static int port(String address) {
