@@ -203,7 +203,7 @@ final class AppUnderTest implements AutoCloseable {
 	 * every later generation inherits as stdout and stderr.
 	 */
 	void launch(UnaryOperator<Launch> customizer) {
-		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
+		Launch launch = customizer.apply(new Launch());
 		List<String> command = new ArrayList<>(launch.launcher);
 		command.add(java().toString());
 		command.addAll(launch.jvmArgs);
@@ -229,7 +229,7 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/** How to start generation 1: launchers, JVM options, arguments, environment. */
-	static final class Launch {
+	final class Launch {
 
 		private final List<String> launcher = new ArrayList<>();
 
@@ -243,14 +243,9 @@ final class AppUnderTest implements AutoCloseable {
 		private final Set<String> unsetEnv = new LinkedHashSet<>(
 				List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
 
-		private Path jar;
+		private Path jar = AppUnderTest.this.jar;
 
-		private Path directory;
-
-		private Launch(Path jar, Path directory) {
-			this.jar = jar;
-			this.directory = directory;
-		}
+		private Path directory = AppUnderTest.this.dir;
 
 		/** The launcher runs with the rest appended, and must exec it. */
 		Launch launcher(String... launcher) {

@@ -81,11 +81,7 @@ final class Http {
 		return exchange(port, "POST", path, contentType, timeout);
 	}
 
-	/**
-	 * Speak HTTPS to a port from now on (for an application started with
-	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
-	 * own self-signed one.
-	 */
+	/** Speak HTTPS to a port from now on, trusting any certificate (the test's own). */
 	static void useTls(int port) {
 		TLS_PORTS.add(port);
 	}

@@ -242,13 +242,10 @@ final class Procfs {
 	 * connection. An inode of 0 means the connection is still in the accept queue.
 	 */
 	static Map<Integer, Long> serverSideInodes(int serverPort) {
-		Map<Integer, Long> inodes = new LinkedHashMap<>();
-		for (TcpSocket socket : tcp()) {
-			if (socket.localPort() == serverPort && TCP_ESTABLISHED.equals(socket.state())) {
-				inodes.put(socket.remotePort(), socket.inode());
-			}
-		}
-		return inodes;
+		return tcp().stream()
+			.filter((s) -> s.localPort() == serverPort && TCP_ESTABLISHED.equals(s.state()))
+			.collect(Collectors.toMap(TcpSocket::remotePort, TcpSocket::inode, (first, last) -> last,
+					LinkedHashMap::new));
 	}
 
 	private record TcpSocket(int localPort, int remotePort, String state, long inode) {
