@@ -17,12 +17,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -32,29 +37,20 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The integration tests' one fixture: an application under test in a directory of the
- * test's own, with a private copy of the jar (so no parallel build can overwrite it under
- * a running JVM, and so its path identifies this test's processes in {@code /proc}), an
- * extra configuration file that later generations read (to make a new release bad), a PID
- * file, a free port and one log file that every generation appends to.
+ * The integration tests' one fixture: an application in a directory of the test's own,
+ * with a private copy of the jar (no parallel build can overwrite it under a running JVM;
+ * its path identifies this test's processes in {@code /proc}), an extra configuration
+ * that later generations read (to make a release bad), a PID file, a free port and one
+ * log that every generation appends to.
  *
  * <p>
- * It starts generation 1 as a real process ({@code ${java.home}/bin/java -jar}, so the
- * suite run under another JDK tests the application under that JDK), possibly wrapped by
- * launchers that end by exec'ing the JVM ({@code systemd-socket-activate},
- * {@code sh -c '... exec "$@"'}), so the launcher's pid becomes the JVM's. It follows the
- * generations (through {@code X-Generation}, {@code X-Pid}, the PID file and
- * {@code /actuator/upgrade}), triggers upgrades that must succeed or fail, and ends a
- * scenario with the end-state checks: no failed client request, exactly one generation
- * serving, no orphan, no zombie, no leaked descriptor.
- *
- * <p>
- * A tracker scans {@code /proc} every 100 ms for processes whose command line names the
- * marker (the jar copy unless the test names another path), and remembers every one it
- * ever saw (so zombies, whose command line is empty, can still be recognised).
- * {@link #close()} stops, by pid, the started process, its descendants and every process
- * that names the marker: SIGTERM, up to 15 s of grace, then SIGKILL; also when a test
- * fails. Then it prints the log. Nothing is killed by name.
+ * It starts generation 1 with {@code ${java.home}/bin/java -jar} (the JDK running the
+ * tests), possibly behind launchers that exec the JVM; follows the generations
+ * ({@code X-Generation}, {@code X-Pid}, the PID file, the endpoint); triggers upgrades;
+ * and checks the end state. A tracker remembers every process whose command line names
+ * the marker (the jar copy unless the test names another path), so that zombies, whose
+ * command line is empty, are still recognised. {@link #close()} stops them all by pid
+ * (SIGTERM, up to 15 s, SIGKILL), also when a test fails, and prints the log.
  */
 final class AppUnderTest implements AutoCloseable {
 
@@ -98,8 +94,6 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final Thread tracker;
 
-	private volatile boolean tracking = true;
-
 	private volatile Process process;
 
 	private List<String> command = List.of();
@@ -116,17 +110,12 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final List<Handover> handovers = new ArrayList<>();
 
-	/**
-	 * Prepare an application in a directory of the test's own, with a copy of the jar.
-	 */
+	/** Prepare an application in a directory of its own, with a copy of the jar. */
 	AppUnderTest(Path dir) {
 		this(dir, dir.resolve("app.jar"));
 	}
 
-	/**
-	 * Prepare an application whose processes name another path than the jar copy (their
-	 * own releases).
-	 */
+	/** Prepare an application whose processes name {@code marker}, not the jar copy. */
 	AppUnderTest(Path dir, Path marker) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
@@ -183,23 +172,21 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
-	 * extra configuration file, the PID file, and a drain timeout of 10 s (the clients
-	 * here send short requests; a generation that cannot drain, because of a bug, must
-	 * not hold the test for the default 30 s).
+	 * extra configuration, the PID file, a drain timeout of 10 s (the clients send short
+	 * requests; a generation that cannot drain must not hold the test for 30 s).
 	 */
 	List<String> defaultArgs() {
 		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
 				"--zerodowntime.pid-file=" + this.pidFile, "--zerodowntime.drain-timeout=10s");
 	}
 
-	/** Start generation 1 with the default arguments and more. */
 	void start(String... args) {
 		start(UnaryOperator.identity(), args);
 	}
 
 	/**
-	 * Start generation 1 with the default arguments (a {@code --name=value} given
-	 * replaces one), customized.
+	 * Start generation 1 with the default arguments and more (a {@code --name=value}
+	 * given replaces a default), customized.
 	 */
 	void start(UnaryOperator<Launch> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
@@ -211,13 +198,12 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Start generation 1 from the jar copy in the directory, with {@link #JVM_OPTIONS}
-	 * and only the arguments the customizer adds. Its output (and its launchers') is
-	 * appended to the log file, which every later generation inherits as its stdout and
-	 * stderr.
+	 * Start generation 1 from the jar copy, with {@link #JVM_OPTIONS} and only the
+	 * customizer's arguments; its output (and its launchers') goes to the log, which
+	 * every later generation inherits as stdout and stderr.
 	 */
 	void launch(UnaryOperator<Launch> customizer) {
-		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
+		Launch launch = customizer.apply(new Launch());
 		List<String> command = new ArrayList<>(launch.launcher);
 		command.add(java().toString());
 		command.addAll(launch.jvmArgs);
@@ -243,7 +229,7 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/** How to start generation 1: launchers, JVM options, arguments, environment. */
-	static final class Launch {
+	final class Launch {
 
 		private final List<String> launcher = new ArrayList<>();
 
@@ -257,18 +243,11 @@ final class AppUnderTest implements AutoCloseable {
 		private final Set<String> unsetEnv = new LinkedHashSet<>(
 				List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"));
 
-		private Path jar;
+		private Path jar = AppUnderTest.this.jar;
 
-		private Path directory;
+		private Path directory = AppUnderTest.this.dir;
 
-		private Launch(Path jar, Path directory) {
-			this.jar = jar;
-			this.directory = directory;
-		}
-
-		/**
-		 * Wrap the command: the launcher runs with the rest appended, and must exec it.
-		 */
+		/** The launcher runs with the rest appended, and must exec it. */
 		Launch launcher(String... launcher) {
 			this.launcher.addAll(Arrays.asList(launcher));
 			return this;
@@ -296,9 +275,7 @@ final class AppUnderTest implements AutoCloseable {
 			return this;
 		}
 
-		/**
-		 * Run another jar than the copy (relative to the working directory, or absolute).
-		 */
+		/** Run another jar (relative to the working directory, or absolute). */
 		Launch jar(Path jar) {
 			this.jar = jar;
 			return this;
@@ -312,39 +289,28 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * Return the pid of the process started, whatever it runs now (a launcher, then the
-	 * JVM it execs).
-	 */
+	/** Return the started pid, whatever it runs now (a launcher, then the JVM). */
 	long processPid() {
 		return this.process.pid();
 	}
 
 	/**
-	 * Return the pid of generation 1's JVM: the started pid, once it runs the
-	 * {@code java} executable (a launcher must exec the JVM); fails if it does not within
-	 * 30 s.
+	 * Return the started pid once it runs {@code java} (a launcher must exec the JVM);
+	 * fails if it does not within 30 s.
 	 */
 	long jvmPid() {
 		long started = this.process.pid();
 		Path java = realPath(java());
-		try {
-			Awaitility.await("pid " + started + " to run " + java)
-				.atMost(Duration.ofSeconds(30))
-				.pollInterval(Duration.ofMillis(50))
-				.until(() -> {
-					Optional<Path> exe = Procfs.exe(started);
-					if (exe.isEmpty() && !this.process.isAlive()) {
-						throw new AssertionError(
-								failure("exited (code " + this.process.exitValue() + ") before it ran " + java));
-					}
-					return exe.map(java::equals).orElse(false);
-				});
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failure("runs " + Procfs.exe(started).map(Path::toString).orElse("nothing")
-					+ ", not " + java + ": a launcher must exec the JVM"), ex);
-		}
+		await("pid " + started + " to run " + java, Duration.ofSeconds(30), () -> {
+			Optional<Path> exe = Procfs.exe(started);
+			if (exe.isEmpty() && !this.process.isAlive()) {
+				throw new AssertionError(
+						failure("exited (code " + this.process.exitValue() + ") before it ran " + java));
+			}
+			return exe;
+		}, (exe) -> exe.map(java::equals).orElse(false),
+				() -> failure("runs " + Procfs.exe(started).map(Path::toString).orElse("nothing") + ", not " + java
+						+ ": a launcher must exec the JVM"));
 		return started;
 	}
 
@@ -353,10 +319,7 @@ final class AppUnderTest implements AutoCloseable {
 		return this.process != null && this.process.isAlive();
 	}
 
-	/**
-	 * Wait for the process started (not for later generations) to exit, and return its
-	 * exit status.
-	 */
+	/** Wait for the started process (not a later one) to exit; return its status. */
 	int awaitExit(Duration timeout) {
 		try {
 			if (!this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -384,32 +347,24 @@ final class AppUnderTest implements AutoCloseable {
 		return String.join("\n", lines());
 	}
 
-	/**
-	 * Return the first line printed so far that matches (with {@link Matcher#find()}).
-	 */
+	/** Return the lines printed so far that match (with {@link Matcher#find()}). */
+	private Stream<Matcher> matching(String regex) {
+		Pattern pattern = Pattern.compile(regex);
+		return lines().stream().map(pattern::matcher).filter(Matcher::find);
+	}
+
 	Optional<Matcher> findLog(String regex) {
-		Pattern pattern = Pattern.compile(regex);
-		return lines().stream().map(pattern::matcher).filter(Matcher::find).findFirst();
+		return matching(regex).findFirst();
 	}
 
-	/** Wait until a line matching an expression has been printed by any generation. */
-	Matcher awaitLog(String regex, Duration timeout) {
-		try {
-			return Awaitility.await("a line matching /" + regex + "/")
-				.atMost(timeout)
-				.pollDelay(Duration.ZERO)
-				.pollInterval(Duration.ofMillis(50))
-				.until(() -> findLog(regex).orElse(null), Objects::nonNull);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(failure("printed no line matching /" + regex + "/ within " + timeout), ex);
-		}
-	}
-
-	/** Count the log lines (of every generation) that match. */
 	long count(String regex) {
-		Pattern pattern = Pattern.compile(regex);
-		return lines().stream().filter((line) -> pattern.matcher(line).find()).count();
+		return matching(regex).count();
+	}
+
+	/** Wait until any generation has printed a line that matches. */
+	Matcher awaitLog(String regex, Duration timeout) {
+		return await("a line matching /" + regex + "/", timeout, () -> findLog(regex).orElse(null), Objects::nonNull,
+				() -> failure("printed no line matching /" + regex + "/ within " + timeout));
 	}
 
 	private String failure(String problem) {
@@ -426,7 +381,7 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	private void track() {
-		while (this.tracking) {
+		while (!Thread.currentThread().isInterrupted()) {
 			try {
 				for (Procfs.Proc proc : Procfs.all()) {
 					if (proc.mentions(this.marker)) {
@@ -448,24 +403,16 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return the pids of every {@code java} process that ever ran as this application.
-	 */
+	/** Return the pid of every java process that ever ran as this application. */
 	Set<Long> javaPidsSeen() {
-		Set<Long> pids = new LinkedHashSet<>();
-		this.seen.values()
+		return this.seen.values()
 			.stream()
 			.filter((p) -> Procfs.isGeneration(p, this.seen.get(p.ppid()), this.marker))
 			.map(Procfs.Proc::pid)
-			.sorted()
-			.forEach(pids::add);
-		return pids;
+			.collect(Collectors.toCollection(TreeSet::new));
 	}
 
-	/**
-	 * Write the extra configuration that the next generation reads (replacing what was
-	 * there).
-	 */
+	/** Replace the extra configuration, which the next generation reads. */
 	void configureNextGeneration(String... properties) {
 		try {
 			Path temp = this.dir.resolve("extra.properties.tmp");
@@ -488,14 +435,9 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * One successful upgrade.
-	 *
-	 * @param generation the new generation
-	 * @param trigger how it was triggered
-	 * @param oldPid the generation it replaced
-	 * @param newPid the new generation
-	 * @param serving trigger to the new generation answering new connections
-	 * @param oldGone trigger to the old generation's exit
+	 * One successful upgrade: the new generation, its trigger, the old and the new pid,
+	 * and the time from the trigger until the new generation answered new connections
+	 * ({@code serving}) and until the old one exited ({@code oldGone}).
 	 */
 	record Handover(int generation, Trigger trigger, long oldPid, long newPid, Duration serving, Duration oldGone) {
 
@@ -512,12 +454,11 @@ final class AppUnderTest implements AutoCloseable {
 		return this.startupTime;
 	}
 
-	/** Return the generation followed now (the last one awaited). */
+	/** Return the generation followed now: the last one awaited. */
 	int generation() {
 		return this.generation;
 	}
 
-	/** Return the pid of the generation followed now. */
 	long pid() {
 		return this.pid;
 	}
@@ -526,33 +467,21 @@ final class AppUnderTest implements AutoCloseable {
 		return List.copyOf(this.handovers);
 	}
 
-	/**
-	 * Wait until a generation serves {@code GET /} and the PID file names it; follow it.
-	 */
+	/** Follow a generation once it serves {@code GET /} and owns the PID file. */
 	long awaitGeneration(int generation) {
 		return awaitGeneration(generation, true, () -> {
 		});
 	}
 
-	/**
-	 * Wait until a generation serves {@code GET /} (whatever the PID file says); follow
-	 * it.
-	 */
+	/** Follow a generation once it serves {@code GET /}, whatever the PID file says. */
 	long awaitServing(int generation) {
 		return awaitGeneration(generation, false, () -> {
 		});
 	}
 
 	private long awaitGeneration(int generation, boolean ownsPidFile, Runnable whileWaiting) {
-		long pid;
-		try {
-			pid = Awaitility
-				.await("generation " + generation + " to serve on port " + this.port
-						+ (ownsPidFile ? " and own the PID file" : ""))
-				.atMost(STARTUP)
-				.pollDelay(Duration.ZERO)
-				.pollInterval(Duration.ofMillis(50))
-				.until(() -> {
+		long pid = await("generation " + generation + " to serve on port " + this.port
+				+ (ownsPidFile ? " and own the PID file" : ""), STARTUP, () -> {
 					Long serving = servingPid(generation, ownsPidFile);
 					if (serving == null) {
 						if (generation == 1 && !isAlive()) {
@@ -561,12 +490,8 @@ final class AppUnderTest implements AutoCloseable {
 						whileWaiting.run();
 					}
 					return serving;
-				}, Objects::nonNull);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(
-					"generation " + generation + " never served; PID file: '" + pidFileContent() + "'\n" + tail(), ex);
-		}
+				}, Objects::nonNull,
+				() -> "generation " + generation + " never served; PID file: '" + pidFileContent() + "'\n" + tail());
 		if (generation > this.generation && this.pid != 0) {
 			this.parentPid = this.pid;
 		}
@@ -602,18 +527,12 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Wait until a generation has logged that its predecessor exited (it refuses to be
-	 * upgraded before).
-	 */
+	/** Wait until a generation has logged that its predecessor exited. */
 	void awaitParentExitSeen(long parentPid) {
 		awaitLog(Pattern.quote("Previous generation (pid " + parentPid + ") has exited"), Duration.ofSeconds(60));
 	}
 
-	/**
-	 * Wait until the generation followed now can be upgraded (a later one: once its
-	 * predecessor is gone).
-	 */
+	/** Wait until the followed generation can be upgraded (its predecessor is gone). */
 	void awaitUpgradable() {
 		if (this.parentPid != 0) {
 			awaitParentExitSeen(this.parentPid);
@@ -657,9 +576,7 @@ final class AppUnderTest implements AutoCloseable {
 		return handover;
 	}
 
-	/**
-	 * A failed upgrade is reported at once, not after the wait for the new generation.
-	 */
+	/** Report a failed upgrade at once, not after the wait for the new generation. */
 	private void failFast(long oldPid, JsonNode previous, int next, Trigger trigger) {
 		JsonNode status;
 		try {
@@ -688,13 +605,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** {@code POST /actuator/upgrade}, waiting for the outcome. */
 	Http.Response postUpgrade() {
-		return Http.postEmptyJson(this.port, "/actuator/upgrade", Duration.ofSeconds(120));
+		return Http.post(this.port, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(120));
 	}
 
-	/**
-	 * {@code POST /actuator/upgrade} once the new generation has seen the previous one
-	 * exit.
-	 */
+	/** {@code POST /actuator/upgrade} once the predecessor's exit has been seen. */
 	Http.Response postUpgradeOncePredecessorIsGone() {
 		return Awaitility.await("POST /actuator/upgrade to be accepted")
 			.atMost(Duration.ofSeconds(60))
@@ -703,16 +617,10 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * What a process holds: the smallest counts of a few samples (client connections come
-	 * and go).
-	 *
-	 * @param pid the pid
-	 * @param fds open descriptors
-	 * @param sockets sockets among them
-	 * @param listeners listening TCP sockets among them
-	 * @param unix Unix-domain sockets among them (the handshake with a generation)
-	 * @param threads threads
-	 * @param rssKb resident memory
+	 * What a process holds, the smallest counts of a few samples (client connections come
+	 * and go): open descriptors, sockets among them, listening TCP sockets and
+	 * Unix-domain sockets (the handshake with a generation) among those; threads,
+	 * resident memory.
 	 */
 	record Snapshot(long pid, int fds, int sockets, int listeners, int unix, long threads, long rssKb) {
 
@@ -723,10 +631,10 @@ final class AppUnderTest implements AutoCloseable {
 			int unix = Integer.MAX_VALUE;
 			for (int i = 0; i < 8; i++) {
 				fds = Math.min(fds, Procfs.fds(pid).size());
-				Map<Procfs.SocketKind, Integer> kinds = Procfs.sockets(pid);
-				sockets = Math.min(sockets, kinds.values().stream().mapToInt(Integer::intValue).sum());
-				listeners = Math.min(listeners, kinds.get(Procfs.SocketKind.TCP_LISTENER));
-				unix = Math.min(unix, kinds.get(Procfs.SocketKind.UNIX));
+				Set<Long> inodes = Procfs.socketInodes(pid);
+				sockets = Math.min(sockets, inodes.size());
+				listeners = Math.min(listeners, (int) Procfs.listeners(0).stream().filter(inodes::contains).count());
+				unix = Math.min(unix, (int) Procfs.unixSockets().stream().filter(inodes::contains).count());
 				sleep(30);
 			}
 			return new Snapshot(pid, fds, sockets, listeners, unix, Long.parseLong(Procfs.status(pid, "Threads")),
@@ -735,10 +643,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/**
-	 * Take the fd baseline of a fresh generation: after a few requests, with no client
-	 * connected.
-	 */
+	/** The baseline of a fresh generation: after a few requests, with no client. */
 	Snapshot baseline(long pid) {
 		for (int i = 0; i < 5; i++) {
 			Http.get(this.port, "/");
@@ -750,10 +655,7 @@ final class AppUnderTest implements AutoCloseable {
 		return snapshot;
 	}
 
-	/**
-	 * Assert what every scenario ends with: no failed request, one generation serving,
-	 * nothing left or leaked.
-	 */
+	/** Assert every scenario's end: no failed request, one generation, nothing left. */
 	long assertEndState(ClientLoop load, int generation, Snapshot fresh) {
 		System.out.println("[app] load: " + load.summary());
 		assertThat(load.failures()).as("failed client requests (%s)", load.summary()).isEmpty();
@@ -765,24 +667,14 @@ final class AppUnderTest implements AutoCloseable {
 		return serving;
 	}
 
-	/**
-	 * Assert that exactly one java process runs as this application, answering as the
-	 * given generation.
-	 */
+	/** Assert that one java process runs the application, as the given generation. */
 	long assertOneGenerationServing(int generation) {
-		List<Long> pids;
-		try {
-			pids = Awaitility.await("exactly one java process running " + this.marker)
-				.atMost(Duration.ofSeconds(60))
-				.pollInterval(Duration.ofMillis(100))
-				.until(() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("not exactly one generation: " + Procfs.javaPids(this.marker)
-				.stream()
-				.map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)"))
-				.toList(), ex);
-		}
+		List<Long> pids = await("exactly one java process running " + this.marker, Duration.ofSeconds(60),
+				() -> Procfs.javaPids(this.marker), (p) -> p.size() == 1,
+				() -> "not exactly one generation: " + Procfs.javaPids(this.marker)
+					.stream()
+					.map((p) -> Procfs.of(p).map(Object::toString).orElse(p + " (gone)"))
+					.toList());
 		Http.Response response = Http.get(this.port, "/", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /: %s", response).isEqualTo(200);
 		assertThat(response.header("X-Pid")).as("X-Pid of GET /").isEqualTo(Long.toString(pids.get(0)));
@@ -816,14 +708,21 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	private static void awaitNone(String what, Duration timeout, Supplier<List<Procfs.Proc>> found) {
+		await("no " + what, timeout, found::get, List::isEmpty, () -> what + ": " + found.get());
+	}
+
+	/** Wait, polling every 50 ms; on a timeout, fail with {@code failure}'s message. */
+	private static <T> T await(String what, Duration timeout, Callable<T> value, Predicate<? super T> done,
+			Supplier<String> failure) {
 		try {
-			Awaitility.await("no " + what)
+			return Awaitility.await(what)
 				.atMost(timeout)
-				.pollInterval(Duration.ofMillis(100))
-				.until(() -> found.get().isEmpty());
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.until(value, done);
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new AssertionError(what + ": " + found.get(), ex);
+			throw new AssertionError(failure.get(), ex);
 		}
 	}
 
@@ -851,7 +750,6 @@ final class AppUnderTest implements AutoCloseable {
 	/** Stop every process of this test, by pid, and the tracker; then print the log. */
 	@Override
 	public void close() {
-		this.tracking = false;
 		this.tracker.interrupt();
 		try {
 			this.tracker.join(2000);
@@ -859,25 +757,19 @@ final class AppUnderTest implements AutoCloseable {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		stopAll();
 		if (this.process != null) {
-			stopAll();
 			System.out.println("[app] ---- log of every generation (" + this.log + ") ----");
 			lines().forEach((line) -> System.out.println("[gen-log] " + line));
 			System.out.println("[app] ---- end of log ----");
-		}
-		for (Procfs.Proc proc : Procfs.all()) {
-			if (!proc.zombie() && proc.mentions(this.marker)) {
-				System.out.println("[app] ## still running after close, SIGKILL: " + proc);
-				ProcessHandle.of(proc.pid()).ifPresent(ProcessHandle::destroyForcibly);
-			}
 		}
 		LIVE.remove(this);
 	}
 
 	/**
 	 * SIGTERM to the started process, every process that names the marker and their
-	 * descendants, SIGKILL to whatever still runs after {@link #TERM_GRACE}, then reap
-	 * the started process.
+	 * descendants; SIGKILL to whatever of them (or started since) still runs after
+	 * {@link #TERM_GRACE}; then reap the started process.
 	 */
 	private void stopAll() {
 		List<ProcessHandle> targets = targets();
@@ -896,16 +788,15 @@ final class AppUnderTest implements AutoCloseable {
 		catch (ConditionTimeoutException ex) {
 			// killed below
 		}
-		for (ProcessHandle target : targets) {
+		for (ProcessHandle target : targets()) {
 			if (target.isAlive()) {
-				System.out.println("[app] ## pid " + target.pid() + " still running " + TERM_GRACE.toSeconds()
-						+ " s after SIGTERM: SIGKILL");
+				System.out.println("[app] ## pid " + target.pid() + " still running after SIGTERM: SIGKILL");
 				target.destroyForcibly();
 			}
 		}
 		try {
 			// reaps the started process; the others are not our children
-			if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
+			if (this.process != null && !this.process.waitFor(10, TimeUnit.SECONDS)) {
 				System.out.println("[app] ## pid " + this.process.pid() + " survived SIGKILL");
 			}
 		}
@@ -960,21 +851,14 @@ final class AppUnderTest implements AutoCloseable {
 	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
 	 * the run, not skip part of it. {@code .ci/run} installs every one.
 	 */
-	static Path requireTool(String executable, String debianPackage, String why) {
-		List<Path> candidates = new ArrayList<>();
-		if (executable.startsWith("/")) {
-			candidates.add(Path.of(executable));
+	static void requireTool(String executable, String debianPackage, String why) {
+		Stream<String> dirs = executable.startsWith("/") ? Stream.of("/")
+				: Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"));
+		if (dirs.map((dir) -> Path.of(dir.isEmpty() ? "." : dir).resolve(executable))
+			.noneMatch((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))) {
+			throw new AssertionError(executable + " is not installed: " + why + "; install it with 'apt-get install "
+					+ debianPackage + "' (.ci/run installs it)");
 		}
-		else {
-			for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-				candidates.add(Path.of(dir.isEmpty() ? "." : dir, executable));
-			}
-		}
-		return candidates.stream()
-			.filter((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
-			.findFirst()
-			.orElseThrow(() -> new AssertionError(executable + " is not installed: " + why
-					+ "; install it with 'apt-get install " + debianPackage + "' (.ci/run installs it)"));
 	}
 
 	static void sleep(long millis) {

@@ -3,8 +3,6 @@ package io.zerodowntime.sample.it;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -14,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,16 +52,9 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	/**
-	 * One failed request.
-	 *
-	 * @param kind what went wrong
-	 * @param startNanos {@link System#nanoTime()} when the request started
-	 * @param millis when it started, since the load started
-	 * @param thread which client thread
-	 * @param startedAt when the request started, by the wall clock (to compare with the
-	 * log)
-	 * @param failedAt when it failed, by the wall clock
-	 * @param detail the exception or the response
+	 * One failed request: what went wrong; when it started, by {@link System#nanoTime()},
+	 * since the load started and by the wall clock (to compare with the log); on which
+	 * client thread; when it failed; the exception or the response.
 	 */
 	record Failure(Kind kind, long startNanos, long millis, String thread, Instant startedAt, Instant failedAt,
 			String detail) {
@@ -88,9 +81,9 @@ final class ClientLoop implements AutoCloseable {
 
 	private final AtomicLong ok = new AtomicLong();
 
-	private final List<Failure> failures = new ArrayList<>();
+	private final List<Failure> failures = new CopyOnWriteArrayList<>();
 
-	private final Map<String, Long> servedBy = new TreeMap<>();
+	private final Map<String, Long> servedBy = new ConcurrentHashMap<>();
 
 	private final List<Thread> threads = new ArrayList<>();
 
@@ -105,15 +98,13 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/** Start a load of {@code GET /} requests. */
 	static ClientLoop start(int port, int threads) {
 		return new ClientLoop(port, false, threads);
 	}
 
 	/**
-	 * Start a connect probe: every 50 ms a connection, closed at once. A failure is a
-	 * connection refused (nobody listening), timed out (the listen backlog full for 5 s),
-	 * or any other error.
+	 * Start a connect probe. A failure is a connection refused (nobody listening), timed
+	 * out (the listen backlog full for 5 s), or any other error.
 	 */
 	static ClientLoop probe(int port) {
 		return new ClientLoop(port, true, 1);
@@ -144,9 +135,6 @@ final class ClientLoop implements AutoCloseable {
 			catch (UncheckedIOException ex) {
 				fail(classify(ex.getCause()), start, startedAt, ex.getMessage());
 			}
-			catch (IOException ex) {
-				fail(classify(ex), start, startedAt, ex.toString());
-			}
 			catch (RuntimeException ex) {
 				fail(Kind.OTHER, start, startedAt, ex.toString());
 			}
@@ -172,16 +160,12 @@ final class ClientLoop implements AutoCloseable {
 			return;
 		}
 		this.ok.incrementAndGet();
-		synchronized (this.servedBy) {
-			this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
-		}
+		this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
 	}
 
-	private void connect() throws IOException {
-		try (Socket socket = new Socket()) {
-			socket.connect(new InetSocketAddress(Http.HOST, this.port), (int) CONNECT_TIMEOUT.toMillis());
-			this.ok.incrementAndGet();
-		}
+	private void connect() {
+		new Http.Connection(this.port, CONNECT_TIMEOUT).close();
+		this.ok.incrementAndGet();
 	}
 
 	private static boolean pause(long nanos) {
@@ -215,9 +199,7 @@ final class ClientLoop implements AutoCloseable {
 	private void fail(Kind kind, long start, Instant startedAt, String detail) {
 		Failure failure = new Failure(kind, start, TimeUnit.NANOSECONDS.toMillis(start - this.startNanos),
 				Thread.currentThread().getName(), startedAt, Instant.now(), detail);
-		synchronized (this.failures) {
-			this.failures.add(failure);
-		}
+		this.failures.add(failure);
 		if (this.probe) {
 			System.out.println("[port-probe] " + failure);
 		}
@@ -229,18 +211,12 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	List<Failure> failures() {
-		synchronized (this.failures) {
-			return List.copyOf(this.failures);
-		}
+		return List.copyOf(this.failures);
 	}
 
-	/**
-	 * Return how many successful requests each generation served ({@code X-Generation}).
-	 */
+	/** Return how many successful requests each {@code X-Generation} served. */
 	Map<String, Long> servedBy() {
-		synchronized (this.servedBy) {
-			return new TreeMap<>(this.servedBy);
-		}
+		return new TreeMap<>(this.servedBy);
 	}
 
 	long servedBy(int generation) {
@@ -251,7 +227,6 @@ final class ClientLoop implements AutoCloseable {
 		return Duration.ofNanos(System.nanoTime() - this.startNanos);
 	}
 
-	/** Wait until some more requests have succeeded. */
 	void awaitMoreOk(int count, Duration timeout) {
 		long target = ok() + count;
 		Awaitility.await(count + " more successful requests (" + summary() + ")")

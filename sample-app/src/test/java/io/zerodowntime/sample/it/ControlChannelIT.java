@@ -146,7 +146,7 @@ class ControlChannelIT {
 			// with it: an upgrade, once generation 2 has gone
 			Http.Response post = await("POST /actuator/upgrade to be accepted").atMost(Duration.ofSeconds(90))
 				.pollInterval(Duration.ofMillis(300))
-				.until(() -> Http.postEmptyJson(management, "/actuator/upgrade", Duration.ofSeconds(150)),
+				.until(() -> Http.post(management, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(150)),
 						(r) -> r.status() != 409 || !r.text().contains("has not exited"));
 			assertThat(post.status()).as("POST with JSON: %s", post).isEqualTo(200);
 			gen4 = this.app.awaitServing(4);

@@ -16,27 +16,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A load generator we did not write against {@code GET /} of the app, run as a child
- * process of the test JVM with a hard duration cap, and stopped when the test is done
- * with it by SIGINT, on which it prints its usual summary:
+ * A load generator we did not write, against {@code GET /}: a child process of the test
+ * JVM with a duration cap, stopped by SIGINT, on which it prints its summary.
  * <ul>
- * <li>{@code wrk} (Debian package {@code wrk}): a fixed set of connections, each reused
- * for request after request (keep-alive), or a {@code Connection: close} header so that
- * every request goes on a new connection. wrk never retries: a connection refused is a
- * {@code connect} or, as its connects are non-blocking, more often a {@code write} socket
- * error; a connection closed or reset without a response is a {@code read} (or
- * {@code write}) error; a response slower than the timeout a {@code timeout} error; a
- * status of 400 or more is counted in its {@code Non-2xx or 3xx responses} line. A small
- * Lua script adds what wrk does not print: how many requests were sent, how many
- * responses had a status outside 2xx (so 1xx and 3xx too), and which generation
- * ({@code X-Generation}) served them.</li>
- * <li>{@code hey} (Debian package {@code hey}): workers sharing Go's HTTP client, with
- * keep-alive, or with {@code -disable-keepalive} a new connection per request. It reports
- * every request under {@code Status code distribution} or {@code Error distribution}.
- * Go's client silently retries an idempotent request once when a reused keep-alive
- * connection turns out to be closed before any response byte, so with keep-alive hey is
- * less strict than wrk about idle connections closed without a response; wrk runs next to
- * it for that reason.</li>
+ * <li>{@code wrk}: a fixed set of connections, kept alive or with
+ * {@code Connection: close} (a new connection per request). It never retries: a refused
+ * connection is a {@code connect} or, its connects being non-blocking, a {@code write}
+ * socket error; a connection closed or reset without a response a {@code read} (or
+ * {@code write}) error; a slow response a {@code timeout}; a status of 400 or more is
+ * counted in {@code Non-2xx or 3xx responses}. A Lua script adds the requests sent, the
+ * responses outside 2xx (1xx and 3xx too) and the {@code X-Generation} of each.</li>
+ * <li>{@code hey}: workers sharing Go's HTTP client, with keep-alive or
+ * {@code -disable-keepalive}; every request is under {@code Status code distribution} or
+ * {@code Error distribution}. Go silently retries an idempotent request once when a
+ * reused connection is closed before any response byte, so with keep-alive hey is less
+ * strict than wrk, which runs next to it for that reason.</li>
  * </ul>
  */
 final class ExternalLoad implements AutoCloseable {
@@ -93,8 +87,6 @@ final class ExternalLoad implements AutoCloseable {
 			    s, r, n, table.concat(parts, ",")))
 			end
 			""";
-
-	private static final Pattern WRK_REQUESTS = Pattern.compile("(?m)^\\s*(\\d+) requests in ([0-9.]+)(us|ms|s|m|h), ");
 
 	private static final Pattern WRK_SOCKET_ERRORS = Pattern
 		.compile("(?m)^\\s*Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)\\s*$");
@@ -177,20 +169,13 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * What a load generator saw.
-	 *
-	 * @param name the run's name
-	 * @param requests every request completed (wrk: its {@code N requests in}; hey:
-	 * responses and errors)
-	 * @param non2xx responses with a status outside 200-299
-	 * @param errors failed requests, by kind (wrk: its socket errors, its count of status
-	 * 400 and above, and requests sent without a response that were not in flight when it
-	 * was stopped; hey: its error messages); only kinds that happened
-	 * @param generations responses by {@code X-Generation} (0 for none; wrk only)
-	 * @param output everything it printed
+	 * What a load generator saw: every request completed (wrk: responses; hey: responses
+	 * and errors); responses with a status outside 200-299; failed requests by kind, only
+	 * kinds that happened (wrk: its socket errors, its count of status 400 and above, and
+	 * requests sent without a response that were not in flight when it was stopped; hey:
+	 * its error messages); responses by {@code X-Generation} (0 for none; wrk only).
 	 */
-	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations,
-			String output) {
+	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations) {
 
 		String summary() {
 			return String.format("%s: %d requests, non-2xx %d, errors %s, by generation %s", this.name, this.requests,
@@ -206,8 +191,10 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	private Result parseWrk(String output) {
-		Matcher requests = find(WRK_REQUESTS, output);
-		Matcher script = find(WRK_SCRIPT_LINE, output);
+		Matcher script = WRK_SCRIPT_LINE.matcher(output);
+		if (!script.find()) {
+			throw new AssertionError(this.name + ": no line from the script in wrk's output:\n" + output);
+		}
 		Map<String, Long> errors = new LinkedHashMap<>();
 		Matcher socketErrors = WRK_SOCKET_ERRORS.matcher(output);
 		if (socketErrors.find()) {
@@ -231,8 +218,7 @@ final class ExternalLoad implements AutoCloseable {
 						Long::sum);
 			}
 		}
-		return new Result(this.name, Long.parseLong(requests.group(1)), Long.parseLong(script.group(3)), errors,
-				generations, output);
+		return new Result(this.name, responses, Long.parseLong(script.group(3)), errors, generations);
 	}
 
 	private Result parseHey(String output) {
@@ -266,15 +252,7 @@ final class ExternalLoad implements AutoCloseable {
 			.filter((e) -> e.getKey() < 200 || e.getKey() > 299)
 			.mapToLong(Map.Entry::getValue)
 			.sum();
-		return new Result(this.name, responses + failed, non2xx, errors, Map.of(), output);
-	}
-
-	private Matcher find(Pattern pattern, String output) {
-		Matcher matcher = pattern.matcher(output);
-		if (!matcher.find()) {
-			throw new AssertionError(this.name + ": no line matching /" + pattern + "/ in the output:\n" + output);
-		}
-		return matcher;
+		return new Result(this.name, responses + failed, non2xx, errors, Map.of());
 	}
 
 	/**
@@ -286,27 +264,25 @@ final class ExternalLoad implements AutoCloseable {
 		long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - this.startNanos);
 		if (!this.process.isAlive()) {
 			throw new AssertionError(this.name + " exited (code " + this.process.exitValue() + ") after " + seconds
-					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n" + read());
+					+ " s, before the test stopped it: " + String.join(" ", this.command) + "\n"
+					+ AppUnderTest.read(this.output));
 		}
 		Procfs.signal(this.process.pid(), "INT");
 		try {
 			if (!this.process.waitFor(30, TimeUnit.SECONDS)) {
 				this.process.destroyForcibly();
-				throw new AssertionError(this.name + " did not exit within 30 s of SIGINT\n" + read());
+				throw new AssertionError(
+						this.name + " did not exit within 30 s of SIGINT\n" + AppUnderTest.read(this.output));
 			}
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new AssertionError("interrupted", ex);
 		}
-		String output = read();
+		String output = AppUnderTest.read(this.output);
 		System.out.println(
 				"[" + this.name + "] ## ran " + seconds + " s, exit code " + this.process.exitValue() + ":\n" + output);
 		return output;
-	}
-
-	private String read() {
-		return AppUnderTest.read(this.output);
 	}
 
 	@Override

@@ -159,7 +159,7 @@ class HostTruthIT {
 		assertThat(status.get("pid").asLong()).isEqualTo(pid);
 		assertThat(status.get("listeners").isEmpty()).isTrue();
 
-		Http.Response post = Http.postEmptyJson(port, "/actuator/upgrade", Duration.ofSeconds(30));
+		Http.Response post = Http.post(port, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(30));
 		System.out.println("[truth] POST /actuator/upgrade: " + post.status() + " " + post.text());
 		assertThat(post.status()).isEqualTo(409);
 		assertThat(AppUnderTest.json(post).get("outcome").asString()).isEqualTo("REFUSED");

@@ -467,7 +467,7 @@ class HostileInputIT {
 			assertThat(Files.getAttribute(app.jar(), "unix:ino")).as("inode after cp (overwritten in place)")
 				.isEqualTo(inode);
 			try {
-				refused = Http.postEmptyJson(app.port(), "/actuator/upgrade", Duration.ofSeconds(30));
+				refused = Http.post(app.port(), "/actuator/upgrade", Http.JSON, Duration.ofSeconds(30));
 				System.out
 					.println("[fault] POST after an in-place overwrite: " + refused.status() + " " + refused.text());
 			}

@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,13 +14,13 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -41,15 +40,14 @@ final class Http {
 	/** The address every test server listens on. */
 	static final String HOST = "127.0.0.1";
 
+	static final String JSON = "application/json";
+
 	private static final Set<Integer> TLS_PORTS = ConcurrentHashMap.newKeySet();
 
 	private Http() {
 	}
 
-	/**
-	 * Return a port that was free on 127.0.0.1 a moment ago: bound to port 0, then
-	 * closed.
-	 */
+	/** Return a port free on 127.0.0.1 a moment ago (bound to port 0, then closed). */
 	static int freePort() {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.setReuseAddress(false);
@@ -61,13 +59,8 @@ final class Http {
 		}
 	}
 
-	/** Return distinct free ports. */
 	static int[] freePorts(int count) {
-		Set<Integer> ports = new HashSet<>();
-		while (ports.size() < count) {
-			ports.add(freePort());
-		}
-		return ports.stream().mapToInt(Integer::intValue).toArray();
+		return IntStream.generate(Http::freePort).distinct().limit(count).toArray();
 	}
 
 	static Response get(int port, String path) {
@@ -80,24 +73,15 @@ final class Http {
 	}
 
 	/**
-	 * {@code POST} with an empty body of a content type, or with no body and no
-	 * {@code Content-Type} at all ({@code null}: a web page's simplest cross-site
-	 * request).
+	 * {@code POST} with an empty body of a content type ({@link #JSON} for an actuator
+	 * operation), or with no body and no {@code Content-Type} at all ({@code null}: a web
+	 * page's simplest cross-site request).
 	 */
 	static Response post(int port, String path, String contentType, Duration timeout) {
 		return exchange(port, "POST", path, contentType, timeout);
 	}
 
-	/** POST with no body to an actuator operation (which wants JSON, or nothing). */
-	static Response postEmptyJson(int port, String path, Duration timeout) {
-		return post(port, path, "application/json", timeout);
-	}
-
-	/**
-	 * Speak HTTPS to a port from now on (for an application started with
-	 * {@code server.ssl.*}). The server's certificate is not checked: it is the test's
-	 * own self-signed one.
-	 */
+	/** Speak HTTPS to a port from now on, trusting any certificate (the test's own). */
 	static void useTls(int port) {
 		TLS_PORTS.add(port);
 	}
@@ -132,18 +116,13 @@ final class Http {
 	}
 
 	private static Response exchange(int port, String method, String path, String contentType, Duration timeout) {
-		int millis = Math.toIntExact(timeout.toMillis());
-		try (Socket plain = new Socket()) {
-			plain.connect(new InetSocketAddress(HOST, port), millis);
-			plain.setSoTimeout(millis);
-			Socket socket = TLS_PORTS.contains(port) ? tls(plain, port) : plain;
-			OutputStream out = socket.getOutputStream();
-			out.write(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
-			out.flush();
-			return read(new BufferedInputStream(socket.getInputStream()), method, false);
+		try (Connection connection = new Connection(port, timeout)) {
+			connection.send(head(method, path, port, contentType, (contentType != null) ? 0 : -1, false));
+			return connection.readResponse();
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex, ex);
+		catch (UncheckedIOException ex) {
+			throw new UncheckedIOException(method + " http://" + HOST + ":" + port + path + " failed: " + ex.getCause(),
+					ex.getCause());
 		}
 	}
 
@@ -173,7 +152,7 @@ final class Http {
 	 * the end of the stream (not on a {@code keepAlive} connection). A connection closed
 	 * before the response is complete is an {@link IOException}.
 	 */
-	static Response read(InputStream in, String method, boolean keepAlive) throws IOException {
+	static Response read(InputStream in, boolean keepAlive) throws IOException {
 		String statusLine = line(in);
 		if (statusLine == null) {
 			throw new IOException("connection closed before a status line");
@@ -198,7 +177,7 @@ final class Http {
 		Response head = new Response(code, headers, new byte[0]);
 		String contentLength = head.header("Content-Length");
 		byte[] body;
-		if ("HEAD".equals(method) || code == 204 || code == 304 || (code >= 100 && code < 200)) {
+		if (code == 204 || code == 304 || code < 200) {
 			body = new byte[0];
 		}
 		else if (String.valueOf(head.header("Transfer-Encoding")).toLowerCase(Locale.ROOT).contains("chunked")) {
@@ -258,24 +237,26 @@ final class Http {
 	}
 
 	/**
-	 * One connection to 127.0.0.1 kept open: requests in turn on the same socket
-	 * (keep-alive), or a request written piece by piece.
+	 * One connection to 127.0.0.1 (HTTPS after {@link #useTls}): one request, requests in
+	 * turn on the same socket (keep-alive), or a request written piece by piece.
 	 */
 	static final class Connection implements AutoCloseable {
 
 		private final int port;
 
-		private final Socket socket = new Socket();
+		private final Socket plain = new Socket();
+
+		private final Socket socket;
 
 		private final InputStream in;
 
-		/** Connect to {@code 127.0.0.1:<port>}. */
 		Connection(int port, Duration timeout) {
 			this.port = port;
 			try {
 				int millis = Math.toIntExact(timeout.toMillis());
-				this.socket.connect(new InetSocketAddress(HOST, port), millis);
-				this.socket.setSoTimeout(millis);
+				this.plain.connect(new InetSocketAddress(HOST, port), millis);
+				this.plain.setSoTimeout(millis);
+				this.socket = TLS_PORTS.contains(port) ? tls(this.plain, port) : this.plain;
 				this.in = new BufferedInputStream(this.socket.getInputStream());
 			}
 			catch (IOException ex) {
@@ -284,21 +265,16 @@ final class Http {
 			}
 		}
 
-		/** Return the local (client) port of this connection. */
 		int localPort() {
-			return this.socket.getLocalPort();
+			return this.plain.getLocalPort();
 		}
 
-		/**
-		 * Send {@code GET <path>} without {@code Connection: close} and read the
-		 * response.
-		 */
+		/** {@code GET <path>} without {@code Connection: close}. */
 		Response get(String path) {
 			send(head("GET", path, this.port, null, -1, true));
 			return read(true);
 		}
 
-		/** Write raw bytes (a request or part of one). */
 		void send(byte[] bytes) {
 			send(bytes, 0, bytes.length);
 		}
@@ -322,7 +298,7 @@ final class Http {
 
 		private Response read(boolean keepAlive) {
 			try {
-				return Http.read(this.in, "GET", keepAlive);
+				return Http.read(this.in, keepAlive);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(
@@ -330,10 +306,7 @@ final class Http {
 			}
 		}
 
-		/**
-		 * Return whether the server has closed the connection: the next read sees end of
-		 * stream (blocks up to the read timeout).
-		 */
+		/** Whether the next read sees end of stream (blocks up to the read timeout). */
 		boolean serverClosed() {
 			try {
 				return this.in.read() == -1;
@@ -346,7 +319,7 @@ final class Http {
 		@Override
 		public void close() {
 			try {
-				this.socket.close();
+				this.plain.close();
 			}
 			catch (IOException ex) {
 				// nothing to release
@@ -356,21 +329,16 @@ final class Http {
 	}
 
 	/**
-	 * A response.
-	 *
-	 * @param status the status code
-	 * @param headers the headers, by case-insensitive name
-	 * @param body the body, de-chunked
+	 * A response: its status code, headers by case-insensitive name (the first value of
+	 * one is {@link #header}) and body, de-chunked.
 	 */
 	record Response(int status, Map<String, List<String>> headers, byte[] body) {
 
-		/** Return the first value of a header. */
 		String header(String name) {
 			List<String> values = this.headers.get(name);
 			return (values != null && !values.isEmpty()) ? values.get(0) : null;
 		}
 
-		/** Return the body as UTF-8 text. */
 		String text() {
 			return new String(this.body, StandardCharsets.UTF_8);
 		}

@@ -1,6 +1,5 @@
 package io.zerodowntime.sample.it;
 
-import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -8,10 +7,11 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+import org.awaitility.Awaitility;
 
 /**
  * A request that is in flight across an upgrade, on a raw socket and a thread of its own:
@@ -23,14 +23,9 @@ import java.util.function.BooleanSupplier;
 final class InFlight {
 
 	/**
-	 * What came back.
-	 *
-	 * @param what the request, for messages
-	 * @param status the status code, or -1 if there was no response
-	 * @param generation the {@code X-Generation} that answered
-	 * @param body the body
-	 * @param error the exception, if there was no response
-	 * @param millis from the first byte written to the response read
+	 * What came back for a request ({@code what}): the status code and the
+	 * {@code X-Generation} and body of the response, or -1 and the {@code error}; the
+	 * time from the first byte written to the response read.
 	 */
 	record Outcome(String what, int status, String generation, String body, String error, long millis) {
 
@@ -65,7 +60,7 @@ final class InFlight {
 			if (reuse) {
 				Http.Response first = connection.get("/");
 				if (first.status() != 200 || "close".equalsIgnoreCase(first.header("Connection"))) {
-					throw new IOException("the first request on the connection was answered " + first);
+					throw new IllegalStateException("the first request on the connection was answered " + first);
 				}
 			}
 			connection.send(Http.head("GET", path, port, null, -1, false));
@@ -101,7 +96,7 @@ final class InFlight {
 				connection.send(body, offset, chunk);
 				offset += chunk;
 				// the upload's pace: what makes it span the trigger and the handover
-				TimeUnit.MILLISECONDS.sleep(released ? pace.toMillis() : 100);
+				AppUnderTest.sleep(released ? pace.toMillis() : 100);
 			}
 			Outcome outcome = request.outcome(connection.readResponse(), start);
 			if (outcome.status() == 200 && !outcome.body().trim().equals(expected)) {
@@ -116,32 +111,15 @@ final class InFlight {
 
 	/** Wait until the request (for an upload, its first half) has been written. */
 	void awaitWritten(Duration timeout) {
-		try {
-			if (!this.written.await(timeout.toMillis(), TimeUnit.MILLISECONDS) && !this.outcome.isDone()) {
-				throw new AssertionError(this.what + " was not written within " + timeout);
-			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
-		}
+		Awaitility.await(this.what + " to be written")
+			.atMost(timeout)
+			.pollInterval(Duration.ofMillis(10))
+			.until(() -> this.written.getCount() == 0 || this.outcome.isDone());
 	}
 
-	/** Wait for the outcome. */
 	Outcome await(Duration timeout) {
-		try {
-			return this.outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (TimeoutException ex) {
-			return new Outcome(this.what, -1, null, "", "no outcome within " + timeout, -1);
-		}
-		catch (ExecutionException ex) {
-			return new Outcome(this.what, -1, null, "", String.valueOf(ex.getCause()), -1);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("interrupted", ex);
-		}
+		Outcome none = new Outcome(this.what, -1, null, "", "no outcome within " + timeout, -1);
+		return this.outcome.completeOnTimeout(none, timeout.toMillis(), TimeUnit.MILLISECONDS).join();
 	}
 
 	private Outcome outcome(Http.Response response, long startNanos) {
@@ -149,13 +127,13 @@ final class InFlight {
 				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
 	}
 
-	private void run(int port, Exchange exchange) {
+	private void run(int port, Function<Http.Connection, Outcome> exchange) {
 		Thread thread = new Thread(() -> {
 			long start = System.nanoTime();
 			try (Http.Connection connection = new Http.Connection(port, READ_TIMEOUT)) {
-				this.outcome.complete(exchange.run(connection));
+				this.outcome.complete(exchange.apply(connection));
 			}
-			catch (Exception ex) {
+			catch (RuntimeException ex) {
 				this.outcome.complete(new Outcome(this.what, -1, null, "", ex.toString(),
 						TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
 			}
@@ -174,13 +152,6 @@ final class InFlight {
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	@FunctionalInterface
-	private interface Exchange {
-
-		Outcome run(Http.Connection connection) throws Exception;
-
 	}
 
 }

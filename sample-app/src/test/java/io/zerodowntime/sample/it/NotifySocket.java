@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +20,7 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
+import jnr.unixsocket.UnixSocketOptions;
 
 /**
  * What systemd's notification socket is to a service, for a test: a datagram Unix socket
@@ -34,12 +36,6 @@ public final class NotifySocket implements AutoCloseable {
 
 	private static final int SCM_CREDENTIALS = 2;
 
-	private static final int POLLIN = 1;
-
-	private static final int EINTR = 4;
-
-	private static final int MSG_DONTWAIT = 0x40;
-
 	private static final int BUFFER = 4096;
 
 	private static final int CONTROL = 64;
@@ -54,16 +50,16 @@ public final class NotifySocket implements AutoCloseable {
 
 	private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
 
-	private final List<Message> all = new ArrayList<>();
+	private final List<Message> all = new CopyOnWriteArrayList<>();
 
 	private final Thread reader;
-
-	private volatile boolean closed;
 
 	private NotifySocket(String name) throws IOException {
 		this.name = name;
 		this.channel = UnixDatagramChannel.open();
 		this.channel.bind(new UnixSocketAddress("\0" + name));
+		// the reader sees whether it was interrupted at least every 200 ms
+		this.channel.setOption(UnixSocketOptions.SO_RCVTIMEO, 200);
 		this.libc = LibraryLoader.create(LibC.class).load("c");
 		this.runtime = Runtime.getRuntime(this.libc);
 		Pointer one = Memory.allocateDirect(this.runtime, 4, true);
@@ -108,12 +104,7 @@ public final class NotifySocket implements AutoCloseable {
 
 	/** Return the messages that arrive within a period, and were not taken yet. */
 	List<Message> quietFor(Duration period) {
-		try {
-			Thread.sleep(period.toMillis());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		AppUnderTest.sleep(period.toMillis());
 		List<Message> left = new ArrayList<>();
 		this.messages.drainTo(left);
 		return left;
@@ -121,14 +112,12 @@ public final class NotifySocket implements AutoCloseable {
 
 	/** Return every message received so far, taken or not. */
 	List<Message> received() {
-		synchronized (this.all) {
-			return List.copyOf(this.all);
-		}
+		return List.copyOf(this.all);
 	}
 
 	@Override
 	public void close() {
-		this.closed = true;
+		this.reader.interrupt();
 		try {
 			this.reader.join(2000);
 			this.channel.close();
@@ -143,23 +132,11 @@ public final class NotifySocket implements AutoCloseable {
 
 	private void read() {
 		int fd = this.channel.getFD();
-		Pointer pollFd = Memory.allocateDirect(this.runtime, 8, true);
 		Pointer buffer = Memory.allocateDirect(this.runtime, BUFFER, true);
 		Pointer control = Memory.allocateDirect(this.runtime, CONTROL, true);
 		Pointer iov = Memory.allocateDirect(this.runtime, 16, true);
 		Pointer header = Memory.allocateDirect(this.runtime, 56, true);
-		while (!this.closed) {
-			pollFd.putInt(0, fd);
-			pollFd.putShort(4, (short) POLLIN);
-			pollFd.putShort(6, (short) 0);
-			int ready = this.libc.poll(pollFd, 1, 200);
-			if (ready == 0 || (ready < 0 && LastError.getLastError(this.runtime) == EINTR)) {
-				continue;
-			}
-			if (ready < 0) {
-				System.out.println("[notify-socket] poll failed: errno " + LastError.getLastError(this.runtime));
-				return;
-			}
+		while (!Thread.currentThread().isInterrupted()) {
 			iov.putAddress(0, buffer.address());
 			iov.putLong(8, BUFFER);
 			header.setMemory(0, 56, (byte) 0);
@@ -168,8 +145,9 @@ public final class NotifySocket implements AutoCloseable {
 			header.putAddress(32, control.address());
 			header.putLong(40, CONTROL);
 			control.setMemory(0, CONTROL, (byte) 0);
-			long length = this.libc.recvmsg(fd, header, MSG_DONTWAIT);
+			long length = this.libc.recvmsg(fd, header, 0);
 			if (length < 0) {
+				// timed out (SO_RCVTIMEO) or interrupted
 				continue;
 			}
 			long pid = -1;
@@ -181,22 +159,14 @@ public final class NotifySocket implements AutoCloseable {
 			buffer.get(0, bytes, 0, bytes.length);
 			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8));
 			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n"));
-			synchronized (this.all) {
-				this.all.add(message);
-			}
+			this.all.add(message);
 			this.messages.add(message);
 		}
 	}
 
-	/**
-	 * One notification.
-	 *
-	 * @param pid the sender's pid, from its credentials
-	 * @param text the datagram
-	 */
+	/** One notification: the sender's pid, from its credentials, and the datagram. */
 	record Message(long pid, String text) {
 
-		/** Return the assignments, one per line. */
 		List<String> lines() {
 			return Arrays.asList(this.text.split("\n"));
 		}
@@ -217,8 +187,6 @@ public final class NotifySocket implements AutoCloseable {
 	public interface LibC {
 
 		int setsockopt(int fd, int level, int option, Pointer value, int length);
-
-		int poll(Pointer fds, int count, int timeoutMillis);
 
 		long recvmsg(int fd, Pointer header, int flags);
 

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
@@ -39,13 +38,8 @@ final class Procfs {
 	}
 
 	/**
-	 * One process.
-	 *
-	 * @param pid its pid
-	 * @param ppid its parent's pid
-	 * @param state its state letter ({@code R}, {@code S}, {@code Z}, ...)
-	 * @param comm its command name
-	 * @param argv its command line (empty for a zombie)
+	 * One process: its pid, its parent's, its state letter ({@code R}, {@code S},
+	 * {@code Z}, ...), its command name and its command line (empty for a zombie).
 	 */
 	record Proc(long pid, long ppid, char state, String comm, List<String> argv) {
 
@@ -90,7 +84,6 @@ final class Procfs {
 		return processes;
 	}
 
-	/** Return one process, if it exists. */
 	static Optional<Proc> of(long pid) {
 		try {
 			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
@@ -111,8 +104,7 @@ final class Procfs {
 	 * of another: the spawn is a double fork).
 	 */
 	static List<Long> javaPids(Path jar) {
-		Map<Long, Proc> all = new HashMap<>();
-		all().forEach((p) -> all.put(p.pid(), p));
+		Map<Long, Proc> all = all().stream().collect(Collectors.toMap(Proc::pid, (p) -> p));
 		return all.values()
 			.stream()
 			.filter((p) -> isGeneration(p, all.get(p.ppid()), jar))
@@ -121,10 +113,7 @@ final class Procfs {
 			.toList();
 	}
 
-	/**
-	 * Return whether a process is a generation: a {@code java} process running the jar
-	 * whose parent does not run it.
-	 */
+	/** Whether a process runs java with the jar, and its parent does not. */
 	static boolean isGeneration(Proc proc, Proc parent, Path jar) {
 		return proc.isJavaRunning(jar) && (parent == null || !parent.isJavaRunning(jar));
 	}
@@ -182,13 +171,11 @@ final class Procfs {
 
 	/** Return the socket inodes among a process's descriptors. */
 	static Set<Long> socketInodes(long pid) {
-		Set<Long> inodes = new LinkedHashSet<>();
-		for (String target : fds(pid).values()) {
-			if (target.startsWith("socket:[")) {
-				inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
-			}
-		}
-		return inodes;
+		return fds(pid).values()
+			.stream()
+			.filter((target) -> target.startsWith("socket:["))
+			.map((target) -> Long.parseLong(target.substring(8, target.length() - 1)))
+			.collect(Collectors.toCollection(LinkedHashSet::new));
 	}
 
 	/** Return the environment of a process as the kernel shows it. */
@@ -233,49 +220,20 @@ final class Procfs {
 	}
 
 	/**
-	 * What a socket is, from the kernel's tables: a TCP listener or connection, a
-	 * Unix-domain socket, other.
-	 */
-	enum SocketKind {
-
-		TCP_LISTENER, TCP_CONNECTION, UNIX, OTHER
-
-	}
-
-	/**
-	 * Count a process's sockets by kind, from the kernel's tables (in this network
-	 * namespace).
-	 */
-	static Map<SocketKind, Integer> sockets(long pid) {
-		Map<Long, SocketKind> kinds = new HashMap<>();
-		for (TcpSocket socket : tcp()) {
-			kinds.put(socket.inode(),
-					TCP_LISTEN.equals(socket.state()) ? SocketKind.TCP_LISTENER : SocketKind.TCP_CONNECTION);
-		}
-		for (String[] fields : table("/proc/net/unix")) {
-			if (fields.length > 6) {
-				kinds.put(Long.parseLong(fields[6]), SocketKind.UNIX);
-			}
-		}
-		Map<SocketKind, Integer> counts = new EnumMap<>(SocketKind.class);
-		for (SocketKind kind : SocketKind.values()) {
-			counts.put(kind, 0);
-		}
-		for (long inode : socketInodes(pid)) {
-			counts.merge(kinds.getOrDefault(inode, SocketKind.OTHER), 1, Integer::sum);
-		}
-		return counts;
-	}
-
-	/**
 	 * Return the inodes (as in {@code socket:[inode]} under {@code /proc/<pid>/fd}) of
-	 * every TCP socket in the LISTEN state on a port, IPv4 and IPv6.
+	 * every TCP socket in the LISTEN state on a port (0: on any), IPv4 and IPv6, in this
+	 * network namespace.
 	 */
 	static List<Long> listeners(int port) {
 		return tcp().stream()
-			.filter((s) -> s.localPort() == port && TCP_LISTEN.equals(s.state()))
+			.filter((s) -> (port == 0 || s.localPort() == port) && TCP_LISTEN.equals(s.state()))
 			.map(TcpSocket::inode)
 			.toList();
+	}
+
+	/** Return the inodes of every Unix-domain socket. */
+	static List<Long> unixSockets() {
+		return table("/proc/net/unix").stream().filter((f) -> f.length > 6).map((f) -> Long.parseLong(f[6])).toList();
 	}
 
 	/**
@@ -284,13 +242,10 @@ final class Procfs {
 	 * connection. An inode of 0 means the connection is still in the accept queue.
 	 */
 	static Map<Integer, Long> serverSideInodes(int serverPort) {
-		Map<Integer, Long> inodes = new LinkedHashMap<>();
-		for (TcpSocket socket : tcp()) {
-			if (socket.localPort() == serverPort && TCP_ESTABLISHED.equals(socket.state())) {
-				inodes.put(socket.remotePort(), socket.inode());
-			}
-		}
-		return inodes;
+		return tcp().stream()
+			.filter((s) -> s.localPort() == serverPort && TCP_ESTABLISHED.equals(s.state()))
+			.collect(Collectors.toMap(TcpSocket::remotePort, TcpSocket::inode, (first, last) -> last,
+					LinkedHashMap::new));
 	}
 
 	private record TcpSocket(int localPort, int remotePort, String state, long inode) {
@@ -299,15 +254,11 @@ final class Procfs {
 
 	// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
 	private static List<TcpSocket> tcp() {
-		List<TcpSocket> sockets = new ArrayList<>();
-		for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-			for (String[] fields : table(table)) {
-				if (fields.length > 9) {
-					sockets.add(new TcpSocket(port(fields[1]), port(fields[2]), fields[3], Long.parseLong(fields[9])));
-				}
-			}
-		}
-		return sockets;
+		return Stream.of("/proc/net/tcp", "/proc/net/tcp6")
+			.flatMap((table) -> table(table).stream())
+			.filter((fields) -> fields.length > 9)
+			.map((fields) -> new TcpSocket(port(fields[1]), port(fields[2]), fields[3], Long.parseLong(fields[9])))
+			.toList();
 	}
 
 	private static int port(String address) {

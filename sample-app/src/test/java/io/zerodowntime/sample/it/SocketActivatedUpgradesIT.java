@@ -107,7 +107,7 @@ class SocketActivatedUpgradesIT {
 	private long upgrade(int management, int generation, long main) {
 		Http.Response response = await().atMost(STARTUP.multipliedBy(2))
 			.pollInterval(Duration.ofMillis(100))
-			.until(() -> Http.postEmptyJson(management, "/actuator/upgrade", STARTUP),
+			.until(() -> Http.post(management, "/actuator/upgrade", Http.JSON, STARTUP),
 					(r) -> r.status() != 409 || !r.text().contains("has not exited"));
 		assertThat(response.status()).as(response.text()).isEqualTo(200);
 		assertThat(response.text()).contains("\"generation\":" + generation);

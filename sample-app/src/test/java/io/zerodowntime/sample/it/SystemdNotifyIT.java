@@ -69,7 +69,7 @@ class SystemdNotifyIT {
 		// upgrade: RELOADING=1 when it starts, then MAINPID= + READY=1 from the old
 		// generation
 		long beforeUpgrade = System.nanoTime() / 1000;
-		Http.Response upgraded = Http.postEmptyJson(port, "/actuator/upgrade", STARTUP);
+		Http.Response upgraded = Http.post(port, "/actuator/upgrade", Http.JSON, STARTUP);
 		long afterUpgrade = System.nanoTime() / 1000;
 		assertThat(upgraded.status()).as(upgraded.text()).isEqualTo(200);
 		long gen2 = jsonLong(upgraded.text(), "pid");
@@ -139,7 +139,7 @@ class SystemdNotifyIT {
 		// (failing) start
 		return await().atMost(STARTUP.multipliedBy(2))
 			.pollInterval(Duration.ofMillis(100))
-			.until(() -> Http.postEmptyJson(port, "/actuator/upgrade", STARTUP),
+			.until(() -> Http.post(port, "/actuator/upgrade", Http.JSON, STARTUP),
 					(response) -> response.status() != 409 || !response.text().contains("has not exited"));
 	}
 
