@@ -11,6 +11,8 @@ import java.util.function.IntSupplier;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 /**
  * {@link Processes} through libc: {@code posix_spawnp} with glibc's file actions and
@@ -30,6 +32,8 @@ import jnr.ffi.byref.IntByReference;
  * started.
  */
 final class PosixProcesses implements Processes {
+
+	private static final Log logger = LogFactory.getLog(PosixProcesses.class);
 
 	private static final int WNOHANG = 1;
 
@@ -173,6 +177,9 @@ final class PosixProcesses implements Processes {
 			}
 			catch (UnsatisfiedLinkError ex) {
 				this.closeFromMissing = true;
+				logger.info("glibc " + this.binding.glibcVersion() + " has no posix_spawn_file_actions_addclosefrom_np "
+						+ "(glibc 2.34 or later): a new generation is spawned with every descriptor number from "
+						+ lowFd + " up to this process's descriptor table size closed in the child");
 			}
 		}
 		int tableSize = this.descriptorTableSize.getAsInt();
