@@ -147,7 +147,8 @@ watch_new_generation() {
   while ((SECONDS < end)); do
     for pid in $(pgrep -f -- '-jar /opt/app/app.jar' || true); do
       grep -qx "$pid" "$stage/generation-pids" && continue
-      [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */java ]] || continue
+      # not yet the JVM: the shells of the double fork still carry their names
+      grep -q 'zerodowntime-' "/proc/$pid/cmdline" 2>/dev/null && continue
       fd_targets "$pid" >"$stage/first-$n.fds"
       echo "$pid" >"$stage/first-$n.pid"
       return
