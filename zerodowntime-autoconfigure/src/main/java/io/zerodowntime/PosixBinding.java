@@ -72,6 +72,8 @@ final class PosixBinding {
 
 	private final Layout layout;
 
+	private volatile boolean fstatMissing;
+
 	PosixBinding(LibC libc, Runtime runtime, Layout layout) {
 		this.libc = libc;
 		this.runtime = runtime;
@@ -108,12 +110,15 @@ final class PosixBinding {
 	 * @return 0, or -1 with errno set
 	 */
 	int fstat(int fd, Pointer buffer) {
-		try {
-			return this.libc.fstat(fd, buffer);
+		if (!this.fstatMissing) {
+			try {
+				return this.libc.fstat(fd, buffer);
+			}
+			catch (UnsatisfiedLinkError ex) {
+				this.fstatMissing = true;
+			}
 		}
-		catch (UnsatisfiedLinkError ex) {
-			return this.libc.__fxstat(this.layout.statVersion(), fd, buffer);
-		}
+		return this.libc.__fxstat(this.layout.statVersion(), fd, buffer);
 	}
 
 	/** The errno of the last failed call on this thread. */
