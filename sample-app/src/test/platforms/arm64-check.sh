@@ -29,6 +29,7 @@ stage=$(mktemp -d /tmp/zd-arm64-check.XXXXXX)
 start_timeout=900
 upgrade_timeout_s=900
 probe_limit_s=3600
+probe_timeout_s=300
 probe_pause=0.2
 jvm_args=(-Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
 java=/usr/lib/jvm/java-17-openjdk-arm64/bin/java

@@ -27,6 +27,7 @@ stage=$(mktemp -d /tmp/zd-glibc231-check.XXXXXX)
 start_timeout=180
 upgrade_timeout_s=180
 probe_limit_s=600
+probe_timeout_s=60
 probe_pause=0.05
 jvm_args=(-Xmx256m)
 # shellcheck source=platform-lib.sh

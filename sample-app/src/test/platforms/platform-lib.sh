@@ -105,7 +105,8 @@ start_probes() {
     end=$((SECONDS + probe_limit_s))
     for ((i = 0; i < 100000 && SECONDS < end; i++)); do
       [[ -e $stage/stop ]] && break
-      curl -s -o /dev/null -m 60 -w '%{http_code}\n' "http://127.0.0.1:$port/" >>"$stage/probes" || echo "curl-$?" >>"$stage/probes"
+      out=$(curl -s -o /dev/null -m "$probe_timeout_s" -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/") || out="$out curl-exit-$?"
+      echo "$(date +%T) $out" >>"$stage/probes"
       sleep "$probe_pause"
     done
   ) &
@@ -118,15 +119,17 @@ stop_probes() {
   probe_pid=""
   local total failed
   total=$(wc -l <"$stage/probes")
-  failed=$(grep -vc '^200$' "$stage/probes" || true)
-  log "probes: $total requests, $failed failed"
-  check "$total probes, 0 failed ($(grep -v '^200$' "$stage/probes" | sort | uniq -c | tr '\n' ' '))" "((failed == 0 && total > 0))"
+  failed=$(awk '$2 != 200' "$stage/probes" | wc -l)
+  log "probes: $total requests, $failed failed, slowest $(sort -k3 -g "$stage/probes" | tail -n 1 | awk '{print $3}') s (at $(sort -k3 -g "$stage/probes" | tail -n 1 | awk '{print $1}'))"
+  awk '$2 != 200 {print "        failed: " $0}' "$stage/probes"
+  check "$total probes, 0 failed" "((failed == 0 && total > 0))"
 }
 
 # fd_targets PID: "fd target" lines of /proc/PID/fd
 fd_targets() {
   local f
-  for f in /proc/"$1"/fd/*; do printf '%s %s\n' "${f##*/}" "$(readlink "$f" 2>/dev/null)"; done | sort -n
+  [[ -d /proc/$1/fd ]] || return 1
+  for f in /proc/"$1"/fd/[0-9]*; do [[ -e $f || -L $f ]] && printf '%s %s\n' "${f##*/}" "$(readlink "$f" 2>/dev/null)"; done | sort -n
 }
 
 # Descriptors of PID above 2 without close-on-exec (would reach a child without closefrom)
@@ -146,12 +149,14 @@ watch_new_generation() {
   local n=$1 end=$((SECONDS + upgrade_timeout_s)) pid
   while ((SECONDS < end)); do
     for pid in $(pgrep -f -- '-jar /opt/app/app.jar' || true); do
+      [[ -f $stage/first-$n-$pid.fds ]] && continue
       grep -qx "$pid" "$stage/generation-pids" && continue
       # not yet the JVM: the shells of the double fork still carry their names
       grep -q 'zerodowntime-' "/proc/$pid/cmdline" 2>/dev/null && continue
-      fd_targets "$pid" >"$stage/first-$n.fds"
-      echo "$pid" >"$stage/first-$n.pid"
-      return
+      # any other JVM of the app's jar (a short-lived one, say) is seen too; the POST's answer
+      # names the new generation
+      fd_targets "$pid" >"$stage/first-$n-$pid.tmp" && grep -qv ' $' "$stage/first-$n-$pid.tmp" &&
+        mv "$stage/first-$n-$pid.tmp" "$stage/first-$n-$pid.fds"
     done
     sleep 0.02
   done
@@ -180,8 +185,9 @@ upgrade() {
   wait "$watcher" 2>/dev/null || true
   [[ -n $new ]] || return 0
   echo "$new" >>"$stage/generation-pids"
-  check "the fd table of generation $((n + 1)) was seen right after its exec" "[[ -f $stage/first-$n.fds && \$(cat $stage/first-$n.pid) == $new ]]"
-  [[ -f $stage/first-$n.fds ]] || return 0
+  check "the fd table of generation $((n + 1)) was seen right after its exec" "[[ -f $stage/first-$n-$new.fds ]]"
+  [[ -f $stage/first-$n-$new.fds ]] || return 0
+  cp "$stage/first-$n-$new.fds" "$stage/first-$n.fds"
   # listening TCP sockets (state 0A) of this network namespace, by inode
   awk '$4 == "0A" {print $10}' /proc/net/tcp /proc/net/tcp6 | sort -u >"$stage/listening-$n"
   local fd target inode listeners=() handshake="" unexpected=() own=() expected
