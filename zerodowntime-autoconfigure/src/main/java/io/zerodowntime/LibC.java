@@ -33,6 +33,14 @@ public interface LibC {
 	/** {@code fstat(2)}; glibc exports the symbol since 2.33. */
 	int fstat(int fd, Pointer statBuffer);
 
+	/**
+	 * {@code fstat(2)} as glibc before 2.33 exports it, with {@code _STAT_VER} first.
+	 */
+	int __fxstat(int version, int fd, Pointer statBuffer);
+
+	/** {@code posix_spawn_file_actions_addclose(3)}. */
+	int posix_spawn_file_actions_addclose(Pointer fileActions, int fd);
+
 	/** {@code getsockopt(2)}. */
 	int getsockopt(int fd, int level, int option, Pointer value, IntByReference length);
 

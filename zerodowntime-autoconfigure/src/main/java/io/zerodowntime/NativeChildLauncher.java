@@ -60,7 +60,15 @@ final class NativeChildLauncher implements ChildLauncher {
 					Handshake.innerScript(handshakeFd)));
 			argv.addAll(command);
 			List<String> env = environment(listeners, nextGeneration, handshakeFd, directory);
-			int launcherPid = this.processes.spawn(argv, env, directory, passFds);
+			int launcherPid;
+			try {
+				launcherPid = this.processes.spawn(argv, env, directory, passFds);
+			}
+			catch (DescriptorTableGrewException ex) {
+				this.fds.close(childEnd);
+				childEnd = -1;
+				throw new IOException(ex.getMessage() + stopInnerShell(parentEnd), ex);
+			}
 			this.fds.close(childEnd);
 			childEnd = -1;
 			// the outer shell exits as soon as it has started the inner one in the
@@ -140,6 +148,31 @@ final class NativeChildLauncher implements ChildLauncher {
 		env.add(Handshake.PARENT_PID + "=" + this.generation.pid());
 		env.add(Handshake.ORIGINAL_START + "=" + this.generation.originalStartedAt().toEpochMilli());
 		return env;
+	}
+
+	/**
+	 * After the outer shell was killed: an inner one it forked before that reports its
+	 * pid on the handshake (or the handshake ends, all its ends closed); kill it before
+	 * it can become a generation.
+	 */
+	private String stopInnerShell(int parentEnd) {
+		StringBuilder line = new StringBuilder();
+		byte[] buffer = new byte[1];
+		try {
+			while (this.fds.read(parentEnd, buffer, 0, 1) == 1 && buffer[0] != '\n') {
+				line.append((char) (buffer[0] & 0xff));
+			}
+			String prefix = Handshake.PID + " ";
+			if (line.toString().startsWith(prefix)) {
+				int pid = Integer.parseInt(line.substring(prefix.length()).trim());
+				this.processes.kill(pid, Processes.SIGKILL);
+				return "; so was the shell it had started (pid " + pid + ")";
+			}
+			return "";
+		}
+		catch (IOException | RuntimeException ex) {
+			return "; the shell it may have started could not be stopped: " + ex.getMessage();
+		}
 	}
 
 	private static void checkExecutable(String command, String directory) throws IOException {

@@ -10,9 +10,10 @@ import java.util.Set;
  * place that decides: nothing native is loaded on a platform it rejects.
  *
  * <p>
- * Supported today: Linux on x86_64 with glibc, the only platform whose struct layouts and
- * constants {@code PosixBinding} was verified against. To add one, verify those layouts
- * and add its {@code os.arch} names to {@link #SUPPORTED}.
+ * Supported: Linux with glibc on x86_64 and aarch64, the processors whose struct layouts
+ * and constants {@code PosixBinding} was measured on ({@code PosixBinding.Layout}). To
+ * add one, measure them there (docs/platforms.md says how) and add its {@code os.arch}
+ * names to {@link #SUPPORTED} and to the layouts.
  *
  * @param os the operating system, {@code os.name}
  * @param arch the processor, {@code os.arch}
@@ -22,7 +23,8 @@ record Platform(String os, String arch) {
 	/**
 	 * The supported {@code os.name} values, each with the {@code os.arch} names that are.
 	 */
-	private static final Map<String, Set<String>> SUPPORTED = Map.of("Linux", Set.of("amd64", "x86_64"));
+	private static final Map<String, Set<String>> SUPPORTED = Map.of("Linux",
+			Set.of("amd64", "x86_64", "aarch64", "arm64"));
 
 	/**
 	 * Return the platform this JVM runs on, as its {@code os.name} and {@code os.arch}
@@ -50,7 +52,7 @@ record Platform(String os, String arch) {
 			return null;
 		}
 		return "zero-downtime upgrades are not available on " + this
-				+ ": listener handover and posix_spawn are only implemented for Linux on x86_64 (glibc)";
+				+ ": listener handover and posix_spawn are only implemented for Linux on x86_64 and aarch64 (glibc)";
 	}
 
 	@Override

@@ -1,6 +1,8 @@
 package io.zerodowntime;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 import jnr.constants.platform.Errno;
 import jnr.ffi.LastError;
@@ -12,12 +14,14 @@ import jnr.ffi.Runtime;
 /**
  * The loaded C library ({@link LibC}) and what every {@code Posix*} class needs with it:
  * errno read on the calling thread right after a call, {@code strerror} in English, the
- * constants and the x86_64 glibc struct layouts, native memory and C strings.
+ * constants and the glibc struct layouts of this processor ({@link Layout}), native
+ * memory and C strings.
  * <p>
- * Only Linux on x86_64 with glibc is supported: the sizes of {@code struct stat},
- * {@code posix_spawnattr_t}, {@code posix_spawn_file_actions_t} and {@code sigset_t} used
- * here were verified for that platform only, and {@link Os#posix()} refuses to load this
- * anywhere else rather than risk corrupting memory.
+ * Linux with glibc on x86_64 and aarch64: every size, offset and constant here was
+ * measured on both with a C program compiled for each ({@code layout.c} beside the
+ * platform checks, see docs/platforms.md). The ones that are the same on both are plain
+ * constants; the ones that differ are in {@link Layout}. {@link Os#posix()} refuses to
+ * load this anywhere else rather than risk corrupting memory.
  */
 final class PosixBinding {
 
@@ -34,12 +38,8 @@ final class PosixBinding {
 
 	static final int ENOTSOCK = 88;
 
-	// x86_64 glibc layouts (measured, see internals.md §2); other architectures are
-	// refused in Os.posix()
-	static final int STAT_SIZE = 144;
-
-	static final int STAT_MODE_OFFSET = 24;
-
+	// glibc layouts, the same on x86_64 and aarch64 (measured, see Layout for the ones
+	// that differ)
 	static final int SPAWN_FILE_ACTIONS_SIZE = 80;
 
 	static final int SPAWN_ATTRIBUTES_SIZE = 336;
@@ -70,9 +70,14 @@ final class PosixBinding {
 
 	private final Runtime runtime;
 
-	private PosixBinding(LibC libc) {
+	private final Layout layout;
+
+	private volatile boolean fstatMissing;
+
+	PosixBinding(LibC libc, Runtime runtime, Layout layout) {
 		this.libc = libc;
-		this.runtime = Runtime.getRuntime(libc);
+		this.runtime = runtime;
+		this.layout = layout;
 		if (this.runtime.addressSize() != 8) {
 			throw new UnsupportedOperationException("Native process support needs a 64-bit JVM; this one uses "
 					+ (this.runtime.addressSize() * 8) + "-bit addresses");
@@ -81,11 +86,39 @@ final class PosixBinding {
 
 	/** Loads libc; callers check {@link Platform} first. */
 	static PosixBinding load() {
-		return new PosixBinding(LibraryLoader.create(LibC.class).load("c"));
+		String arch = System.getProperty("os.arch", "");
+		Layout layout = Layout.of(arch);
+		if (layout == null) {
+			throw new UnsupportedOperationException("Native process support has no struct layouts for " + arch);
+		}
+		LibC libc = LibraryLoader.create(LibC.class).load("c");
+		return new PosixBinding(libc, Runtime.getRuntime(libc), layout);
 	}
 
 	LibC libc() {
 		return this.libc;
+	}
+
+	Layout layout() {
+		return this.layout;
+	}
+
+	/**
+	 * {@code fstat(2)} into {@code buffer} ({@link Layout#statSize()} bytes): the
+	 * {@code fstat} symbol, exported by glibc since 2.33, or {@code __fxstat} with this
+	 * processor's {@code _STAT_VER} before that.
+	 * @return 0, or -1 with errno set
+	 */
+	int fstat(int fd, Pointer buffer) {
+		if (!this.fstatMissing) {
+			try {
+				return this.libc.fstat(fd, buffer);
+			}
+			catch (UnsatisfiedLinkError ex) {
+				this.fstatMissing = true;
+			}
+		}
+		return this.libc.__fxstat(this.layout.statVersion(), fd, buffer);
 	}
 
 	/** The errno of the last failed call on this thread. */
@@ -158,6 +191,38 @@ final class PosixBinding {
 		catch (UnsatisfiedLinkError ex) {
 			return "unknown, perhaps not glibc";
 		}
+	}
+
+	/**
+	 * The glibc struct layouts and numbers that differ between the supported processors,
+	 * measured with {@code layout.c} (sizeof, offsetof, the headers' macros) compiled for
+	 * each. Everything else this binding uses (the {@code posix_spawn} types, sigset_t,
+	 * sockaddr_storage, ucred, fcntl, socket, signal and errno numbers) is the same on
+	 * both.
+	 *
+	 * @param arch the processor, as glibc names it
+	 * @param statSize {@code sizeof(struct stat)}
+	 * @param statModeOffset {@code offsetof(struct stat, st_mode)}
+	 * @param statVersion {@code _STAT_VER}, the first argument of {@code __fxstat} in
+	 * glibc before 2.33
+	 */
+	record Layout(String arch, int statSize, int statModeOffset, int statVersion) {
+
+		static final Layout X86_64 = new Layout("x86_64", 144, 24, 1);
+
+		static final Layout AARCH64 = new Layout("aarch64", 128, 16, 0);
+
+		private static final Map<String, Layout> BY_OS_ARCH = Map.of("amd64", X86_64, "x86_64", X86_64, "aarch64",
+				AARCH64, "arm64", AARCH64);
+
+		/**
+		 * The layout for an {@code os.arch} value, or {@code null} where none was
+		 * measured.
+		 */
+		static Layout of(String osArch) {
+			return BY_OS_ARCH.get(osArch.toLowerCase(Locale.ROOT));
+		}
+
 	}
 
 }

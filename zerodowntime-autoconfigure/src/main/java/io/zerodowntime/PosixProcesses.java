@@ -7,16 +7,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 /**
  * {@link Processes} through libc: {@code posix_spawnp} with glibc's file actions and
- * attributes (glibc 2.34 or later), {@code waitpid}, {@code kill}, {@code setpriority},
- * and {@code /proc/<pid>/stat}.
+ * attributes, {@code waitpid}, {@code kill}, {@code setpriority}, and
+ * {@code /proc/<pid>/stat}.
+ * <p>
+ * The child gets no descriptor but the ones passed. With glibc 2.34 or later one file
+ * action does it ({@code posix_spawn_file_actions_addclosefrom_np}). Before that, the
+ * spawn closes every descriptor number from the first unpassed one up to the size of this
+ * process's descriptor table ({@code FDSize} in {@code /proc/self/status}), read just
+ * before the spawn. Every open descriptor is below that size, and a table never shrinks;
+ * so when the size read again after the spawn has not grown past the range closed, every
+ * descriptor open when the child was forked was closed in the child: no race. When it
+ * grew (a thread opened so many descriptors, or one at so high a number, in the
+ * microseconds of the spawn that the table had to grow), the child may hold one: the
+ * spawn fails with {@link DescriptorTableGrewException}, and the caller stops what it
+ * started.
  */
 final class PosixProcesses implements Processes {
+
+	private static final Log logger = LogFactory.getLog(PosixProcesses.class);
 
 	private static final int WNOHANG = 1;
 
@@ -33,12 +50,35 @@ final class PosixProcesses implements Processes {
 
 	private final LibC libc;
 
+	private static final Path PROC_SELF_STATUS = Path.of("/proc/self/status");
+
+	private static final Path PROC_SELF_CWD = Path.of("/proc/self/cwd");
+
 	private final Fds fds;
 
+	private final IntSupplier descriptorTableSize;
+
+	private volatile boolean closeFromMissing;
+
+	private volatile boolean chdirMissing;
+
 	PosixProcesses(PosixBinding binding, Fds fds) {
+		this(binding, fds, PosixProcesses::readDescriptorTableSize);
+	}
+
+	PosixProcesses(PosixBinding binding, Fds fds, IntSupplier descriptorTableSize) {
 		this.binding = binding;
 		this.libc = binding.libc();
 		this.fds = fds;
+		this.descriptorTableSize = descriptorTableSize;
+	}
+
+	/**
+	 * Spawn as where glibc has no {@code posix_spawn_file_actions_addclosefrom_np}
+	 * (before 2.34): for tests on a newer glibc.
+	 */
+	void closeEachDescriptor() {
+		this.closeFromMissing = true;
 	}
 
 	@Override
@@ -86,10 +126,9 @@ final class PosixProcesses implements Processes {
 					checkSpawnStep(this.libc.posix_spawn_file_actions_adddup2(actions, temporaryBase + i, 3 + i),
 							subject, "adddup2 " + (temporaryBase + i) + " -> " + (3 + i));
 				}
-				addCloseFrom(actions, 3 + count, subject);
+				int closedBelow = addCloseFrom(actions, 3 + count, temporaryBase + count, subject);
 				if (directory != null) {
-					checkSpawnStep(this.libc.posix_spawn_file_actions_addchdir_np(actions, directory), subject,
-							"addchdir_np");
+					addChdir(actions, directory, workingDirectory, subject);
 				}
 				if (this.libc.sigemptyset(mask) != 0) {
 					throw this.binding.failure("spawn " + subject + " (sigemptyset)");
@@ -112,6 +151,9 @@ final class PosixProcesses implements Processes {
 				if (error != 0) {
 					throw PosixBinding.failure("spawn " + subject, error);
 				}
+				if (closedBelow > 0) {
+					checkTableDidNotGrow(pid.intValue(), closedBelow, subject);
+				}
 				return pid.intValue();
 			}
 			finally {
@@ -126,18 +168,127 @@ final class PosixProcesses implements Processes {
 		}
 	}
 
-	private void addCloseFrom(Pointer actions, int lowFd, String subject) throws NativeException {
-		int error;
+	/**
+	 * Close every fd from {@code lowFd} in the child: one action with glibc 2.34 or
+	 * later, else one per descriptor number up to this process's descriptor table size
+	 * (and at least {@code aboveTemporaries}).
+	 * @return the number every fd below was closed from {@code lowFd} on, or 0 when no fd
+	 * can be left open however the table grows (closefrom did it, or the range ends at
+	 * the open-files limit)
+	 */
+	private int addCloseFrom(Pointer actions, int lowFd, int aboveTemporaries, String subject) throws NativeException {
+		if (!this.closeFromMissing) {
+			try {
+				checkSpawnStep(this.libc.posix_spawn_file_actions_addclosefrom_np(actions, lowFd), subject,
+						"addclosefrom_np");
+				return 0;
+			}
+			catch (UnsatisfiedLinkError ex) {
+				this.closeFromMissing = true;
+				logger.info("glibc " + this.binding.glibcVersion() + " has no posix_spawn_file_actions_addclosefrom_np "
+						+ "(glibc 2.34 or later): a new generation is spawned with every descriptor number from "
+						+ lowFd + " up to this process's descriptor table size closed in the child");
+			}
+		}
+		int tableSize = this.descriptorTableSize.getAsInt();
+		int end = Math.max(tableSize, aboveTemporaries);
+		for (int fd = lowFd; fd < end; fd++) {
+			int error = this.libc.posix_spawn_file_actions_addclose(actions, fd);
+			if (error == PosixBinding.EBADF) {
+				// at the open-files limit: no new descriptor can get this number or a
+				// higher one, so only one already open there would stay open
+				for (int open : this.fds.openFds()) {
+					if (open >= fd) {
+						throw new NativeException("Unable to spawn " + subject + ": fd " + open
+								+ " is open above the open-files limit (" + fd + "), so the child cannot be made to "
+								+ "close it without posix_spawn_file_actions_addclosefrom_np (glibc 2.34 or later; "
+								+ "this is glibc " + this.binding.glibcVersion() + "); raise the limit (ulimit -n) "
+								+ "above " + open, PosixBinding.EBADF, null);
+					}
+				}
+				// the kernel gives no descriptor a number at or above the limit, so the
+				// table may grow without harm
+				return 0;
+			}
+			checkSpawnStep(error, subject, "addclose " + fd);
+		}
+		return end;
+	}
+
+	/**
+	 * A table that grew past the closed range during the spawn may have had a descriptor
+	 * there when the child was forked: stop the child and fail.
+	 */
+	private void checkTableDidNotGrow(int pid, int closedBelow, String subject) throws NativeException {
+		int after = this.descriptorTableSize.getAsInt();
+		if (after <= closedBelow) {
+			return;
+		}
 		try {
-			error = this.libc.posix_spawn_file_actions_addclosefrom_np(actions, lowFd);
+			kill(pid, SIGKILL);
+			waitpid(pid, false);
 		}
-		catch (UnsatisfiedLinkError ex) {
-			throw new NativeException("Unable to spawn " + subject
-					+ ": posix_spawn_file_actions_addclosefrom_np is missing, so the child would inherit every open "
-					+ "fd of this JVM; glibc 2.34 or later is required (this is glibc " + this.binding.glibcVersion()
-					+ ")", PosixBinding.ENOSYS, ex);
+		catch (NativeException ex) {
+			// it is gone already
 		}
-		checkSpawnStep(error, subject, "addclosefrom_np");
+		throw new DescriptorTableGrewException("Unable to spawn " + subject + ": this process's descriptor table grew "
+				+ "from " + closedBelow + " to " + after + " slots while the child was forked, so the child may "
+				+ "have inherited a descriptor above " + (closedBelow - 1) + " (glibc " + this.binding.glibcVersion()
+				+ " has no posix_spawn_file_actions_addclosefrom_np); the child (pid " + pid + ") was killed; "
+				+ "try again", pid);
+	}
+
+	/**
+	 * Start in {@code directory}: a file action with glibc 2.29 or later; before that,
+	 * only where the child would start anyway (this process's own directory).
+	 */
+	private void addChdir(Pointer actions, Pointer directory, String workingDirectory, String subject)
+			throws NativeException {
+		if (!this.chdirMissing) {
+			try {
+				checkSpawnStep(this.libc.posix_spawn_file_actions_addchdir_np(actions, directory), subject,
+						"addchdir_np");
+				return;
+			}
+			catch (UnsatisfiedLinkError ex) {
+				this.chdirMissing = true;
+			}
+		}
+		if (!isCurrentDirectory(workingDirectory)) {
+			throw new NativeException("Unable to spawn " + subject + ": it must start in " + workingDirectory
+					+ ", which is not this process's working directory, and glibc " + this.binding.glibcVersion()
+					+ " has no posix_spawn_file_actions_addchdir_np (glibc 2.29 or later); start this application "
+					+ "in that directory (WorkingDirectory= of its unit), or upgrade glibc", PosixBinding.ENOSYS, null);
+		}
+	}
+
+	private static boolean isCurrentDirectory(String workingDirectory) {
+		Path directory = ByteStrings.toPath(workingDirectory);
+		if (directory == null) {
+			return false;
+		}
+		try {
+			return Files.isSameFile(directory, PROC_SELF_CWD.toRealPath());
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** {@code FDSize} of {@code /proc/self/status}: the slots of the descriptor table. */
+	static int readDescriptorTableSize() {
+		try {
+			for (String line : Files.readAllLines(PROC_SELF_STATUS)) {
+				if (line.startsWith("FDSize:")) {
+					return Integer.parseInt(line.substring("FDSize:".length()).trim());
+				}
+			}
+			throw new IllegalStateException(
+					"Unable to read the descriptor table size: no FDSize in " + PROC_SELF_STATUS);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Unable to read the descriptor table size from " + PROC_SELF_STATUS, ex);
+		}
 	}
 
 	/** Posix_spawn helpers return the error number instead of setting errno. */

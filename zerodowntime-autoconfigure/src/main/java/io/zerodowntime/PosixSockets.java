@@ -214,11 +214,11 @@ final class PosixSockets implements Sockets {
 	}
 
 	private int fileType(int fd) throws NativeException {
-		Pointer stat = this.binding.allocate(PosixBinding.STAT_SIZE);
-		if (this.libc.fstat(fd, stat) == -1) {
+		Pointer stat = this.binding.allocate(this.binding.layout().statSize());
+		if (this.binding.fstat(fd, stat) == -1) {
 			throw this.binding.failure("fstat fd " + fd);
 		}
-		return stat.getInt(PosixBinding.STAT_MODE_OFFSET) & PosixBinding.S_IFMT;
+		return stat.getInt(this.binding.layout().statModeOffset()) & PosixBinding.S_IFMT;
 	}
 
 	private static String describeFileType(int fd, int fileType) {

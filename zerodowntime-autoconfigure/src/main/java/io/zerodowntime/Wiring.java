@@ -33,7 +33,7 @@ final class Wiring {
 					+ "as Spring Boot makes it: Tomcat binds its ports itself, no listener is handed over, "
 					+ "zerodowntime.pid-file is not written, nothing is sent to a service manager, and an "
 					+ "upgrade (SIGHUP, POST /actuator/upgrade, Upgrader.upgrade()) is refused with this reason. "
-					+ "Deploy to Linux on x86_64 for zero-downtime upgrades, or set zerodowntime.enabled=false "
+					+ "Deploy to Linux on x86_64 or aarch64 (glibc) for zero-downtime upgrades, or set zerodowntime.enabled=false "
 					+ "on this host to silence this warning.");
 			Upgrader upgrader = Upgrader.unsupported(Generation.current(), unsupported);
 			upgrader.life(Signals.jvm(), null, null, false);

@@ -212,6 +212,12 @@ final class FakeOs {
 		}
 
 		/**
+		 * The descriptors {@link #socketPair()} returns (opened unless a test opened them
+		 * to script reads), or none.
+		 */
+		volatile int[] nextPair;
+
+		/**
 		 * Open {@code fd} as a Unix-domain stream socket connected to {@code peerPid}.
 		 */
 		Fd unixSocket(int fd, int peerPid) {
@@ -244,7 +250,16 @@ final class FakeOs {
 
 		@Override
 		public int[] socketPair() {
-			throw new UnsupportedOperationException("no socket pairs in this fake");
+			int[] pair = this.nextPair;
+			if (pair == null) {
+				throw new UnsupportedOperationException("no socket pairs in this fake");
+			}
+			for (int fd : pair) {
+				if (!this.fds.isOpen(fd)) {
+					this.fds.open(fd);
+				}
+			}
+			return pair.clone();
 		}
 
 		@Override
@@ -301,6 +316,9 @@ final class FakeOs {
 
 		final List<String> signals = new CopyOnWriteArrayList<>();
 
+		/** What every spawn throws, or none (then spawning is not supported). */
+		volatile NativeException spawnFailure;
+
 		ProcessTable(int pid) {
 			this.pid = pid;
 		}
@@ -325,7 +343,11 @@ final class FakeOs {
 		}
 
 		@Override
-		public int spawn(List<String> argv, List<String> env, String workingDirectory, int[] passFds) {
+		public int spawn(List<String> argv, List<String> env, String workingDirectory, int[] passFds)
+				throws NativeException {
+			if (this.spawnFailure != null) {
+				throw this.spawnFailure;
+			}
 			throw new UnsupportedOperationException("no spawning in this fake");
 		}
 

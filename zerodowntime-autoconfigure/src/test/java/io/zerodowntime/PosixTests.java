@@ -307,6 +307,17 @@ class PosixTests {
 
 		@Test
 		void spawnedChildHasOnlyStandardFdsAndThePassedSocket() throws Exception {
+			assertChildHasOnlyStandardFdsAndThePassedSocket(PosixTests.this.processes);
+		}
+
+		@Test
+		void withoutCloseFromAsBeforeGlibc234TheChildStillHasOnlyStandardFdsAndThePassedSocket() throws Exception {
+			PosixProcesses closingEach = new PosixProcesses(PosixBinding.load(), PosixTests.this.fds);
+			closingEach.closeEachDescriptor();
+			assertChildHasOnlyStandardFdsAndThePassedSocket(closingEach);
+		}
+
+		private void assertChildHasOnlyStandardFdsAndThePassedSocket(Processes processes) throws Exception {
 			List<AutoCloseable> clutter = new ArrayList<>();
 			try {
 				for (int i = 0; i < 3; i++) {
@@ -320,8 +331,7 @@ class PosixTests {
 				int[] pair = PosixTests.this.sockets.socketPair();
 				clutter.add(() -> closeAll(pair));
 				// look from outside: a shell would add fds of its own
-				int pid = PosixTests.this.processes.spawn(List.of("/bin/sleep", "20"), CHILD_ENV, null,
-						new int[] { pair[1] });
+				int pid = processes.spawn(List.of("/bin/sleep", "20"), CHILD_ENV, null, new int[] { pair[1] });
 				Set<Integer> expected = new TreeSet<>(Set.of(3));
 				for (int standard = 0; standard < 3; standard++) {
 					if (PosixTests.this.fds.isOpen(standard)) {

@@ -33,7 +33,7 @@ class UnsupportedPlatformTests {
 		.withPropertyValues("zerodowntime.enabled=true", "management.endpoints.web.exposure.include=upgrade");
 
 	@ParameterizedTest
-	@CsvSource({ "FreeBSD,amd64", "Mac OS X,aarch64", "Windows 11,amd64", "Linux,aarch64" })
+	@CsvSource({ "FreeBSD,amd64", "Mac OS X,aarch64", "Windows 11,amd64", "Linux,riscv64" })
 	void onAnUnsupportedPlatformNothingOfTheHandoverIsConfiguredAndOneWarningNamesThePlatform(String os, String arch,
 			CapturedOutput output) {
 		this.contextRunner.withSystemProperties("os.name=" + os, "os.arch=" + arch).run((context) -> {

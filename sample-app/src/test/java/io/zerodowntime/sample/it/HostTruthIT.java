@@ -151,7 +151,7 @@ class HostTruthIT {
 		assertThat(hello.header("X-Pid")).isEqualTo(Long.toString(pid));
 
 		String reason = "zero-downtime upgrades are not available on FreeBSD/amd64: listener handover and posix_spawn "
-				+ "are only implemented for Linux on x86_64 (glibc)";
+				+ "are only implemented for Linux on x86_64 and aarch64 (glibc)";
 		JsonNode status = AppUnderTest.json(Http.get(port, "/actuator/upgrade"));
 		System.out.println("[truth] GET /actuator/upgrade: " + status);
 		assertThat(status.get("state").asString()).isEqualTo("UNSUPPORTED");
