@@ -359,13 +359,13 @@ final class Http {
 
 		/**
 		 * Return whether the server has closed the connection already, without blocking
-		 * more than 50 ms: {@code EOF}, {@code RESET ...}, or {@code OPEN} when nothing
-		 * came (or {@code DATA} when bytes came unasked).
+		 * more than a millisecond: {@code EOF}, {@code RESET ...}, or {@code OPEN} when
+		 * nothing came (or {@code DATA} when bytes came unasked).
 		 */
 		String peekEnd() {
 			try {
 				int timeout = this.socket.getSoTimeout();
-				this.socket.setSoTimeout(50);
+				this.socket.setSoTimeout(1);
 				try {
 					return (this.in.read() == -1) ? "EOF" : "DATA";
 				}
