@@ -1,9 +1,12 @@
 package io.zerodowntime.autoconfigure;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
+import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.coyote.http11.Http11NioProtocol;
 
@@ -11,11 +14,14 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
+import org.springframework.util.ClassUtils;
 
 /**
  * Gives every connector of a Tomcat factory an {@link InheritableHttp11NioProtocol} that
  * takes its listening socket from the process's {@link ListenerRegistry}. Runs after
- * every other customizer, so connectors they add are covered too.
+ * every other customizer, so connectors they add are covered too. At the drain deadline,
+ * each connector closes the application's WebSocket sessions with 1001 (going away)
+ * before it closes the connections left.
  *
  * @since 0.1.0
  */
@@ -29,6 +35,15 @@ public class InheritableConnectorCustomizer
 	private final ListenerRegistry registry;
 
 	private final boolean planListeners;
+
+	private static final String SERVER_CONTAINER = "jakarta.websocket.server.ServerContainer";
+
+	private static final boolean WEBSOCKET_PRESENT = ClassUtils.isPresent(
+			"org.apache.tomcat.websocket.WsWebSocketContainer", InheritableConnectorCustomizer.class.getClassLoader());
+
+	private final List<Context> contexts = new CopyOnWriteArrayList<>();
+
+	private final AtomicBoolean webSocketsClosed = new AtomicBoolean();
 
 	/**
 	 * Create a customizer.
@@ -63,12 +78,15 @@ public class InheritableConnectorCustomizer
 		}
 		factory.setProtocol(InheritableHttp11NioProtocol.class.getName());
 		factory.addConnectorCustomizers(this::customizeMainConnector);
+		factory.addContextCustomizers(this.contexts::add);
 		List<Connector> additional = factory.getAdditionalConnectors()
 			.stream()
 			.map(AdditionalConnectors::inheritable)
 			.toList();
 		for (Connector connector : additional) {
-			((InheritableHttp11NioProtocol) connector.getProtocolHandler()).setListenerRegistry(this.registry);
+			InheritableHttp11NioProtocol inheritable = (InheritableHttp11NioProtocol) connector.getProtocolHandler();
+			inheritable.setListenerRegistry(this.registry);
+			inheritable.addDrainDeadlineAction(this::closeWebSocketSessions);
 		}
 		factory.setAdditionalConnectors(additional);
 		if (this.planListeners) {
@@ -80,7 +98,33 @@ public class InheritableConnectorCustomizer
 		if (connector.getProtocolHandler() instanceof InheritableHttp11NioProtocol protocol) {
 			protocol.setListenerName(this.mainListenerName);
 			protocol.setListenerRegistry(this.registry);
+			protocol.addDrainDeadlineAction(this::closeWebSocketSessions);
 		}
+	}
+
+	/**
+	 * The drain deadline: close every WebSocket session of the application with 1001
+	 * (going away), as Tomcat does when the application stops, while the connections are
+	 * still open to carry the close frames. Once, whichever connector asks first.
+	 */
+	private void closeWebSocketSessions() {
+		if (!WEBSOCKET_PRESENT || !this.webSocketsClosed.compareAndSet(false, true)) {
+			return;
+		}
+		for (Context context : this.contexts) {
+			WebSockets.close(context.getServletContext().getAttribute(SERVER_CONTAINER));
+		}
+	}
+
+	/** Loaded only when Tomcat's WebSocket support is on the class path. */
+	private static final class WebSockets {
+
+		static void close(Object container) {
+			if (container instanceof org.apache.tomcat.websocket.WsWebSocketContainer webSockets) {
+				webSockets.destroy();
+			}
+		}
+
 	}
 
 }

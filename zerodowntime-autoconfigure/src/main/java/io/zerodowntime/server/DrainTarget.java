@@ -41,7 +41,10 @@ public interface DrainTarget {
 	/**
 	 * The drain timeout has passed: close every connection still open, at once. One idle
 	 * between requests is closed cleanly (what the client sent and nobody read is
-	 * discarded first, so the close is not a reset); a request still running is cut.
+	 * discarded first, so the close is not a reset); a request still running is cut. An
+	 * adapter may first end long-lived exchanges properly, within about a second
+	 * (complete a server-sent-event stream, close a WebSocket with 1001): those are not
+	 * cut.
 	 * @return how many requests were cut: being served, or arrived and not answered
 	 */
 	int closeConnections();

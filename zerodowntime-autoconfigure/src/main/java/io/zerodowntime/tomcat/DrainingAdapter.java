@@ -1,8 +1,13 @@
 package io.zerodowntime.tomcat;
 
 import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.servlet.AsyncContext;
+
+import org.apache.catalina.connector.CoyoteAdapter;
 import org.apache.coyote.Adapter;
 import org.apache.coyote.Request;
 import org.apache.coyote.Response;
@@ -14,7 +19,9 @@ import org.apache.tomcat.util.net.SocketEvent;
  * (those still running at the drain deadline are cut), and once the endpoint drains it
  * answers with {@code Connection: close} only the last request read on a connection: a
  * request pipelined behind it, already in Tomcat's input buffer, is answered too, and
- * nothing after the response that carries the close is read.
+ * nothing after the response that carries the close is read. It also keeps the requests
+ * left in asynchronous mode (a server-sent-event stream, a long poll), so that the drain
+ * deadline can complete the event streams instead of cutting them.
  */
 final class DrainingAdapter implements Adapter {
 
@@ -23,6 +30,8 @@ final class DrainingAdapter implements Adapter {
 	private final InheritableNioEndpoint endpoint;
 
 	private final AtomicInteger inService = new AtomicInteger();
+
+	private final Set<Request> asynchronous = ConcurrentHashMap.newKeySet();
 
 	DrainingAdapter(Adapter delegate, InheritableNioEndpoint endpoint) {
 		this.delegate = delegate;
@@ -50,8 +59,54 @@ final class DrainingAdapter implements Adapter {
 			this.delegate.service(req, res);
 		}
 		finally {
+			trackAsynchronous(req);
 			this.inService.decrementAndGet();
 		}
+	}
+
+	private void trackAsynchronous(Request req) {
+		if (servletRequest(req) instanceof org.apache.catalina.connector.Request request && request.isAsync()) {
+			this.asynchronous.add(req);
+		}
+		else {
+			this.asynchronous.remove(req);
+		}
+	}
+
+	private static Object servletRequest(Request req) {
+		return req.getNote(CoyoteAdapter.ADAPTER_NOTES);
+	}
+
+	/**
+	 * Complete every server-sent-event stream still open ({@code text/event-stream}
+	 * responses in asynchronous mode): the response ends properly, and the client
+	 * reconnects. Other asynchronous requests are left to be cut: completing them would
+	 * send a response that looks whole but is not.
+	 * @return how many event streams were completed
+	 */
+	int completeEventStreams() {
+		int completed = 0;
+		for (Request req : this.asynchronous) {
+			String contentType = req.getResponse().getContentType();
+			if (contentType == null || !contentType.startsWith("text/event-stream")
+					|| !(servletRequest(req) instanceof org.apache.catalina.connector.Request request)
+					|| !request.isAsync()) {
+				continue;
+			}
+			AsyncContext async = request.getAsyncContextInternal();
+			if (async == null) {
+				continue;
+			}
+			try {
+				async.complete();
+				completed++;
+			}
+			catch (IllegalStateException ex) {
+				// completed meanwhile
+			}
+			this.asynchronous.remove(req);
+		}
+		return completed;
 	}
 
 	/**
@@ -80,6 +135,7 @@ final class DrainingAdapter implements Adapter {
 			return this.delegate.asyncDispatch(req, res, status);
 		}
 		finally {
+			trackAsynchronous(req);
 			this.inService.decrementAndGet();
 		}
 	}

@@ -63,6 +63,18 @@ public class InheritableHttp11NioProtocol extends Http11NioProtocol {
 	}
 
 	/**
+	 * Add an action to run when this connector's drain reaches its deadline, before the
+	 * connections still open are closed: it may end long-lived exchanges properly. The
+	 * starter adds one that closes the WebSocket sessions of the application with 1001
+	 * (going away). Server-sent-event streams are completed by the connector itself. The
+	 * action must not block: the connections it ends get a second to finish.
+	 * @param action the action
+	 */
+	public void addDrainDeadlineAction(Runnable action) {
+		endpoint().addDeadlineAction(action);
+	}
+
+	/**
 	 * Set the adapter, wrapped so that a drain can count the requests being served and
 	 * close each connection after the last request read on it.
 	 * @param adapter Tomcat's adapter

@@ -7,13 +7,17 @@ import java.net.SocketOption;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.SocketChannel;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
+import org.apache.coyote.Processor;
+import org.apache.coyote.UpgradeToken;
 import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.apache.tomcat.util.net.SocketWrapperBase;
@@ -36,6 +40,9 @@ import org.apache.tomcat.util.net.SocketWrapperBase;
  * included), puts {@code Connection: close} on the last one read on a connection, and
  * reads nothing after it; a connection idle between requests stays open until its next
  * request or the drain deadline, when it is closed; a request still running then is cut.
+ * At the deadline, before that, a server-sent-event stream still open is completed and
+ * the deadline actions run (the starter's closes WebSocket sessions with 1001, going
+ * away), and the connections they ended get up to a second to finish.
  *
  * @since 0.1.0
  */
@@ -64,6 +71,13 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	private final Object parking = new Object();
 
 	private boolean acceptorParked;
+
+	/**
+	 * How long the deadline waits for the streams it ended to finish their last frames.
+	 */
+	private static final long STREAM_END_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+	private final List<Runnable> deadlineActions = new CopyOnWriteArrayList<>();
 
 	/** Whether keep-alive is stopped on the connections held, for a probation. */
 	private volatile boolean keepAliveStopped;
@@ -236,14 +250,34 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	}
 
 	/**
-	 * The drain deadline: close every connection at once. What a client sent that was not
-	 * read is discarded first, so an idle connection ends with a plain FIN. Returns the
-	 * requests cut: those being served, those waiting asynchronously or half read, and
-	 * those that had arrived unread. Their threads are not waited for when Tomcat stops:
-	 * they were interrupted and their responses can no longer be sent.
+	 * The drain deadline: end the streams that can end properly, then close every
+	 * connection left at once. A server-sent-event stream is completed and the deadline
+	 * actions run (WebSocket sessions are closed with 1001); the connections they ended
+	 * get up to a second to send their last bytes. Then what a client sent that was not
+	 * read is discarded, so an idle connection ends with a plain FIN, and each connection
+	 * is closed. Returns the requests cut: those being served, those waiting
+	 * asynchronously or half read, and those that had arrived unread. Their threads are
+	 * not waited for when Tomcat stops: they were interrupted and their responses can no
+	 * longer be sent.
 	 */
 	private int closeEveryConnection() {
 		DrainingAdapter adapter = this.adapter;
+		int busy = busyConnections();
+		int ended = (adapter != null) ? adapter.completeEventStreams() : 0;
+		if (!this.deadlineActions.isEmpty()) {
+			ended += webSocketConnections();
+			for (Runnable action : this.deadlineActions) {
+				try {
+					action.run();
+				}
+				catch (RuntimeException ex) {
+					getLog().warn("Unable to run a drain deadline action: " + ex, ex);
+				}
+			}
+		}
+		if (ended > 0) {
+			awaitBusyConnections(busy - ended);
+		}
 		int cut = (adapter != null) ? adapter.inService() : 0;
 		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
 			NioChannel socket = wrapper.getSocket();
@@ -264,6 +298,56 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		}
 		setExecutorTerminationTimeoutMillis(0);
 		return cut;
+	}
+
+	/** Connections with a request in asynchronous mode, or upgraded (WebSocket, h2c). */
+	private int busyConnections() {
+		int busy = 0;
+		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
+			if (wrapper.getCurrentProcessor() != null) {
+				busy++;
+			}
+		}
+		return busy;
+	}
+
+	/** Upgraded connections other than HTTP/2: WebSocket, or another protocol. */
+	private int webSocketConnections() {
+		int upgraded = 0;
+		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
+			if (wrapper.getCurrentProcessor() instanceof Processor processor && processor.isUpgrade()) {
+				UpgradeToken token = processor.getUpgradeToken();
+				// Tomcat's HTTP/2 handler is not public: told by its package
+				if (token != null && token.getHttpUpgradeHandler() != null
+						&& !token.getHttpUpgradeHandler().getClass().getName().startsWith("org.apache.coyote.http2.")) {
+					upgraded++;
+				}
+			}
+		}
+		return upgraded;
+	}
+
+	private void awaitBusyConnections(int target) {
+		long deadline = System.nanoTime() + STREAM_END_NANOS;
+		while (busyConnections() > Math.max(0, target) && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(20);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	/**
+	 * Add an action to run at the drain deadline, before the connections left are closed:
+	 * it may end long-lived exchanges properly (the starter closes WebSocket sessions
+	 * with 1001, going away). It must not block.
+	 * @param action the action
+	 */
+	void addDeadlineAction(Runnable action) {
+		this.deadlineActions.add(action);
 	}
 
 	/**

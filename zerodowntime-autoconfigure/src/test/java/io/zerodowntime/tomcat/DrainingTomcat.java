@@ -12,10 +12,12 @@ import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.Context;
+import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 
@@ -24,7 +26,8 @@ import org.apache.catalina.startup.Tomcat;
  * {@link InheritableHttp11NioProtocol} on a listener of a small in-test registry, so a
  * test can drain it as the core would ({@link #drainTarget()}). {@code GET /fast} answers
  * at once; {@code GET /slow} answers once {@link #releaseSlow()} is called (or after 30
- * s).
+ * s); {@code GET /events} (an event stream) sends one event and {@code GET /poll}
+ * nothing, both asynchronous and never completed by the application.
  */
 final class DrainingTomcat implements AutoCloseable {
 
@@ -33,6 +36,11 @@ final class DrainingTomcat implements AutoCloseable {
 	private final Registry registry = new Registry();
 
 	final CountDownLatch slowStarted = new CountDownLatch(1);
+
+	/**
+	 * Counted down by each {@code /events} (an event stream) and {@code /poll} started.
+	 */
+	final CountDownLatch streamsStarted = new CountDownLatch(2);
 
 	private final CountDownLatch slowRelease = new CountDownLatch(1);
 
@@ -66,6 +74,24 @@ final class DrainingTomcat implements AutoCloseable {
 
 		});
 		context.addServletMappingDecoded("/*", "test");
+		Wrapper streams = Tomcat.addServlet(context, "streams", new HttpServlet() {
+
+			@Override
+			protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+				AsyncContext async = request.startAsync();
+				async.setTimeout(60_000);
+				if (request.getRequestURI().equals("/events")) {
+					response.setContentType("text/event-stream");
+					response.getWriter().write("data:first\n\n");
+					response.flushBuffer();
+				}
+				DrainingTomcat.this.streamsStarted.countDown();
+			}
+
+		});
+		streams.setAsyncSupported(true);
+		context.addServletMappingDecoded("/events", "streams");
+		context.addServletMappingDecoded("/poll", "streams");
 		this.tomcat.start();
 	}
 

@@ -103,6 +103,21 @@ class InheritableNioEndpointDrainTests {
 		assertThat(readToEnd(running).responses()).as("the request was cut").isEmpty();
 	}
 
+	@Test
+	void atTheDeadlineAnEventStreamIsCompletedAndALongPollIsCut() throws Exception {
+		Socket events = connect();
+		send(events, get("/events"));
+		Socket poll = connect();
+		send(poll, get("/poll"));
+		assertThat(this.tomcat.streamsStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		this.tomcat.drainTarget().stopAccepting();
+		assertThat(this.tomcat.drainTarget().closeConnections()).as("requests cut: the long poll").isEqualTo(1);
+		Received stream = readToEnd(events);
+		assertThat(stream.failure).as("a FIN, not a reset").isNull();
+		assertThat(stream.text()).contains("data:first").as("the end of the chunked response").endsWith("0\r\n\r\n");
+		assertThat(readToEnd(poll).responses()).as("the long poll was cut").isEmpty();
+	}
+
 	private Socket connect() throws IOException {
 		Socket socket = new Socket("127.0.0.1", this.tomcat.port());
 		socket.setSoTimeout(10000);

@@ -316,6 +316,44 @@ final class Http {
 			}
 		}
 
+		/**
+		 * Return how the server ended the connection, reading what is left: {@code EOF}
+		 * (a FIN, nothing more sent), {@code RESET} (a reset, or an error), or
+		 * {@code DATA} (it sent more bytes). Blocks up to the read timeout.
+		 */
+		String end() {
+			try {
+				return (this.in.read() == -1) ? "EOF" : "DATA";
+			}
+			catch (IOException ex) {
+				return "RESET (" + ex.getMessage() + ")";
+			}
+		}
+
+		/**
+		 * Return whether the server has closed the connection already, without blocking
+		 * more than a millisecond: {@code EOF}, {@code RESET ...}, or {@code OPEN} when
+		 * nothing came (or {@code DATA} when bytes came unasked).
+		 */
+		String peekEnd() {
+			try {
+				int timeout = this.socket.getSoTimeout();
+				this.socket.setSoTimeout(1);
+				try {
+					return (this.in.read() == -1) ? "EOF" : "DATA";
+				}
+				catch (java.net.SocketTimeoutException ex) {
+					return "OPEN";
+				}
+				finally {
+					this.socket.setSoTimeout(timeout);
+				}
+			}
+			catch (IOException ex) {
+				return "RESET (" + ex.getMessage() + ")";
+			}
+		}
+
 		@Override
 		public void close() {
 			try {
