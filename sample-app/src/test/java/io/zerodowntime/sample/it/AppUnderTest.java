@@ -94,6 +94,9 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final int port;
 
+	/** Where {@code /actuator/upgrade} is served: the port unless set. */
+	private volatile int managementPort;
+
 	private final Map<Long, Procfs.Proc> seen = new ConcurrentHashMap<>();
 
 	private final Thread tracker;
@@ -128,6 +131,18 @@ final class AppUnderTest implements AutoCloseable {
 	 * own releases).
 	 */
 	AppUnderTest(Path dir, Path marker) {
+		this(dir, marker, appJar());
+	}
+
+	/**
+	 * Prepare an application from another jar than {@link #appJar()} (the same endpoints
+	 * and headers on another web server).
+	 */
+	static AppUnderTest of(Path dir, Path sourceJar) {
+		return new AppUnderTest(dir, dir.resolve("app.jar"), sourceJar);
+	}
+
+	private AppUnderTest(Path dir, Path marker, Path sourceJar) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
 		this.marker = marker;
@@ -135,9 +150,10 @@ final class AppUnderTest implements AutoCloseable {
 		this.pidFile = dir.resolve("app.pid");
 		this.log = dir.resolve("app.log");
 		this.port = Http.freePort();
+		this.managementPort = this.port;
 		try {
 			Files.createDirectories(dir);
-			Files.copy(appJar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
+			Files.copy(sourceJar, this.jar, StandardCopyOption.REPLACE_EXISTING);
 			Files.writeString(this.extra, "");
 		}
 		catch (IOException ex) {
@@ -175,6 +191,14 @@ final class AppUnderTest implements AutoCloseable {
 
 	Path pidFile() {
 		return this.pidFile;
+	}
+
+	/**
+	 * Use {@code /actuator/upgrade} on a management port of its own (the application is
+	 * started with {@code --management.server.port}).
+	 */
+	void managementPort(int managementPort) {
+		this.managementPort = managementPort;
 	}
 
 	int port() {
@@ -677,7 +701,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** {@code GET /actuator/upgrade}, parsed. */
 	JsonNode status() {
-		Http.Response response = Http.get(this.port, "/actuator/upgrade", Duration.ofSeconds(20));
+		Http.Response response = Http.get(this.managementPort, "/actuator/upgrade", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /actuator/upgrade: %s", response).isEqualTo(200);
 		return json(response);
 	}
@@ -688,7 +712,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** {@code POST /actuator/upgrade}, waiting for the outcome. */
 	Http.Response postUpgrade() {
-		return Http.postEmptyJson(this.port, "/actuator/upgrade", Duration.ofSeconds(120));
+		return Http.postEmptyJson(this.managementPort, "/actuator/upgrade", Duration.ofSeconds(120));
 	}
 
 	/**
