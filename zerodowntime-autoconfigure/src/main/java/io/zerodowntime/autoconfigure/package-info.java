@@ -7,7 +7,7 @@
  * server's connectors on the SPI ({@code TomcatAdapterConfiguration},
  * {@code JettyAdapterConfiguration}, imported by the server-neutral
  * {@code ZeroDowntimeAutoConfiguration}; {@code SupportedServerCheck} refuses any other
- * server), the endpoint, the application events, the metrics and one failure analyzer.
- * It uses only the public API of the core and the SPI.
+ * server), the endpoint, the application events, the metrics and one failure analyzer. It
+ * uses only the public API of the core and the SPI.
  */
 package io.zerodowntime.autoconfigure;
