@@ -8,6 +8,8 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,6 +30,7 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.Container;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.Scheduler;
 
@@ -371,10 +374,16 @@ public class InheritableServerConnector extends ServerConnector {
 			connector.draining = true;
 			closeListener();
 			for (ConnectionFactory factory : getConnectionFactories()) {
-				// HTTP/2: GOAWAY on every session, new streams refused, open ones finish
-				if (factory instanceof Graceful graceful) {
-					graceful.shutdown();
+				// HTTP/2: the factory's session container sends GOAWAY on every session,
+				// open streams finish, new ones go to a new connection
+				Set<Graceful> graceful = new LinkedHashSet<>();
+				if (factory instanceof Graceful itself) {
+					graceful.add(itself);
 				}
+				if (factory instanceof Container container) {
+					graceful.addAll(container.getContainedBeans(Graceful.class));
+				}
+				graceful.forEach(Graceful::shutdown);
 			}
 		}
 

@@ -186,6 +186,9 @@ class JettyUpgradeIT {
 
 		private final Map<String, Long> answeredBy = new TreeMap<>();
 
+		/** curl runs whose streams two generations answered. */
+		private int movedOn;
+
 		private final Path curl;
 
 		private final int port;
@@ -244,6 +247,16 @@ class JettyUpgradeIT {
 		}
 
 		private synchronized void record(List<String> lines) {
+			if (lines.stream()
+				.map((line) -> line.strip().split(" "))
+				.filter((f) -> f.length == 3)
+				.map((f) -> f[2])
+				.distinct()
+				.count() > 1) {
+				// one curl run answered by two generations: it left a connection that got
+				// GOAWAY for one the new generation accepted
+				this.movedOn++;
+			}
 			for (String line : lines) {
 				String[] fields = line.strip().split(" ");
 				if (fields.length == 3 && fields[0].equals("2") && fields[1].equals("200")) {
@@ -270,8 +283,9 @@ class JettyUpgradeIT {
 				.until(() -> answeredBy().getOrDefault(Integer.toString(generation), 0L) >= 20);
 		}
 
-		String summary() {
-			return answeredBy() + " answered by generation, " + failures().size() + " failed";
+		synchronized String summary() {
+			return this.answeredBy + " answered by generation, " + this.failures.size() + " failed, " + this.movedOn
+					+ " curl runs moved from one generation to the next";
 		}
 
 		@Override
