@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.util.Objects;
 import java.util.Set;
 
+import io.zerodowntime.server.UnsupportedServerException;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
 import org.apache.coyote.AbstractProtocol;
@@ -46,10 +47,13 @@ final class AdditionalConnectors {
 			return connector;
 		}
 		if (handler == null || handler.getClass() != Http11NioProtocol.class) {
-			throw new IllegalStateException("The additional connector on port " + connector.getPort() + " uses "
-					+ ((handler != null) ? handler.getClass().getName() : "no protocol handler")
-					+ ", whose socket cannot be handed over to the next generation. Create it with new Connector(\""
-					+ InheritableHttp11NioProtocol.class.getName() + "\"), or set zerodowntime.enabled=false.");
+			throw new UnsupportedServerException(
+					"The additional Tomcat connector on port " + connector.getPort() + " uses "
+							+ ((handler != null) ? handler.getClass().getName() : "no protocol handler")
+							+ ", whose socket cannot be handed over to the next generation.",
+					"Only Tomcat's HTTP/1.1 NIO protocol is supported (not APR or NIO2): create it with new "
+							+ "Connector(\"" + InheritableHttp11NioProtocol.class.getName()
+							+ "\") or with Http11NioProtocol, or set zerodowntime.enabled=false.");
 		}
 		Connector converted = new Connector(InheritableHttp11NioProtocol.class.getName());
 		copy(connector, converted);

@@ -5,6 +5,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.zerodowntime.server.ListenerRegistry;
+import io.zerodowntime.server.UnsupportedServerException;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
@@ -72,9 +73,12 @@ public class InheritableConnectorCustomizer
 		String protocol = factory.getProtocol();
 		if (!Http11NioProtocol.class.getName().equals(protocol) && !"HTTP/1.1".equals(protocol)
 				&& !InheritableHttp11NioProtocol.class.getName().equals(protocol)) {
-			throw new IllegalStateException("zerodowntime.enabled=true needs the Tomcat HTTP/1.1 NIO protocol, but "
-					+ "the web server factory is set to '" + protocol + "'. Remove the custom protocol or set "
-					+ "zerodowntime.enabled=false.");
+			throw new UnsupportedServerException(
+					"The main Tomcat connector uses the protocol '" + protocol
+							+ "', whose listening socket cannot be handed over to the next generation.",
+					"zerodowntime.enabled=true supports Tomcat's HTTP/1.1 NIO protocol (the default; TLS and HTTP/2 "
+							+ "included), not APR or NIO2: remove the custom protocol, or set "
+							+ "zerodowntime.enabled=false.");
 		}
 		factory.setProtocol(InheritableHttp11NioProtocol.class.getName());
 		factory.addConnectorCustomizers(this::customizeMainConnector);

@@ -13,10 +13,10 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.core.env.Environment;
 
 /**
- * Names every connector the application will start and lists what each wants, so the
- * passed listeners are matched knowing all of them: the main connector ({@code http}),
- * additional connectors ({@code http-<port>} unless they set {@code listenerName}) and
- * the management server on its own port ({@code management}).
+ * Names every Tomcat connector the application will start and lists what each wants, so
+ * the passed listeners are matched knowing all of them: the main connector
+ * ({@code http}), additional connectors ({@code http-<port>} unless they set
+ * {@code listenerName}) and the management server on its own port ({@code management}).
  */
 final class ListenerPlan {
 
@@ -36,13 +36,27 @@ final class ListenerPlan {
 						Math.max(connector.getPort(), 0)));
 			}
 		}
-		Binder binder = Binder.get(environment);
-		Integer managementPort = binder.bind("management.server.port", Integer.class).orElse(null);
-		if (managementPort != null && managementPort > 0 && managementPort != factory.getPort()) {
-			InetAddress address = binder.bind("management.server.address", InetAddress.class).orElse(null);
-			requests.add(new ListenerRequest(MANAGEMENT, address, managementPort));
+		ListenerRequest management = management(environment, factory.getPort());
+		if (management != null) {
+			requests.add(management);
 		}
 		return requests;
+	}
+
+	/**
+	 * Return what the management server wants when it runs on a port of its own.
+	 * @param environment the environment
+	 * @param mainPort the main server's configured port
+	 * @return the management listener, or {@code null} when it shares the main one
+	 */
+	static ListenerRequest management(Environment environment, int mainPort) {
+		Binder binder = Binder.get(environment);
+		Integer managementPort = binder.bind("management.server.port", Integer.class).orElse(null);
+		if (managementPort != null && managementPort > 0 && managementPort != mainPort) {
+			InetAddress address = binder.bind("management.server.address", InetAddress.class).orElse(null);
+			return new ListenerRequest(MANAGEMENT, address, managementPort);
+		}
+		return null;
 	}
 
 	static String additionalName(Connector connector) {

@@ -1,8 +1,6 @@
 package io.zerodowntime.autoconfigure;
 
 import io.zerodowntime.actuate.UpgradeRequestFilter;
-import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
-import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
@@ -26,7 +24,7 @@ import org.springframework.core.Ordered;
  */
 @ManagementContextConfiguration(value = ManagementContextType.ANY, proxyBeanMethods = false)
 @ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class, PathMappedEndpoints.class })
+@ConditionalOnClass({ PathMappedEndpoints.class, FilterRegistrationBean.class })
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
 public class UpgradeEndpointWebConfiguration {
 

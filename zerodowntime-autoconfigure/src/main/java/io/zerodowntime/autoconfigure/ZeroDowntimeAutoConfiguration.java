@@ -5,8 +5,6 @@ import java.util.function.Supplier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
-import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
-import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -29,23 +27,27 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 /**
- * Auto-configuration for zero-downtime upgrades of a Tomcat servlet web application: the
+ * Auto-configuration for zero-downtime upgrades of a web application: the
  * {@link Upgrader} of this process, built from the {@code zerodowntime.*} properties,
  * told when the application is ready, and closing the application when its generation
- * exits; every connector takes its listening socket from the upgrader's listener
- * registry. On a platform where upgrades are not available the application runs as Spring
- * Boot makes it, with one warning, and every upgrade is refused.
+ * exits. Each web server's adapter makes every connector take its listening socket from
+ * the upgrader's listener registry: Tomcat ({@link TomcatAdapterConfiguration}) and Jetty
+ * ({@link JettyAdapterConfiguration}); another web server stops startup with a message
+ * saying what is supported. On a platform where upgrades are not available the
+ * application runs as Spring Boot makes it, with one warning, and every upgrade is
+ * refused.
  *
  * @since 0.1.0
  */
 @AutoConfiguration
-@ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class })
+@ConditionalOnWebApplication
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
 @EnableConfigurationProperties(ZeroDowntimeProperties.class)
+@Import({ TomcatAdapterConfiguration.class, JettyAdapterConfiguration.class })
 public final class ZeroDowntimeAutoConfiguration {
 
 	private static final String CONTROL_SOCKET = "zerodowntime.control-socket";
@@ -84,15 +86,15 @@ public final class ZeroDowntimeAutoConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnWebApplication(type = Type.SERVLET)
 	ServerErrorCounter zeroDowntimeServerErrorCounter() {
 		return new ServerErrorCounter();
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
 	@Conditional(PlatformCondition.Supported.class)
-	InheritableConnectorCustomizer inheritableConnectorCustomizer(Upgrader upgrader, Environment environment) {
-		return new InheritableConnectorCustomizer(ListenerPlan.MAIN, environment, upgrader.listenerRegistry(), true);
+	SupportedServerCheck zeroDowntimeSupportedServerCheck() {
+		return new SupportedServerCheck();
 	}
 
 	@Bean

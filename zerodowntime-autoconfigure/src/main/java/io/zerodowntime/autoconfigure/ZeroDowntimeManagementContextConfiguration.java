@@ -1,8 +1,10 @@
 package io.zerodowntime.autoconfigure;
 
 import io.zerodowntime.Upgrader;
+import io.zerodowntime.jetty.InheritableServerConnector;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.startup.Tomcat;
+import org.eclipse.jetty.server.Server;
 
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
@@ -10,8 +12,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.jetty.JettyWebServerFactory;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 
 /**
@@ -21,17 +26,35 @@ import org.springframework.core.env.Environment;
  * @since 0.1.0
  */
 @ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
-@ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class })
+@ConditionalOnWebApplication
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
 @Conditional(PlatformCondition.Supported.class)
 public class ZeroDowntimeManagementContextConfiguration {
 
-	@Bean
-	InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Upgrader upgrader,
-			Environment environment) {
-		return new InheritableConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, upgrader.listenerRegistry(),
-				false);
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	@ConditionalOnClass({ Tomcat.class, TomcatServletWebServerFactory.class, InheritableHttp11NioProtocol.class })
+	static class TomcatManagementConfiguration {
+
+		@Bean
+		InheritableConnectorCustomizer managementInheritableConnectorCustomizer(Upgrader upgrader,
+				Environment environment) {
+			return new InheritableConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, upgrader.listenerRegistry(),
+					false);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ Server.class, JettyWebServerFactory.class, InheritableServerConnector.class })
+	static class JettyManagementConfiguration {
+
+		@Bean
+		JettyConnectorCustomizer managementJettyConnectorCustomizer(Upgrader upgrader, Environment environment) {
+			return new JettyConnectorCustomizer(ListenerPlan.MANAGEMENT, environment, upgrader.listenerRegistry(),
+					false);
+		}
+
 	}
 
 }

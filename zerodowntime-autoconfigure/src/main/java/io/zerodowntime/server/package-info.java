@@ -1,8 +1,7 @@
 /**
  * The server-adapter SPI: what a web server needs to serve on sockets that survive
- * upgrades. The Tomcat adapter ({@code io.zerodowntime.tomcat}) is built on it and on
- * nothing else of the core; Jetty and Reactor Netty adapters are to be built the same
- * way.
+ * upgrades. The Tomcat adapter ({@code io.zerodowntime.tomcat}) and the Jetty adapter
+ * ({@code io.zerodowntime.jetty}) are built on it and on nothing else of the core.
  *
  * <ul>
  * <li>{@link io.zerodowntime.server.ListenerRegistry}: where an adapter claims its
@@ -14,6 +13,9 @@
  * it closes only this process's copy.</li>
  * <li>{@link io.zerodowntime.server.DrainTarget}: the adapter's half of a drain, attached
  * to each claimed listener.</li>
+ * <li>{@link io.zerodowntime.server.UnsupportedServerException}: what an adapter throws
+ * for a server or connector it cannot claim a socket for; the starter's failure analyzer
+ * reports it with what is supported.</li>
  * </ul>
  *
  * Every type here is thread-safe to call. The contract an adapter keeps is on

@@ -9,6 +9,7 @@ import io.zerodowntime.Upgrader;
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
+import io.zerodowntime.server.UnsupportedServerException;
 import io.zerodowntime.tomcat.InheritableHttp11NioProtocol;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -26,7 +27,7 @@ import org.springframework.mock.env.MockEnvironment;
 import org.springframework.test.util.ReflectionTestUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 class ZeroDowntimeAutoConfigurationTests {
 
@@ -187,7 +188,7 @@ class ZeroDowntimeAutoConfigurationTests {
 	void customizerRefusesAProtocolItCannotHandOver() {
 		TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory(0);
 		factory.setProtocol("org.apache.coyote.http11.Http11Nio2Protocol");
-		assertThatIllegalStateException()
+		assertThatExceptionOfType(UnsupportedServerException.class)
 			.isThrownBy(() -> new InheritableConnectorCustomizer("http", new MockEnvironment(), NO_REGISTRY, false)
 				.customize(factory))
 			.withMessageContaining("Http11Nio2Protocol")

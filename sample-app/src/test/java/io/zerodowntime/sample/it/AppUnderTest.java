@@ -90,6 +90,9 @@ final class AppUnderTest implements AutoCloseable {
 
 	private final int port;
 
+	/** Where {@code /actuator/upgrade} is served: the port unless set. */
+	private volatile int managementPort;
+
 	private final Map<Long, Procfs.Proc> seen = new ConcurrentHashMap<>();
 
 	private final Thread tracker;
@@ -117,6 +120,18 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** Prepare an application whose processes name {@code marker}, not the jar copy. */
 	AppUnderTest(Path dir, Path marker) {
+		this(dir, marker, appJar());
+	}
+
+	/**
+	 * Prepare an application from another jar than {@link #appJar()} (the same endpoints
+	 * and headers on another web server).
+	 */
+	static AppUnderTest of(Path dir, Path sourceJar) {
+		return new AppUnderTest(dir, dir.resolve("app.jar"), sourceJar);
+	}
+
+	private AppUnderTest(Path dir, Path marker, Path sourceJar) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
 		this.marker = marker;
@@ -124,9 +139,10 @@ final class AppUnderTest implements AutoCloseable {
 		this.pidFile = dir.resolve("app.pid");
 		this.log = dir.resolve("app.log");
 		this.port = Http.freePort();
+		this.managementPort = this.port;
 		try {
 			Files.createDirectories(dir);
-			Files.copy(appJar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
+			Files.copy(sourceJar, this.jar, StandardCopyOption.REPLACE_EXISTING);
 			Files.writeString(this.extra, "");
 		}
 		catch (IOException ex) {
@@ -164,6 +180,14 @@ final class AppUnderTest implements AutoCloseable {
 
 	Path pidFile() {
 		return this.pidFile;
+	}
+
+	/**
+	 * Use {@code /actuator/upgrade} on a management port of its own (the application is
+	 * started with {@code --management.server.port}).
+	 */
+	void managementPort(int managementPort) {
+		this.managementPort = managementPort;
 	}
 
 	int port() {
@@ -594,7 +618,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** {@code GET /actuator/upgrade}, parsed. */
 	JsonNode status() {
-		Http.Response response = Http.get(this.port, "/actuator/upgrade", Duration.ofSeconds(20));
+		Http.Response response = Http.get(this.managementPort, "/actuator/upgrade", Duration.ofSeconds(20));
 		assertThat(response.status()).as("GET /actuator/upgrade: %s", response).isEqualTo(200);
 		return json(response);
 	}
@@ -605,7 +629,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** {@code POST /actuator/upgrade}, waiting for the outcome. */
 	Http.Response postUpgrade() {
-		return Http.post(this.port, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(120));
+		return Http.post(this.managementPort, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(120));
 	}
 
 	/** {@code POST /actuator/upgrade} once the predecessor's exit has been seen. */
@@ -851,14 +875,14 @@ final class AppUnderTest implements AutoCloseable {
 	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
 	 * the run, not skip part of it. {@code .ci/run} installs every one.
 	 */
-	static void requireTool(String executable, String debianPackage, String why) {
+	static Path requireTool(String executable, String debianPackage, String why) {
 		Stream<String> dirs = executable.startsWith("/") ? Stream.of("/")
 				: Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"));
-		if (dirs.map((dir) -> Path.of(dir.isEmpty() ? "." : dir).resolve(executable))
-			.noneMatch((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))) {
-			throw new AssertionError(executable + " is not installed: " + why + "; install it with 'apt-get install "
-					+ debianPackage + "' (.ci/run installs it)");
-		}
+		return dirs.map((dir) -> Path.of(dir.isEmpty() ? "." : dir).resolve(executable))
+			.filter((candidate) -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(executable + " is not installed: " + why
+					+ "; install it with 'apt-get install " + debianPackage + "' (.ci/run installs it)"));
 	}
 
 	static void sleep(long millis) {

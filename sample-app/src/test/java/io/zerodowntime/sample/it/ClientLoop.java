@@ -5,12 +5,16 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,10 +28,11 @@ import org.awaitility.Awaitility;
 /**
  * A bounded client load for the upgrade and fault scenarios, until {@link #close()}: a
  * few threads, each sending {@code GET /} on a new connection, pausing 10 ms, and again;
- * or, as a {@link #probe}, one thread that connects (and closes at once) every 50 ms.
- * Every attempt has a timeout, so a stuck one is a {@link Kind#TIMEOUT} failure, not a
- * stuck test. Failures keep their kind, when the attempt started (so a failure can be
- * placed before or after an event) and what was seen.
+ * or another {@link Mode} of client (keep-alive, slow requests, uploads); or, as a
+ * {@link #probe}, one thread that connects (and closes at once) every 50 ms. Every
+ * attempt has a timeout, so a stuck one is a {@link Kind#TIMEOUT} failure, not a stuck
+ * test. Failures keep their kind, when the attempt started (so a failure can be placed
+ * before or after an event) and what was seen.
  */
 final class ClientLoop implements AutoCloseable {
 
@@ -67,9 +72,34 @@ final class ClientLoop implements AutoCloseable {
 
 	}
 
+	/**
+	 * What each client thread sends: {@code GET /} on a new connection each time;
+	 * {@code GET /} on one connection kept open (a new one only after the server closed
+	 * it with {@code Connection: close}); {@code GET /slow?ms=300} on a new connection;
+	 * {@code POST /upload} of 256 KiB on a new connection, whose length and SHA-256 the
+	 * answer must repeat.
+	 */
+	enum Mode {
+
+		NEW_CONNECTION, KEEP_ALIVE, SLOW, UPLOAD, PROBE
+
+	}
+
+	private static final int UPLOAD_BYTES = 256 * 1024;
+
+	private static final byte[] UPLOAD = upload();
+
+	/** What {@code POST /upload} answers for {@link #UPLOAD}: its length and SHA-256. */
+	private static final String UPLOAD_ANSWER = uploadAnswer();
+
 	private final int port;
 
 	private final boolean probe;
+
+	private final Mode mode;
+
+	/** The keep-alive connection of each client thread. */
+	private final ThreadLocal<Http.Connection> connection = new ThreadLocal<>();
 
 	private final long startNanos = System.nanoTime();
 
@@ -87,11 +117,13 @@ final class ClientLoop implements AutoCloseable {
 
 	private final List<Thread> threads = new ArrayList<>();
 
-	private ClientLoop(int port, boolean probe, int threads) {
+	private ClientLoop(int port, Mode mode, int threads) {
 		this.port = port;
-		this.probe = probe;
+		this.mode = mode;
+		this.probe = mode == Mode.PROBE;
 		for (int i = 0; i < threads; i++) {
-			Thread thread = new Thread(this::run, (probe ? "port-probe-" : "client-loop-") + i);
+			Thread thread = new Thread(this::run,
+					(this.probe ? "port-probe-" : "client-loop-" + mode.name().toLowerCase(Locale.ROOT) + "-") + i);
 			thread.setDaemon(true);
 			this.threads.add(thread);
 			thread.start();
@@ -99,7 +131,12 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	static ClientLoop start(int port, int threads) {
-		return new ClientLoop(port, false, threads);
+		return new ClientLoop(port, Mode.NEW_CONNECTION, threads);
+	}
+
+	/** Start a load of another mode of client. */
+	static ClientLoop start(int port, Mode mode, int threads) {
+		return new ClientLoop(port, mode, threads);
 	}
 
 	/**
@@ -107,10 +144,19 @@ final class ClientLoop implements AutoCloseable {
 	 * out (the listen backlog full for 5 s), or any other error.
 	 */
 	static ClientLoop probe(int port) {
-		return new ClientLoop(port, true, 1);
+		return new ClientLoop(port, Mode.PROBE, 1);
 	}
 
 	private void run() {
+		try {
+			runLoop();
+		}
+		finally {
+			closeConnection();
+		}
+	}
+
+	private void runLoop() {
 		long deadline = this.startNanos + HARD_DEADLINE.toNanos();
 		long next = System.nanoTime();
 		while (this.running.get() && System.nanoTime() < deadline) {
@@ -129,7 +175,13 @@ final class ClientLoop implements AutoCloseable {
 					connect();
 				}
 				else {
-					get(start, startedAt);
+					switch (this.mode) {
+						case KEEP_ALIVE -> keepAlive(start, startedAt);
+						case SLOW ->
+							answered(Http.get(this.port, "/slow?ms=300", REQUEST_TIMEOUT), null, start, startedAt);
+						case UPLOAD -> upload(start, startedAt);
+						default -> answered(Http.get(this.port, "/", REQUEST_TIMEOUT), null, start, startedAt);
+					}
 				}
 			}
 			catch (UncheckedIOException ex) {
@@ -153,9 +205,65 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	private void get(long start, Instant startedAt) {
-		Http.Response response = Http.get(this.port, "/", REQUEST_TIMEOUT);
-		if (response.status() != 200) {
+	/**
+	 * {@code GET /} on this thread's connection; a failure closes it (the next request
+	 * opens a new one), as does a response with {@code Connection: close}.
+	 */
+	private void keepAlive(long start, Instant startedAt) {
+		Http.Connection held = this.connection.get();
+		if (held == null) {
+			held = new Http.Connection(this.port, REQUEST_TIMEOUT);
+			this.connection.set(held);
+		}
+		Http.Response response;
+		try {
+			response = held.get("/");
+		}
+		catch (RuntimeException ex) {
+			closeConnection();
+			throw ex;
+		}
+		if ("close".equalsIgnoreCase(String.valueOf(response.header("Connection")))) {
+			closeConnection();
+		}
+		answered(response, null, start, startedAt);
+	}
+
+	private void closeConnection() {
+		Http.Connection held = this.connection.get();
+		if (held != null) {
+			held.close();
+			this.connection.remove();
+		}
+	}
+
+	private void upload(long start, Instant startedAt) {
+		try (Http.Connection upload = new Http.Connection(this.port, REQUEST_TIMEOUT)) {
+			upload.send(Http.head("POST", "/upload", this.port, "application/octet-stream", UPLOAD.length, false));
+			upload.send(UPLOAD);
+			answered(upload.readResponse(), UPLOAD_ANSWER, start, startedAt);
+		}
+	}
+
+	private static byte[] upload() {
+		byte[] bytes = new byte[UPLOAD_BYTES];
+		new Random(13).nextBytes(bytes);
+		return bytes;
+	}
+
+	private static String uploadAnswer() {
+		try {
+			byte[] digest = MessageDigest.getInstance("SHA-256").digest(UPLOAD);
+			return UPLOAD.length + " " + HexFormat.of().formatHex(digest);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** Count a response: 200 (with the body expected, if any), or a failure. */
+	private void answered(Http.Response response, String expectedBody, long start, Instant startedAt) {
+		if (response.status() != 200 || (expectedBody != null && !response.text().strip().equals(expectedBody))) {
 			fail(Kind.STATUS, start, startedAt, response.status() + " " + response.text().strip());
 			return;
 		}

@@ -1,0 +1,433 @@
+package io.zerodowntime.jetty;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.zerodowntime.Suspension;
+import io.zerodowntime.Upgrader;
+import io.zerodowntime.server.DrainTarget;
+import io.zerodowntime.server.ListenerRegistry;
+import io.zerodowntime.server.ListenerRequest;
+import io.zerodowntime.server.ServerListener;
+import io.zerodowntime.server.UnsupportedServerException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Jetty adapter in this JVM: a real Jetty server whose connector is an
+ * {@link InheritableServerConnector}, raw sockets as clients, drained as the core drains
+ * it, suspended and resumed as a probation does.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class InheritableServerConnectorTests {
+
+	private final TestRegistry registry = new TestRegistry();
+
+	private final CountDownLatch slowStarted = new CountDownLatch(1);
+
+	private final CountDownLatch slowRelease = new CountDownLatch(1);
+
+	private final List<Socket> clients = new ArrayList<>();
+
+	private Server server;
+
+	private Upgrader upgrader;
+
+	@AfterEach
+	void stop() throws Exception {
+		this.slowRelease.countDown();
+		for (Socket client : this.clients) {
+			client.close();
+		}
+		if (this.server != null) {
+			this.server.stop();
+		}
+		if (this.upgrader != null) {
+			this.upgrader.close();
+		}
+	}
+
+	@Test
+	void theAcceptorWaitsAtTheGateBeforeItAccepts() throws Exception {
+		this.registry.gate = new CountDownLatch(1);
+		start(this.registry);
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		send(client, get("/fast?1"));
+		client.setSoTimeout(500);
+		assertThat(readOrTimeout(client)).as("nothing accepts while the gate is shut").isNull();
+		assertThat(drain().openConnections()).isZero();
+		this.registry.gate.countDown();
+		client.setSoTimeout(10_000);
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1");
+	}
+
+	@Test
+	void anIdleKeepAliveConnectionStaysOpenAndItsNextRequestIsAnsweredWithConnectionClose() throws Exception {
+		start(this.registry);
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		send(client, get("/fast?1"));
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1")
+			.doesNotContainIgnoringCase("Connection: close");
+		drain().stopAccepting();
+		assertThat(this.registry.listener.isClosed()).as("this process's copy of the listener").isTrue();
+		assertThat(drain().openConnections()).as("idle, not closed").isEqualTo(1);
+		send(client, get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).as("the connection ends with a FIN, not a reset").isNull();
+		assertThat(received.responses()).singleElement()
+			.asString()
+			.contains("ok /fast?2")
+			.containsIgnoringCase("Connection: close");
+		// Jetty half-closes after Connection: close and reads on until the client closes
+		// its end too (what it sends meanwhile is discarded, so no reset)
+		client.close();
+		await().atMost(10, TimeUnit.SECONDS).until(() -> drain().openConnections() == 0);
+	}
+
+	@Test
+	void aRequestInServiceWhenTheDrainStartsIsAnsweredAndTheNextOneClosesTheConnection() throws Exception {
+		start(this.registry);
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		send(client, get("/slow"));
+		assertThat(this.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		drain().stopAccepting();
+		this.slowRelease.countDown();
+		assertThat(readResponse(client.getInputStream())).contains("ok /slow");
+		send(client, get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).singleElement()
+			.asString()
+			.contains("ok /fast?2")
+			.containsIgnoringCase("Connection: close");
+	}
+
+	@Test
+	void requestsPipelinedDuringTheDrainGetTheFirstAnsweredAndAFinNotAReset() throws Exception {
+		start(this.registry);
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		send(client, get("/fast?1"));
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1");
+		drain().stopAccepting();
+		send(client, get("/fast?2") + get("/fast?3") + get("/fast?4"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).as("unread requests are discarded, not reset").isNull();
+		assertThat(received.responses()).first()
+			.asString()
+			.contains("ok /fast?2")
+			.containsIgnoringCase("Connection: close");
+	}
+
+	@Test
+	void atTheDeadlineIdleConnectionsAreClosedCleanlyAndARunningRequestIsCut() throws Exception {
+		start(this.registry);
+		int port = this.registry.listener.localAddress().getPort();
+		Socket idle = connect(port);
+		send(idle, get("/fast?1"));
+		assertThat(readResponse(idle.getInputStream())).contains("ok /fast?1");
+		Socket running = connect(port);
+		send(running, get("/slow"));
+		assertThat(this.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		drain().stopAccepting();
+		assertThat(drain().openConnections()).isEqualTo(2);
+		assertThat(drain().closeConnections()).as("requests cut").isEqualTo(1);
+		Received idleEnd = readToEnd(idle);
+		assertThat(idleEnd.failure).as("a FIN, not a reset").isNull();
+		assertThat(idleEnd.responses()).isEmpty();
+		assertThat(readToEnd(running).responses()).as("the request was cut").isEmpty();
+	}
+
+	@Test
+	void whileSuspendedHeldConnectionsAreClosedAfterTheirResponseAndAResumeServesWhatQueued() throws Exception {
+		this.upgrader = Upgrader.builder().handoverPriority(false).build();
+		InheritableServerConnector connector = start(this.upgrader.listenerRegistry());
+		int port = connector.getLocalPort();
+		assertThat(port).isEqualTo(connector.getListener().localAddress().getPort());
+		Socket held = connect(port);
+		send(held, get("/fast?1"));
+		assertThat(readResponse(held.getInputStream())).doesNotContainIgnoringCase("Connection: close");
+		assertThat(Suspension.suspend(this.upgrader)).isEqualTo(1);
+		send(held, get("/fast?2"));
+		assertThat(readResponse(held.getInputStream())).as("a held connection after the suspension")
+			.containsIgnoringCase("Connection: close");
+		Socket waiting = connect(port);
+		send(waiting, get("/fast?3"));
+		waiting.setSoTimeout(500);
+		assertThat(readOrTimeout(waiting)).as("nothing accepts while suspended").isNull();
+		Suspension.resume(this.upgrader);
+		waiting.setSoTimeout(10_000);
+		assertThat(readResponse(waiting.getInputStream())).contains("ok /fast?3")
+			.doesNotContainIgnoringCase("Connection: close");
+		send(waiting, get("/fast?4"));
+		assertThat(readResponse(waiting.getInputStream())).as("keep-alive again").contains("ok /fast?4");
+	}
+
+	@Test
+	void everyServerConnectorIsReplacedWithItsSettingsAndNamedLikeTomcats() {
+		Server server = new Server();
+		ServerConnector main = new ServerConnector(server, 1, 1, new HttpConnectionFactory());
+		main.setHost("0.0.0.0");
+		main.setPort(8080);
+		main.setIdleTimeout(1234);
+		ServerConnector admin = new ServerConnector(server);
+		admin.setHost("127.0.0.1");
+		admin.setPort(9090);
+		server.setConnectors(new org.eclipse.jetty.server.Connector[] { main, admin });
+		server.addBean(new NetworkConnectionLimit(50, server.getConnectors()));
+		List<ListenerRequest> requests = InheritableConnectors.apply(server, this.registry, "http");
+		assertThat(server.getConnectors()).allMatch(InheritableServerConnector.class::isInstance);
+		InheritableServerConnector first = (InheritableServerConnector) server.getConnectors()[0];
+		assertThat(first.getIdleTimeout()).isEqualTo(1234);
+		assertThat(first.getConnectionFactories()).containsExactlyElementsOf(main.getConnectionFactories());
+		assertThat(requests).satisfiesExactly((http) -> {
+			assertThat(http.name()).isEqualTo("http");
+			assertThat(http.address()).as("0.0.0.0 is every address").isNull();
+			assertThat(http.port()).isEqualTo(8080);
+		}, (additional) -> {
+			assertThat(additional.name()).isEqualTo("http-9090");
+			assertThat(additional.address()).isEqualTo(InetAddress.getLoopbackAddress());
+		});
+		assertThat(server.getBeans(NetworkConnectionLimit.class)).singleElement()
+			.satisfies((limit) -> assertThat(limit.getMaxNetworkConnectionCount()).isEqualTo(50));
+	}
+
+	@Test
+	void aConnectorOfAnotherKindIsRefusedByName() {
+		Server server = new Server();
+		server.setConnectors(new org.eclipse.jetty.server.Connector[] { new LocalConnector(server) });
+		assertThatExceptionOfType(UnsupportedServerException.class)
+			.isThrownBy(() -> InheritableConnectors.apply(server, this.registry, "http"))
+			.withMessageContaining("LocalConnector")
+			.withMessageContaining("ServerConnector")
+			.withMessageContaining("zerodowntime.enabled=false");
+	}
+
+	private InheritableServerConnector start(ListenerRegistry registry) throws Exception {
+		this.server = new Server();
+		InheritableServerConnector connector = new InheritableServerConnector(this.server, new HttpConnectionFactory());
+		connector.setHost("127.0.0.1");
+		connector.setPort(0);
+		connector.setListenerRegistry(registry);
+		this.server.addConnector(connector);
+		this.server.setHandler(new Handler.Abstract() {
+
+			@Override
+			public boolean handle(Request request, Response response, Callback callback) throws Exception {
+				String path = request.getHttpURI().getPathQuery();
+				if (path.startsWith("/slow")) {
+					InheritableServerConnectorTests.this.slowStarted.countDown();
+					InheritableServerConnectorTests.this.slowRelease.await(30, TimeUnit.SECONDS);
+				}
+				response.getHeaders().put("Content-Type", "text/plain");
+				response.write(true, ByteBuffer.wrap(("ok " + path).getBytes(StandardCharsets.US_ASCII)), callback);
+				return true;
+			}
+
+		});
+		this.server.start();
+		return connector;
+	}
+
+	private DrainTarget drain() {
+		return this.registry.listener.drainTarget;
+	}
+
+	private Socket connect(int port) throws IOException {
+		Socket socket = new Socket();
+		this.clients.add(socket);
+		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+		socket.setSoTimeout(10_000);
+		return socket;
+	}
+
+	private static void send(Socket socket, String requests) throws IOException {
+		OutputStream out = socket.getOutputStream();
+		out.write(requests.getBytes(StandardCharsets.US_ASCII));
+		out.flush();
+	}
+
+	private static String get(String path) {
+		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	}
+
+	private static String readOrTimeout(Socket socket) throws IOException {
+		try {
+			int first = socket.getInputStream().read();
+			return (first < 0) ? "EOF" : "" + (char) first;
+		}
+		catch (SocketTimeoutException ex) {
+			return null;
+		}
+	}
+
+	/** Read one response whose body has a Content-Length. */
+	private static String readResponse(InputStream in) throws IOException {
+		ByteArrayOutputStream head = new ByteArrayOutputStream();
+		while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+			int b = in.read();
+			if (b < 0) {
+				throw new IOException("EOF in the headers: " + head);
+			}
+			head.write(b);
+		}
+		String headers = head.toString(StandardCharsets.US_ASCII);
+		int length = 0;
+		for (String line : headers.split("\r\n")) {
+			if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+				length = Integer.parseInt(line.substring("content-length:".length()).trim());
+			}
+		}
+		return headers + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+	}
+
+	private static Received readToEnd(Socket socket) throws IOException {
+		InputStream in = socket.getInputStream();
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		IOException failure = null;
+		try {
+			bytes.write(in.readAllBytes());
+		}
+		catch (IOException ex) {
+			failure = ex;
+		}
+		return new Received(bytes.toString(StandardCharsets.US_ASCII), failure);
+	}
+
+	/** What a client read until the server closed the connection. */
+	private record Received(String text, IOException failure) {
+
+		List<String> responses() {
+			List<String> responses = new ArrayList<>();
+			int start = this.text.indexOf("HTTP/1.1 ");
+			while (start >= 0) {
+				int next = this.text.indexOf("HTTP/1.1 ", start + 1);
+				responses.add(this.text.substring(start, (next < 0) ? this.text.length() : next));
+				start = next;
+			}
+			return responses;
+		}
+
+	}
+
+	/** Binds one listener on 127.0.0.1; the gate is open unless a latch is set. */
+	static final class TestRegistry implements ListenerRegistry {
+
+		volatile Listener listener;
+
+		volatile CountDownLatch gate;
+
+		@Override
+		public void plan(List<ListenerRequest> requests) {
+		}
+
+		@Override
+		public ServerListener claim(ListenerRequest request, int backlog, SocketConfigurer configurer)
+				throws IOException {
+			ServerSocketChannel channel = ServerSocketChannel.open();
+			ServerSocket socket = channel.socket();
+			configurer.configure(socket);
+			socket.bind(new InetSocketAddress("127.0.0.1", 0), backlog);
+			this.listener = new Listener(request.name(), channel);
+			return this.listener;
+		}
+
+		@Override
+		public void awaitAcceptGate(ServerListener listener) throws InterruptedException {
+			CountDownLatch gate = this.gate;
+			if (gate != null) {
+				while (!gate.await(50, TimeUnit.MILLISECONDS)) {
+					if (listener.isClosed()) {
+						return;
+					}
+				}
+			}
+		}
+
+	}
+
+	static final class Listener implements ServerListener {
+
+		private final String name;
+
+		private final ServerSocketChannel channel;
+
+		private final InetSocketAddress address;
+
+		private volatile boolean closed;
+
+		volatile DrainTarget drainTarget;
+
+		Listener(String name, ServerSocketChannel channel) throws IOException {
+			this.name = name;
+			this.channel = channel;
+			this.address = (InetSocketAddress) channel.getLocalAddress();
+		}
+
+		@Override
+		public String name() {
+			return this.name;
+		}
+
+		@Override
+		public ServerSocketChannel channel() {
+			return this.channel;
+		}
+
+		@Override
+		public InetSocketAddress localAddress() {
+			return this.address;
+		}
+
+		@Override
+		public boolean inherited() {
+			return false;
+		}
+
+		@Override
+		public boolean isClosed() {
+			return this.closed;
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.closed = true;
+			this.channel.close();
+		}
+
+		@Override
+		public void attach(DrainTarget drainTarget) {
+			this.drainTarget = drainTarget;
+		}
+
+	}
+
+}
