@@ -29,23 +29,25 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 /**
- * Auto-configuration for zero-downtime upgrades of a Tomcat servlet web application: the
- * {@link Upgrader} of this process, built from the {@code zerodowntime.*} properties,
- * told when the application is ready, and closing the application when its generation
- * exits; every connector takes its listening socket from the upgrader's listener
- * registry. On a platform where upgrades are not available the application runs as Spring
- * Boot makes it, with one warning, and every upgrade is refused.
+ * Auto-configuration for zero-downtime upgrades of a web application (Spring MVC on
+ * Tomcat, WebFlux on Reactor Netty): the {@link Upgrader} of this process, built from the
+ * {@code zerodowntime.*} properties, told when the application is ready, and closing the
+ * application when its generation exits; every connector takes its listening socket from
+ * the upgrader's listener registry. On a platform where upgrades are not available the
+ * application runs as Spring Boot makes it, with one warning, and every upgrade is
+ * refused.
  *
  * @since 0.1.0
  */
 @AutoConfiguration
-@ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class })
+@ConditionalOnWebApplication
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
 @EnableConfigurationProperties(ZeroDowntimeProperties.class)
+@Import(ReactorNettyAdapterConfiguration.class)
 public final class ZeroDowntimeAutoConfiguration {
 
 	private static final String CONTROL_SOCKET = "zerodowntime.control-socket";
@@ -84,20 +86,29 @@ public final class ZeroDowntimeAutoConfiguration {
 	}
 
 	@Bean
+	@ConditionalOnWebApplication(type = Type.SERVLET)
 	ServerErrorCounter zeroDowntimeServerErrorCounter() {
 		return new ServerErrorCounter();
 	}
 
 	@Bean
-	@ConditionalOnMissingBean
-	@Conditional(PlatformCondition.Supported.class)
-	InheritableConnectorCustomizer inheritableConnectorCustomizer(Upgrader upgrader, Environment environment) {
-		return new InheritableConnectorCustomizer(ListenerPlan.MAIN, environment, upgrader.listenerRegistry(), true);
-	}
-
-	@Bean
 	UpgradeEventPublisher upgradeEventPublisher(Upgrader upgrader, ApplicationEventPublisher publisher) {
 		return new UpgradeEventPublisher(upgrader, publisher);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	@ConditionalOnClass({ Tomcat.class, InheritableHttp11NioProtocol.class })
+	static class TomcatConnectorConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@Conditional(PlatformCondition.Supported.class)
+		InheritableConnectorCustomizer inheritableConnectorCustomizer(Upgrader upgrader, Environment environment) {
+			return new InheritableConnectorCustomizer(ListenerPlan.MAIN, environment, upgrader.listenerRegistry(),
+					true);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)
