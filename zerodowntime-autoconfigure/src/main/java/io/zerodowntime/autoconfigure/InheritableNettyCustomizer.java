@@ -11,6 +11,7 @@ import io.zerodowntime.server.ListenerRequest;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
@@ -66,6 +67,12 @@ public class InheritableNettyCustomizer implements WebServerFactoryCustomizer<Ne
 		// the factory would otherwise run the server on the resources' default (native)
 		// loops after every server customizer; the adapter sets their NIO loops instead
 		factory.setResourceFactory(null);
+		// the drain is this server's graceful shutdown (zerodowntime.drain-timeout);
+		// Boot's
+		// would wait again once the server is stopped: its Netty graceful shutdown never
+		// reports back when the server is already stopped, so the context would wait out
+		// spring.lifecycle.timeout-per-shutdown-phase
+		factory.setShutdown(Shutdown.IMMEDIATE);
 		InheritableHttpServer adapter = new InheritableHttpServer(this.registry, this.listenerName, () -> {
 			ReactorResourceFactory factoryResources = this.resources.getIfAvailable();
 			return (factoryResources != null) ? factoryResources.getLoopResources() : null;

@@ -57,10 +57,16 @@ final class ConnectionDrain implements DrainTarget {
 		this.draining = true;
 		this.server.stopAccepting();
 		for (Channel connection : List.copyOf(this.server.connections())) {
+			if (!connection.isRegistered()) {
+				// just accepted, not yet with its event loop: not HTTP/2 yet; if it
+				// becomes
+				// so, its first stream sends the GOAWAY (InheritableHttpServer.observe)
+				continue;
+			}
 			try {
 				connection.eventLoop().execute(() -> goAway(connection));
 			}
-			catch (RejectedExecutionException ex) {
+			catch (RejectedExecutionException | IllegalStateException ex) {
 				// its event loop is gone, and so is the connection
 			}
 		}
@@ -107,9 +113,14 @@ final class ConnectionDrain implements DrainTarget {
 				}
 			};
 			try {
-				connection.eventLoop().execute(close);
+				if (connection.isRegistered()) {
+					connection.eventLoop().execute(close);
+				}
+				else {
+					close.run();
+				}
 			}
-			catch (RejectedExecutionException ex) {
+			catch (RejectedExecutionException | IllegalStateException ex) {
 				close.run();
 			}
 		}
@@ -143,7 +154,13 @@ final class ConnectionDrain implements DrainTarget {
 		if (connection instanceof DrainableSocketChannel socket && socket.discardUnread() > 0 && cut == 0) {
 			cut = 1;
 		}
-		connection.unsafe().close(connection.voidPromise());
+		if (connection.isRegistered()) {
+			connection.unsafe().close(connection.voidPromise());
+		}
+		else {
+			// not yet with its event loop (just accepted): close the socket itself
+			connection.unsafe().closeForcibly();
+		}
 		return cut;
 	}
 

@@ -128,6 +128,19 @@ final class AppUnderTest implements AutoCloseable {
 	 * own releases).
 	 */
 	AppUnderTest(Path dir, Path marker) {
+		this(dir, marker, appJar());
+	}
+
+	/**
+	 * Prepare an application of another jar than {@link #appJar()} (e.g. the WebFlux
+	 * sample, with the same endpoints and headers) in a directory of the test's own, with
+	 * a copy of the jar.
+	 */
+	static AppUnderTest ofJar(Path dir, Path sourceJar) {
+		return new AppUnderTest(dir, dir.resolve("app.jar"), sourceJar);
+	}
+
+	private AppUnderTest(Path dir, Path marker, Path sourceJar) {
 		this.dir = dir;
 		this.jar = dir.resolve("app.jar");
 		this.marker = marker;
@@ -137,7 +150,7 @@ final class AppUnderTest implements AutoCloseable {
 		this.port = Http.freePort();
 		try {
 			Files.createDirectories(dir);
-			Files.copy(appJar(), this.jar, StandardCopyOption.REPLACE_EXISTING);
+			Files.copy(sourceJar, this.jar, StandardCopyOption.REPLACE_EXISTING);
 			Files.writeString(this.extra, "");
 		}
 		catch (IOException ex) {
