@@ -74,13 +74,13 @@ public final class ZeroDowntimeAutoConfiguration {
 	@Bean
 	GenerationReadyListener generationReadyListener(Upgrader upgrader,
 			ObjectProvider<ApplicationAvailability> availability, ObjectProvider<ReadinessHealthGroup> health,
-			ObjectProvider<ServerErrorCounter> requests, ConfigurableApplicationContext context) {
+			ObjectProvider<RequestCounter> requests, ConfigurableApplicationContext context) {
 		Supplier<ReadinessState> readiness = () -> {
 			ApplicationAvailability known = availability.getIfAvailable();
 			return (known != null) ? known.getReadinessState() : ReadinessState.ACCEPTING_TRAFFIC;
 		};
 		ReadinessHealthGroup group = health.getIfAvailable();
-		ServerErrorCounter counter = requests.getIfAvailable();
+		RequestCounter counter = requests.getIfAvailable();
 		return new GenerationReadyListener(GenerationReadyListener.Target.of(upgrader), readiness, group, counter,
 				() -> System.exit(SpringApplication.exit(context, () -> 1)));
 	}
@@ -89,6 +89,12 @@ public final class ZeroDowntimeAutoConfiguration {
 	@ConditionalOnWebApplication(type = Type.SERVLET)
 	ServerErrorCounter zeroDowntimeServerErrorCounter() {
 		return new ServerErrorCounter();
+	}
+
+	@Bean
+	@ConditionalOnWebApplication(type = Type.REACTIVE)
+	ReactiveServerErrorCounter zeroDowntimeReactiveServerErrorCounter() {
+		return new ReactiveServerErrorCounter();
 	}
 
 	@Bean

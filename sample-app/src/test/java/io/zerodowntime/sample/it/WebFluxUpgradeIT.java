@@ -71,12 +71,13 @@ class WebFluxUpgradeIT {
 		AppUnderTest app = AppUnderTest.ofJar(this.dir.resolve("load"), webfluxJar());
 		List<Answered> answered = new ArrayList<>();
 		try (app) {
-			app.start((launch) -> launch.jvmArgs("-Xmx256m"), "--zerodowntime.probation=0");
+			app.start((launch) -> launch.jvmArgs("-Xmx256m"), "--zerodowntime.probation=0",
+					"--zerodowntime.upgrade-timeout=120s");
 			app.awaitGeneration(1);
 			int port = app.port();
 			try (ClientLoop probe = ClientLoop.probe(port);
 					ClientLoop fresh = ClientLoop.start(port, 2);
-					ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-webflux", port, 8, 10, true, CAP)) {
+					ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-webflux", port, 4, 10, true, CAP)) {
 				TimeUnit.SECONDS.sleep(1);
 				long seed = 0;
 				for (Trigger trigger : SERIES) {
@@ -144,7 +145,8 @@ class WebFluxUpgradeIT {
 			Http.useTls(app.port());
 			app.start((launch) -> launch.jvmArgs("-Xmx256m"), "--server.ssl.key-store=file:" + keyStore,
 					"--server.ssl.key-store-password=secret", "--server.http2.enabled=true",
-					"--management.server.port=" + management, "--management.server.ssl.enabled=false");
+					"--management.server.port=" + management, "--management.server.ssl.enabled=false",
+					"--zerodowntime.upgrade-timeout=120s");
 			long first = app.awaitGeneration(1);
 			JsonNode before = managementStatus(management);
 			assertThat(before.path("pid").asLong()).isEqualTo(first);
@@ -234,8 +236,9 @@ class WebFluxUpgradeIT {
 		}
 
 		static Curl h2(int port, Path log) throws IOException {
-			List<String> command = new ArrayList<>(List.of("curl", "-sk", "--http2", "--max-time", "240", "--rate",
-					"20/s", "-w", "%{http_version} %{http_code} %header{x-pid}\\n"));
+			// line-buffered, so every line is in the log when curl is stopped
+			List<String> command = new ArrayList<>(List.of("stdbuf", "-oL", "curl", "-sk", "--http2", "--max-time",
+					"240", "--rate", "20/s", "-w", "%{http_version} %{http_code} %header{x-pid}\\n"));
 			String url = "https://127.0.0.1:" + port + "/";
 			for (int i = 0; i < 4000; i++) {
 				command.addAll(List.of("-o", "/dev/null", url));
