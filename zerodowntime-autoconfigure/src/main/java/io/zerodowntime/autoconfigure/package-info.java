@@ -4,7 +4,8 @@
  * application starting, configured or failed: {@code StartupListener}; ready:
  * {@code GenerationReadyListener}); closing the application context is the callback the
  * core calls when its generation exits. It also exposes the beans around it: the Tomcat
- * connectors on the SPI, the endpoint, the application events, the metrics and one
- * failure analyzer. It uses only the public API of the core and the SPI.
+ * connectors and the Reactor Netty servers ({@code ReactorNettyAdapterConfiguration}) on
+ * the SPI, the endpoint, the application events, the metrics and one failure analyzer. It
+ * uses only the public API of the core and the SPI.
  */
 package io.zerodowntime.autoconfigure;

@@ -35,9 +35,7 @@ final class DrainingNetty implements AutoCloseable {
 	private final DisposableServer server;
 
 	DrainingNetty(boolean gateOpen) {
-		if (gateOpen) {
-			this.registry.gate.countDown();
-		}
+		this.registry.gateOpen = gateOpen;
 		HttpServer server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
@@ -65,7 +63,29 @@ final class DrainingNetty implements AutoCloseable {
 	}
 
 	void openGate() {
-		this.registry.gate.countDown();
+		this.registry.gateOpen = true;
+	}
+
+	/**
+	 * Suspend accepting as the core does for a new generation's probation: shut the gate
+	 * and close the listener's channel, not the listener.
+	 */
+	void suspend() throws IOException {
+		this.registry.gateOpen = false;
+		this.registry.listener.channel.close();
+	}
+
+	/**
+	 * Resume accepting on a new channel (the core's is on the same socket; here it is a
+	 * new one on another port), and open the gate.
+	 * @return the new port
+	 */
+	int resumeOnANewChannel() throws IOException {
+		ServerSocketChannel channel = ServerSocketChannel.open();
+		channel.bind(new InetSocketAddress("127.0.0.1", 0));
+		this.registry.listener.channel = channel;
+		this.registry.gateOpen = true;
+		return ((InetSocketAddress) channel.getLocalAddress()).getPort();
 	}
 
 	void releaseSlow() {
@@ -78,10 +98,10 @@ final class DrainingNetty implements AutoCloseable {
 		this.server.disposeNow(Duration.ofSeconds(10));
 	}
 
-	/** Binds one listener on 127.0.0.1; the gate opens when told. */
+	/** Binds one listener on 127.0.0.1; the gate opens and shuts when told. */
 	static final class Registry implements ListenerRegistry {
 
-		final CountDownLatch gate = new CountDownLatch(1);
+		volatile boolean gateOpen;
 
 		volatile Listener listener;
 
@@ -105,10 +125,8 @@ final class DrainingNetty implements AutoCloseable {
 
 		@Override
 		public void awaitAcceptGate(ServerListener listener) throws InterruptedException {
-			while (!this.gate.await(10, TimeUnit.MILLISECONDS)) {
-				if (listener.isClosed()) {
-					return;
-				}
+			while (!this.gateOpen && !listener.isClosed()) {
+				TimeUnit.MILLISECONDS.sleep(10);
 			}
 		}
 
@@ -118,7 +136,7 @@ final class DrainingNetty implements AutoCloseable {
 
 		private final String name;
 
-		private final ServerSocketChannel channel;
+		volatile ServerSocketChannel channel;
 
 		private final InetSocketAddress address;
 

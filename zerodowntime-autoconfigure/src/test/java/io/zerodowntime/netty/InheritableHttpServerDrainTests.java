@@ -143,6 +143,23 @@ class InheritableHttpServerDrainTests {
 			.doesNotContainIgnoringCase("connection: close");
 	}
 
+	@Test
+	void afterASuspensionItAcceptsAgainFromTheListenersNewChannel() throws Exception {
+		Socket before = connect();
+		send(before, get("/fast?before"));
+		assertThat(readResponse(before.getInputStream())).contains("ok /fast?before");
+		this.netty.suspend();
+		int port = this.netty.resumeOnANewChannel();
+		Socket after = new Socket("127.0.0.1", port);
+		after.setSoTimeout(10000);
+		this.clients.add(after);
+		send(after, get("/fast?after"));
+		assertThat(readResponse(after.getInputStream())).contains("ok /fast?after");
+		send(before, get("/fast?held"));
+		assertThat(readResponse(before.getInputStream())).as("a connection held through the suspension")
+			.contains("ok /fast?held");
+	}
+
 	private Socket connect() throws IOException {
 		Socket socket = new Socket("127.0.0.1", this.netty.port());
 		socket.setSoTimeout(10000);
