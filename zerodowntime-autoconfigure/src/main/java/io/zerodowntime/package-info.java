@@ -30,7 +30,9 @@
  * {@code Wiring.process()}) and the JVM's SIGHUP trap ({@code HangupSignal}, read only in
  * that class), one per process because environment, descriptors and signal handlers are.
  * Nothing else is static. The Tomcat adapter has none: Tomcat creates its protocol class
- * by name, so the starter sets the registry on each instance.</li>
+ * by name, so the starter sets the registry on each instance. Nor has the Reactor Netty
+ * adapter ({@code io.zerodowntime.netty}): it is applied to each {@code HttpServer} with
+ * the registry.</li>
  * <li>Nothing here imports Spring or Tomcat; only the OS seam ({@code Native*}) imports
  * jnr.</li>
  * </ul>

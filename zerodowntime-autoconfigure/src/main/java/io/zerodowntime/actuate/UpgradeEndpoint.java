@@ -55,7 +55,7 @@ public class UpgradeEndpoint {
 	 */
 	@WriteOperation
 	public WebEndpointResponse<Map<String, Object>> upgrade() {
-		String trigger = UpgradeRequestFilter.currentTrigger();
+		String trigger = UpgradeTrigger.current();
 		UpgradeOutcome outcome = this.upgrader.upgradeTriggeredBy((trigger != null) ? trigger : "the upgrade endpoint");
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("outcome", outcome.outcome().name());

@@ -25,8 +25,6 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 public class UpgradeRequestFilter implements Filter {
 
-	private static final ThreadLocal<String> trigger = new ThreadLocal<>();
-
 	private final Supplier<String> endpointPath;
 
 	/**
@@ -63,12 +61,12 @@ public class UpgradeRequestFilter implements Filter {
 			answer.getOutputStream().write(body);
 			return;
 		}
-		trigger.set("POST " + http.getRequestURI() + " from " + http.getRemoteAddr());
+		UpgradeTrigger.set("POST " + http.getRequestURI() + " from " + http.getRemoteAddr());
 		try {
 			chain.doFilter(request, response);
 		}
 		finally {
-			trigger.remove();
+			UpgradeTrigger.clear();
 		}
 	}
 
@@ -78,7 +76,7 @@ public class UpgradeRequestFilter implements Filter {
 	 * @return e.g. {@code POST /actuator/upgrade from 127.0.0.1}, or {@code null}
 	 */
 	static String currentTrigger() {
-		return trigger.get();
+		return UpgradeTrigger.current();
 	}
 
 	private boolean isUpgradePath(HttpServletRequest request) {

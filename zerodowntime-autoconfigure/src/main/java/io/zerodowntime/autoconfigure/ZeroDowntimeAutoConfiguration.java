@@ -35,9 +35,10 @@ import org.springframework.core.env.Environment;
  * {@link Upgrader} of this process, built from the {@code zerodowntime.*} properties,
  * told when the application is ready, and closing the application when its generation
  * exits. Each web server's adapter makes every connector take its listening socket from
- * the upgrader's listener registry: Tomcat ({@link TomcatAdapterConfiguration}) and Jetty
- * ({@link JettyAdapterConfiguration}); another web server stops startup with a message
- * saying what is supported. On a platform where upgrades are not available the
+ * the upgrader's listener registry: Tomcat ({@link TomcatAdapterConfiguration}), Jetty
+ * ({@link JettyAdapterConfiguration}) and Reactor Netty
+ * ({@link ReactorNettyAdapterConfiguration}); another web server stops startup with a
+ * message saying what is supported. On a platform where upgrades are not available the
  * application runs as Spring Boot makes it, with one warning, and every upgrade is
  * refused.
  *
@@ -47,7 +48,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnWebApplication
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
 @EnableConfigurationProperties(ZeroDowntimeProperties.class)
-@Import({ TomcatAdapterConfiguration.class, JettyAdapterConfiguration.class })
+@Import({ TomcatAdapterConfiguration.class, JettyAdapterConfiguration.class, ReactorNettyAdapterConfiguration.class })
 public final class ZeroDowntimeAutoConfiguration {
 
 	private static final String CONTROL_SOCKET = "zerodowntime.control-socket";
@@ -74,13 +75,13 @@ public final class ZeroDowntimeAutoConfiguration {
 	@Bean
 	GenerationReadyListener generationReadyListener(Upgrader upgrader,
 			ObjectProvider<ApplicationAvailability> availability, ObjectProvider<ReadinessHealthGroup> health,
-			ObjectProvider<ServerErrorCounter> requests, ConfigurableApplicationContext context) {
+			ObjectProvider<RequestCounter> requests, ConfigurableApplicationContext context) {
 		Supplier<ReadinessState> readiness = () -> {
 			ApplicationAvailability known = availability.getIfAvailable();
 			return (known != null) ? known.getReadinessState() : ReadinessState.ACCEPTING_TRAFFIC;
 		};
 		ReadinessHealthGroup group = health.getIfAvailable();
-		ServerErrorCounter counter = requests.getIfAvailable();
+		RequestCounter counter = requests.getIfAvailable();
 		return new GenerationReadyListener(GenerationReadyListener.Target.of(upgrader), readiness, group, counter,
 				() -> System.exit(SpringApplication.exit(context, () -> 1)));
 	}
@@ -89,6 +90,12 @@ public final class ZeroDowntimeAutoConfiguration {
 	@ConditionalOnWebApplication(type = Type.SERVLET)
 	ServerErrorCounter zeroDowntimeServerErrorCounter() {
 		return new ServerErrorCounter();
+	}
+
+	@Bean
+	@ConditionalOnWebApplication(type = Type.REACTIVE)
+	ReactiveServerErrorCounter zeroDowntimeReactiveServerErrorCounter() {
+		return new ReactiveServerErrorCounter();
 	}
 
 	@Bean
