@@ -24,10 +24,12 @@ import org.awaitility.Awaitility;
 /**
  * A bounded client load for the upgrade and fault scenarios, until {@link #close()}: a
  * few threads, each sending {@code GET /} on a new connection, pausing 10 ms, and again;
- * or, as a {@link #probe}, one thread that connects (and closes at once) every 50 ms.
- * Every attempt has a timeout, so a stuck one is a {@link Kind#TIMEOUT} failure, not a
- * stuck test. Failures keep their kind, when the attempt started (so a failure can be
- * placed before or after an event) and what was seen.
+ * or, with {@link #keepAlive}, on one connection kept open (a new one when the server
+ * answered {@code Connection: close}); or, as a {@link #probe}, one thread that connects
+ * (and closes at once) every 50 ms. Every attempt has a timeout, so a stuck one is a
+ * {@link Kind#TIMEOUT} failure, not a stuck test. Failures keep their kind, when the
+ * attempt started (so a failure can be placed before or after an event) and what was
+ * seen.
  */
 final class ClientLoop implements AutoCloseable {
 
@@ -78,6 +80,10 @@ final class ClientLoop implements AutoCloseable {
 
 	private final boolean probe;
 
+	private final boolean keepAlive;
+
+	private final AtomicLong retried = new AtomicLong();
+
 	private final long startNanos = System.nanoTime();
 
 	private final AtomicBoolean running = new AtomicBoolean(true);
@@ -94,11 +100,13 @@ final class ClientLoop implements AutoCloseable {
 
 	private final List<Thread> threads = new ArrayList<>();
 
-	private ClientLoop(int port, boolean probe, int threads) {
+	private ClientLoop(int port, boolean probe, boolean keepAlive, int threads) {
 		this.port = port;
 		this.probe = probe;
+		this.keepAlive = keepAlive;
 		for (int i = 0; i < threads; i++) {
-			Thread thread = new Thread(this::run, (probe ? "port-probe-" : "client-loop-") + i);
+			Thread thread = new Thread(this::run,
+					(probe ? "port-probe-" : keepAlive ? "keep-alive-loop-" : "client-loop-") + i);
 			thread.setDaemon(true);
 			this.threads.add(thread);
 			thread.start();
@@ -107,7 +115,17 @@ final class ClientLoop implements AutoCloseable {
 
 	/** Start a load of {@code GET /} requests. */
 	static ClientLoop start(int port, int threads) {
-		return new ClientLoop(port, false, threads);
+		return new ClientLoop(port, false, false, threads);
+	}
+
+	/**
+	 * Start a load of {@code GET /} requests, each thread on one connection it keeps
+	 * open. Like a browser or any pooled HTTP client, a request on a reused connection
+	 * that ends before a single byte of response (the server had closed it, or went away
+	 * with it) is sent again once on a new connection; {@link #retried()} counts those.
+	 */
+	static ClientLoop keepAlive(int port, int threads) {
+		return new ClientLoop(port, false, true, threads);
 	}
 
 	/**
@@ -116,12 +134,24 @@ final class ClientLoop implements AutoCloseable {
 	 * or any other error.
 	 */
 	static ClientLoop probe(int port) {
-		return new ClientLoop(port, true, 1);
+		return new ClientLoop(port, true, false, 1);
 	}
 
 	private void run() {
 		long deadline = this.startNanos + HARD_DEADLINE.toNanos();
 		long next = System.nanoTime();
+		Http.Connection[] held = new Http.Connection[1];
+		try {
+			run(deadline, next, held);
+		}
+		finally {
+			if (held[0] != null) {
+				held[0].close();
+			}
+		}
+	}
+
+	private void run(long deadline, long next, Http.Connection[] held) {
 		while (this.running.get() && System.nanoTime() < deadline) {
 			this.inFlight.incrementAndGet();
 			if (this.paused.get()) {
@@ -136,6 +166,9 @@ final class ClientLoop implements AutoCloseable {
 			try {
 				if (this.probe) {
 					connect();
+				}
+				else if (this.keepAlive) {
+					getKeptAlive(start, startedAt, held);
 				}
 				else {
 					get(start, startedAt);
@@ -166,7 +199,10 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	private void get(long start, Instant startedAt) {
-		Http.Response response = Http.get(this.port, "/", REQUEST_TIMEOUT);
+		count(Http.get(this.port, "/", REQUEST_TIMEOUT), start, startedAt);
+	}
+
+	private void count(Http.Response response, long start, Instant startedAt) {
 		if (response.status() != 200) {
 			fail(Kind.STATUS, start, startedAt, response.status() + " " + response.text().strip());
 			return;
@@ -175,6 +211,42 @@ final class ClientLoop implements AutoCloseable {
 		synchronized (this.servedBy) {
 			this.servedBy.merge(String.valueOf(response.header("X-Generation")), 1L, Long::sum);
 		}
+	}
+
+	private void getKeptAlive(long start, Instant startedAt, Http.Connection[] held) {
+		Http.Response response;
+		boolean reused = held[0] != null;
+		if (!reused) {
+			held[0] = new Http.Connection(this.port, REQUEST_TIMEOUT);
+		}
+		try {
+			response = held[0].get("/");
+		}
+		catch (UncheckedIOException ex) {
+			held[0].close();
+			held[0] = null;
+			if (!reused || !beforeAnyResponse(ex.getCause())) {
+				throw ex;
+			}
+			this.retried.incrementAndGet();
+			held[0] = new Http.Connection(this.port, REQUEST_TIMEOUT);
+			response = held[0].get("/");
+		}
+		if ("close".equalsIgnoreCase(response.header("Connection"))) {
+			held[0].close();
+			held[0] = null;
+		}
+		count(response, start, startedAt);
+	}
+
+	/**
+	 * Whether a request on a reused connection failed before a single byte of response:
+	 * what an HTTP client retries once on a new connection.
+	 */
+	private static boolean beforeAnyResponse(IOException ex) {
+		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
+		return message.contains("closed before a status line") || message.contains("reset")
+				|| message.contains("broken pipe");
 	}
 
 	private void connect() throws IOException {
@@ -223,6 +295,14 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Return how many requests on a reused keep-alive connection were sent again on a new
+	 * one, having failed before any response.
+	 */
+	long retried() {
+		return this.retried.get();
+	}
+
 	/** Return how many requests succeeded (for a probe: how many connections) so far. */
 	long ok() {
 		return this.ok.get();
@@ -261,7 +341,9 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	String summary() {
-		return ok() + " ok, " + failures().size() + " failed, served by generation " + servedBy();
+		return ok() + " ok, " + failures().size() + " failed, "
+				+ (this.keepAlive ? retried() + " retried on a new connection, " : "") + "served by generation "
+				+ servedBy();
 	}
 
 	@Override
