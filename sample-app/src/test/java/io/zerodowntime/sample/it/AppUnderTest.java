@@ -65,9 +65,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * Set in the environment of every process started here (and so of every later
-	 * generation), unless a test sets it: {@code zerodowntime.probation=0}. The default
-	 * probation, 10 s, would lengthen every upgrade of every test by as much (the trigger
-	 * waits for its end); the probation tests turn it on with an argument
+	 * generation; through {@code --setenv} under {@code systemd-socket-activate}, which
+	 * passes on nothing else), unless a test sets it: {@code zerodowntime.probation=0}.
+	 * The default probation, 10 s, would lengthen every upgrade of every test by as much
+	 * (the trigger waits for its end); the probation tests turn it on with an argument
 	 * ({@code --zerodowntime.probation=10s}), which wins over the environment.
 	 */
 	static final Map<String, String> NO_PROBATION = Map.of("ZERODOWNTIME_PROBATION", "0");
@@ -229,6 +230,14 @@ final class AppUnderTest implements AutoCloseable {
 	void launch(UnaryOperator<Launch> customizer) {
 		Launch launch = customizer.apply(new Launch(this.jar, this.dir));
 		List<String> command = new ArrayList<>(launch.launcher);
+		if (!command.isEmpty() && command.get(0).endsWith("systemd-socket-activate")) {
+			// it passes the program only the variables it is told to
+			NO_PROBATION.forEach((name, value) -> {
+				if (value.equals(launch.env.get(name))) {
+					command.add(1, "--setenv=" + name + "=" + value);
+				}
+			});
+		}
 		command.add(java().toString());
 		command.addAll(launch.jvmArgs);
 		command.addAll(List.of("-jar", launch.jar.toString()));
