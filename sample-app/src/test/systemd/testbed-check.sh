@@ -391,7 +391,11 @@ inside rm -f /etc/sample-app/application.properties
 inside bash -c 'echo sample.exit-after-ready=1s >/etc/sample-app/application.properties'
 before=$(prop MainPID)
 t=$(date +%s%N)
+# the client loop's clock (the container's, UTC): a request the dying generation had accepted
+# is lost with it (docs/probation.md, Limits); one refused never is
+rollback_from=$(inside date -u +%T)
 if sctl reload sample-app.service 2>"$stage/reload-rolled-back.err"; then rc=0; else rc=$?; fi
+rollback_to=$(inside date -u +%T)
 took=$(ms "$t")
 s=$(serving)
 log "rolled-back reload: exit $rc in $took ms ($(tr '\n' ' ' <"$stage/reload-rolled-back.err"));" \
@@ -444,12 +448,16 @@ inside touch /tmp/stop-load
 wait "$load_pid" || true
 load_pid=""
 total=$(grep -c . "$stage/load.log" || true)
-failed=$(awk '$2 != 200' "$stage/load.log" | wc -l)
+# lost with the generation that died during its probation: an empty reply (curl 52) or a reset
+# (56) of a request started during that reload
+lost=$(awk -v from="$rollback_from" -v to="$rollback_to" \
+  '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$stage/load.log" | wc -l)
+failed=$(( $(awk '$2 != 200' "$stage/load.log" | wc -l) - lost ))
 slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
-log "client loop: $total requests during 4 upgrades and 2 failed ones, $failed not answered 200," \
-  "slowest ${slowest}s"
+log "client loop: $total requests during 4 upgrades, 2 failed ones and a rolled-back one: $failed failed," \
+  "$lost lost with the generation that died during its probation ($rollback_from-$rollback_to), slowest ${slowest}s"
 awk '$2 != 200 {print "      | " $0}' "$stage/load.log"
-check "client loop: no failed request" '[[ $failed == 0 ]]'
+check "client loop: no failed request (but those the dying generation had accepted)" '[[ $failed == 0 ]]'
 check "client loop: it ran (at least 50 requests)" '((total >= 50))'
 
 # --- a deploy after the JVM options changed restarts, and says so -------------------------------
