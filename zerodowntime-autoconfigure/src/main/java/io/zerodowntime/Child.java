@@ -58,7 +58,8 @@ interface Child {
 	void rollBack(String reason);
 
 	/**
-	 * Wait until the new generation has exited (end of the handshake).
+	 * Wait until the new generation has exited (end of the handshake); once it has, the
+	 * handshake socket is closed.
 	 * @param timeout how long to wait at most
 	 * @return whether it has exited
 	 * @throws InterruptedException if interrupted while waiting

@@ -321,8 +321,11 @@ final class NativeChild implements Child {
 				}
 				TimeUnit.NANOSECONDS.timedWait(this.lock, left);
 			}
-			return true;
 		}
+		// the handshake has ended: nothing is read or sent on it any more (a rolled-back
+		// generation's socket would otherwise stay open in this one for good)
+		close();
+		return true;
 	}
 
 	/**

@@ -221,14 +221,18 @@ class NativeChildTests {
 	}
 
 	@Test
-	void awaitExitSaysWhetherTheChildExitedInTime() throws Exception {
+	void awaitExitSaysWhetherTheChildExitedInTimeAndClosesTheHandshakeOnceItHas() throws Exception {
 		this.fake.processes.run(CHILD, "100");
 		NativeChild child = new NativeChild(this.fake.os(), FD);
 		this.handshake.send("PID 4242\nREADY\n");
 		assertThat(child.awaitReady(LONG)).isNull();
 		assertThat(child.awaitExit(Duration.ofMillis(50))).isFalse();
+		assertThat(this.fake.fds.closed).isEmpty();
 		this.handshake.endOfStream();
 		assertThat(child.awaitExit(LONG)).isTrue();
+		assertThat(this.fake.fds.closed).containsExactly(FD);
+		assertThat(child.awaitExit(LONG)).isTrue();
+		assertThat(this.fake.fds.closed).containsExactly(FD);
 	}
 
 	/** Records each sign, in order. */

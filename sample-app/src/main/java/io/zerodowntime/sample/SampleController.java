@@ -22,7 +22,9 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /upload}. Each response names the generation and pid that served it in the
  * {@code X-Generation} and {@code X-Pid} headers, and the release it runs, when
  * {@code sample.release} is set (e.g. in each release directory's
- * {@code application.properties}), in {@code X-Release}.
+ * {@code application.properties}), in {@code X-Release}. With
+ * {@code sample.server-errors} set, a share of them fails with a 500
+ * ({@link ReleaseFaults}).
  */
 @RestController
 class SampleController {
@@ -33,9 +35,12 @@ class SampleController {
 
 	private final String release;
 
-	SampleController(GenerationInfo generation, @Value("${sample.release:}") String release) {
+	private final ReleaseFaults faults;
+
+	SampleController(GenerationInfo generation, @Value("${sample.release:}") String release, ReleaseFaults faults) {
 		this.generation = generation;
 		this.release = release;
+		this.faults = faults;
 	}
 
 	@ModelAttribute
@@ -45,6 +50,7 @@ class SampleController {
 		if (!this.release.isEmpty()) {
 			response.setHeader("X-Release", this.release);
 		}
+		this.faults.maybeFail();
 	}
 
 	@GetMapping(path = "/", produces = MediaType.TEXT_PLAIN_VALUE)

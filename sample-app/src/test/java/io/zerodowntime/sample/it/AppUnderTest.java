@@ -59,6 +59,16 @@ final class AppUnderTest implements AutoCloseable {
 
 	static final Duration STARTUP = Duration.ofSeconds(90);
 
+	/**
+	 * Set in the environment of every process started here (and so of every later
+	 * generation; through {@code --setenv} under {@code systemd-socket-activate}, which
+	 * passes on nothing else), unless a test sets it: {@code zerodowntime.probation=0}.
+	 * The default probation, 10 s, would lengthen every upgrade of every test by as much
+	 * (the trigger waits for its end); the probation tests turn it on with an argument
+	 * ({@code --zerodowntime.probation=10s}), which wins over the environment.
+	 */
+	static final Map<String, String> NO_PROBATION = Map.of("ZERODOWNTIME_PROBATION", "0");
+
 	/** How many more descriptors than a fresh generation a serving one may hold. */
 	static final int FD_MARGIN = 3;
 
@@ -196,8 +206,10 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
-	 * extra configuration, the PID file, a drain timeout of 10 s (the clients send short
-	 * requests; a generation that cannot drain must not hold the test for 30 s).
+	 * extra configuration file, the PID file, a drain timeout of 10 s (the clients here
+	 * send short requests; a generation that cannot drain, because of a bug, must not
+	 * hold the test for the default 30 s). (No probation either, but through the
+	 * environment: see {@link #NO_PROBATION}.)
 	 */
 	List<String> defaultArgs() {
 		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
@@ -229,6 +241,14 @@ final class AppUnderTest implements AutoCloseable {
 	void launch(UnaryOperator<Launch> customizer) {
 		Launch launch = customizer.apply(new Launch());
 		List<String> command = new ArrayList<>(launch.launcher);
+		if (!command.isEmpty() && command.get(0).endsWith("systemd-socket-activate")) {
+			// it passes the program only the variables it is told to
+			NO_PROBATION.forEach((name, value) -> {
+				if (value.equals(launch.env.get(name))) {
+					command.add(1, "--setenv=" + name + "=" + value);
+				}
+			});
+		}
 		command.add(java().toString());
 		command.addAll(launch.jvmArgs);
 		command.addAll(List.of("-jar", launch.jar.toString()));
@@ -261,7 +281,7 @@ final class AppUnderTest implements AutoCloseable {
 
 		private final List<String> args = new ArrayList<>();
 
-		private final Map<String, String> env = new LinkedHashMap<>();
+		private final Map<String, String> env = new LinkedHashMap<>(NO_PROBATION);
 
 		/** Inherited variables removed unless set here. */
 		private final Set<String> unsetEnv = new LinkedHashSet<>(
@@ -525,6 +545,24 @@ final class AppUnderTest implements AutoCloseable {
 		this.generation = generation;
 		this.pid = pid;
 		return pid;
+	}
+
+	/**
+	 * Wait until a generation answers {@code GET /} (whatever the PID file says) and
+	 * return its pid, without following it (a generation on probation that may be rolled
+	 * back).
+	 */
+	long awaitAnswering(int generation, Duration timeout) {
+		try {
+			return Awaitility.await("generation " + generation + " to answer on port " + this.port)
+				.atMost(timeout)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> servingPid(generation, false), Objects::nonNull);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new AssertionError("generation " + generation + " never answered\n" + tail(), ex);
+		}
 	}
 
 	private Long servingPid(int generation, boolean ownsPidFile) {

@@ -75,7 +75,8 @@ final class ClientLoop implements AutoCloseable {
 	/**
 	 * What each client thread sends: {@code GET /} on a new connection each time;
 	 * {@code GET /} on one connection kept open (a new one only after the server closed
-	 * it with {@code Connection: close}); {@code GET /slow?ms=300} on a new connection;
+	 * it with {@code Connection: close}, or a request failed before any response: see
+	 * {@link #keepAlive(long, Instant)}); {@code GET /slow?ms=300} on a new connection;
 	 * {@code POST /upload} of 256 KiB on a new connection, whose length and SHA-256 the
 	 * answer must repeat.
 	 */
@@ -97,6 +98,8 @@ final class ClientLoop implements AutoCloseable {
 	private final boolean probe;
 
 	private final Mode mode;
+
+	private final AtomicLong retried = new AtomicLong();
 
 	/** The keep-alive connection of each client thread. */
 	private final ThreadLocal<Http.Connection> connection = new ThreadLocal<>();
@@ -137,6 +140,11 @@ final class ClientLoop implements AutoCloseable {
 	/** Start a load of another mode of client. */
 	static ClientLoop start(int port, Mode mode, int threads) {
 		return new ClientLoop(port, mode, threads);
+	}
+
+	/** Start a load of {@link Mode#KEEP_ALIVE} clients. */
+	static ClientLoop keepAlive(int port, int threads) {
+		return start(port, Mode.KEEP_ALIVE, threads);
 	}
 
 	/**
@@ -206,12 +214,16 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	/**
-	 * {@code GET /} on this thread's connection; a failure closes it (the next request
-	 * opens a new one), as does a response with {@code Connection: close}.
+	 * {@code GET /} on this thread's connection, closed after a response with
+	 * {@code Connection: close}. Like a browser or any pooled HTTP client, a request on a
+	 * reused connection that ends before a single byte of response (the server had closed
+	 * it, or went away with it) is sent again once on a new connection;
+	 * {@link #retried()} counts those.
 	 */
 	private void keepAlive(long start, Instant startedAt) {
 		Http.Connection held = this.connection.get();
-		if (held == null) {
+		boolean reused = held != null;
+		if (!reused) {
 			held = new Http.Connection(this.port, REQUEST_TIMEOUT);
 			this.connection.set(held);
 		}
@@ -219,14 +231,30 @@ final class ClientLoop implements AutoCloseable {
 		try {
 			response = held.get("/");
 		}
-		catch (RuntimeException ex) {
+		catch (UncheckedIOException ex) {
 			closeConnection();
-			throw ex;
+			if (!reused || !beforeAnyResponse(ex.getCause())) {
+				throw ex;
+			}
+			this.retried.incrementAndGet();
+			held = new Http.Connection(this.port, REQUEST_TIMEOUT);
+			this.connection.set(held);
+			response = held.get("/");
 		}
 		if ("close".equalsIgnoreCase(String.valueOf(response.header("Connection")))) {
 			closeConnection();
 		}
 		answered(response, null, start, startedAt);
+	}
+
+	/**
+	 * Whether a request on a reused connection failed before a single byte of response:
+	 * what an HTTP client retries once on a new connection.
+	 */
+	private static boolean beforeAnyResponse(IOException ex) {
+		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
+		return message.contains("closed before a status line") || message.contains("reset")
+				|| message.contains("broken pipe");
 	}
 
 	private void closeConnection() {
@@ -313,6 +341,14 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Return how many requests on a reused keep-alive connection were sent again on a new
+	 * one, having failed before any response.
+	 */
+	long retried() {
+		return this.retried.get();
+	}
+
 	/** Return how many requests succeeded (for a probe: how many connections) so far. */
 	long ok() {
 		return this.ok.get();
@@ -344,7 +380,9 @@ final class ClientLoop implements AutoCloseable {
 	}
 
 	String summary() {
-		return ok() + " ok, " + failures().size() + " failed, served by generation " + servedBy();
+		return ok() + " ok, " + failures().size() + " failed, "
+				+ ((this.mode == Mode.KEEP_ALIVE) ? retried() + " retried on a new connection, " : "")
+				+ "served by generation " + servedBy();
 	}
 
 	@Override

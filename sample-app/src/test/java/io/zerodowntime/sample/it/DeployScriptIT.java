@@ -29,7 +29,9 @@ import static org.awaitility.Awaitility.await;
  * {@code --socket}: it asks through the control socket; both wait for the outcome): with
  * no application named it refuses (no default), a new release goes live, a broken jar is
  * rejected before anything changes, a release that fails to start leaves the previous jar
- * in place and the running generation serving, and a rollback is one command.
+ * in place and the running generation serving, so does a release that takes the traffic
+ * and dies a second later (rolled back during its probation, 5 s here), and a rollback is
+ * one command.
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class DeployScriptIT {
@@ -65,6 +67,9 @@ class DeployScriptIT {
 		Path failing = release(release1, "release-bad.jar", "BOOT-INF/classes/application.properties",
 				new String(Files.readAllBytes(extract(release1, "BOOT-INF/classes/application.properties")),
 						StandardCharsets.UTF_8) + "\nsample.fail-on-start=true\n");
+		Path crashing = release(release1, "release-crash.jar", "BOOT-INF/classes/application.properties",
+				new String(Files.readAllBytes(extract(release1, "BOOT-INF/classes/application.properties")),
+						StandardCharsets.UTF_8) + "\nsample.exit-after-ready=1s\n");
 		Path truncated = this.dir.resolve("truncated.jar");
 		Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(release1), 100_000));
 		Path text = Files.writeString(this.dir.resolve("notes.jar"), "not a jar at all\n");
@@ -82,7 +87,7 @@ class DeployScriptIT {
 		this.app = new AppUnderTest(this.dir.resolve("app"), installed);
 		this.app.launch((launch) -> launch.jar(installed)
 			.args("--server.port=" + port, "--management.server.port=" + management,
-					"--zerodowntime.control-socket=" + socket));
+					"--zerodowntime.control-socket=" + socket, "--zerodowntime.probation=5s"));
 		long gen1 = this.app.jvmPid();
 		await().atMost(STARTUP)
 			.pollInterval(Duration.ofMillis(200))
@@ -129,6 +134,22 @@ class DeployScriptIT {
 		Http.Response still = Http.get(port, "/");
 		assertThat(still.header("X-Generation")).isEqualTo("2");
 		assertThat(still.header("X-Pid")).isEqualTo(Long.toString(gen2));
+
+		// a release that takes the traffic and dies a second later: rolled back during
+		// its
+		// probation, the previous jar goes back, generation 2 serves on
+		Result crashed = deploy("--url", url, crashing.toString());
+		assertThat(crashed.code()).as(crashed.output()).isEqualTo(1);
+		assertThat(crashed.output()).contains("upgrade rolled back")
+			.contains("exited during its probation")
+			.contains("rolled back to the running generation")
+			.contains("put the previous jar back as " + installed);
+		assertThat(installed).hasSameBinaryContentAs(release2);
+		assertThat(sibling(installed, ".previous")).hasSameBinaryContentAs(release1);
+		assertThat(sibling(installed, ".failed")).hasSameBinaryContentAs(crashing);
+		Http.Response afterRollback = Http.get(port, "/");
+		assertThat(afterRollback.header("X-Generation")).isEqualTo("2");
+		assertThat(afterRollback.header("X-Pid")).isEqualTo(Long.toString(gen2));
 
 		// rollback: one command, back to release 1 in generation 3, through the control
 		// socket
