@@ -86,7 +86,7 @@ class InheritableServerConnectorTests {
 		assertThat(readOrTimeout(client)).as("nothing accepts while the gate is shut").isNull();
 		assertThat(drain().openConnections()).isZero();
 		this.registry.gate.countDown();
-		client.setSoTimeout(10_000);
+		client.setSoTimeout(60_000);
 		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1");
 	}
 
@@ -184,7 +184,7 @@ class InheritableServerConnectorTests {
 		waiting.setSoTimeout(500);
 		assertThat(readOrTimeout(waiting)).as("nothing accepts while suspended").isNull();
 		Suspension.resume(this.upgrader);
-		waiting.setSoTimeout(10_000);
+		waiting.setSoTimeout(60_000);
 		assertThat(readResponse(waiting.getInputStream())).contains("ok /fast?3")
 			.doesNotContainIgnoringCase("Connection: close");
 		send(waiting, get("/fast?4"));
@@ -265,7 +265,7 @@ class InheritableServerConnectorTests {
 		Socket socket = new Socket();
 		this.clients.add(socket);
 		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-		socket.setSoTimeout(10_000);
+		socket.setSoTimeout(60_000);
 		return socket;
 	}
 

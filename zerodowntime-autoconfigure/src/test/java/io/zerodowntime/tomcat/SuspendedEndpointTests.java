@@ -88,7 +88,7 @@ class SuspendedEndpointTests {
 		waiting.setSoTimeout(500);
 		assertThat(readOrTimeout(waiting)).as("nothing accepts while suspended").isNull();
 		Suspension.resume(upgrader);
-		waiting.setSoTimeout(10_000);
+		waiting.setSoTimeout(60_000);
 		String answer = readResponse(waiting);
 		assertThat(answer).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("Connection: close");
 		assertThat(get(waiting)).as("keep-alive again").startsWith("HTTP/1.1 200");
@@ -99,7 +99,7 @@ class SuspendedEndpointTests {
 		Socket socket = new Socket();
 		this.clients.add(socket);
 		socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
-		socket.setSoTimeout(10_000);
+		socket.setSoTimeout(60_000);
 		return socket;
 	}
 
