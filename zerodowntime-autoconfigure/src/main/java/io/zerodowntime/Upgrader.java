@@ -185,6 +185,12 @@ public final class Upgrader implements AutoCloseable {
 		this.pidFile = pidFile;
 		this.exit = exit;
 		this.warmUp = warmUp;
+		if (state() == UpgradeState.UNSUPPORTED) {
+			// refused at once, not ignored as during a start: there is nothing to wait
+			// for
+			signals.onHangup(() -> inBackground("zerodowntime-upgrade", true,
+					() -> upgradeTriggeredBy(HangupSignal.HANGUP_TRIGGER)), false);
+		}
 	}
 
 	/** Set how a new generation is watched after it is ready; off unless set. */
@@ -287,9 +293,14 @@ public final class Upgrader implements AutoCloseable {
 		if (toParent) {
 			this.parent.reportNotReady(reason);
 		}
-		if (state() != UpgradeState.STARTING) {
-			logger.warn(describe() + " is not ready: " + reason + (toParent
-					? "; the previous generation (pid " + this.parent.parentPid() + ") takes the traffic back" : ""));
+		if (toParent && state() != UpgradeState.STARTING) {
+			logger.warn(describe() + " is not ready: " + reason + "; the previous generation (pid "
+					+ this.parent.parentPid() + ") takes the traffic back");
+		}
+		else if (state() == UpgradeState.SERVING) {
+			// nothing routes by it (no load balancer): said, not warned, and also said
+			// on every stop
+			logger.info(describe() + " is not ready: " + reason);
 		}
 	}
 
@@ -458,8 +469,6 @@ public final class Upgrader implements AutoCloseable {
 			this.readyCalled = true;
 		}
 		if (state() == UpgradeState.UNSUPPORTED) {
-			this.signals.onHangup(() -> inBackground("zerodowntime-upgrade", true,
-					() -> upgradeTriggeredBy(HangupSignal.HANGUP_TRIGGER)), false);
 			return;
 		}
 		if (this.controlSocket != null) {

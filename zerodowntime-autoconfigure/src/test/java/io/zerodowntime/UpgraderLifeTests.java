@@ -236,12 +236,11 @@ class UpgraderLifeTests {
 	}
 
 	@Test
-	void whereUpgradesAreNotAvailableSighupOnlyRefuses() {
+	void whereUpgradesAreNotAvailableSighupOnlyRefusesFromTheStart() {
 		Generation first = new Generation(1, 1001L, null, Instant.now(), Instant.now());
 		Upgrader upgrader = Upgrader.unsupported(first, "not here");
 		upgrader.life(this.signals, null, null, false);
 		upgrader.addListener(this.events);
-		upgrader.ready();
 		assertThat(this.signals.hangupUpgrades).isFalse();
 		assertThat(this.signals.terminate).as("Spring Boot's own shutdown handles SIGTERM").isNull();
 		this.signals.hangup.run();

@@ -87,8 +87,8 @@ class StreamEndpoints {
 		});
 	}
 
-	/** Greets with the generation, then echoes. */
-	static final class GenerationSocket extends Endpoint {
+	/** Greets with the generation, then echoes; public, as Jetty requires. */
+	public static final class GenerationSocket extends Endpoint {
 
 		private final GenerationInfo generation;
 

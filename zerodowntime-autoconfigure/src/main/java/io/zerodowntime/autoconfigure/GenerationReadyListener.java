@@ -1,5 +1,6 @@
 package io.zerodowntime.autoconfigure;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.zerodowntime.GenerationStartException;
@@ -46,7 +47,7 @@ class GenerationReadyListener implements SmartApplicationListener {
 
 	private final Supplier<long[]> requests;
 
-	private final Runnable exitApplication;
+	private final Consumer<GenerationStartException> exitApplication;
 
 	private volatile boolean applicationReady;
 
@@ -70,10 +71,11 @@ class GenerationReadyListener implements SmartApplicationListener {
 	 * {@code null} when it is (or there is none)
 	 * @param requests the requests answered so far and how many with a 5xx, or
 	 * {@code null} when they are not observed
-	 * @param exitApplication ends the application when it cannot become ready
+	 * @param exitApplication ends the application (with a failure analysis and a non-zero
+	 * status) when it cannot become ready once the start is over
 	 */
 	GenerationReadyListener(Target upgrader, Supplier<ReadinessState> readiness, Supplier<String> healthProblem,
-			Supplier<long[]> requests, Runnable exitApplication) {
+			Supplier<long[]> requests, Consumer<GenerationStartException> exitApplication) {
 		this.upgrader = upgrader;
 		this.readiness = readiness;
 		this.healthProblem = healthProblem;
@@ -172,7 +174,7 @@ class GenerationReadyListener implements SmartApplicationListener {
 		}
 		catch (GenerationStartException ex) {
 			logger.error("This generation cannot become ready: " + ex.getMessage() + "; exiting");
-			this.exitApplication.run();
+			this.exitApplication.accept(ex);
 		}
 	}
 

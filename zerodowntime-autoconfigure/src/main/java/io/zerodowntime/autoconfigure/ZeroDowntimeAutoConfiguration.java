@@ -3,6 +3,7 @@ package io.zerodowntime.autoconfigure;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.zerodowntime.GenerationStartException;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.actuate.UpgradeEndpoint;
 
@@ -19,6 +20,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.LoggingFailureAnalysisReporter;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.context.ApplicationContext;
@@ -83,7 +86,22 @@ public final class ZeroDowntimeAutoConfiguration {
 		ReadinessHealthGroup group = health.getIfAvailable();
 		RequestCounter counter = requests.getIfAvailable();
 		return new GenerationReadyListener(GenerationReadyListener.Target.of(upgrader), readiness, group, counter,
-				() -> System.exit(SpringApplication.exit(context, () -> 1)));
+				(failure) -> exitNotReady(context, failure));
+	}
+
+	/**
+	 * End an application that cannot become ready after its start as a failed start ends:
+	 * the failure analysis, then status 1.
+	 */
+	private static void exitNotReady(ConfigurableApplicationContext context, GenerationStartException failure) {
+		new LoggingFailureAnalysisReporter()
+			.report(new FailureAnalysis(failure.getDescription(), failure.getAction(), failure));
+		Thread exit = new Thread(() -> System.exit(SpringApplication.exit(context, () -> 1)), "zerodowntime-exit");
+		// not a daemon (as the thread that calls this is): once the server's threads
+		// stop,
+		// the JVM would end with status 0 before a daemon thread got to System.exit
+		exit.setDaemon(false);
+		exit.start();
 	}
 
 	@Bean

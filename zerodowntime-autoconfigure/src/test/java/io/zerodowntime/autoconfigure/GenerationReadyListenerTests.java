@@ -111,7 +111,7 @@ class GenerationReadyListenerTests {
 
 	private GenerationReadyListener listener(java.util.function.Supplier<long[]> requests) {
 		return new GenerationReadyListener(this.upgrader, () -> this.readiness, () -> this.healthProblem, requests,
-				this.exits::incrementAndGet);
+				(failure) -> this.exits.incrementAndGet());
 	}
 
 	private ApplicationReadyEvent applicationReady() {
