@@ -88,7 +88,7 @@ class StreamEndpoints {
 	}
 
 	/** Greets with the generation, then echoes. */
-	static final class GenerationSocket extends Endpoint {
+	public static final class GenerationSocket extends Endpoint {
 
 		private final GenerationInfo generation;
 
