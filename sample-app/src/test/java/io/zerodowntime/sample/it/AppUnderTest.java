@@ -553,16 +553,9 @@ final class AppUnderTest implements AutoCloseable {
 	 * back).
 	 */
 	long awaitAnswering(int generation, Duration timeout) {
-		try {
-			return Awaitility.await("generation " + generation + " to answer on port " + this.port)
-				.atMost(timeout)
-				.pollDelay(Duration.ZERO)
-				.pollInterval(Duration.ofMillis(20))
-				.until(() -> servingPid(generation, false), Objects::nonNull);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("generation " + generation + " never answered\n" + tail(), ex);
-		}
+		return await("generation " + generation + " to answer on port " + this.port, timeout,
+				() -> servingPid(generation, false), Objects::nonNull,
+				() -> "generation " + generation + " never answered\n" + tail());
 	}
 
 	private Long servingPid(int generation, boolean ownsPidFile) {
