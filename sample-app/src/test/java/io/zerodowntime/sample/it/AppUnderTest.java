@@ -344,7 +344,8 @@ final class AppUnderTest implements AutoCloseable {
 	 */
 	long jvmPid() {
 		long started = this.process.pid();
-		Path java = realPath(java());
+		// the real path of java(): what this JVM runs
+		Path java = Procfs.exe(ProcessHandle.current().pid()).orElseThrow();
 		await("pid " + started + " to run " + java, Duration.ofSeconds(30), () -> {
 			Optional<Path> exe = Procfs.exe(started);
 			if (exe.isEmpty() && !this.process.isAlive()) {
@@ -929,15 +930,6 @@ final class AppUnderTest implements AutoCloseable {
 	static String read(Path path) {
 		try {
 			return Files.readString(path);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static Path realPath(Path path) {
-		try {
-			return path.toRealPath();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

@@ -80,7 +80,6 @@ final class ClientLoop implements AutoCloseable {
 
 	private final AtomicLong retried = new AtomicLong();
 
-	/** The keep-alive connection of each client thread. */
 	private final ThreadLocal<Http.Connection> connection = new ThreadLocal<>();
 
 	private final long startNanos = System.nanoTime();
@@ -202,7 +201,9 @@ final class ClientLoop implements AutoCloseable {
 		}
 		catch (UncheckedIOException ex) {
 			closeConnection();
-			if (!reused || !beforeAnyResponse(ex.getCause())) {
+			Kind kind = classify(ex.getCause());
+			// failed before a single byte of response: what an HTTP client retries once
+			if (!reused || (kind != Kind.RESET && kind != Kind.CLOSED)) {
 				throw ex;
 			}
 			this.retried.incrementAndGet();
@@ -216,16 +217,6 @@ final class ClientLoop implements AutoCloseable {
 		answered(response, start, startedAt);
 	}
 
-	/**
-	 * Whether a request on a reused connection failed before a single byte of response:
-	 * what an HTTP client retries once on a new connection.
-	 */
-	private static boolean beforeAnyResponse(IOException ex) {
-		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
-		return message.contains("closed before a status line") || message.contains("reset")
-				|| message.contains("broken pipe");
-	}
-
 	private void closeConnection() {
 		Http.Connection held = this.connection.get();
 		if (held != null) {
@@ -234,7 +225,6 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/** Count a response: 200, or a failure. */
 	private void answered(Http.Response response, long start, Instant startedAt) {
 		if (response.status() != 200) {
 			fail(Kind.STATUS, start, startedAt, response.status() + " " + response.text().strip());
