@@ -344,7 +344,8 @@ final class AppUnderTest implements AutoCloseable {
 	 */
 	long jvmPid() {
 		long started = this.process.pid();
-		Path java = realPath(java());
+		// the real path of java(): what this JVM runs
+		Path java = Procfs.exe(ProcessHandle.current().pid()).orElseThrow();
 		await("pid " + started + " to run " + java, Duration.ofSeconds(30), () -> {
 			Optional<Path> exe = Procfs.exe(started);
 			if (exe.isEmpty() && !this.process.isAlive()) {
@@ -553,16 +554,9 @@ final class AppUnderTest implements AutoCloseable {
 	 * back).
 	 */
 	long awaitAnswering(int generation, Duration timeout) {
-		try {
-			return Awaitility.await("generation " + generation + " to answer on port " + this.port)
-				.atMost(timeout)
-				.pollDelay(Duration.ZERO)
-				.pollInterval(Duration.ofMillis(20))
-				.until(() -> servingPid(generation, false), Objects::nonNull);
-		}
-		catch (ConditionTimeoutException ex) {
-			throw new AssertionError("generation " + generation + " never answered\n" + tail(), ex);
-		}
+		return await("generation " + generation + " to answer on port " + this.port, timeout,
+				() -> servingPid(generation, false), Objects::nonNull,
+				() -> "generation " + generation + " never answered\n" + tail());
 	}
 
 	private Long servingPid(int generation, boolean ownsPidFile) {
@@ -936,15 +930,6 @@ final class AppUnderTest implements AutoCloseable {
 	static String read(Path path) {
 		try {
 			return Files.readString(path);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
-	private static Path realPath(Path path) {
-		try {
-			return path.toRealPath();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

@@ -5,16 +5,12 @@ import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,11 +24,11 @@ import org.awaitility.Awaitility;
 /**
  * A bounded client load for the upgrade and fault scenarios, until {@link #close()}: a
  * few threads, each sending {@code GET /} on a new connection, pausing 10 ms, and again;
- * or another {@link Mode} of client (keep-alive, slow requests, uploads); or, as a
- * {@link #probe}, one thread that connects (and closes at once) every 50 ms. Every
- * attempt has a timeout, so a stuck one is a {@link Kind#TIMEOUT} failure, not a stuck
- * test. Failures keep their kind, when the attempt started (so a failure can be placed
- * before or after an event) and what was seen.
+ * or the same on a kept-alive connection ({@link #keepAlive}); or, as a {@link #probe},
+ * one thread that connects (and closes at once) every 50 ms. Every attempt has a timeout,
+ * so a stuck one is a {@link Kind#TIMEOUT} failure, not a stuck test. Failures keep their
+ * kind, when the attempt started (so a failure can be placed before or after an event)
+ * and what was seen.
  */
 final class ClientLoop implements AutoCloseable {
 
@@ -72,36 +68,18 @@ final class ClientLoop implements AutoCloseable {
 
 	}
 
-	/**
-	 * What each client thread sends: {@code GET /} on a new connection each time;
-	 * {@code GET /} on one connection kept open (a new one only after the server closed
-	 * it with {@code Connection: close}, or a request failed before any response: see
-	 * {@link #keepAlive(long, Instant)}); {@code GET /slow?ms=300} on a new connection;
-	 * {@code POST /upload} of 256 KiB on a new connection, whose length and SHA-256 the
-	 * answer must repeat.
-	 */
-	enum Mode {
+	private enum Mode {
 
-		NEW_CONNECTION, KEEP_ALIVE, SLOW, UPLOAD, PROBE
+		NEW_CONNECTION, KEEP_ALIVE, PROBE
 
 	}
 
-	private static final int UPLOAD_BYTES = 256 * 1024;
-
-	private static final byte[] UPLOAD = upload();
-
-	/** What {@code POST /upload} answers for {@link #UPLOAD}: its length and SHA-256. */
-	private static final String UPLOAD_ANSWER = uploadAnswer();
-
 	private final int port;
-
-	private final boolean probe;
 
 	private final Mode mode;
 
 	private final AtomicLong retried = new AtomicLong();
 
-	/** The keep-alive connection of each client thread. */
 	private final ThreadLocal<Http.Connection> connection = new ThreadLocal<>();
 
 	private final long startNanos = System.nanoTime();
@@ -123,10 +101,8 @@ final class ClientLoop implements AutoCloseable {
 	private ClientLoop(int port, Mode mode, int threads) {
 		this.port = port;
 		this.mode = mode;
-		this.probe = mode == Mode.PROBE;
 		for (int i = 0; i < threads; i++) {
-			Thread thread = new Thread(this::run,
-					(this.probe ? "port-probe-" : "client-loop-" + mode.name().toLowerCase(Locale.ROOT) + "-") + i);
+			Thread thread = new Thread(this::run, "client-loop-" + mode.name().toLowerCase(Locale.ROOT) + "-" + i);
 			thread.setDaemon(true);
 			this.threads.add(thread);
 			thread.start();
@@ -137,14 +113,13 @@ final class ClientLoop implements AutoCloseable {
 		return new ClientLoop(port, Mode.NEW_CONNECTION, threads);
 	}
 
-	/** Start a load of another mode of client. */
-	static ClientLoop start(int port, Mode mode, int threads) {
-		return new ClientLoop(port, mode, threads);
-	}
-
-	/** Start a load of {@link Mode#KEEP_ALIVE} clients. */
+	/**
+	 * Start clients that each send {@code GET /} on one connection kept open (a new one
+	 * only after the server closed it with {@code Connection: close}, or a request failed
+	 * before any response: see {@link #keepAlive(long, Instant)}).
+	 */
 	static ClientLoop keepAlive(int port, int threads) {
-		return start(port, Mode.KEEP_ALIVE, threads);
+		return new ClientLoop(port, Mode.KEEP_ALIVE, threads);
 	}
 
 	/**
@@ -179,17 +154,10 @@ final class ClientLoop implements AutoCloseable {
 			long start = System.nanoTime();
 			Instant startedAt = Instant.now();
 			try {
-				if (this.probe) {
-					connect();
-				}
-				else {
-					switch (this.mode) {
-						case KEEP_ALIVE -> keepAlive(start, startedAt);
-						case SLOW ->
-							answered(Http.get(this.port, "/slow?ms=300", REQUEST_TIMEOUT), null, start, startedAt);
-						case UPLOAD -> upload(start, startedAt);
-						default -> answered(Http.get(this.port, "/", REQUEST_TIMEOUT), null, start, startedAt);
-					}
+				switch (this.mode) {
+					case PROBE -> connect();
+					case KEEP_ALIVE -> keepAlive(start, startedAt);
+					default -> answered(Http.get(this.port, "/", REQUEST_TIMEOUT), start, startedAt);
 				}
 			}
 			catch (UncheckedIOException ex) {
@@ -203,7 +171,7 @@ final class ClientLoop implements AutoCloseable {
 			}
 			// the load's own cadence, not a wait for a state: a probe keeps its interval
 			next += PROBE_INTERVAL.toNanos();
-			long wait = this.probe ? next - System.nanoTime() : TimeUnit.MILLISECONDS.toNanos(10);
+			long wait = (this.mode == Mode.PROBE) ? next - System.nanoTime() : TimeUnit.MILLISECONDS.toNanos(10);
 			if (wait <= 0) {
 				next = System.nanoTime();
 			}
@@ -233,7 +201,9 @@ final class ClientLoop implements AutoCloseable {
 		}
 		catch (UncheckedIOException ex) {
 			closeConnection();
-			if (!reused || !beforeAnyResponse(ex.getCause())) {
+			Kind kind = classify(ex.getCause());
+			// failed before a single byte of response: what an HTTP client retries once
+			if (!reused || (kind != Kind.RESET && kind != Kind.CLOSED)) {
 				throw ex;
 			}
 			this.retried.incrementAndGet();
@@ -244,17 +214,7 @@ final class ClientLoop implements AutoCloseable {
 		if ("close".equalsIgnoreCase(String.valueOf(response.header("Connection")))) {
 			closeConnection();
 		}
-		answered(response, null, start, startedAt);
-	}
-
-	/**
-	 * Whether a request on a reused connection failed before a single byte of response:
-	 * what an HTTP client retries once on a new connection.
-	 */
-	private static boolean beforeAnyResponse(IOException ex) {
-		String message = String.valueOf(ex.getMessage()).toLowerCase(Locale.ROOT);
-		return message.contains("closed before a status line") || message.contains("reset")
-				|| message.contains("broken pipe");
+		answered(response, start, startedAt);
 	}
 
 	private void closeConnection() {
@@ -265,33 +225,8 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	private void upload(long start, Instant startedAt) {
-		try (Http.Connection upload = new Http.Connection(this.port, REQUEST_TIMEOUT)) {
-			upload.send(Http.head("POST", "/upload", this.port, "application/octet-stream", UPLOAD.length, false));
-			upload.send(UPLOAD);
-			answered(upload.readResponse(), UPLOAD_ANSWER, start, startedAt);
-		}
-	}
-
-	private static byte[] upload() {
-		byte[] bytes = new byte[UPLOAD_BYTES];
-		new Random(13).nextBytes(bytes);
-		return bytes;
-	}
-
-	private static String uploadAnswer() {
-		try {
-			byte[] digest = MessageDigest.getInstance("SHA-256").digest(UPLOAD);
-			return UPLOAD.length + " " + HexFormat.of().formatHex(digest);
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
-	/** Count a response: 200 (with the body expected, if any), or a failure. */
-	private void answered(Http.Response response, String expectedBody, long start, Instant startedAt) {
-		if (response.status() != 200 || (expectedBody != null && !response.text().strip().equals(expectedBody))) {
+	private void answered(Http.Response response, long start, Instant startedAt) {
+		if (response.status() != 200) {
 			fail(Kind.STATUS, start, startedAt, response.status() + " " + response.text().strip());
 			return;
 		}
@@ -336,7 +271,7 @@ final class ClientLoop implements AutoCloseable {
 		Failure failure = new Failure(kind, start, TimeUnit.NANOSECONDS.toMillis(start - this.startNanos),
 				Thread.currentThread().getName(), startedAt, Instant.now(), detail);
 		this.failures.add(failure);
-		if (this.probe) {
+		if (this.mode == Mode.PROBE) {
 			System.out.println("[port-probe] " + failure);
 		}
 	}

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -306,44 +307,31 @@ final class Http {
 			}
 		}
 
-		/** Whether the next read sees end of stream (blocks up to the read timeout). */
-		boolean serverClosed() {
-			try {
-				return this.in.read() == -1;
-			}
-			catch (IOException ex) {
-				return true;
-			}
-		}
-
 		/**
 		 * Return how the server ended the connection, reading what is left: {@code EOF}
-		 * (a FIN, nothing more sent), {@code RESET} (a reset, or an error), or
-		 * {@code DATA} (it sent more bytes). Blocks up to the read timeout.
+		 * (a FIN, nothing more sent), {@code RESET ...} (a reset, or an error),
+		 * {@code DATA} (it sent more bytes), or {@code OPEN} (nothing within the read
+		 * timeout).
 		 */
 		String end() {
 			try {
 				return (this.in.read() == -1) ? "EOF" : "DATA";
+			}
+			catch (SocketTimeoutException ex) {
+				return "OPEN";
 			}
 			catch (IOException ex) {
 				return "RESET (" + ex.getMessage() + ")";
 			}
 		}
 
-		/**
-		 * Return whether the server has closed the connection already, without blocking
-		 * more than a millisecond: {@code EOF}, {@code RESET ...}, or {@code OPEN} when
-		 * nothing came (or {@code DATA} when bytes came unasked).
-		 */
+		/** Return {@link #end()} without waiting more than a millisecond. */
 		String peekEnd() {
 			try {
 				int timeout = this.socket.getSoTimeout();
 				this.socket.setSoTimeout(1);
 				try {
-					return (this.in.read() == -1) ? "EOF" : "DATA";
-				}
-				catch (java.net.SocketTimeoutException ex) {
-					return "OPEN";
+					return end();
 				}
 				finally {
 					this.socket.setSoTimeout(timeout);

@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 
 import io.zerodowntime.sample.it.AppUnderTest.Handover;
 import io.zerodowntime.sample.it.AppUnderTest.Trigger;
-import io.zerodowntime.sample.it.ClientLoop.Mode;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The sample app on Jetty ({@code sample-jetty}: sample-app's controllers, Tomcat
  * replaced by {@code spring-boot-starter-jetty}) is handed over with the guarantees the
- * Tomcat app has. Plain HTTP: clients of every kind at once (a new connection per
- * request, keep-alive, slow requests, uploads) and a connect probe on the main port and
- * on the management port, which runs on a port of its own, through five upgrades: no
- * request fails, no connection is refused, every upgrade succeeds with a new pid serving
- * both ports. TLS with HTTP/2: {@code curl --http2} keeps h2 connections busy with
- * streams through two upgrades, so the old generation's GOAWAY reaches connections with
- * streams open; every stream is answered 200 over HTTP/2.
+ * Tomcat app has. Plain HTTP: clients of every kind at once (a new connection per request
+ * and keep-alive all along, slow requests and an upload started before each trigger) and
+ * a connect probe on the main port and on the management port, which runs on a port of
+ * its own, through five upgrades: no request fails, no connection is refused, every
+ * upgrade succeeds with a new pid serving both ports. TLS with HTTP/2:
+ * {@code curl --http2} keeps h2 connections busy with streams through two upgrades, so
+ * the old generation's GOAWAY reaches connections with streams open; every stream is
+ * answered 200 over HTTP/2.
  *
  * <p>
  * The jar comes from {@code it.jetty.jar} (set by sample-app's failsafe configuration).
@@ -67,19 +68,23 @@ class JettyUpgradeIT {
 					"--zerodowntime.probation=0");
 			app.awaitGeneration(1);
 			List<Handover> handovers = new ArrayList<>();
-			Map<Mode, ClientLoop> clients = new TreeMap<>();
+			List<InFlight.Outcome> inFlight = new ArrayList<>();
 			try (ClientLoop probe = ClientLoop.probe(app.port());
 					ClientLoop managementProbe = ClientLoop.probe(management);
-					ClientLoop fresh = ClientLoop.start(app.port(), Mode.NEW_CONNECTION, 2);
-					ClientLoop keepAlive = ClientLoop.start(app.port(), Mode.KEEP_ALIVE, 2);
-					ClientLoop slow = ClientLoop.start(app.port(), Mode.SLOW, 2);
-					ClientLoop upload = ClientLoop.start(app.port(), Mode.UPLOAD, 1)) {
-				clients.put(Mode.NEW_CONNECTION, fresh);
-				clients.put(Mode.KEEP_ALIVE, keepAlive);
-				clients.put(Mode.SLOW, slow);
-				clients.put(Mode.UPLOAD, upload);
+					ClientLoop fresh = ClientLoop.start(app.port(), 2);
+					ClientLoop keepAlive = ClientLoop.keepAlive(app.port(), 2)) {
 				SoftAssertions softly = new SoftAssertions();
+				long seed = 0;
 				for (Trigger trigger : SERIES) {
+					app.awaitUpgradable();
+					int before = app.generation();
+					// slow requests (two on a reused connection) and an upload that span
+					// the handover: the old generation answers them
+					List<InFlight> started = new ArrayList<>();
+					IntStream.range(0, 4).forEach((i) -> started.add(InFlight.slow(app.port(), 2000, i % 2 == 1)));
+					started
+						.add(InFlight.upload(app.port(), 8 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true));
+					started.forEach((request) -> request.awaitWritten(Duration.ofSeconds(30)));
 					Handover handover = app.upgrade(trigger);
 					handovers.add(handover);
 					// /actuator/upgrade is on the management port: the new generation
@@ -87,19 +92,30 @@ class JettyUpgradeIT {
 					softly.assertThat(app.status().path("pid").asLong())
 						.as("pid serving the management port after %s", handover)
 						.isEqualTo(handover.newPid());
+					for (InFlight request : started) {
+						InFlight.Outcome outcome = request.await(Duration.ofSeconds(90));
+						inFlight.add(outcome);
+						softly.assertThat(outcome.error()).as("%s", outcome).isNull();
+						softly.assertThat(outcome.status()).as("%s", outcome).isEqualTo(200);
+						softly.assertThat(outcome.generation()).as("%s", outcome).isEqualTo(Integer.toString(before));
+					}
 				}
 				keepAlive.awaitMoreOk(20, Duration.ofSeconds(30));
-				clients.values().forEach(ClientLoop::close);
+				fresh.close();
+				keepAlive.close();
 				probe.close();
 				managementProbe.close();
 				System.out.println("[jetty] ## handovers: " + handovers);
-				clients.forEach((mode, client) -> System.out.println("[jetty] ## " + mode + ": " + client.summary()));
+				System.out.println("[jetty] ## new connection per request: " + fresh.summary());
+				System.out.println("[jetty] ## keep-alive: " + keepAlive.summary());
+				inFlight.forEach((outcome) -> System.out.println("[jetty] ## in flight: " + outcome));
 				System.out.println("[jetty] ## probe: " + probe.summary());
 				System.out.println("[jetty] ## management probe: " + managementProbe.summary());
-				clients.forEach((mode, client) -> {
-					softly.assertThat(client.failures()).as("%s: failed requests", mode).isEmpty();
-					softly.assertThat(client.ok()).as("%s: requests answered", mode).isGreaterThan(0);
-				});
+				for (ClientLoop client : List.of(fresh, keepAlive)) {
+					softly.assertThat(client.failures()).as("failed requests: %s", client).isEmpty();
+					softly.assertThat(client.ok()).as("requests answered: %s", client).isGreaterThan(0);
+				}
+				softly.assertThat(inFlight).as("slow requests and uploads that spanned a handover").hasSize(25);
 				softly.assertThat(keepAlive.servedBy(6))
 					.as("keep-alive requests served by generation 6: the clients moved on")
 					.isGreaterThan(0);
@@ -128,7 +144,7 @@ class JettyUpgradeIT {
 			app.awaitGeneration(1);
 			List<Handover> handovers = new ArrayList<>();
 			try (ClientLoop probe = ClientLoop.probe(app.port());
-					ClientLoop https = ClientLoop.start(app.port(), Mode.NEW_CONNECTION, 1);
+					ClientLoop https = ClientLoop.start(app.port(), 1);
 					Http2Load h2 = new Http2Load(curl, app.port(), this.dir.resolve("tls"), 2)) {
 				for (Trigger trigger : List.of(POST, HUP)) {
 					handovers.add(app.upgrade(trigger));

@@ -87,7 +87,6 @@ public final class NotifySocket implements AutoCloseable {
 		return "@" + this.name;
 	}
 
-	/** Wait for the next message. */
 	Message next(Duration timeout) {
 		try {
 			Message message = this.messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);

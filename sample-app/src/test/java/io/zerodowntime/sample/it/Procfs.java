@@ -169,7 +169,6 @@ final class Procfs {
 		return fds;
 	}
 
-	/** Return the socket inodes among a process's descriptors. */
 	static Set<Long> socketInodes(long pid) {
 		return fds(pid).values()
 			.stream()
@@ -178,7 +177,6 @@ final class Procfs {
 			.collect(Collectors.toCollection(LinkedHashSet::new));
 	}
 
-	/** Return the environment of a process as the kernel shows it. */
 	static Map<String, String> environ(long pid) {
 		Map<String, String> environment = new LinkedHashMap<>();
 		for (String entry : strings(pid, "environ")) {
