@@ -46,12 +46,12 @@ class SystemdNotifier implements UpgradeListener {
 
 	private static final Log logger = LogFactory.getLog(SystemdNotifier.class);
 
+	/** The longest name the fd store accepts ({@code FDNAME_MAX}). */
+	static final int MAX_FDNAME_LENGTH = 255;
+
 	private final SdNotify sdNotify;
 
 	private final Generation generation;
-
-	/** The longest name the fd store accepts ({@code FDNAME_MAX}). */
-	static final int MAX_FDNAME_LENGTH = 255;
 
 	private final Listeners listeners;
 
