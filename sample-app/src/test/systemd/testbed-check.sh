@@ -21,7 +21,16 @@
 # fallback: a unit whose service manager cannot be asked (no D-Bus) logs one WARN with the fix,
 # and with Environment=PWD= added it follows the link again.
 #
-# Usage: testbed-check.sh [notify|socket|pidfile|releases]     (default notify)
+# The `fdstore` scenario checks the fd store with the notify unit (FileDescriptorStoreMax=16):
+# generation 1 stores its 2 listeners (NFileDescriptorStore=2), a reload adds none (the new
+# generation inherits the same sockets) -> a probe loop (a connect every 50 ms, and requests one
+# after the other) -> `kill -9` of the main pid: systemd restarts the service with the stored
+# sockets; no connect may be refused and no request fail, but a request the killed process had
+# accepted (an empty reply or a reset during the crash window, counted apart); the restarted
+# generation adopts the same listening socket (same inode) -> `systemctl restart`: on systemd
+# 252 the store does not survive it (a new socket), and `systemctl stop` empties it.
+#
+# Usage: testbed-check.sh [notify|socket|pidfile|releases|fdstore]     (default notify)
 # Needs root, the packaged jar (mvn -pl sample-app -am package -DskipTests), and the testbed:
 # systemd-testbed.sh beside this script (apt-get install systemd-container debootstrap; the
 # first run builds the Debian 12 root, about 40 s). Environment:
@@ -32,7 +41,7 @@
 set -euo pipefail
 
 variant=${1:-notify}
-case $variant in notify | socket | pidfile | releases) ;; *) echo "usage: $0 [notify|socket|pidfile|releases]" >&2; exit 2 ;; esac
+case $variant in notify | socket | pidfile | releases | fdstore) ;; *) echo "usage: $0 [notify|socket|pidfile|releases|fdstore]" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 app_root=$(cd "$here/../../.." && pwd)
@@ -53,10 +62,11 @@ stage=$(mktemp -d /tmp/zd-testbed-check.XXXXXX)
 chmod 0755 "$stage"
 load_pid=""
 slow_pid=""
+connect_pid=""
 
 cleanup() {
   local pid
-  for pid in $load_pid $slow_pid; do kill "$pid" 2>/dev/null || true; done
+  for pid in $load_pid $slow_pid $connect_pid; do kill "$pid" 2>/dev/null || true; done
   testbed_down
   if [[ -n ${TESTBED_CHECK_KEEP:-} ]]; then echo "kept: $stage (load.log, journal.txt, ...)"; else rm -rf "$stage"; fi
 }
@@ -242,6 +252,134 @@ releases_scenario() {
   done
 }
 
+# --- the fdstore scenario ------------------------------------------------------------------------
+listener_ino() { inside ss -Hltne 'sport = :8080' | grep -o 'ino:[0-9]*' | sort -u | tr '\n' ' '; }
+
+# wait until generation 1 with the given main pid serves; prints "GEN PID"
+await_generation_one() {
+  local s i main
+  for ((i = 0; i < 600; i++)); do
+    main=$(prop MainPID)
+    s=$(serving)
+    [[ $main != 0 && $s == "1 $main" ]] && break
+    sleep 0.2
+  done
+  echo "$s"
+}
+
+fdstore_scenario() {
+  local t s first second ino store since rc i total refused slowest_connect failed lost \
+    slowest kill_from kill_to kill_epoch restarted ino_restart took total_requests
+  since=$(date +%s)
+  t=$(date +%s%N)
+  sctl start sample-app.service
+  s=$(await_generation_one)
+  first=$(prop MainPID)
+  ino=$(listener_ino)
+  store=$(prop NFileDescriptorStore)
+  log "started in $(ms "$t") ms: MainPID $first, serving $s, listener on 8080 $ino, NFileDescriptorStore=$store" \
+    "(FileDescriptorStoreMax=$(prop FileDescriptorStoreMax))"
+  check "generation 1 serves and is the main process" '[[ $s == "1 $first" ]]'
+  check "generation 1 stored its 2 listeners (http, management)" '[[ $store == 2 ]]'
+
+  # --- a reload: the new generation inherits the same sockets, the store gains nothing -----------
+  if sctl reload sample-app.service; then rc=0; else rc=$?; fi
+  second=$(prop MainPID)
+  s=$(await_serving_main "$second")
+  for ((i = 0; i < 200; i++)); do inside kill -0 "$first" 2>/dev/null || break; sleep 0.5; done
+  check "reload: generation 2 is main and serves" '[[ $rc == 0 && $s == "2 $second" ]]'
+  check "reload: generation 1 exited" '! inside kill -0 "$first" 2>/dev/null'
+  store=$(prop NFileDescriptorStore)
+  log "after the reload and generation 1's exit: NFileDescriptorStore=$store, listener $(listener_ino)"
+  check "after the reload the store still holds 2 fds (no copy added)" '[[ $store == 2 ]]'
+
+  # --- probe loops: a connect every 50 ms; requests one after the other --------------------------
+  inside rm -f /tmp/stop-load
+  # one line per connect: time, bash's exit status (1: refused, 124: not connected in 60 s), seconds
+  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 20000 ]; do
+      t0=$(date +%s%N)
+      if timeout 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/8080" 2>/dev/null; then rc=0; else rc=$?; fi
+      printf "%(%T)T %s %s\n" -1 "$rc" "$(( ($(date +%s%N) - t0) / 1000000 ))"
+      sleep 0.05; n=$((n + 1)); done' >"$stage/connect.log" 2>&1 &
+  connect_pid=$!
+  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
+      printf "%(%T)T " -1
+      curl -s -o /dev/null -m 120 -w "%{http_code} %{exitcode} %{time_total} %{errormsg}\n" http://127.0.0.1:8080/
+      n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
+  load_pid=$!
+  sleep 2
+
+  # --- kill -9 the main pid: systemd restarts the service with the stored sockets ---------------
+  kill_from=$(inside date -u +%T)
+  kill_epoch=$(date +%s)
+  t=$(date +%s%N)
+  inside kill -9 "$second"
+  s=""
+  for ((i = 0; i < 600; i++)); do
+    restarted=$(prop MainPID)
+    if [[ $restarted != 0 && $restarted != "$second" ]]; then
+      s=$(serving)
+      [[ $s == "1 $restarted" ]] && break
+    fi
+    sleep 0.2
+  done
+  took=$(ms "$t")
+  kill_to=$(inside date -u +%T)
+  sleep 2
+  inside touch /tmp/stop-load
+  wait "$connect_pid" || true
+  wait "$load_pid" || true
+  load_pid=""
+  total=$(grep -c . "$stage/connect.log" || true)
+  refused=$(awk '$2 != 0' "$stage/connect.log" | wc -l)
+  slowest_connect=$(awk '{print $3}' "$stage/connect.log" | sort -g | tail -1)
+  log "kill -9 $second: generation 1 (pid $restarted) serves again after $took ms; NRestarts=$(prop NRestarts);" \
+    "listener $(listener_ino); NFileDescriptorStore=$(prop NFileDescriptorStore)"
+  log "connect loop: $total connects, $refused not connected, slowest ${slowest_connect} ms"
+  awk '$2 != 0 {print "      | " $0}' "$stage/connect.log" | head -20
+  total_requests=$(grep -c . "$stage/load.log" || true)
+  lost=$(awk -v from="$kill_from" -v to="$kill_to" \
+    '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$stage/load.log" | wc -l)
+  failed=$(( $(awk '$2 != 200' "$stage/load.log" | wc -l) - lost ))
+  slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
+  log "request loop: $total_requests requests, $failed failed, $lost lost with the killed process" \
+    "($kill_from-$kill_to), slowest ${slowest}s"
+  awk '$2 != 200 {print "      | " $0}' "$stage/load.log" | head -20
+  check "kill -9: systemd restarted the service once, generation 1 serves as main" \
+    '[[ $s == "1 $restarted" && $(prop NRestarts) == 1 ]]'
+  check "kill -9: no connect was refused or timed out" '((refused == 0 && total > 20))'
+  check "kill -9: no request failed (but what the killed process had accepted)" '((failed == 0 && total_requests > 0))'
+  check "kill -9: the restarted generation listens on the same socket ($ino)" '[[ $(listener_ino) == "$ino" ]]'
+  "$testbed" journal -u sample-app.service -o cat --since "@$kill_epoch" >"$stage/unit.log" 2>/dev/null || true
+  grep -E "adopted from passed fd|Closing passed" "$stage/unit.log" | tail -4 | sed 's/^/      | /'
+  check "the restarted generation adopted both stored listeners by name" \
+    '[[ $(grep -c "Listener .* adopted from passed fd" "$stage/unit.log") -ge 2 ]] &&
+     grep -q "Passed fd 3 named .http.: listening on 127.0.0.1:8080\|Passed fd . named .http.: listening on .*:8080" "$stage/unit.log"'
+  check "the store still holds 2 fds" '[[ $(prop NFileDescriptorStore) == 2 ]]'
+
+  # --- systemctl restart: systemd 252 does not keep the store across it --------------------------
+  sctl restart sample-app.service
+  s=$(await_generation_one)
+  ino_restart=$(listener_ino)
+  log "systemctl restart: serving $s, listener $ino_restart (was $ino), NFileDescriptorStore=$(prop NFileDescriptorStore)"
+  check "systemctl restart: systemd 252 emptied the store, the new generation bound a new socket and stored it" \
+    '[[ $ino_restart != "$ino" && $(prop NFileDescriptorStore) == 2 ]]'
+  sctl stop sample-app.service
+  check "systemctl stop: the store is empty" '[[ $(prop NFileDescriptorStore) == 0 ]]'
+
+  "$testbed" journal -b -o short-monotonic >"$stage/journal.txt" 2>&1 || true
+  for pattern in 'which is not our child' 'reception only permitted for main PID' 'remains running after unit stopped'; do
+    check "journal has no '$pattern'" '! grep -qi "$pattern" "$stage/journal.txt"'
+  done
+  check "systemd logged nothing about the fd store (no refused or dropped fd)" \
+    '! grep -i "systemd\[1\].*\(fd store\|fdstore\|extra fd\)" "$stage/journal.txt"'
+  check "the application logged no failed notification" '! grep -q "Unable to notify the service manager" "$stage/journal.txt"'
+
+  log "systemd's lines about the unit:"
+  grep -E 'systemd\[1\]: (sample-app|.*zerodowntime sample app)' "$stage/journal.txt" | grep -v 'Consumed' |
+    sed -E 's/^\[ *([0-9.]+)\] [^ ]+ /      [\1] /' | tail -20
+}
+
 # --- stage: units, jar, scripts, test releases -------------------------------------------------
 cp "$jar" "$stage/sample-app.jar"
 mkdir "$stage/bin" "$stage/releases"
@@ -276,7 +414,7 @@ Restart=on-failure
 RestartSec=2s
 UNIT
 else
-  cp "$units/$variant"/* "$stage/"
+  if [[ $variant == fdstore ]]; then cp "$units/notify"/* "$stage/"; else cp "$units/$variant"/* "$stage/"; fi
   # release 2: the same application, one more file; release bad: refuses to start; a broken jar
   mkdir -p "$stage/x/BOOT-INF/classes"
   echo "release 2" >"$stage/x/BOOT-INF/classes/release.txt"
@@ -304,6 +442,10 @@ inside bash -c '
 log "installed: $(inside systemctl --version | head -1), $(inside java -version 2>&1 | head -1)"
 if [[ $variant == releases ]]; then
   releases_scenario
+  result "$variant"
+fi
+if [[ $variant == fdstore ]]; then
+  fdstore_scenario
   result "$variant"
 fi
 

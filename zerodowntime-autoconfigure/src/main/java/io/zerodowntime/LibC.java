@@ -47,6 +47,16 @@ public interface LibC {
 	/** {@code getsockname(2)}. */
 	int getsockname(int fd, Pointer address, IntByReference length);
 
+	/** {@code socket(2)}. */
+	int socket(int domain, int type, int protocol);
+
+	/** {@code setsockopt(2)}. */
+	int setsockopt(int fd, int level, int option, Pointer value, int length);
+
+	/** {@code sendmsg(2)}; {@code message} is a {@code struct msghdr}. */
+	@ssize_t
+	long sendmsg(int fd, Pointer message, int flags);
+
 	/** {@code socketpair(2)}. */
 	int socketpair(int domain, int type, int protocol, @Out int[] fds);
 

@@ -1,5 +1,6 @@
 package io.zerodowntime;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +11,9 @@ import io.zerodowntime.server.ListenerRequest;
 
 /**
  * Decides which passed fd each connector takes: by name first ({@code LISTEN_FDNAMES}),
- * then a single fd for a single connector, then the exact address and port. Anything
+ * then a single fd for a single connector, then the exact address and port. Several fds
+ * of one name on one address are copies of one listener (systemd passes a socket unit's
+ * fd and the same socket from its fd store that way): the first is taken. Anything
  * ambiguous or contradictory is a {@link ListenerHandoverException} that lists every fd
  * passed and every connector that wanted one.
  */
@@ -31,6 +34,12 @@ final class ListenerMatcher {
 		List<InheritedFd> free = new ArrayList<>(fds);
 		for (ListenerRequest request : requests) {
 			List<InheritedFd> named = free.stream().filter((fd) -> request.name().equals(fd.name())).toList();
+			if (named.size() > 1 && copiesOfOneListener(named)) {
+				// systemd passes a socket unit's fd and its fd store's copy of the same
+				// listener under one name: take the first, the copies are closed as
+				// unclaimed
+				named = List.of(named.get(0));
+			}
 			if (named.size() > 1) {
 				throw failure(fds, requests, named.size() + " fds are named '" + request.name() + "'",
 						"Give each passed listener its own name.");
@@ -67,6 +76,16 @@ final class ListenerMatcher {
 			}
 		}
 		return matched;
+	}
+
+	/**
+	 * Whether fds sharing a name are copies of one listening socket: all usable and bound
+	 * to the same address and port (two listening sockets cannot be, short of
+	 * {@code SO_REUSEPORT}).
+	 */
+	private static boolean copiesOfOneListener(List<InheritedFd> named) {
+		InetSocketAddress first = named.get(0).localAddress();
+		return named.stream().allMatch((fd) -> fd.usable() && fd.localAddress().equals(first));
 	}
 
 	private static boolean nameForOther(InheritedFd fd, List<ListenerRequest> requests) {

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRegistry;
@@ -47,6 +49,8 @@ final class Listeners implements ListenerRegistry {
 	private final List<ListenerHandle> open = new ArrayList<>();
 
 	private final Object gate = new Object();
+
+	private final List<Consumer<ListenerHandle>> closeObservers = new CopyOnWriteArrayList<>();
 
 	private boolean accepting;
 
@@ -97,8 +101,27 @@ final class Listeners implements ListenerRegistry {
 		return self[0];
 	}
 
-	private synchronized void released(ListenerHandle handle) {
-		this.open.remove(handle);
+	private void released(ListenerHandle handle) {
+		synchronized (this) {
+			this.open.remove(handle);
+		}
+		for (Consumer<ListenerHandle> observer : this.closeObservers) {
+			try {
+				observer.accept(handle);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Unable to tell that listener " + handle + " was closed: " + ex);
+			}
+		}
+	}
+
+	/**
+	 * Call {@code observer} with each listener of this process that is closed for good
+	 * (not {@link #suspend() suspended}), after it is closed.
+	 * @param observer told of each closed listener
+	 */
+	void onClosed(Consumer<ListenerHandle> observer) {
+		this.closeObservers.add(observer);
 	}
 
 	/**

@@ -50,6 +50,34 @@ final class PosixBinding {
 
 	static final int UCRED_SIZE = 12;
 
+	// the socket structs of sendmsg(2), the same on every 64-bit Linux: struct msghdr
+	// (msg_name, msg_namelen, msg_iov, msg_iovlen, msg_control, msg_controllen,
+	// msg_flags), struct iovec, struct cmsghdr (cmsg_len, cmsg_level, cmsg_type, data)
+	// and struct sockaddr_un (sun_family, sun_path[108])
+	static final int MSGHDR_SIZE = 56;
+
+	static final int MSGHDR_NAME = 0;
+
+	static final int MSGHDR_NAMELEN = 8;
+
+	static final int MSGHDR_IOV = 16;
+
+	static final int MSGHDR_IOVLEN = 24;
+
+	static final int MSGHDR_CONTROL = 32;
+
+	static final int MSGHDR_CONTROLLEN = 40;
+
+	static final int IOVEC_SIZE = 16;
+
+	static final int CMSGHDR_SIZE = 16;
+
+	static final int SOCKADDR_UN_SIZE = 110;
+
+	static final int SUN_PATH_OFFSET = 2;
+
+	static final int TIMEVAL_SIZE = 16;
+
 	static final int S_IFMT = 0170000;
 
 	static final int S_IFSOCK = 0140000;

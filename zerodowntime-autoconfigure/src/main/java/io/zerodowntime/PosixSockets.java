@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,12 @@ final class PosixSockets implements Sockets {
 	private static final int SO_TYPE = 3;
 
 	private static final int SO_PEERCRED = 17;
+
+	private static final int SO_SNDTIMEO = 21;
+
+	private static final int SCM_RIGHTS = 1;
+
+	private static final int MSG_NOSIGNAL = 0x4000;
 
 	private static final int SO_ACCEPTCONN = 30;
 
@@ -182,6 +189,73 @@ final class PosixSockets implements Sockets {
 		try (UnixDatagramChannel channel = UnixDatagramChannel.open()) {
 			channel.setOption(UnixSocketOptions.SO_SNDTIMEO, (int) timeout.toMillis());
 			return channel.send(ByteBuffer.wrap(message), new UnixSocketAddress(address));
+		}
+	}
+
+	@Override
+	public int sendDatagram(String address, byte[] message, int[] fds, Duration timeout) throws IOException {
+		if (fds.length == 0) {
+			return sendDatagram(address, message, timeout);
+		}
+		byte[] path = address.getBytes(StandardCharsets.US_ASCII);
+		if (path.length == 0 || path.length >= PosixBinding.SOCKADDR_UN_SIZE - PosixBinding.SUN_PATH_OFFSET) {
+			throw new IOException("Unix-domain address of " + path.length + " bytes cannot be used");
+		}
+		int fd = this.libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			throw this.binding.failure("create a Unix-domain datagram socket");
+		}
+		try {
+			Pointer sendTimeout = this.binding.allocate(PosixBinding.TIMEVAL_SIZE);
+			long millis = Math.max(1, timeout.toMillis());
+			sendTimeout.putLong(0, millis / 1000);
+			sendTimeout.putLong(8, (millis % 1000) * 1000);
+			if (this.libc.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, sendTimeout, PosixBinding.TIMEVAL_SIZE) == -1) {
+				throw this.binding.failure("set SO_SNDTIMEO on a Unix-domain datagram socket");
+			}
+			Pointer name = this.binding.allocate(PosixBinding.SOCKADDR_UN_SIZE);
+			name.putShort(0, (short) AF_UNIX);
+			name.put(PosixBinding.SUN_PATH_OFFSET, path, 0, path.length);
+			// an abstract address (leading NUL) is exactly its bytes; a path ends with
+			// its
+			// NUL
+			int nameLength = PosixBinding.SUN_PATH_OFFSET + path.length + ((path[0] == 0) ? 0 : 1);
+			Pointer data = this.binding.allocate(Math.max(1, message.length));
+			data.put(0, message, 0, message.length);
+			Pointer iov = this.binding.allocate(PosixBinding.IOVEC_SIZE);
+			iov.putPointer(0, data);
+			iov.putLong(8, message.length);
+			int rightsLength = 4 * fds.length;
+			int controlLength = PosixBinding.CMSGHDR_SIZE + ((rightsLength + 7) & ~7);
+			Pointer control = this.binding.allocate(controlLength);
+			control.putLong(0, PosixBinding.CMSGHDR_SIZE + rightsLength);
+			control.putInt(8, SOL_SOCKET);
+			control.putInt(12, SCM_RIGHTS);
+			for (int i = 0; i < fds.length; i++) {
+				control.putInt(PosixBinding.CMSGHDR_SIZE + 4L * i, fds[i]);
+			}
+			Pointer header = this.binding.allocate(PosixBinding.MSGHDR_SIZE);
+			header.putPointer(PosixBinding.MSGHDR_NAME, name);
+			header.putInt(PosixBinding.MSGHDR_NAMELEN, nameLength);
+			header.putPointer(PosixBinding.MSGHDR_IOV, iov);
+			header.putLong(PosixBinding.MSGHDR_IOVLEN, 1);
+			header.putPointer(PosixBinding.MSGHDR_CONTROL, control);
+			header.putLong(PosixBinding.MSGHDR_CONTROLLEN, controlLength);
+			while (true) {
+				long sent = this.libc.sendmsg(fd, header, MSG_NOSIGNAL);
+				if (sent >= 0) {
+					return (int) sent;
+				}
+				int errno = this.binding.errno();
+				if (errno != PosixBinding.EINTR) {
+					throw PosixBinding.failure(
+							"send a datagram with " + fds.length + " descriptor(s) to " + address.replace('\0', '@'),
+							errno);
+				}
+			}
+		}
+		finally {
+			this.libc.close(fd);
 		}
 	}
 

@@ -29,6 +29,8 @@ final class SdNotify {
 
 	private static final Log logger = LogFactory.getLog(SdNotify.class);
 
+	private static final int[] NO_FDS = {};
+
 	/** {@code sizeof(sockaddr_un.sun_path)} on Linux, with room for the path's NUL. */
 	private static final int MAX_ADDRESS_LENGTH = 107;
 
@@ -97,7 +99,7 @@ final class SdNotify {
 	 * @throws IllegalArgumentException if an assignment is malformed
 	 */
 	public boolean send(String... assignments) {
-		return send(List.of(assignments));
+		return send(List.of(assignments), NO_FDS);
 	}
 
 	/**
@@ -109,6 +111,19 @@ final class SdNotify {
 	 * @throws IllegalArgumentException if an assignment is malformed
 	 */
 	public boolean send(List<String> assignments) {
+		return send(assignments, NO_FDS);
+	}
+
+	/**
+	 * Send one notification with descriptors attached, as {@code sd_pid_notify_with_fds}
+	 * does (e.g. {@code FDSTORE=1} with the descriptors to store).
+	 * @param assignments {@code KEY=value} lines; none may contain a newline
+	 * @param fds the descriptors to pass, possibly none
+	 * @return whether the datagram was sent ({@code false} when disabled or on failure,
+	 * which is logged once)
+	 * @throws IllegalArgumentException if an assignment is malformed
+	 */
+	public boolean send(List<String> assignments, int... fds) {
 		String message = message(assignments);
 		if (this.socket == null) {
 			return false;
@@ -119,7 +134,7 @@ final class SdNotify {
 				return false;
 			}
 			try {
-				sendDatagram(message);
+				sendDatagram(message, fds);
 				if (logger.isDebugEnabled()) {
 					logger.debug("Sent to " + this.socket + ": " + message.replace('\n', ' '));
 				}
@@ -164,12 +179,13 @@ final class SdNotify {
 		return System.nanoTime() / 1000;
 	}
 
-	private void sendDatagram(String message) throws IOException {
+	private void sendDatagram(String message, int[] fds) throws IOException {
 		byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
 		// the receive queue is short (net.unix.max_dgram_qlen, 10 by default) and shared
 		// by every
 		// service: wait for room, as sd_notify(3) does, but never forever
-		int sent = this.sockets.get().sendDatagram(nativeAddress(this.socket), bytes, SEND_TIMEOUT);
+		int sent = (fds.length == 0) ? this.sockets.get().sendDatagram(nativeAddress(this.socket), bytes, SEND_TIMEOUT)
+				: this.sockets.get().sendDatagram(nativeAddress(this.socket), bytes, fds, SEND_TIMEOUT);
 		if (sent != bytes.length) {
 			throw new IOException("sent " + sent + " of " + bytes.length + " bytes");
 		}

@@ -70,6 +70,18 @@ interface Sockets {
 	int sendDatagram(String address, byte[] message, Duration timeout) throws IOException;
 
 	/**
+	 * Send one datagram to a Unix-domain datagram socket with descriptors attached (one
+	 * {@code SCM_RIGHTS} control message): the receiver gets its own copies of them.
+	 * @param address a path, or an abstract address starting with NUL
+	 * @param message the datagram
+	 * @param fds the descriptors to pass, possibly none
+	 * @param timeout how long to wait for room in the receiver's queue
+	 * @return how many bytes were sent
+	 * @throws IOException if it cannot be sent
+	 */
+	int sendDatagram(String address, byte[] message, int[] fds, Duration timeout) throws IOException;
+
+	/**
 	 * Load and link what {@link #sendDatagram} needs, without sending.
 	 * @param address a path, or an abstract address starting with NUL
 	 * @throws IOException if that fails

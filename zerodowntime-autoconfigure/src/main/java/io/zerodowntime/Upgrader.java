@@ -70,6 +70,8 @@ public final class Upgrader implements AutoCloseable {
 
 	private final List<UpgradeListener> upgradeListeners = new CopyOnWriteArrayList<>();
 
+	private final List<Runnable> predecessorExitedActions = new CopyOnWriteArrayList<>();
+
 	private final Object lock = new Object();
 
 	private UpgradeState state = UpgradeState.STARTING;
@@ -152,6 +154,7 @@ public final class Upgrader implements AutoCloseable {
 				@Override
 				public void parentExited() {
 					probationOver("the previous generation has exited");
+					predecessorExited();
 				}
 
 			});
@@ -335,6 +338,31 @@ public final class Upgrader implements AutoCloseable {
 					+ (this.generation.number() - 1) + " (pid " + this.parent.parentPid()
 					+ ") takes the traffic back if this one exits or is not ready"
 					+ " (or answers too many requests with a 5xx, if it judges that)");
+		}
+	}
+
+	/**
+	 * Run {@code action} when the generation that started this one has exited while this
+	 * one serves (or upgrades): it handed the service over before it drained, so this
+	 * generation is the service's main process from then on. Never in generation 1.
+	 * @param action what to do; it must not throw
+	 */
+	void onPredecessorExited(Runnable action) {
+		this.predecessorExitedActions.add(action);
+	}
+
+	private void predecessorExited() {
+		UpgradeState now = state();
+		if (now != UpgradeState.SERVING && now != UpgradeState.UPGRADING) {
+			return;
+		}
+		for (Runnable action : this.predecessorExitedActions) {
+			try {
+				action.run();
+			}
+			catch (RuntimeException ex) {
+				logger.warn(describe() + ": unexpected error after the previous generation exited: " + ex);
+			}
 		}
 	}
 

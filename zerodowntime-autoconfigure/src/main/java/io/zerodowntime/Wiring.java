@@ -71,7 +71,9 @@ final class Wiring {
 		new ServiceUnitCheck(System.getenv(), options.pidFile, generation).warnIfUnfit();
 		// the service manager must learn the new main pid before this generation drains
 		// and exits
-		upgrader.addPart(new SystemdNotifier(SdNotify.fromEnvironment(), generation));
+		SystemdNotifier notifier = new SystemdNotifier(SdNotify.fromEnvironment(), generation, listeners);
+		upgrader.addPart(notifier);
+		upgrader.onPredecessorExited(notifier::becameMainProcess);
 		if (options.handoverPriority) {
 			upgrader.addPart(HandoverPriority.forThisProcess());
 		}

@@ -79,7 +79,8 @@
  * <li>{@code PredecessorDeadline}: the backstop against a predecessor that never
  * exits.</li>
  * <li>{@code SystemdNotifier}, {@code SdNotify}, {@code ServiceUnitCheck}: the service
- * manager told of each step; a unit that cannot follow an upgrade warned about.</li>
+ * manager told of each step, and the listeners of the main process kept in its fd store
+ * for a restart after a crash; a unit that cannot follow an upgrade warned about.</li>
  * <li>{@code ControlSocket}, {@code ControlCommands}: the local control channel.</li>
  * <li>{@code HandoverPriority}, {@code ThreadNice}: the CPU yielded to a starting
  * generation.</li>

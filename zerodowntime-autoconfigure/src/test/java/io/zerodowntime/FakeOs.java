@@ -286,6 +286,11 @@ final class FakeOs {
 		}
 
 		@Override
+		public int sendDatagram(String address, byte[] message, int[] fds, Duration timeout) {
+			throw new UnsupportedOperationException("no datagrams in this fake");
+		}
+
+		@Override
 		public void prepareDatagram(String address) {
 			throw new UnsupportedOperationException("no datagrams in this fake");
 		}

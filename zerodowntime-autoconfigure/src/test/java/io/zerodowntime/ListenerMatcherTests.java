@@ -57,6 +57,25 @@ class ListenerMatcherTests {
 	}
 
 	@Test
+	void aSocketUnitsFdAndTheFdStoresCopyOfItUnderOneNameAreOneListener() {
+		// systemd passes the socket unit's fds first, then the fd store's
+		List<InheritedFd> fds = List.of(fd(3, "http", 9000), fd(4, "management", 9001), fd(5, "http", 9000));
+		Map<String, InheritedFd> matched = ListenerMatcher.match(fds,
+				List.of(request("http", 9000), request("management", 9001)));
+		assertThat(matched.get("http").fd()).isEqualTo(3);
+		assertThat(matched.get("management").fd()).isEqualTo(4);
+		assertThat(matched).hasSize(2);
+	}
+
+	@Test
+	void aStoredFdIsAdoptedByNameOnAnyPortTheConnectorAllows() {
+		Map<String, InheritedFd> matched = ListenerMatcher.match(List.of(fd(3, "management", 9001)),
+				List.of(request("http", 9000), request("management", 0)));
+		assertThat(matched).containsOnlyKeys("management");
+		assertThat(matched.get("management").fd()).isEqualTo(3);
+	}
+
+	@Test
 	void twoFdsOnTheSamePortAreAmbiguous() {
 		InheritedFd v4 = fd(3, null, 9000);
 		InheritedFd any = new InheritedFd(4, null, new SocketInfo(4, true, new InetSocketAddress("::", 9000)), null);

@@ -36,6 +36,37 @@ class ListenersTests {
 	}
 
 	@Test
+	void theFdStoresCopyOfASocketUnitsListenerIsClosedAsUnclaimedOnceTheFirstIsAdopted() throws Exception {
+		// after a crash: LISTEN_FDS=2, the socket unit's http then the fd store's http
+		ListenFds fds = ListenFds.parse(
+				Map.of("LISTEN_FDS", "2", "LISTEN_PID", Long.toString(PID), "LISTEN_FDNAMES", "http:http"), PID,
+				(fd) -> new SocketInfo(fd, false, new InetSocketAddress("127.0.0.1", 8080)));
+		RecordingSockets sockets = new RecordingSockets() {
+
+			@Override
+			public Adopted adopt(InheritedFd fd) throws IOException {
+				this.adopted.add(fd.fd());
+				return new Adopted(java.nio.channels.ServerSocketChannel.open(), fd.localAddress(), fd.fd());
+			}
+
+		};
+		Listeners listeners = new Listeners(fds, sockets, true);
+		listeners.plan(List.of(new io.zerodowntime.server.ListenerRequest("http", null, 8080)));
+		ListenerHandle http = listeners.claim(new io.zerodowntime.server.ListenerRequest("http", null, 8080), 50,
+				(socket) -> {
+				});
+		try {
+			assertThat(http.fd()).isEqualTo(3);
+			assertThat(sockets.adopted).containsExactly(3);
+			listeners.closeUnclaimed();
+			assertThat(sockets.closed).containsExactly(4);
+		}
+		finally {
+			http.channel().close();
+		}
+	}
+
+	@Test
 	void aDrainWhoseConnectionsCloseInTimeClosesNothingItself() throws Exception {
 		FakeDrainTarget target = new FakeDrainTarget(3, 2, 0);
 		Listeners listeners = target.attachedToOneListener();
@@ -67,9 +98,11 @@ class ListenersTests {
 	}
 
 	/** Records which descriptors it was asked to close. */
-	static final class RecordingSockets implements ListenerSockets {
+	static class RecordingSockets implements ListenerSockets {
 
 		final List<Integer> closed = new ArrayList<>();
+
+		final List<Integer> adopted = new ArrayList<>();
 
 		@Override
 		public Adopted adopt(InheritedFd fd) throws IOException {

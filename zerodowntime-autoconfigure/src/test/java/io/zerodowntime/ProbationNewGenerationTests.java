@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zerodowntime.UpgraderLifeTests.FakeProcess;
 import io.zerodowntime.UpgraderLifeTests.FakeSignals;
@@ -137,6 +138,38 @@ class ProbationNewGenerationTests {
 		await().atMost(AWAIT).until(upgrader::onProbation);
 		this.handshake.endOfStream();
 		await().atMost(AWAIT).until(() -> !upgrader.onProbation());
+	}
+
+	@Test
+	void whenThePreviousGenerationExitsThisOneIsTheMainProcessSoItsListenersAreStored() {
+		this.fake.processes.run(PARENT, "100");
+		Upgrader upgrader = secondGeneration(null);
+		AtomicInteger main = new AtomicInteger();
+		upgrader.onPredecessorExited(main::incrementAndGet);
+		upgrader.ready();
+		this.handshake.send("PROBATION " + Instant.now().plusSeconds(60).toEpochMilli() + " 1500\n");
+		await().atMost(AWAIT).until(upgrader::onProbation);
+		this.handshake.send("CONFIRMED\n");
+		await().atMost(AWAIT).until(() -> !upgrader.onProbation());
+		assertThat(main).as("confirmed comes before the old generation sends MAINPID=").hasValue(0);
+		this.handshake.endOfStream();
+		await().atMost(AWAIT).until(() -> main.get() == 1);
+	}
+
+	@Test
+	void aRolledBackGenerationIsNeverTheMainProcess() {
+		this.fake.processes.run(PARENT, "100");
+		Upgrader upgrader = secondGeneration(null);
+		AtomicInteger main = new AtomicInteger();
+		upgrader.onPredecessorExited(main::incrementAndGet);
+		upgrader.ready();
+		this.handshake.send("PROBATION " + Instant.now().plusSeconds(60).toEpochMilli() + " 1500\n");
+		await().atMost(AWAIT).until(upgrader::onProbation);
+		this.handshake.send("ROLLBACK the new generation is not ready\n");
+		this.process.awaitEnd();
+		this.handshake.endOfStream();
+		// the previous generation serves on: even when its link ends, this one is not main
+		await().during(Duration.ofMillis(500)).atMost(AWAIT).until(() -> main.get() == 0);
 	}
 
 	private Upgrader secondGeneration(Path pidFile) {

@@ -1,6 +1,9 @@
 package io.zerodowntime;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +65,70 @@ class SdNotifyTests {
 			assertThat(notify.send("MAINPID=4242", "READY=1")).isTrue();
 			assertThat(receiver.receive()).isEqualTo("MAINPID=4242\nREADY=1");
 		}
+	}
+
+	@Test
+	void whenDescriptorsAreAttachedThenTheReceiverGetsItsOwnCopiesOfThem() throws Exception {
+		Path path = this.temp.resolve("notify");
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind(path.toString());
+				ServerSocketChannel http = listening();
+				ServerSocketChannel management = listening()) {
+			SdNotify notify = new SdNotify(path.toString());
+			assertThat(notify.send(List.of("FDSTORE=1", "FDNAME=http"), fdOf(http), fdOf(management))).isTrue();
+			PosixDatagramReceiver.Received received = receiver.receiveWithFds();
+			try {
+				assertThat(received.text()).isEqualTo("FDSTORE=1\nFDNAME=http");
+				assertThat(received.fds()).hasSize(2).doesNotContain(fdOf(http), fdOf(management));
+				assertThat(Os.posix().sockets().inspectListener(received.fds().get(0)).localAddress())
+					.isEqualTo(http.getLocalAddress());
+				assertThat(Os.posix().sockets().inspectListener(received.fds().get(1)).localAddress())
+					.isEqualTo(management.getLocalAddress());
+			}
+			finally {
+				received.closeFds();
+			}
+		}
+	}
+
+	@Test
+	void whenDescriptorsAreSentToAnAbstractAddressThenTheyArrive() throws Exception {
+		String name = "zerodowntime-test-" + UUID.randomUUID();
+		try (PosixDatagramReceiver receiver = PosixDatagramReceiver.bind("\0" + name);
+				ServerSocketChannel http = listening()) {
+			assertThat(new SdNotify("@" + name).send(List.of("FDSTORE=1", "FDNAME=http"), fdOf(http))).isTrue();
+			PosixDatagramReceiver.Received received = receiver.receiveWithFds();
+			try {
+				assertThat(received.text()).isEqualTo("FDSTORE=1\nFDNAME=http");
+				assertThat(received.fds()).hasSize(1);
+			}
+			finally {
+				received.closeFds();
+			}
+		}
+	}
+
+	@Test
+	void whenDescriptorsCannotBeSentThenThatIsLoggedOnceAndNothingThrows(CapturedOutput output) throws Exception {
+		try (ServerSocketChannel http = listening()) {
+			SdNotify notify = new SdNotify(this.temp.resolve("missing").toString());
+			assertThat(notify.send(List.of("FDSTORE=1", "FDNAME=http"), fdOf(http))).isFalse();
+			assertThat(notify.send(List.of("FDSTORE=1", "FDNAME=http"), fdOf(http))).isFalse();
+			assertThat(output).containsOnlyOnce("Unable to notify the service manager")
+				.contains("No such file or directory")
+				.contains("FDSTORE=1 FDNAME=http");
+			// a descriptor that is not open
+			assertThat(notify.send(List.of("FDSTORE=1", "FDNAME=http"), 100_000)).isFalse();
+		}
+	}
+
+	private static ServerSocketChannel listening() throws IOException {
+		ServerSocketChannel channel = ServerSocketChannel.open();
+		channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+		return channel;
+	}
+
+	private static int fdOf(ServerSocketChannel channel) throws IOException {
+		return Os.posix().sockets().findListeningSocketFd((InetSocketAddress) channel.getLocalAddress());
 	}
 
 	@Test

@@ -38,7 +38,9 @@ public final class NotifySocket implements AutoCloseable {
 
 	private static final int BUFFER = 4096;
 
-	private static final int CONTROL = 64;
+	private static final int CONTROL = 256;
+
+	private static final int SCM_RIGHTS = 1;
 
 	private final String name;
 
@@ -150,21 +152,44 @@ public final class NotifySocket implements AutoCloseable {
 				continue;
 			}
 			long pid = -1;
+			int fds = 0;
 			long controlLength = header.getLong(40);
-			if (controlLength >= 16 + 12 && control.getInt(8) == SOL_SOCKET && control.getInt(12) == SCM_CREDENTIALS) {
-				pid = control.getInt(16);
+			// every control message: the credentials, and the descriptors passed with
+			// FDSTORE=1 (counted, then closed: this receiver keeps none)
+			long offset = 0;
+			while (offset + 16 <= controlLength) {
+				long cmsgLength = control.getLong(offset);
+				if (cmsgLength < 16) {
+					break;
+				}
+				int level = control.getInt(offset + 8);
+				int type = control.getInt(offset + 12);
+				if (level == SOL_SOCKET && type == SCM_CREDENTIALS && cmsgLength >= 16 + 12) {
+					pid = control.getInt(offset + 16);
+				}
+				else if (level == SOL_SOCKET && type == SCM_RIGHTS) {
+					for (long at = offset + 16; at + 4 <= offset + cmsgLength; at += 4) {
+						this.libc.close(control.getInt(at));
+						fds++;
+					}
+				}
+				offset += (cmsgLength + 7) & ~7L;
 			}
 			byte[] bytes = new byte[(int) length];
 			buffer.get(0, bytes, 0, bytes.length);
-			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8));
-			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n"));
+			Message message = new Message(pid, new String(bytes, StandardCharsets.UTF_8), fds);
+			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n")
+					+ ((fds > 0) ? " with " + fds + " fd(s)" : ""));
 			this.all.add(message);
 			this.messages.add(message);
 		}
 	}
 
-	/** One notification: the sender's pid, from its credentials, and the datagram. */
-	record Message(long pid, String text) {
+	/**
+	 * One notification: the sender's pid, from its credentials, the datagram, and how many
+	 * descriptors came with it.
+	 */
+	record Message(long pid, String text, int fds) {
 
 		List<String> lines() {
 			return Arrays.asList(this.text.split("\n"));
@@ -188,6 +213,8 @@ public final class NotifySocket implements AutoCloseable {
 		int setsockopt(int fd, int level, int option, Pointer value, int length);
 
 		long recvmsg(int fd, Pointer header, int flags);
+
+		int close(int fd);
 
 	}
 

@@ -65,6 +65,11 @@ class SystemdNotifyIT {
 		assertThat(ready.pid()).as("sender of %s", ready).isEqualTo(gen1);
 		assertThat(ready.text()).isEqualTo("READY=1\nSTATUS=Generation 1 (pid " + gen1 + ") serving");
 		assertThat(Http.get(port, "/").header("X-Pid")).isEqualTo(Long.toString(gen1));
+		// then it stores the listener it bound in the fd store, with its fd
+		NotifySocket.Message stored = this.notifySocket.next(QUICK);
+		assertThat(stored.pid()).as("sender of %s", stored).isEqualTo(gen1);
+		assertThat(stored.text()).isEqualTo("FDSTORE=1\nFDNAME=http");
+		assertThat(stored.fds()).as("fds with %s", stored).isEqualTo(1);
 
 		// upgrade: RELOADING=1 when it starts, then MAINPID= + READY=1 from the old
 		// generation
@@ -128,7 +133,7 @@ class SystemdNotifyIT {
 		assertThat(late).as("messages after the stop").isEmpty();
 		assertThat(this.notifySocket.received()).as("every message received")
 			.extracting(NotifySocket.Message::pid)
-			.containsExactly(gen1, gen1, gen1, gen2, gen2, gen2);
+			.containsExactly(gen1, gen1, gen1, gen1, gen2, gen2, gen2);
 	}
 
 	/**
