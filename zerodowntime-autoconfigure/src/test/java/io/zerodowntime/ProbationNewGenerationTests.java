@@ -157,7 +157,7 @@ class ProbationNewGenerationTests {
 	}
 
 	@Test
-	void aRolledBackGenerationIsNeverTheMainProcess() {
+	void aRolledBackGenerationIsNeverTheMainProcess() throws InterruptedException {
 		this.fake.processes.run(PARENT, "100");
 		Upgrader upgrader = secondGeneration(null);
 		AtomicInteger main = new AtomicInteger();
@@ -168,7 +168,8 @@ class ProbationNewGenerationTests {
 		this.handshake.send("ROLLBACK the new generation is not ready\n");
 		this.process.awaitEnd();
 		this.handshake.endOfStream();
-		// the previous generation serves on: even when its link ends, this one is not main
+		// the previous generation serves on: even when its link ends, this one is not
+		// main
 		await().during(Duration.ofMillis(500)).atMost(AWAIT).until(() -> main.get() == 0);
 	}
 

@@ -186,8 +186,8 @@ public final class NotifySocket implements AutoCloseable {
 	}
 
 	/**
-	 * One notification: the sender's pid, from its credentials, the datagram, and how many
-	 * descriptors came with it.
+	 * One notification: the sender's pid, from its credentials, the datagram, and how
+	 * many descriptors came with it.
 	 */
 	record Message(long pid, String text, int fds) {
 
