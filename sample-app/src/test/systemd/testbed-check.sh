@@ -27,8 +27,9 @@
 # after the other) -> `kill -9` of the main pid: systemd restarts the service with the stored
 # sockets; no connect may be refused and no request fail, but a request the killed process had
 # accepted (an empty reply or a reset during the crash window, counted apart); the restarted
-# generation adopts the same listening socket (same inode) -> `systemctl restart`: on systemd
-# 252 the store does not survive it (a new socket), and `systemctl stop` empties it.
+# generation adopts the same listening socket (same inode) -> `systemctl restart` under the same
+# probe loops: the restart job keeps the store, the new process adopts the same socket, no connect
+# refused, no request failed -> `systemctl stop` empties the store.
 #
 # Usage: testbed-check.sh [notify|socket|pidfile|releases|fdstore]     (default notify)
 # Needs root, the packaged jar (mvn -pl sample-app -am package -DskipTests), and the testbed:
@@ -267,9 +268,55 @@ await_generation_one() {
   echo "$s"
 }
 
+# probe loops: a connect every 50 ms (one line each: time, bash's exit status, 1: refused, 124:
+# not connected in 60 s, milliseconds) and requests one after the other
+start_probes() {
+  inside rm -f /tmp/stop-load
+  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 20000 ]; do
+      t0=$(date +%s%N)
+      if timeout 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/8080" 2>/dev/null; then rc=0; else rc=$?; fi
+      printf "%(%T)T %s %s\n" -1 "$rc" "$(( ($(date +%s%N) - t0) / 1000000 ))"
+      sleep 0.05; n=$((n + 1)); done' >"$stage/connect.log" 2>&1 &
+  connect_pid=$!
+  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
+      printf "%(%T)T " -1
+      curl -s -o /dev/null -m 120 -w "%{http_code} %{exitcode} %{time_total} %{errormsg}\n" http://127.0.0.1:8080/
+      n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
+  load_pid=$!
+  sleep 2
+}
+
+# stop the probe loops 2 s later and count (globals total, refused, total_requests, failed, lost):
+# a request cut by a crash between $1 and $2 (empty reply, reset) is counted as lost, not failed
+stop_probes() {
+  local from=$1 to=$2 slowest slowest_connect
+  sleep 2
+  inside touch /tmp/stop-load
+  wait "$connect_pid" || true
+  wait "$load_pid" || true
+  connect_pid=""
+  load_pid=""
+  total=$(grep -c . "$stage/connect.log" || true)
+  refused=$(awk '$2 != 0' "$stage/connect.log" | wc -l)
+  slowest_connect=$(awk '{print $3}' "$stage/connect.log" | sort -g | tail -1)
+  log "connect loop: $total connects, $refused not connected, slowest ${slowest_connect} ms"
+  awk '$2 != 0 {print "      | " $0}' "$stage/connect.log" | head -20
+  total_requests=$(grep -c . "$stage/load.log" || true)
+  if [[ -n $from ]]; then
+    lost=$(awk -v from="$from" -v to="$to" \
+      '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$stage/load.log" | wc -l)
+  else
+    lost=0
+  fi
+  failed=$(( $(awk '$2 != 200' "$stage/load.log" | wc -l) - lost ))
+  slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
+  log "request loop: $total_requests requests, $failed failed, $lost lost with a killed process" \
+    "${from:+($from-$to)}, slowest ${slowest}s"
+  awk '$2 != 200 {print "      | " $0}' "$stage/load.log" | head -20
+}
+
 fdstore_scenario() {
-  local t s first second ino store since rc i total refused slowest_connect failed lost \
-    slowest kill_from kill_to kill_epoch restarted ino_restart took total_requests
+  local t s first second ino store since rc i kill_from kill_to kill_epoch restarted ino_restart took
   since=$(date +%s)
   t=$(date +%s%N)
   sctl start sample-app.service
@@ -293,23 +340,8 @@ fdstore_scenario() {
   log "after the reload and generation 1's exit: NFileDescriptorStore=$store, listener $(listener_ino)"
   check "after the reload the store still holds 2 fds (no copy added)" '[[ $store == 2 ]]'
 
-  # --- probe loops: a connect every 50 ms; requests one after the other --------------------------
-  inside rm -f /tmp/stop-load
-  # one line per connect: time, bash's exit status (1: refused, 124: not connected in 60 s), seconds
-  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 20000 ]; do
-      t0=$(date +%s%N)
-      if timeout 60 bash -c "exec 3<>/dev/tcp/127.0.0.1/8080" 2>/dev/null; then rc=0; else rc=$?; fi
-      printf "%(%T)T %s %s\n" -1 "$rc" "$(( ($(date +%s%N) - t0) / 1000000 ))"
-      sleep 0.05; n=$((n + 1)); done' >"$stage/connect.log" 2>&1 &
-  connect_pid=$!
-  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
-      printf "%(%T)T " -1
-      curl -s -o /dev/null -m 120 -w "%{http_code} %{exitcode} %{time_total} %{errormsg}\n" http://127.0.0.1:8080/
-      n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
-  load_pid=$!
-  sleep 2
-
   # --- kill -9 the main pid: systemd restarts the service with the stored sockets ---------------
+  start_probes
   kill_from=$(inside date -u +%T)
   kill_epoch=$(date +%s)
   t=$(date +%s%N)
@@ -325,26 +357,9 @@ fdstore_scenario() {
   done
   took=$(ms "$t")
   kill_to=$(inside date -u +%T)
-  sleep 2
-  inside touch /tmp/stop-load
-  wait "$connect_pid" || true
-  wait "$load_pid" || true
-  load_pid=""
-  total=$(grep -c . "$stage/connect.log" || true)
-  refused=$(awk '$2 != 0' "$stage/connect.log" | wc -l)
-  slowest_connect=$(awk '{print $3}' "$stage/connect.log" | sort -g | tail -1)
   log "kill -9 $second: generation 1 (pid $restarted) serves again after $took ms; NRestarts=$(prop NRestarts);" \
     "listener $(listener_ino); NFileDescriptorStore=$(prop NFileDescriptorStore)"
-  log "connect loop: $total connects, $refused not connected, slowest ${slowest_connect} ms"
-  awk '$2 != 0 {print "      | " $0}' "$stage/connect.log" | head -20
-  total_requests=$(grep -c . "$stage/load.log" || true)
-  lost=$(awk -v from="$kill_from" -v to="$kill_to" \
-    '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$stage/load.log" | wc -l)
-  failed=$(( $(awk '$2 != 200' "$stage/load.log" | wc -l) - lost ))
-  slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
-  log "request loop: $total_requests requests, $failed failed, $lost lost with the killed process" \
-    "($kill_from-$kill_to), slowest ${slowest}s"
-  awk '$2 != 200 {print "      | " $0}' "$stage/load.log" | head -20
+  stop_probes "$kill_from" "$kill_to"
   check "kill -9: systemd restarted the service once, generation 1 serves as main" \
     '[[ $s == "1 $restarted" && $(prop NRestarts) == 1 ]]'
   check "kill -9: no connect was refused or timed out" '((refused == 0 && total > 20))'
@@ -357,13 +372,20 @@ fdstore_scenario() {
      grep -q "Passed fd 3 named .http.: listening on 127.0.0.1:8080\|Passed fd . named .http.: listening on .*:8080" "$stage/unit.log"'
   check "the store still holds 2 fds" '[[ $(prop NFileDescriptorStore) == 2 ]]'
 
-  # --- systemctl restart: systemd 252 does not keep the store across it --------------------------
+  # --- systemctl restart: the restart job keeps the store (the unit never becomes inactive) ------
+  start_probes
+  t=$(date +%s%N)
   sctl restart sample-app.service
   s=$(await_generation_one)
+  took=$(ms "$t")
   ino_restart=$(listener_ino)
-  log "systemctl restart: serving $s, listener $ino_restart (was $ino), NFileDescriptorStore=$(prop NFileDescriptorStore)"
-  check "systemctl restart: systemd 252 emptied the store, the new generation bound a new socket and stored it" \
-    '[[ $ino_restart != "$ino" && $(prop NFileDescriptorStore) == 2 ]]'
+  log "systemctl restart: generation 1 (pid $(prop MainPID)) serves after $took ms; listener $ino_restart" \
+    "(was $ino), NFileDescriptorStore=$(prop NFileDescriptorStore)"
+  stop_probes "" ""
+  check "systemctl restart: the new process adopted the stored socket (same inode), the store holds 2 fds" \
+    '[[ $ino_restart == "$ino" && $(prop NFileDescriptorStore) == 2 ]]'
+  check "systemctl restart: no connect was refused or timed out" '((refused == 0 && total > 20))'
+  check "systemctl restart: no request failed" '((failed == 0 && lost == 0 && total_requests > 0))'
   sctl stop sample-app.service
   check "systemctl stop: the store is empty" '[[ $(prop NFileDescriptorStore) == 0 ]]'
 
