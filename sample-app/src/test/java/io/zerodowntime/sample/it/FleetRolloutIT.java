@@ -266,7 +266,7 @@ class FleetRolloutIT {
 				"--spring.config.additional-location=optional:file:" + config + "/",
 				"--zerodowntime.control-socket=" + home.resolve("run/control.sock"),
 				"--zerodowntime.pid-file=" + home.resolve("run/app.pid"), "--zerodowntime.upgrade-timeout=90s",
-				"--zerodowntime.drain-timeout=10s"));
+				"--zerodowntime.drain-timeout=10s", "--zerodowntime.probation=3s"));
 		Process process = new ProcessBuilder(command).directory(app.toFile())
 			.redirectErrorStream(true)
 			.redirectOutput(home.resolve("app.log").toFile())

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and keeps it only while it stays so. Under a client load and a connect probe, against
  * the same generation 1: a release whose stand-in database is down
  * ({@code sample.db-down=true}: indicator {@code db} in the sample's {@code readiness}
- * group) fails the upgrade at the upgrade timeout (60 s here), naming the failing
+ * group) fails the upgrade at the upgrade timeout (25 s here), naming the failing
  * indicator; a release whose readiness state turns {@code REFUSING_TRAFFIC} a second
  * after it took the traffic ({@code sample.readiness-down=1s}) is rolled back. Not one
  * request fails; generation 1 serves on.
@@ -31,7 +31,7 @@ class GatedReadinessIT {
 	@Test
 	void aReleaseThatIsNotReadyNeverTakesTheTrafficAndOneThatStopsBeingReadyIsRolledBack() {
 		try (AppUnderTest app = new AppUnderTest(this.dir)) {
-			app.start("--zerodowntime.upgrade-timeout=60s", "--zerodowntime.probation=10s");
+			app.start("--zerodowntime.upgrade-timeout=25s", "--zerodowntime.probation=10s");
 			long gen1 = app.awaitGeneration(1);
 			AppUnderTest.Snapshot fresh = app.baseline(gen1);
 			ClientLoop load = ClientLoop.start(app.port(), 2);
@@ -55,7 +55,7 @@ class GatedReadinessIT {
 				assertThat(failed.path("reason").asString()).isEqualTo(outcome.path("reason").asString());
 				assertThat(outcome.path("reason").asString()).as("%s", outcome)
 					.isEqualTo("the new generation (pid " + notReady + ") was not ready within the upgrade timeout "
-							+ "of 60000 ms: health group 'readiness' is DOWN: db: DOWN (Connection refused)");
+							+ "of 25000 ms: health group 'readiness' is DOWN: db: DOWN (Connection refused)");
 				app.awaitLog(Pattern.quote(
 						"Not ready yet: health group 'readiness' is DOWN: db: DOWN (Connection " + "refused); waiting"),
 						Duration.ofSeconds(5));

@@ -83,24 +83,15 @@ class LoadUpgradeIT {
 		AppUnderTest.requireTool("hey", "wrk hey", "the load suite needs the load generators wrk and hey");
 	}
 
+	/**
+	 * Both shapes of client at once: wrk on keep-alive connections, hey with a new
+	 * connection per request.
+	 */
 	@Test
-	void keepAliveLoad() throws Exception {
-		try (AppUnderTest app = start("keepalive");
+	void keepAliveAndNewConnectionLoad() throws Exception {
+		try (AppUnderTest app = start("steady");
 				ClientLoop probe = ClientLoop.probe(app.port());
 				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-keepalive", app.port(), 16, PACE_MILLIS, true, CAP);
-				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-keepalive", app.port(), 8, HEY_RATE, true, CAP)) {
-			steady();
-			SERIES.forEach(app::upgrade);
-			steady();
-			assertNoFailure(app, probe, wrk.result(), hey.result(), List.of());
-		}
-	}
-
-	@Test
-	void newConnectionPerRequest() throws Exception {
-		try (AppUnderTest app = start("close");
-				ClientLoop probe = ClientLoop.probe(app.port());
-				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-close", app.port(), 16, PACE_MILLIS, false, CAP);
 				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-close", app.port(), 8, HEY_RATE, false, CAP)) {
 			steady();
 			SERIES.forEach(app::upgrade);
@@ -109,17 +100,29 @@ class LoadUpgradeIT {
 		}
 	}
 
+	/**
+	 * Under the load, before each trigger: six 2 s requests that the old generation must
+	 * answer, one more every 250 ms until the new generation serves (either may answer),
+	 * and two 20 MB uploads, one written across the trigger and one whose second half is
+	 * held back until the new generation serves; the old generation answers both.
+	 */
 	@Test
-	void slowRequestsStartedJustBeforeEachTrigger() throws Exception {
+	void requestsInFlightAcrossEachTrigger() throws Exception {
 		List<Answered> answered = new ArrayList<>();
-		try (AppUnderTest app = start("slow");
+		try (AppUnderTest app = start("in-flight");
 				ClientLoop probe = ClientLoop.probe(app.port());
-				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-slow", app.port(), 8, PACE_MILLIS, true, CAP);
-				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-slow", app.port(), 4, HEY_RATE, false, CAP)) {
+				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-in-flight", app.port(), 8, PACE_MILLIS, true, CAP);
+				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-in-flight", app.port(), 4, HEY_RATE, false, CAP)) {
 			steady();
+			long seed = 0;
 			for (Trigger trigger : SERIES) {
 				app.awaitUpgradable();
 				int before = app.generation();
+				List<InFlight> uploads = List.of(
+						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
+						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
+								() -> servedByNewer(app, before)));
+				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
 				List<InFlight> justBefore = IntStream.range(0, 6)
 					.mapToObj((i) -> InFlight.slow(app.port(), 2000, i % 2 == 1))
 					.toList();
@@ -156,33 +159,6 @@ class LoadUpgradeIT {
 						answered.add(new Answered(request.await(Duration.ofSeconds(60)), Set.of(before, before + 1)));
 					}
 				}
-			}
-			steady();
-			assertNoFailure(app, probe, wrk.result(), hey.result(), answered);
-		}
-	}
-
-	@Test
-	void largeUploadsSpanningEachTrigger() throws Exception {
-		List<Answered> answered = new ArrayList<>();
-		try (AppUnderTest app = start("upload");
-				ClientLoop probe = ClientLoop.probe(app.port());
-				ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-upload", app.port(), 8, PACE_MILLIS, true, CAP);
-				ExternalLoad hey = ExternalLoad.hey(this.dir, "hey-upload", app.port(), 4, HEY_RATE, false, CAP)) {
-			steady();
-			long seed = 0;
-			for (Trigger trigger : SERIES) {
-				app.awaitUpgradable();
-				int before = app.generation();
-				List<InFlight> uploads = List.of(
-						// written in about 3 s: spans the trigger
-						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(20), () -> true),
-						// its second half is held back until the next generation serves:
-						// spans the handover
-						InFlight.upload(app.port(), 20 * 1024 * 1024, ++seed, Duration.ofMillis(5),
-								() -> servedByNewer(app, before)));
-				uploads.forEach((upload) -> upload.awaitWritten(Duration.ofSeconds(30)));
-				app.upgrade(trigger);
 				for (InFlight upload : uploads) {
 					answered.add(new Answered(upload.await(Duration.ofSeconds(90)), Set.of(before)));
 				}
