@@ -26,7 +26,6 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.awaitility.Awaitility;
@@ -38,19 +37,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The integration tests' one fixture: an application in a directory of the test's own,
- * with a private copy of the jar (no parallel build can overwrite it under a running JVM;
- * its path identifies this test's processes in {@code /proc}), an extra configuration
- * that later generations read (to make a release bad), a PID file, a free port and one
- * log that every generation appends to.
- *
- * <p>
- * It starts generation 1 with {@code ${java.home}/bin/java -jar} (the JDK running the
- * tests), possibly behind launchers that exec the JVM; follows the generations
- * ({@code X-Generation}, {@code X-Pid}, the PID file, the endpoint); triggers upgrades;
- * and checks the end state. A tracker remembers every process whose command line names
- * the marker (the jar copy unless the test names another path), so that zombies, whose
- * command line is empty, are still recognised. {@link #close()} stops them all by pid
- * (SIGTERM, up to 15 s, SIGKILL), also when a test fails, and prints the log.
+ * with a private copy of the jar (no parallel build overwrites it; its path identifies
+ * this test's processes in {@code /proc}), an extra configuration that later generations
+ * read, a PID file, a free port and one log for every generation. It starts generation 1
+ * with the tests' own JDK (possibly behind launchers that exec it), follows the
+ * generations, triggers upgrades and checks the end state. A tracker remembers every
+ * process naming the marker (the jar copy unless given), so zombies, whose command line
+ * is empty, are still recognised. {@link #close()} stops them all by pid (SIGTERM, up to
+ * 15 s, SIGKILL) and prints the log.
  */
 final class AppUnderTest implements AutoCloseable {
 
@@ -60,12 +54,10 @@ final class AppUnderTest implements AutoCloseable {
 	static final Duration STARTUP = Duration.ofSeconds(90);
 
 	/**
-	 * Set in the environment of every process started here (and so of every later
-	 * generation; through {@code --setenv} under {@code systemd-socket-activate}, which
-	 * passes on nothing else), unless a test sets it: {@code zerodowntime.probation=0}.
-	 * The default probation, 10 s, would lengthen every upgrade of every test by as much
-	 * (the trigger waits for its end); the probation tests turn it on with an argument
-	 * ({@code --zerodowntime.probation=10s}), which wins over the environment.
+	 * The environment of every process started here unless a test sets it (also under
+	 * {@code systemd-socket-activate}, by {@code --setenv}): the default probation, 10 s,
+	 * would lengthen every upgrade by as much; the probation tests turn it on with an
+	 * argument, which wins over the environment.
 	 */
 	static final Map<String, String> NO_PROBATION = Map.of("ZERODOWNTIME_PROBATION", "0");
 
@@ -133,10 +125,7 @@ final class AppUnderTest implements AutoCloseable {
 		this(dir, marker, appJar());
 	}
 
-	/**
-	 * Prepare an application from another jar than {@link #appJar()} (the same endpoints
-	 * and headers on another web server).
-	 */
+	/** Prepare an application from another jar (the same endpoints, another server). */
 	static AppUnderTest of(Path dir, Path sourceJar) {
 		return new AppUnderTest(dir, dir.resolve("app.jar"), sourceJar);
 	}
@@ -150,14 +139,9 @@ final class AppUnderTest implements AutoCloseable {
 		this.log = dir.resolve("app.log");
 		this.port = Http.freePort();
 		this.managementPort = this.port;
-		try {
-			Files.createDirectories(dir);
-			Files.copy(sourceJar, this.jar, StandardCopyOption.REPLACE_EXISTING);
-			Files.writeString(this.extra, "");
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		io(() -> Files.createDirectories(dir));
+		io(() -> Files.copy(sourceJar, this.jar, StandardCopyOption.REPLACE_EXISTING));
+		io(() -> Files.writeString(this.extra, ""));
 		this.tracker = new Thread(this::track, "app-under-test-tracker");
 		this.tracker.setDaemon(true);
 		this.tracker.start();
@@ -165,9 +149,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Return the application under test: the system property {@code it.app.jar} (another
-	 * application with the same endpoints and headers), else {@code sampleApp.jar} (set
-	 * by the failsafe configuration), else {@code target/sample-app.jar}.
+	 * Return the application under test: {@code it.app.jar}, else {@code sampleApp.jar}
+	 * (set by failsafe), else {@code target/sample-app.jar}.
 	 */
 	static Path appJar() {
 		String jar = System.getProperty("it.app.jar", System.getProperty("sampleApp.jar", "target/sample-app.jar"));
@@ -179,7 +162,7 @@ final class AppUnderTest implements AutoCloseable {
 		return path;
 	}
 
-	/** Return the {@code java} launcher of the JDK running the tests. */
+	/** The {@code java} of the JDK running the tests. */
 	static Path java() {
 		return Path.of(System.getProperty("java.home"), "bin", "java");
 	}
@@ -192,10 +175,7 @@ final class AppUnderTest implements AutoCloseable {
 		return this.pidFile;
 	}
 
-	/**
-	 * Use {@code /actuator/upgrade} on a management port of its own (the application is
-	 * started with {@code --management.server.port}).
-	 */
+	/** Use {@code /actuator/upgrade} on the {@code --management.server.port} given. */
 	void managementPort(int managementPort) {
 		this.managementPort = managementPort;
 	}
@@ -206,10 +186,8 @@ final class AppUnderTest implements AutoCloseable {
 
 	/**
 	 * The arguments every generation gets unless a test says otherwise: the port, the
-	 * extra configuration file, the PID file, a drain timeout of 10 s (the clients here
-	 * send short requests; a generation that cannot drain, because of a bug, must not
-	 * hold the test for the default 30 s). (No probation either, but through the
-	 * environment: see {@link #NO_PROBATION}.)
+	 * extra configuration, the PID file, a drain timeout of 10 s (the clients send short
+	 * requests; a generation that cannot drain must not hold the test for 30 s).
 	 */
 	List<String> defaultArgs() {
 		return List.of("--server.port=" + this.port, "--spring.config.additional-location=optional:file:" + this.extra,
@@ -220,10 +198,7 @@ final class AppUnderTest implements AutoCloseable {
 		start(UnaryOperator.identity(), args);
 	}
 
-	/**
-	 * Start generation 1 with the default arguments and more (a {@code --name=value}
-	 * given replaces a default), customized.
-	 */
+	/** Start generation 1 with the default arguments, each replaced by one given. */
 	void start(UnaryOperator<Launch> customizer, String... args) {
 		List<String> all = new ArrayList<>(defaultArgs());
 		// Spring would join both
@@ -234,9 +209,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Start generation 1 from the jar copy, with {@link #JVM_OPTIONS} and only the
-	 * customizer's arguments; its output (and its launchers') goes to the log, which
-	 * every later generation inherits as stdout and stderr.
+	 * Start generation 1 with {@link #JVM_OPTIONS} and only the customizer's arguments,
+	 * its output to the log (every later generation inherits it).
 	 */
 	void launch(UnaryOperator<Launch> customizer) {
 		Launch launch = customizer.apply(new Launch());
@@ -338,10 +312,7 @@ final class AppUnderTest implements AutoCloseable {
 		return this.process.pid();
 	}
 
-	/**
-	 * Return the started pid once it runs {@code java} (a launcher must exec the JVM);
-	 * fails if it does not within 30 s.
-	 */
+	/** Return the started pid once it runs {@code java} (a launcher must exec it). */
 	long jvmPid() {
 		long started = this.process.pid();
 		// the real path of java(): what this JVM runs
@@ -359,7 +330,7 @@ final class AppUnderTest implements AutoCloseable {
 		return started;
 	}
 
-	/** Return whether the process started (generation 1, or its launcher) still runs. */
+	/** Whether the process started (generation 1, or its launcher) still runs. */
 	boolean isAlive() {
 		return this.process != null && this.process.isAlive();
 	}
@@ -380,12 +351,7 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** Return every line printed so far, by the launchers and every generation. */
 	List<String> lines() {
-		try {
-			return Files.exists(this.log) ? Files.readAllLines(this.log, StandardCharsets.ISO_8859_1) : List.of();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return Files.exists(this.log) ? io(() -> Files.readAllLines(this.log, StandardCharsets.ISO_8859_1)) : List.of();
 	}
 
 	String output() {
@@ -430,8 +396,7 @@ final class AppUnderTest implements AutoCloseable {
 			try {
 				for (Procfs.Proc proc : Procfs.all()) {
 					if (proc.mentions(this.marker)) {
-						// keep the first look, unless the process has since exec'd the
-						// JVM
+						// the first look, unless it has exec'd the JVM since
 						this.seen.merge(proc.pid(), proc,
 								(old, now) -> (!old.isJavaRunning(this.marker) && now.isJavaRunning(this.marker)) ? now
 										: old);
@@ -450,29 +415,17 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** Return the pid of every java process that ever ran as this application. */
 	Set<Long> javaPidsSeen() {
-		return this.seen.values()
-			.stream()
-			.filter((p) -> Procfs.isGeneration(p, this.seen.get(p.ppid()), this.marker))
-			.map(Procfs.Proc::pid)
-			.collect(Collectors.toCollection(TreeSet::new));
+		return new TreeSet<>(Procfs.generations(this.seen, this.marker));
 	}
 
 	/** Replace the extra configuration, which the next generation reads. */
 	void configureNextGeneration(String... properties) {
-		try {
-			Path temp = this.dir.resolve("extra.properties.tmp");
-			Files.writeString(temp, String.join("\n", properties) + "\n");
-			Files.move(temp, this.extra, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		Path temp = io(() -> Files.writeString(this.dir.resolve("extra.properties.tmp"),
+				String.join("\n", properties) + "\n"));
+		io(() -> Files.move(temp, this.extra, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE));
 	}
 
-	/**
-	 * How an upgrade is triggered: {@code kill -HUP <pid>}, or
-	 * {@code POST /actuator/upgrade}, which answers when the upgrade has ended.
-	 */
+	/** {@code kill -HUP <pid>}, or {@code POST /actuator/upgrade} (answered at end). */
 	enum Trigger {
 
 		HUP, POST
@@ -480,9 +433,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * One successful upgrade: the new generation, its trigger, the old and the new pid,
-	 * and the time from the trigger until the new generation answered new connections
-	 * ({@code serving}) and until the old one exited ({@code oldGone}).
+	 * One successful upgrade, and the time from the trigger until the new generation
+	 * served ({@code serving}) and until the old one exited ({@code oldGone}).
 	 */
 	record Handover(int generation, Trigger trigger, long oldPid, long newPid, Duration serving, Duration oldGone) {
 
@@ -494,12 +446,11 @@ final class AppUnderTest implements AutoCloseable {
 
 	}
 
-	/** Return how long generation 1 took from its start to serving. */
 	Duration startupTime() {
 		return this.startupTime;
 	}
 
-	/** Return the generation followed now: the last one awaited. */
+	/** The generation followed now: the last one awaited. */
 	int generation() {
 		return this.generation;
 	}
@@ -548,11 +499,7 @@ final class AppUnderTest implements AutoCloseable {
 		return pid;
 	}
 
-	/**
-	 * Wait until a generation answers {@code GET /} (whatever the PID file says) and
-	 * return its pid, without following it (a generation on probation that may be rolled
-	 * back).
-	 */
+	/** Return a generation's pid once it answers, not following it (on probation). */
 	long awaitAnswering(int generation, Duration timeout) {
 		return await("generation " + generation + " to answer on port " + this.port, timeout,
 				() -> servingPid(generation, false), Objects::nonNull,
@@ -596,9 +543,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Trigger an upgrade of the generation followed now that must succeed, and wait until
-	 * the new generation serves and owns the PID file and the old one has exited. A POST
-	 * must answer 200, {@code SUCCEEDED}, the new generation and its pid.
+	 * Trigger an upgrade that must succeed (a POST answers 200, {@code SUCCEEDED}, the
+	 * new generation and pid); wait for the new generation and the old one's exit.
 	 */
 	Handover upgrade(Trigger trigger) {
 		awaitUpgradable();
@@ -673,10 +619,8 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * What a process holds, the smallest counts of a few samples (client connections come
-	 * and go): open descriptors, sockets among them, listening TCP sockets and
-	 * Unix-domain sockets (the handshake with a generation) among those; threads,
-	 * resident memory.
+	 * What a process holds, the smallest of a few samples (client connections come and
+	 * go): fds, sockets, TCP listeners and Unix-domain sockets among them, threads, RSS.
 	 */
 	record Snapshot(long pid, int fds, int sockets, int listeners, int unix, long threads, long rssKb) {
 
@@ -751,10 +695,7 @@ final class AppUnderTest implements AutoCloseable {
 					.toList());
 	}
 
-	/**
-	 * Assert that no process this test ran, or a child of one, is a zombie. Orphans are
-	 * reaped by pid 1 (here within about 2 s), so a zombie must persist 15 s to count.
-	 */
+	/** Assert that no process seen, or child of one, stays a zombie 15 s (init reaps). */
 	void assertNoZombies() {
 		awaitNone("zombies (processes seen: " + this.seen.values() + ")", Duration.ofSeconds(15),
 				() -> Procfs.all()
@@ -767,8 +708,13 @@ final class AppUnderTest implements AutoCloseable {
 		await("no " + what, timeout, found::get, List::isEmpty, () -> what + ": " + found.get());
 	}
 
+	/** Wait until {@code condition} returns true, like the next method. */
+	static void await(String what, Duration timeout, Callable<Boolean> condition, Supplier<String> failure) {
+		await(what, timeout, condition, Boolean::booleanValue, failure);
+	}
+
 	/** Wait, polling every 50 ms; on a timeout, fail with {@code failure}'s message. */
-	private static <T> T await(String what, Duration timeout, Callable<T> value, Predicate<? super T> done,
+	static <T> T await(String what, Duration timeout, Callable<T> value, Predicate<? super T> done,
 			Supplier<String> failure) {
 		try {
 			return Awaitility.await(what)
@@ -783,11 +729,9 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	/**
-	 * Assert that a serving generation holds no more descriptors than a fresh one, within
-	 * {@link #FD_MARGIN}; exactly as many listening sockets; and no more Unix-domain
-	 * sockets, but for one in a later generation (its end of the handshake socket, kept
-	 * until it exits). TCP connections, which come and go with the clients, are not
-	 * compared one by one.
+	 * Assert that a serving generation holds no more fds than a fresh one (within
+	 * {@link #FD_MARGIN}), as many listeners, and no more Unix-domain sockets but, in a
+	 * later generation, its end of the handshake.
 	 */
 	void assertFds(Snapshot fresh, long pid) {
 		sleep(100);
@@ -822,11 +766,7 @@ final class AppUnderTest implements AutoCloseable {
 		LIVE.remove(this);
 	}
 
-	/**
-	 * SIGTERM to the started process, every process that names the marker and their
-	 * descendants; SIGKILL to whatever of them (or started since) still runs after
-	 * {@link #TERM_GRACE}; then reap the started process.
-	 */
+	/** SIGTERM to every process of the test, SIGKILL after {@link #TERM_GRACE}; reap. */
 	private void stopAll() {
 		List<ProcessHandle> targets = targets();
 		for (ProcessHandle target : targets) {
@@ -836,12 +776,10 @@ final class AppUnderTest implements AutoCloseable {
 			}
 		}
 		try {
-			Awaitility.await("every process of the application to exit after SIGTERM")
-				.atMost(TERM_GRACE)
-				.pollInterval(Duration.ofMillis(50))
-				.until(() -> targets.stream().noneMatch(ProcessHandle::isAlive));
+			await("every process to exit after SIGTERM", TERM_GRACE,
+					() -> targets.stream().noneMatch(ProcessHandle::isAlive), () -> "killed below");
 		}
-		catch (ConditionTimeoutException ex) {
+		catch (AssertionError ex) {
 			// killed below
 		}
 		for (ProcessHandle target : targets()) {
@@ -902,11 +840,7 @@ final class AppUnderTest implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Fail, naming the tool and the fix, unless a tool the suite needs is installed (an
-	 * absolute path, or a name looked up on the {@code PATH}): a missing tool must fail
-	 * the run, not skip part of it. {@code .ci/run} installs every one.
-	 */
+	/** Fail, naming the fix, unless a tool is installed: a missing tool skips nothing. */
 	static Path requireTool(String executable, String debianPackage, String why) {
 		Stream<String> dirs = executable.startsWith("/") ? Stream.of("/")
 				: Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"));
@@ -928,12 +862,23 @@ final class AppUnderTest implements AutoCloseable {
 	}
 
 	static String read(Path path) {
+		return io(() -> Files.readString(path));
+	}
+
+	/** Run an I/O call, its {@link IOException} unchecked. */
+	static <T> T io(IoCall<T> call) {
 		try {
-			return Files.readString(path);
+			return call.call();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	interface IoCall<T> {
+
+		T call() throws IOException;
+
 	}
 
 }

@@ -19,16 +19,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.awaitility.Awaitility;
-
 /**
- * A bounded client load for the upgrade and fault scenarios, until {@link #close()}: a
- * few threads, each sending {@code GET /} on a new connection, pausing 10 ms, and again;
- * or the same on a kept-alive connection ({@link #keepAlive}); or, as a {@link #probe},
- * one thread that connects (and closes at once) every 50 ms. Every attempt has a timeout,
- * so a stuck one is a {@link Kind#TIMEOUT} failure, not a stuck test. Failures keep their
- * kind, when the attempt started (so a failure can be placed before or after an event)
- * and what was seen.
+ * A bounded client load until {@link #close()}: threads each sending {@code GET /} on a
+ * new connection every 10 ms, or on a kept-alive one ({@link #keepAlive}); or a
+ * {@link #probe} connecting every 50 ms. Every attempt has a timeout (a stuck one is a
+ * {@link Kind#TIMEOUT}). A failure keeps its kind, when it started, and what was seen.
  */
 final class ClientLoop implements AutoCloseable {
 
@@ -41,22 +36,14 @@ final class ClientLoop implements AutoCloseable {
 
 	private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-	/**
-	 * What went wrong with a request: nobody listened on the port, the connection was
-	 * reset, no answer (for a probe: no connection) within the timeout, the connection
-	 * was closed before a complete response, a status other than 200, anything else.
-	 */
+	/** Refused, reset, timed out, closed before a full response, not 200, or else. */
 	enum Kind {
 
 		REFUSED, RESET, TIMEOUT, CLOSED, STATUS, OTHER
 
 	}
 
-	/**
-	 * One failed request: what went wrong; when it started, by {@link System#nanoTime()},
-	 * since the load started and by the wall clock (to compare with the log); on which
-	 * client thread; when it failed; the exception or the response.
-	 */
+	/** A failed request: kind, start (nanoTime, since load, clock), thread, end, what. */
 	record Failure(Kind kind, long startNanos, long millis, String thread, Instant startedAt, Instant failedAt,
 			String detail) {
 
@@ -113,91 +100,74 @@ final class ClientLoop implements AutoCloseable {
 		return new ClientLoop(port, Mode.NEW_CONNECTION, threads);
 	}
 
-	/**
-	 * Start clients that each send {@code GET /} on one connection kept open (a new one
-	 * only after the server closed it with {@code Connection: close}, or a request failed
-	 * before any response: see {@link #keepAlive(long, Instant)}).
-	 */
+	/** Start clients that keep a connection (see {@link #keepAlive(long, Instant)}). */
 	static ClientLoop keepAlive(int port, int threads) {
 		return new ClientLoop(port, Mode.KEEP_ALIVE, threads);
 	}
 
-	/**
-	 * Start a connect probe. A failure is a connection refused (nobody listening), timed
-	 * out (the listen backlog full for 5 s), or any other error.
-	 */
+	/** Start a connect probe: a failure is refused, timed out (5 s) or another error. */
 	static ClientLoop probe(int port) {
 		return new ClientLoop(port, Mode.PROBE, 1);
 	}
 
 	private void run() {
 		try {
-			runLoop();
+			long deadline = this.startNanos + HARD_DEADLINE.toNanos();
+			long next = System.nanoTime();
+			while (this.running.get() && System.nanoTime() < deadline) {
+				this.inFlight.incrementAndGet();
+				if (this.paused.get()) {
+					this.inFlight.decrementAndGet();
+					if (!pause(TimeUnit.MILLISECONDS.toNanos(5))) {
+						return;
+					}
+					continue;
+				}
+				long start = System.nanoTime();
+				Instant startedAt = Instant.now();
+				try {
+					switch (this.mode) {
+						case PROBE -> connect();
+						case KEEP_ALIVE -> keepAlive(start, startedAt);
+						default -> answered(Http.get(this.port, "/", REQUEST_TIMEOUT), start, startedAt);
+					}
+				}
+				catch (UncheckedIOException ex) {
+					fail(classify(ex.getCause()), start, startedAt, ex.getMessage());
+				}
+				catch (RuntimeException ex) {
+					fail(Kind.OTHER, start, startedAt, ex.toString());
+				}
+				finally {
+					this.inFlight.decrementAndGet();
+				}
+				// the load's cadence, not a wait for a state: a probe keeps its interval
+				next += PROBE_INTERVAL.toNanos();
+				long wait = (this.mode == Mode.PROBE) ? next - System.nanoTime() : TimeUnit.MILLISECONDS.toNanos(10);
+				if (wait <= 0) {
+					next = System.nanoTime();
+				}
+				else if (!pause(wait)) {
+					return;
+				}
+			}
 		}
 		finally {
 			closeConnection();
 		}
 	}
 
-	private void runLoop() {
-		long deadline = this.startNanos + HARD_DEADLINE.toNanos();
-		long next = System.nanoTime();
-		while (this.running.get() && System.nanoTime() < deadline) {
-			this.inFlight.incrementAndGet();
-			if (this.paused.get()) {
-				this.inFlight.decrementAndGet();
-				if (!pause(TimeUnit.MILLISECONDS.toNanos(5))) {
-					return;
-				}
-				continue;
-			}
-			long start = System.nanoTime();
-			Instant startedAt = Instant.now();
-			try {
-				switch (this.mode) {
-					case PROBE -> connect();
-					case KEEP_ALIVE -> keepAlive(start, startedAt);
-					default -> answered(Http.get(this.port, "/", REQUEST_TIMEOUT), start, startedAt);
-				}
-			}
-			catch (UncheckedIOException ex) {
-				fail(classify(ex.getCause()), start, startedAt, ex.getMessage());
-			}
-			catch (RuntimeException ex) {
-				fail(Kind.OTHER, start, startedAt, ex.toString());
-			}
-			finally {
-				this.inFlight.decrementAndGet();
-			}
-			// the load's own cadence, not a wait for a state: a probe keeps its interval
-			next += PROBE_INTERVAL.toNanos();
-			long wait = (this.mode == Mode.PROBE) ? next - System.nanoTime() : TimeUnit.MILLISECONDS.toNanos(10);
-			if (wait <= 0) {
-				next = System.nanoTime();
-			}
-			else if (!pause(wait)) {
-				return;
-			}
-		}
-	}
-
 	/**
-	 * {@code GET /} on this thread's connection, closed after a response with
-	 * {@code Connection: close}. Like a browser or any pooled HTTP client, a request on a
-	 * reused connection that ends before a single byte of response (the server had closed
-	 * it, or went away with it) is sent again once on a new connection;
-	 * {@link #retried()} counts those.
+	 * {@code GET /} on this thread's connection. Like any pooled HTTP client, a request
+	 * on a reused connection that ends before a byte of response is sent again once on a
+	 * new connection ({@link #retried()} counts those).
 	 */
 	private void keepAlive(long start, Instant startedAt) {
 		Http.Connection held = this.connection.get();
 		boolean reused = held != null;
-		if (!reused) {
-			held = new Http.Connection(this.port, REQUEST_TIMEOUT);
-			this.connection.set(held);
-		}
 		Http.Response response;
 		try {
-			response = held.get("/");
+			response = (reused ? held : open()).get("/");
 		}
 		catch (UncheckedIOException ex) {
 			closeConnection();
@@ -207,14 +177,18 @@ final class ClientLoop implements AutoCloseable {
 				throw ex;
 			}
 			this.retried.incrementAndGet();
-			held = new Http.Connection(this.port, REQUEST_TIMEOUT);
-			this.connection.set(held);
-			response = held.get("/");
+			response = open().get("/");
 		}
 		if ("close".equalsIgnoreCase(String.valueOf(response.header("Connection")))) {
 			closeConnection();
 		}
 		answered(response, start, startedAt);
+	}
+
+	private Http.Connection open() {
+		Http.Connection opened = new Http.Connection(this.port, REQUEST_TIMEOUT);
+		this.connection.set(opened);
+		return opened;
 	}
 
 	private void closeConnection() {
@@ -276,15 +250,12 @@ final class ClientLoop implements AutoCloseable {
 		}
 	}
 
-	/**
-	 * Return how many requests on a reused keep-alive connection were sent again on a new
-	 * one, having failed before any response.
-	 */
+	/** How many requests on a reused connection were sent again (see keepAlive). */
 	long retried() {
 		return this.retried.get();
 	}
 
-	/** Return how many requests succeeded (for a probe: how many connections) so far. */
+	/** How many requests (for a probe: connections) succeeded so far. */
 	long ok() {
 		return this.ok.get();
 	}
@@ -293,7 +264,7 @@ final class ClientLoop implements AutoCloseable {
 		return List.copyOf(this.failures);
 	}
 
-	/** Return how many successful requests each {@code X-Generation} served. */
+	/** Successful requests by {@code X-Generation}. */
 	Map<String, Long> servedBy() {
 		return new TreeMap<>(this.servedBy);
 	}
@@ -308,10 +279,8 @@ final class ClientLoop implements AutoCloseable {
 
 	void awaitMoreOk(int count, Duration timeout) {
 		long target = ok() + count;
-		Awaitility.await(count + " more successful requests (" + summary() + ")")
-			.atMost(timeout)
-			.pollInterval(Duration.ofMillis(20))
-			.until(() -> ok() >= target);
+		AppUnderTest.await(count + " more successful requests", timeout, () -> ok() >= target,
+				() -> "not " + count + " more successful requests within " + timeout + ": " + this);
 	}
 
 	String summary() {
@@ -325,16 +294,11 @@ final class ClientLoop implements AutoCloseable {
 		return summary() + ((failures().isEmpty()) ? "" : ": " + failures());
 	}
 
-	/**
-	 * Hold every client after its request in flight, and wait until none is in flight (to
-	 * look at what the server holds without client connections).
-	 */
+	/** Hold every client once its request in flight is over; wait for that. */
 	void pause() {
 		this.paused.set(true);
-		Awaitility.await("no request in flight")
-			.atMost(Duration.ofSeconds(40))
-			.pollInterval(Duration.ofMillis(5))
-			.until(() -> this.inFlight.get() == 0);
+		AppUnderTest.await("no request in flight", Duration.ofSeconds(40), () -> this.inFlight.get() == 0,
+				() -> this.inFlight.get() + " requests still in flight after 40 s: " + this);
 	}
 
 	void resume() {

@@ -16,21 +16,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A load generator we did not write, against {@code GET /}: a child process of the test
- * JVM with a duration cap, stopped by SIGINT, on which it prints its summary.
+ * A load generator we did not write, against {@code GET /}: a child process with a
+ * duration cap, stopped by SIGINT, on which it prints its summary.
  * <ul>
- * <li>{@code wrk}: a fixed set of connections, kept alive or with
- * {@code Connection: close} (a new connection per request). It never retries: a refused
- * connection is a {@code connect} or, its connects being non-blocking, a {@code write}
- * socket error; a connection closed or reset without a response a {@code read} (or
- * {@code write}) error; a slow response a {@code timeout}; a status of 400 or more is
- * counted in {@code Non-2xx or 3xx responses}. A Lua script adds the requests sent, the
- * responses outside 2xx (1xx and 3xx too) and the {@code X-Generation} of each.</li>
- * <li>{@code hey}: workers sharing Go's HTTP client, with keep-alive or
- * {@code -disable-keepalive}; every request is under {@code Status code distribution} or
- * {@code Error distribution}. Go silently retries an idempotent request once when a
- * reused connection is closed before any response byte, so with keep-alive hey is less
- * strict than wrk, which runs next to it for that reason.</li>
+ * <li>{@code wrk}: a fixed set of connections, kept alive or not. It never retries: a
+ * refused connection is a {@code connect} (or, non-blocking, {@code write}) error; one
+ * closed or reset without a response a {@code read} (or {@code write}) error; a slow
+ * response a {@code timeout}. A Lua script adds the requests sent, the responses outside
+ * 2xx and the {@code X-Generation} of each.</li>
+ * <li>{@code hey}: Go's HTTP client, which silently retries an idempotent request once
+ * when a reused connection closes before any response byte: less strict than wrk, which
+ * runs next to it for that reason.</li>
  * </ul>
  */
 final class ExternalLoad implements AutoCloseable {
@@ -130,20 +126,12 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Start wrk with 2 threads and that many connections, each waiting {@code paceMillis}
-	 * before each request (so the load leaves the machine's cores room to start the next
-	 * generation), with keep-alive or a new connection per request, for at most
-	 * {@code cap}. The script and the output go to {@code dir}.
+	 * Start wrk: 2 threads, that many connections, each pausing {@code paceMillis} before
+	 * a request (room to start the next generation); script and output in {@code dir}.
 	 */
 	static ExternalLoad wrk(Path dir, String name, int port, int connections, int paceMillis, boolean keepAlive,
 			Duration cap) {
-		Path script = dir.resolve(name + ".lua");
-		try {
-			Files.writeString(script, WRK_SCRIPT);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		Path script = AppUnderTest.io(() -> Files.writeString(dir.resolve(name + ".lua"), WRK_SCRIPT));
 		List<String> command = new ArrayList<>(List.of("wrk", "-t", "2", "-c", Integer.toString(connections), "-d",
 				cap.toSeconds() + "s", "--timeout", "10s", "-s", script.toString()));
 		if (!keepAlive) {
@@ -153,10 +141,7 @@ final class ExternalLoad implements AutoCloseable {
 		return new ExternalLoad(name, command, dir.resolve(name + ".out"), connections);
 	}
 
-	/**
-	 * Start hey: {@code workers} concurrent workers ({@code -c}), each at most
-	 * {@code perWorkerRate} requests a second ({@code -q}), for at most {@code cap}.
-	 */
+	/** Start hey: {@code workers} workers, each at most {@code perWorkerRate} per s. */
 	static ExternalLoad hey(Path dir, String name, int port, int workers, int perWorkerRate, boolean keepAlive,
 			Duration cap) {
 		List<String> command = new ArrayList<>(List.of("hey", "-z", cap.toSeconds() + "s", "-c",
@@ -169,11 +154,10 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * What a load generator saw: every request completed (wrk: responses; hey: responses
-	 * and errors); responses with a status outside 200-299; failed requests by kind, only
-	 * kinds that happened (wrk: its socket errors, its count of status 400 and above, and
-	 * requests sent without a response that were not in flight when it was stopped; hey:
-	 * its error messages); responses by {@code X-Generation} (0 for none; wrk only).
+	 * What a load generator saw: requests completed; responses outside 200-299; failures
+	 * by kind, only kinds that happened (wrk: socket errors, status 400 and above, and
+	 * requests sent without a response and not in flight at the stop; hey: its errors);
+	 * responses by {@code X-Generation} (0 for none; wrk only).
 	 */
 	record Result(String name, long requests, long non2xx, Map<String, Long> errors, Map<Integer, Long> generations) {
 
@@ -256,9 +240,8 @@ final class ExternalLoad implements AutoCloseable {
 	}
 
 	/**
-	 * Stop the load (SIGINT, to this child process only) and return everything it
-	 * printed. Fails if it had already exited on its own, which means its duration cap
-	 * was too short for the test or it failed to start.
+	 * Stop the load (SIGINT, to this child only) and return what it printed; fail if it
+	 * had exited (its cap was too short, or it failed to start).
 	 */
 	private String stop() {
 		long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - this.startNanos);

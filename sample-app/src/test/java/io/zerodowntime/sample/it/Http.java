@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -29,11 +27,9 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The one HTTP/1.1 codec of the integration tests, on raw sockets: a request head writer
- * ({@link #head}), a response reader ({@link #read}) and free ports on 127.0.0.1. The
- * static methods use one connection per request ({@code Connection: close}), so which
- * process served a request is never hidden by a pooled connection, and every failure
- * (refused, reset, timed out) surfaces as it happened; a {@link Connection} keeps one
+ * The one HTTP/1.1 codec of the integration tests, on raw sockets. The static methods use
+ * a connection per request ({@code Connection: close}): no pooled connection hides which
+ * process served, every failure surfaces as it happened; a {@link Connection} keeps one
  * open for several requests or a request written piece by piece.
  */
 final class Http {
@@ -48,7 +44,7 @@ final class Http {
 	private Http() {
 	}
 
-	/** Return a port free on 127.0.0.1 a moment ago (bound to port 0, then closed). */
+	/** A port free on 127.0.0.1 a moment ago. */
 	static int freePort() {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.setReuseAddress(false);
@@ -68,16 +64,12 @@ final class Http {
 		return get(port, path, Duration.ofSeconds(30));
 	}
 
-	/** {@code GET}, with a timeout for connecting and for each read. */
+	/** {@code GET}, with a timeout to connect and for each read. */
 	static Response get(int port, String path, Duration timeout) {
 		return exchange(port, "GET", path, null, timeout);
 	}
 
-	/**
-	 * {@code POST} with an empty body of a content type ({@link #JSON} for an actuator
-	 * operation), or with no body and no {@code Content-Type} at all ({@code null}: a web
-	 * page's simplest cross-site request).
-	 */
+	/** {@code POST} of an empty body of a type, or of none ({@code null}, no type). */
 	static Response post(int port, String path, String contentType, Duration timeout) {
 		return exchange(port, "POST", path, contentType, timeout);
 	}
@@ -127,10 +119,7 @@ final class Http {
 		}
 	}
 
-	/**
-	 * Write a request head: no body when {@code contentLength} is -1, no
-	 * {@code Connection: close} with {@code keepAlive}.
-	 */
+	/** A request head: no body at {@code contentLength} -1, no close with keepAlive. */
 	static byte[] head(String method, String path, int port, String contentType, long contentLength,
 			boolean keepAlive) {
 		StringBuilder head = new StringBuilder();
@@ -149,9 +138,8 @@ final class Http {
 	}
 
 	/**
-	 * Read one response: its head, then a body by {@code Content-Length}, chunked, or to
-	 * the end of the stream (not on a {@code keepAlive} connection). A connection closed
-	 * before the response is complete is an {@link IOException}.
+	 * Read one response, its body by length, chunked or to the end of the stream (not
+	 * with {@code keepAlive}); an incomplete one is an {@link IOException}.
 	 */
 	static Response read(InputStream in, boolean keepAlive) throws IOException {
 		String statusLine = line(in);
@@ -163,25 +151,23 @@ final class Http {
 			throw new IOException("not an HTTP status line: '" + statusLine + "'");
 		}
 		int code = Integer.parseInt(status[1]);
-		Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+		Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 		String line;
 		while ((line = line(in)) != null && !line.isEmpty()) {
 			int colon = line.indexOf(':');
 			if (colon > 0) {
-				headers.computeIfAbsent(line.substring(0, colon).trim(), (k) -> new ArrayList<>())
-					.add(line.substring(colon + 1).trim());
+				headers.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
 			}
 		}
 		if (line == null) {
 			throw new IOException("connection closed inside the response headers");
 		}
-		Response head = new Response(code, headers, new byte[0]);
-		String contentLength = head.header("Content-Length");
+		String contentLength = headers.get("Content-Length");
 		byte[] body;
 		if (code == 204 || code == 304 || code < 200) {
 			body = new byte[0];
 		}
-		else if (String.valueOf(head.header("Transfer-Encoding")).toLowerCase(Locale.ROOT).contains("chunked")) {
+		else if (String.valueOf(headers.get("Transfer-Encoding")).toLowerCase(Locale.ROOT).contains("chunked")) {
 			body = chunked(in);
 		}
 		else if (contentLength != null) {
@@ -237,10 +223,7 @@ final class Http {
 		return (line.size() > 0) ? line.toString(StandardCharsets.ISO_8859_1) : null;
 	}
 
-	/**
-	 * One connection to 127.0.0.1 (HTTPS after {@link #useTls}): one request, requests in
-	 * turn on the same socket (keep-alive), or a request written piece by piece.
-	 */
+	/** One connection to 127.0.0.1 (HTTPS after {@link #useTls}). */
 	static final class Connection implements AutoCloseable {
 
 		private final int port;
@@ -308,10 +291,8 @@ final class Http {
 		}
 
 		/**
-		 * Return how the server ended the connection, reading what is left: {@code EOF}
-		 * (a FIN, nothing more sent), {@code RESET ...} (a reset, or an error),
-		 * {@code DATA} (it sent more bytes), or {@code OPEN} (nothing within the read
-		 * timeout).
+		 * How the server ended the connection: {@code EOF} (a FIN), {@code RESET ...},
+		 * {@code DATA} (more bytes), or {@code OPEN} (nothing within the read timeout).
 		 */
 		String end() {
 			try {
@@ -356,13 +337,12 @@ final class Http {
 
 	/**
 	 * A response: its status code, headers by case-insensitive name (the first value of
-	 * one is {@link #header}) and body, de-chunked.
+	 * each) and body, de-chunked.
 	 */
-	record Response(int status, Map<String, List<String>> headers, byte[] body) {
+	record Response(int status, Map<String, String> headers, byte[] body) {
 
 		String header(String name) {
-			List<String> values = this.headers.get(name);
-			return (values != null && !values.isEmpty()) ? values.get(0) : null;
+			return this.headers.get(name);
 		}
 
 		String text() {

@@ -11,20 +11,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
-import org.awaitility.Awaitility;
-
 /**
- * A request that is in flight across an upgrade, on a raw socket and a thread of its own:
- * a slow {@code GET /slow?ms=N} (on a new connection, or on a keep-alive connection that
- * has already served a request), or a large {@code POST /upload} whose body is written
- * slowly, or held back until a condition holds (such as: the next generation serves), so
- * that it spans the trigger and the handover. Its {@link Outcome} says what came back.
+ * A request in flight across an upgrade, on a thread of its own: a slow
+ * {@code GET /slow?ms=N}, or a large {@code POST /upload} whose body is written slowly or
+ * held back until a condition holds, so that it spans the trigger and the handover.
  */
 final class InFlight {
 
 	/**
-	 * What came back for a request ({@code what}): the status code and the
-	 * {@code X-Generation} and body of the response, or -1 and the {@code error}; the
+	 * What came back: status, {@code X-Generation} and body, or -1 and the error; the
 	 * time from the first byte written to the response read.
 	 */
 	record Outcome(String what, int status, String generation, String body, String error, long millis) {
@@ -49,10 +44,7 @@ final class InFlight {
 		this.what = what;
 	}
 
-	/**
-	 * Start {@code GET /slow?ms=<ms>}, on a new connection, or with {@code reuse} on a
-	 * keep-alive connection that first served {@code GET /}.
-	 */
+	/** Start {@code GET /slow?ms=<ms>}, with {@code reuse} after a {@code GET /}. */
 	static InFlight slow(int port, long ms, boolean reuse) {
 		String path = "/slow?ms=" + ms;
 		InFlight request = new InFlight("GET " + path + (reuse ? " on a reused connection" : ""));
@@ -66,15 +58,14 @@ final class InFlight {
 			connection.send(Http.head("GET", path, port, null, -1, false));
 			request.written.countDown();
 			long start = System.nanoTime();
-			return request.outcome(connection.readResponse(), start);
+			return request.outcome(connection.readResponse(), start, null);
 		});
 		return request;
 	}
 
 	/**
-	 * Start {@code POST /upload} of a body of random bytes. The first half is written at
-	 * once, the rest in 64 KB chunks, one every {@code pace}, and, while {@code release}
-	 * returns {@code false} (at most 60 s), no faster than 16 KB every 100 ms.
+	 * Start {@code POST /upload} of random bytes: half at once, then 64 KB every
+	 * {@code pace}, but 16 KB every 100 ms until {@code release} (at most 60 s).
 	 */
 	static InFlight upload(int port, int size, long seed, Duration pace, BooleanSupplier release) {
 		byte[] body = new byte[size];
@@ -98,23 +89,16 @@ final class InFlight {
 				// the upload's pace: what makes it span the trigger and the handover
 				AppUnderTest.sleep(released ? pace.toMillis() : 100);
 			}
-			Outcome outcome = request.outcome(connection.readResponse(), start);
-			if (outcome.status() == 200 && !outcome.body().trim().equals(expected)) {
-				return new Outcome(outcome.what(), outcome.status(), outcome.generation(), outcome.body(),
-						"wrong answer: expected '" + expected + "', got '" + outcome.body().trim() + "'",
-						outcome.millis());
-			}
-			return outcome;
+			return request.outcome(connection.readResponse(), start, expected);
 		});
 		return request;
 	}
 
 	/** Wait until the request (for an upload, its first half) has been written. */
 	void awaitWritten(Duration timeout) {
-		Awaitility.await(this.what + " to be written")
-			.atMost(timeout)
-			.pollInterval(Duration.ofMillis(10))
-			.until(() -> this.written.getCount() == 0 || this.outcome.isDone());
+		AppUnderTest.await(this.what + " to be written", timeout,
+				() -> this.written.getCount() == 0 || this.outcome.isDone(),
+				() -> this.what + " not written within " + timeout);
 	}
 
 	Outcome await(Duration timeout) {
@@ -122,8 +106,12 @@ final class InFlight {
 		return this.outcome.completeOnTimeout(none, timeout.toMillis(), TimeUnit.MILLISECONDS).join();
 	}
 
-	private Outcome outcome(Http.Response response, long startNanos) {
-		return new Outcome(this.what, response.status(), response.header("X-Generation"), response.text(), null,
+	/** The outcome of a response; an error if a 200 does not answer {@code expected}. */
+	private Outcome outcome(Http.Response response, long startNanos, String expected) {
+		String body = response.text();
+		String error = (response.status() == 200 && expected != null && !body.trim().equals(expected))
+				? "wrong answer: expected '" + expected + "', got '" + body.trim() + "'" : null;
+		return new Outcome(this.what, response.status(), response.header("X-Generation"), body, error,
 				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
 	}
 

@@ -4,14 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
@@ -23,10 +19,8 @@ import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketOptions;
 
 /**
- * What systemd's notification socket is to a service, for a test: a datagram Unix socket
- * at an abstract address ({@code NOTIFY_SOCKET=@name}), bound by the test, that records
- * every message with the pid of the process that sent it, as the kernel reports it in
- * {@code SCM_CREDENTIALS} (the same way systemd tells the main process from the others).
+ * systemd's notification socket, for a test: a datagram socket at an abstract address
+ * that records every message with the sender's pid from {@code SCM_CREDENTIALS}.
  */
 public final class NotifySocket implements AutoCloseable {
 
@@ -50,9 +44,10 @@ public final class NotifySocket implements AutoCloseable {
 
 	private final Runtime runtime;
 
-	private final BlockingQueue<Message> messages = new LinkedBlockingQueue<>();
-
 	private final List<Message> all = new CopyOnWriteArrayList<>();
+
+	/** How many of {@link #all} {@link #next} and {@link #quietFor} have taken. */
+	private volatile int taken;
 
 	private final Thread reader;
 
@@ -76,12 +71,7 @@ public final class NotifySocket implements AutoCloseable {
 
 	/** Bind a new socket at a fresh abstract address. */
 	static NotifySocket bind() {
-		try {
-			return new NotifySocket("zerodowntime-it-" + UUID.randomUUID());
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return AppUnderTest.io(() -> new NotifySocket("zerodowntime-it-" + UUID.randomUUID()));
 	}
 
 	/** Return the value for {@code NOTIFY_SOCKET}. */
@@ -89,25 +79,19 @@ public final class NotifySocket implements AutoCloseable {
 		return "@" + this.name;
 	}
 
+	/** Take the next message not taken yet, waiting for it. */
 	Message next(Duration timeout) {
-		try {
-			Message message = this.messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-			if (message == null) {
-				throw new AssertionError("No notification within " + timeout + "; received so far: " + received());
-			}
-			return message;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new AssertionError("Interrupted while waiting for a notification", ex);
-		}
+		AppUnderTest.await("a notification", timeout, () -> this.all.size() > this.taken,
+				() -> "No notification within " + timeout + "; received so far: " + received());
+		return this.all.get(this.taken++);
 	}
 
-	/** Return the messages that arrive within a period, and were not taken yet. */
+	/** Take the messages not taken yet once a period is over. */
 	List<Message> quietFor(Duration period) {
 		AppUnderTest.sleep(period.toMillis());
-		List<Message> left = new ArrayList<>();
-		this.messages.drainTo(left);
+		List<Message> received = received();
+		List<Message> left = received.subList(this.taken, received.size());
+		this.taken = received.size();
 		return left;
 	}
 
@@ -137,15 +121,14 @@ public final class NotifySocket implements AutoCloseable {
 		Pointer control = Memory.allocateDirect(this.runtime, CONTROL, true);
 		Pointer iov = Memory.allocateDirect(this.runtime, 16, true);
 		Pointer header = Memory.allocateDirect(this.runtime, 56, true);
+		iov.putAddress(0, buffer.address());
+		iov.putLong(8, BUFFER);
+		header.putAddress(16, iov.address());
+		header.putLong(24, 1);
+		header.putAddress(32, control.address());
 		while (!Thread.currentThread().isInterrupted()) {
-			iov.putAddress(0, buffer.address());
-			iov.putLong(8, BUFFER);
-			header.setMemory(0, 56, (byte) 0);
-			header.putAddress(16, iov.address());
-			header.putLong(24, 1);
-			header.putAddress(32, control.address());
+			// recvmsg sets the length of the control messages received
 			header.putLong(40, CONTROL);
-			control.setMemory(0, CONTROL, (byte) 0);
 			long length = this.libc.recvmsg(fd, header, 0);
 			if (length < 0) {
 				// timed out (SO_RCVTIMEO) or interrupted
@@ -181,14 +164,10 @@ public final class NotifySocket implements AutoCloseable {
 			System.out.println("[notify-socket] from pid " + pid + ": " + message.text().replace("\n", "\\n")
 					+ ((fds > 0) ? " with " + fds + " fd(s)" : ""));
 			this.all.add(message);
-			this.messages.add(message);
 		}
 	}
 
-	/**
-	 * One notification: the sender's pid, from its credentials, the datagram, and how
-	 * many descriptors came with it.
-	 */
+	/** One notification: the sender's pid, the datagram, how many fds came with it. */
 	record Message(long pid, String text, int fds) {
 
 		List<String> lines() {

@@ -19,14 +19,9 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.awaitility.Awaitility;
-
 /**
- * The one reader of {@code /proc} for the integration tests: processes
- * ({@code /proc/<pid>/{stat,status,fd,cmdline,environ,exe}}) and the kernel's socket
- * tables ({@code /proc/net/tcp}, {@code tcp6}, {@code unix}). Read only; the only write
- * is {@link #signal}, to one pid at a time. Nothing is ever looked up or signalled by
- * name.
+ * The one reader of {@code /proc} for the integration tests: processes and the socket
+ * tables. The only write is {@link #signal}, to one pid; nothing is looked up by name.
  */
 final class Procfs {
 
@@ -37,10 +32,7 @@ final class Procfs {
 	private Procfs() {
 	}
 
-	/**
-	 * One process: its pid, its parent's, its state letter ({@code R}, {@code S},
-	 * {@code Z}, ...), its command name and its command line (empty for a zombie).
-	 */
+	/** One process: pid, parent, state, name, command line (empty for a zombie). */
 	record Proc(long pid, long ppid, char state, String comm, List<String> argv) {
 
 		boolean zombie() {
@@ -68,20 +60,16 @@ final class Procfs {
 
 	/** Return every process that can be read now, but this JVM. */
 	static List<Proc> all() {
-		List<Proc> processes = new ArrayList<>();
 		long self = ProcessHandle.current().pid();
 		try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
-			for (Path entry : (Iterable<Path>) entries::iterator) {
-				String name = entry.getFileName().toString();
-				if (name.chars().allMatch(Character::isDigit) && Long.parseLong(name) != self) {
-					of(Long.parseLong(name)).ifPresent(processes::add);
-				}
-			}
+			return entries.map((entry) -> entry.getFileName().toString())
+				.filter((name) -> name.chars().allMatch(Character::isDigit) && Long.parseLong(name) != self)
+				.flatMap((name) -> of(Long.parseLong(name)).stream())
+				.toList();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
-		return processes;
 	}
 
 	static Optional<Proc> of(long pid) {
@@ -97,32 +85,30 @@ final class Procfs {
 		}
 	}
 
-	/**
-	 * Return the live {@code java} processes running a copy of the jar: the generations.
-	 * A process the JVM is spawning shows the JVM's own command line until it execs, so a
-	 * process whose parent runs the jar too is not one (a generation is never the child
-	 * of another: the spawn is a double fork).
-	 */
+	/** Return the live generations (see {@link #generations}). */
 	static List<Long> javaPids(Path jar) {
-		Map<Long, Proc> all = all().stream().collect(Collectors.toMap(Proc::pid, (p) -> p));
-		return all.values()
+		return generations(all().stream().collect(Collectors.toMap(Proc::pid, (p) -> p)), jar);
+	}
+
+	/**
+	 * Return the {@code java} processes running a copy of the jar, by pid: the
+	 * generations. A process the JVM is spawning shows the JVM's own command line until
+	 * it execs, so a process whose parent runs the jar too is not one (a generation is
+	 * never the child of another: the spawn is a double fork).
+	 */
+	static List<Long> generations(Map<Long, Proc> procs, Path jar) {
+		return procs.values()
 			.stream()
-			.filter((p) -> isGeneration(p, all.get(p.ppid()), jar))
+			.filter((p) -> p.isJavaRunning(jar)
+					&& !(procs.containsKey(p.ppid()) && procs.get(p.ppid()).isJavaRunning(jar)))
 			.map(Proc::pid)
 			.sorted()
 			.toList();
 	}
 
-	/** Whether a process runs java with the jar, and its parent does not. */
-	static boolean isGeneration(Proc proc, Proc parent, Path jar) {
-		return proc.isJavaRunning(jar) && (parent == null || !parent.isJavaRunning(jar));
-	}
-
 	/**
-	 * Return whether a process runs. A zombie does not: later generations are orphans
-	 * (double fork) that stay zombies until init reaps them, and {@link ProcessHandle}
-	 * reports a zombie as alive. A process whose main thread is a zombie while its other
-	 * threads are still exiting (during SIGKILL) still runs.
+	 * Whether a process runs: not a zombie ({@link ProcessHandle} calls one alive),
+	 * unless its other threads are still exiting (during SIGKILL).
 	 */
 	static boolean running(long pid) {
 		Optional<Proc> proc = of(pid);
@@ -139,17 +125,11 @@ final class Procfs {
 
 	/** Wait until a process is gone (see {@link #running(long)}). */
 	static void awaitGone(long pid, Duration timeout) {
-		Awaitility.await("pid " + pid + " to exit")
-			.atMost(timeout)
-			.pollDelay(Duration.ZERO)
-			.pollInterval(Duration.ofMillis(50))
-			.until(() -> !running(pid));
+		AppUnderTest.await("pid " + pid + " to exit", timeout, () -> !running(pid),
+				() -> "pid " + pid + " still runs after " + timeout + ": " + of(pid).orElse(null));
 	}
 
-	/**
-	 * Return the open descriptors of a process, by number, as the targets of
-	 * {@code /proc/<pid>/fd/*} ({@code socket:[1234]}, a path, ...).
-	 */
+	/** Open fds by number, and their targets ({@code socket:[1234]}, a path, ...). */
 	static Map<Integer, String> fds(long pid) {
 		Map<Integer, String> fds = new TreeMap<>();
 		Path dir = Path.of("/proc", Long.toString(pid), "fd");
@@ -199,28 +179,19 @@ final class Procfs {
 		}
 	}
 
-	/**
-	 * Return a field of {@code /proc/<pid>/status}, e.g. {@code Threads}, {@code VmRSS}
-	 * (in kB) or {@code SigIgn}.
-	 */
+	/** A field of {@code /proc/<pid>/status}: {@code Threads}, {@code VmRSS} (kB)... */
 	static String status(long pid, String field) {
-		try {
-			for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-				if (line.startsWith(field + ":")) {
-					return line.substring(field.length() + 1).trim().split("\\s+")[0];
-				}
+		for (String line : AppUnderTest.io(() -> Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")))) {
+			if (line.startsWith(field + ":")) {
+				return line.substring(field.length() + 1).trim().split("\\s+")[0];
 			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
 		}
 		throw new IllegalStateException("No " + field + " in /proc/" + pid + "/status");
 	}
 
 	/**
-	 * Return the inodes (as in {@code socket:[inode]} under {@code /proc/<pid>/fd}) of
-	 * every TCP socket in the LISTEN state on a port (0: on any), IPv4 and IPv6, in this
-	 * network namespace.
+	 * The inodes (as in {@code socket:[inode]}) of every TCP socket listening on a port
+	 * (0: on any), IPv4 and IPv6.
 	 */
 	static List<Long> listeners(int port) {
 		return tcp().stream()
@@ -235,9 +206,8 @@ final class Procfs {
 	}
 
 	/**
-	 * Return the socket inodes of the established connections whose local port is a
-	 * server port, by remote (client) port: the server's side of every accepted
-	 * connection. An inode of 0 means the connection is still in the accept queue.
+	 * The inodes of the server's side of every connection to a port, by client port; 0
+	 * for a connection still in the accept queue.
 	 */
 	static Map<Integer, Long> serverSideInodes(int serverPort) {
 		return tcp().stream()
@@ -284,10 +254,7 @@ final class Procfs {
 		AppUnderTest.run("kill", "-s", signal, Long.toString(pid));
 	}
 
-	/**
-	 * Return the NUL-separated entries of {@code /proc/<pid>/<file>} ({@code cmdline},
-	 * {@code environ}) as bytes, empty ones included.
-	 */
+	/** The NUL-separated entries of {@code /proc/<pid>/<file>}, empty ones included. */
 	static List<byte[]> entries(long pid, String file) {
 		byte[] bytes;
 		try {
