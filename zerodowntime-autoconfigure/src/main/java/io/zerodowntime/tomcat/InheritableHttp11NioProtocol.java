@@ -86,7 +86,7 @@ public class InheritableHttp11NioProtocol extends Http11NioProtocol {
 		super.setAdapter(draining);
 	}
 
-	private InheritableNioEndpoint endpoint() {
+	InheritableNioEndpoint endpoint() {
 		return (InheritableNioEndpoint) getEndpoint();
 	}
 

@@ -263,6 +263,7 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	private int closeEveryConnection() {
 		DrainingAdapter adapter = this.adapter;
 		int busy = busyConnections();
+		int inService = (adapter != null) ? adapter.inService() : 0;
 		int ended = (adapter != null) ? adapter.completeEventStreams() : 0;
 		if (!this.deadlineActions.isEmpty()) {
 			ended += webSocketConnections();
@@ -278,6 +279,9 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		if (ended > 0) {
 			awaitBusyConnections(busy - ended);
 		}
+		// a request whose response is complete leaves the count a moment later (an ended
+		// stream's on another thread): not one that was cut
+		awaitInService(adapter, inService - ended);
 		int cut = (adapter != null) ? adapter.inService() : 0;
 		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
 			NioChannel socket = wrapper.getSocket();
@@ -327,6 +331,19 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		return upgraded;
 	}
 
+	private void awaitInService(DrainingAdapter adapter, int target) {
+		long deadline = System.nanoTime() + Math.min(STREAM_END_NANOS, 200_000_000L);
+		while (adapter != null && adapter.inService() > Math.max(0, target) && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(5);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
 	private void awaitBusyConnections(int target) {
 		long deadline = System.nanoTime() + STREAM_END_NANOS;
 		while (busyConnections() > Math.max(0, target) && System.nanoTime() < deadline) {
@@ -358,6 +375,12 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	 */
 	boolean closesConnections() {
 		return this.draining || this.keepAliveStopped;
+	}
+
+	/** Requests in the servlet container right now (0 before the adapter is set). */
+	int requestsInService() {
+		DrainingAdapter adapter = this.adapter;
+		return (adapter != null) ? adapter.inService() : 0;
 	}
 
 	void setDrainingAdapter(DrainingAdapter adapter) {

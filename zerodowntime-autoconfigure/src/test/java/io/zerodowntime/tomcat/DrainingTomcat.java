@@ -99,6 +99,11 @@ final class DrainingTomcat implements AutoCloseable {
 		return this.registry.listener.localAddress().getPort();
 	}
 
+	int requestsInService() {
+		return ((InheritableHttp11NioProtocol) this.tomcat.getConnector().getProtocolHandler()).endpoint()
+			.requestsInService();
+	}
+
 	DrainTarget drainTarget() {
 		return this.registry.listener.drainTarget;
 	}

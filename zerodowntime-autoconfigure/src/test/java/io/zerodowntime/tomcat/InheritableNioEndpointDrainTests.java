@@ -91,6 +91,8 @@ class InheritableNioEndpointDrainTests {
 		Socket idle = connect();
 		send(idle, get("/fast?1"));
 		assertThat(readResponse(idle.getInputStream())).contains("ok /fast?1");
+		// the request leaves the count just after the client has its response
+		await().atMost(10, TimeUnit.SECONDS).until(() -> this.tomcat.requestsInService() == 0);
 		Socket running = connect();
 		send(running, get("/slow"));
 		assertThat(this.tomcat.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
