@@ -25,6 +25,7 @@ import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
 import io.zerodowntime.server.UnsupportedServerException;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
@@ -132,7 +133,7 @@ class InheritableServerConnectorTests {
 	}
 
 	@Test
-	void requestsPipelinedDuringTheDrainGetTheFirstAnsweredAndAFinNotAReset() throws Exception {
+	void everyRequestPipelinedDuringTheDrainIsAnsweredTheLastReadWithConnectionCloseThenAFin() throws Exception {
 		start(this.registry);
 		Socket client = connect(this.registry.listener.localAddress().getPort());
 		send(client, get("/fast?1"));
@@ -140,11 +141,55 @@ class InheritableServerConnectorTests {
 		drain().stopAccepting();
 		send(client, get("/fast?2") + get("/fast?3") + get("/fast?4"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).as("unread requests are discarded, not reset").isNull();
-		assertThat(received.responses()).first()
-			.asString()
-			.contains("ok /fast?2")
-			.containsIgnoringCase("Connection: close");
+		assertThat(received.failure).as("a FIN, not a reset").isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(second) -> assertThat(second).contains("ok /fast?2").doesNotContainIgnoringCase("Connection: close"),
+				(third) -> assertThat(third).contains("ok /fast?3").doesNotContainIgnoringCase("Connection: close"),
+				(fourth) -> assertThat(fourth).contains("ok /fast?4").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void aRequestPipelinedBehindABodyIsAnsweredToo() throws Exception {
+		start(this.registry);
+		Socket client = accepted();
+		drain().stopAccepting();
+		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello" + get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(echo) -> assertThat(echo).contains("ok /echo hello").doesNotContainIgnoringCase("Connection: close"),
+				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void aRequestPipelinedBehindAChunkedBodyIsAnsweredToo() throws Exception {
+		start(this.registry);
+		Socket client = accepted();
+		drain().stopAccepting();
+		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+				+ "3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n" + get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(echo) -> assertThat(echo).contains("ok /echo hello").doesNotContainIgnoringCase("Connection: close"),
+				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void aRequestSentAfterTheLastOneReadIsNotReadAndTheConnectionEndsWithAFin() throws Exception {
+		start(this.registry);
+		Socket client = accepted();
+		drain().stopAccepting();
+		send(client, get("/slow") + get("/fast?2"));
+		assertThat(this.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		// while the first is served: the second was read with it, this one was not
+		send(client, get("/fast?late"));
+		this.slowRelease.countDown();
+		Received received = readToEnd(client);
+		assertThat(received.failure).as("a FIN, not a reset").isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(slow) -> assertThat(slow).contains("ok /slow").doesNotContainIgnoringCase("Connection: close"),
+				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
 	}
 
 	@Test
@@ -247,6 +292,9 @@ class InheritableServerConnectorTests {
 					InheritableServerConnectorTests.this.slowStarted.countDown();
 					InheritableServerConnectorTests.this.slowRelease.await(30, TimeUnit.SECONDS);
 				}
+				if (path.startsWith("/echo")) {
+					path += " " + Content.Source.asString(request, StandardCharsets.US_ASCII);
+				}
 				response.getHeaders().put("Content-Type", "text/plain");
 				response.write(true, ByteBuffer.wrap(("ok " + path).getBytes(StandardCharsets.US_ASCII)), callback);
 				return true;
@@ -255,6 +303,14 @@ class InheritableServerConnectorTests {
 		});
 		this.server.start();
 		return connector;
+	}
+
+	/** A connection the server has accepted (it answered a request on it). */
+	private Socket accepted() throws IOException {
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		send(client, get("/fast?0"));
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?0");
+		return client;
 	}
 
 	private DrainTarget drain() {
