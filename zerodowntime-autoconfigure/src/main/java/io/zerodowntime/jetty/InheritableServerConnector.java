@@ -82,6 +82,9 @@ public class InheritableServerConnector extends ServerConnector {
 
 	private final HttpConfiguration.Customizer drainingCustomizer = this::customize;
 
+	/** HTTP/2's GOAWAY, {@code null} without Jetty's HTTP/2 on the class path. */
+	private final Http2Drain http2Drain;
+
 	/**
 	 * Create a connector with Jetty's defaults: one acceptor, the server's executor,
 	 * scheduler and buffer pool.
@@ -106,6 +109,11 @@ public class InheritableServerConnector extends ServerConnector {
 	public InheritableServerConnector(Server server, Executor executor, Scheduler scheduler, ByteBufferPool bufferPool,
 			int acceptors, int selectors, ConnectionFactory... factories) {
 		super(server, executor, scheduler, bufferPool, (acceptors == 0) ? 1 : acceptors, selectors, factories);
+		this.http2Drain = Http2Drain.isPresent(ServerConnector.class.getClassLoader()) ? new Http2Drain(getScheduler())
+				: null;
+		if (this.http2Drain != null) {
+			addEventListener(this.http2Drain);
+		}
 		getSelectorManager().addEventListener(new SelectorManager.AcceptListener() {
 
 			@Override
@@ -413,15 +421,23 @@ public class InheritableServerConnector extends ServerConnector {
 			InheritableServerConnector connector = InheritableServerConnector.this;
 			connector.draining = true;
 			closeListener();
+			Http2Drain http2 = connector.http2Drain;
+			if (http2 != null) {
+				// GOAWAY on every HTTP/2 session: open streams finish, new ones go to a
+				// new connection
+				http2.start(getConnectionFactories());
+			}
 			for (ConnectionFactory factory : getConnectionFactories()) {
-				// HTTP/2: the factory's session container sends GOAWAY on every session,
-				// open streams finish, new ones go to a new connection
+				// anything else of the factories that shuts down gracefully
 				Set<Graceful> graceful = new LinkedHashSet<>();
 				if (factory instanceof Graceful itself) {
 					graceful.add(itself);
 				}
 				if (factory instanceof Container container) {
 					graceful.addAll(container.getContainedBeans(Graceful.class));
+				}
+				if (http2 != null) {
+					graceful.removeIf(Http2Drain::handles);
 				}
 				graceful.forEach(Graceful::shutdown);
 			}
