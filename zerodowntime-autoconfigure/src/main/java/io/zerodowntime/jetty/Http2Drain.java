@@ -40,22 +40,6 @@ final class Http2Drain implements Connection.Listener {
 	}
 
 	/**
-	 * Return whether Jetty's HTTP/2 is on the class path.
-	 * @param classLoader the class loader of Jetty's classes
-	 * @return whether this class can be used
-	 */
-	static boolean isPresent(ClassLoader classLoader) {
-		try {
-			Class.forName("org.eclipse.jetty.http2.SessionContainer", false, classLoader);
-			Class.forName("org.eclipse.jetty.http2.HTTP2Connection", false, classLoader);
-			return true;
-		}
-		catch (ClassNotFoundException | LinkageError ex) {
-			return false;
-		}
-	}
-
-	/**
 	 * Return whether a graceful component of a connection factory is the HTTP/2 session
 	 * container this class shuts down instead.
 	 * @param graceful a graceful component

@@ -109,8 +109,7 @@ public class InheritableServerConnector extends ServerConnector {
 	public InheritableServerConnector(Server server, Executor executor, Scheduler scheduler, ByteBufferPool bufferPool,
 			int acceptors, int selectors, ConnectionFactory... factories) {
 		super(server, executor, scheduler, bufferPool, (acceptors == 0) ? 1 : acceptors, selectors, factories);
-		this.http2Drain = Http2Drain.isPresent(ServerConnector.class.getClassLoader()) ? new Http2Drain(getScheduler())
-				: null;
+		this.http2Drain = http2Present() ? new Http2Drain(getScheduler()) : null;
 		if (this.http2Drain != null) {
 			addEventListener(this.http2Drain);
 		}
@@ -122,6 +121,22 @@ public class InheritableServerConnector extends ServerConnector {
 			}
 
 		});
+	}
+
+	/**
+	 * Return whether Jetty's HTTP/2 is on the class path: here, so that nothing loads
+	 * {@link Http2Drain} without it.
+	 */
+	private static boolean http2Present() {
+		ClassLoader classLoader = ServerConnector.class.getClassLoader();
+		try {
+			Class.forName("org.eclipse.jetty.http2.SessionContainer", false, classLoader);
+			Class.forName("org.eclipse.jetty.http2.HTTP2Connection", false, classLoader);
+			return true;
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			return false;
+		}
 	}
 
 	/**
