@@ -7,7 +7,7 @@ import org.awaitility.Awaitility;
 
 /**
  * Lets a test outside this package suspend and resume an upgrader's listeners, as a
- * probation does.
+ * probation does, and drain them.
  */
 public final class Suspension {
 
@@ -30,6 +30,17 @@ public final class Suspension {
 
 	public static void resume(Upgrader upgrader) {
 		((Listeners) upgrader.listenerRegistry()).resume();
+	}
+
+	/**
+	 * Drain the upgrader's listeners as a generation does after a handover, without
+	 * exiting: stop accepting, wait for the connections held, close what is left at the
+	 * deadline.
+	 * @return the connections left at the deadline and the requests cut then
+	 */
+	public static int[] drain(Upgrader upgrader, Duration timeout) {
+		Listeners.Drained drained = ((Listeners) upgrader.listenerRegistry()).drain(timeout);
+		return new int[] { drained.connections(), drained.requestsCut() };
 	}
 
 	private static boolean anAcceptorWaitsAtTheGate() {

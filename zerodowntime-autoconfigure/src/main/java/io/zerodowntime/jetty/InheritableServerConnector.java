@@ -18,6 +18,7 @@ import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
 import io.zerodowntime.server.UnsupportedServerException;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpVersion;
@@ -26,10 +27,13 @@ import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.component.Container;
 import org.eclipse.jetty.util.component.Graceful;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -49,11 +53,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>
  * When its generation drains, it stops accepting, tells HTTP/2 clients to go away
- * (GOAWAY, streams in progress finish), and answers each request read after that on an
- * HTTP/1.1 connection with {@code Connection: close}; a connection idle between requests
- * stays open until its next request or the drain deadline, when it is closed after what
- * the client sent unread is discarded (a FIN, not a reset), and a request still running
- * is cut.
+ * (GOAWAY, streams in progress finish), and on an HTTP/1.1 connection answers every
+ * request read after that, pipelined ones included, putting {@code Connection: close} on
+ * the response to the last one read; a connection idle between requests stays open until
+ * its next request or the drain deadline, when it is closed after what the client sent
+ * unread is discarded (a FIN, not a reset), and a request still running is cut.
  *
  * @since 0.1.0
  */
@@ -77,6 +81,9 @@ public class InheritableServerConnector extends ServerConnector {
 	private final AtomicInteger handingOff = new AtomicInteger();
 
 	private final HttpConfiguration.Customizer drainingCustomizer = this::customize;
+
+	/** HTTP/2's GOAWAY, {@code null} without Jetty's HTTP/2 on the class path. */
+	private final Http2Drain http2Drain;
 
 	/**
 	 * Create a connector with Jetty's defaults: one acceptor, the server's executor,
@@ -102,6 +109,10 @@ public class InheritableServerConnector extends ServerConnector {
 	public InheritableServerConnector(Server server, Executor executor, Scheduler scheduler, ByteBufferPool bufferPool,
 			int acceptors, int selectors, ConnectionFactory... factories) {
 		super(server, executor, scheduler, bufferPool, (acceptors == 0) ? 1 : acceptors, selectors, factories);
+		this.http2Drain = http2Present() ? new Http2Drain(getScheduler()) : null;
+		if (this.http2Drain != null) {
+			addEventListener(this.http2Drain);
+		}
 		getSelectorManager().addEventListener(new SelectorManager.AcceptListener() {
 
 			@Override
@@ -110,6 +121,22 @@ public class InheritableServerConnector extends ServerConnector {
 			}
 
 		});
+	}
+
+	/**
+	 * Return whether Jetty's HTTP/2 is on the class path: here, so that nothing loads
+	 * {@link Http2Drain} without it.
+	 */
+	private static boolean http2Present() {
+		ClassLoader classLoader = ServerConnector.class.getClassLoader();
+		try {
+			Class.forName("org.eclipse.jetty.http2.SessionContainer", false, classLoader);
+			Class.forName("org.eclipse.jetty.http2.HTTP2Connection", false, classLoader);
+			return true;
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			return false;
+		}
 	}
 
 	/**
@@ -304,23 +331,59 @@ public class InheritableServerConnector extends ServerConnector {
 
 	/**
 	 * Called for every request (HTTP/1 and HTTP/2) as its headers are read: counts it
-	 * until it completes, and asks for the connection to be closed after it while this
-	 * connector drains or keep-alive is stopped.
+	 * until it completes, and while this connector drains or keep-alive is stopped, asks
+	 * for an HTTP/1 connection to be closed after the last request read on it.
 	 */
-	private Request customize(Request request, org.eclipse.jetty.http.HttpFields.Mutable responseHeaders) {
+	private Request customize(Request request, HttpFields.Mutable responseHeaders) {
 		if (request.getConnectionMetaData().getConnector() != this) {
 			return request;
 		}
 		this.inService.incrementAndGet();
 		Request.addCompletionListener(request, (failure) -> this.inService.decrementAndGet());
 		if (closesConnections()) {
-			HttpVersion version = request.getConnectionMetaData().getHttpVersion();
+			ConnectionMetaData connection = request.getConnectionMetaData();
+			HttpVersion version = connection.getHttpVersion();
 			// an HTTP/2 stream has no connection header: its connection gets GOAWAY
 			if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0) {
-				responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+				if (connection instanceof HttpConnection http) {
+					request.addHttpStreamWrapper((stream) -> new CloseAfterLastRead(stream, http));
+				}
+				else {
+					responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+				}
 			}
 		}
 		return request;
+	}
+
+	/**
+	 * Puts {@code Connection: close} on a response, as it is committed, only if no byte
+	 * of a further request is in the connection's input buffer: a request the client
+	 * pipelined behind this one, already read, is answered too (Jetty parses it from the
+	 * buffer after this response), and the response to the last request read carries the
+	 * close. Jetty reads nothing after that response as a request: it half-closes the
+	 * connection and discards what arrives until the client closes its end.
+	 */
+	private static final class CloseAfterLastRead extends HttpStream.Wrapper {
+
+		private final HttpConnection connection;
+
+		CloseAfterLastRead(HttpStream stream, HttpConnection connection) {
+			super(stream);
+			this.connection = connection;
+		}
+
+		@Override
+		public void prepareResponse(HttpFields.Mutable headers) {
+			// by now the application has read the request's body (if it did not, Jetty
+			// reads and discards the rest after the response, and the next request
+			// read closes the connection)
+			if (this.connection.isRequestBufferEmpty()) {
+				headers.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+			}
+			super.prepareResponse(headers);
+		}
+
 	}
 
 	/**
@@ -373,15 +436,23 @@ public class InheritableServerConnector extends ServerConnector {
 			InheritableServerConnector connector = InheritableServerConnector.this;
 			connector.draining = true;
 			closeListener();
+			Http2Drain http2 = connector.http2Drain;
+			if (http2 != null) {
+				// GOAWAY on every HTTP/2 session: open streams finish, new ones go to a
+				// new connection
+				http2.start(getConnectionFactories());
+			}
 			for (ConnectionFactory factory : getConnectionFactories()) {
-				// HTTP/2: the factory's session container sends GOAWAY on every session,
-				// open streams finish, new ones go to a new connection
+				// anything else of the factories that shuts down gracefully
 				Set<Graceful> graceful = new LinkedHashSet<>();
 				if (factory instanceof Graceful itself) {
 					graceful.add(itself);
 				}
 				if (factory instanceof Container container) {
 					graceful.addAll(container.getContainedBeans(Graceful.class));
+				}
+				if (http2 != null) {
+					graceful.removeIf(Http2Drain::handles);
 				}
 				graceful.forEach(Graceful::shutdown);
 			}

@@ -1,6 +1,7 @@
 package io.zerodowntime.jetty;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +26,9 @@ import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
 import io.zerodowntime.server.ServerListener;
 import io.zerodowntime.server.UnsupportedServerException;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
@@ -132,7 +136,7 @@ class InheritableServerConnectorTests {
 	}
 
 	@Test
-	void requestsPipelinedDuringTheDrainGetTheFirstAnsweredAndAFinNotAReset() throws Exception {
+	void everyRequestPipelinedDuringTheDrainIsAnsweredTheLastReadWithConnectionCloseThenAFin() throws Exception {
 		start(this.registry);
 		Socket client = connect(this.registry.listener.localAddress().getPort());
 		send(client, get("/fast?1"));
@@ -140,11 +144,100 @@ class InheritableServerConnectorTests {
 		drain().stopAccepting();
 		send(client, get("/fast?2") + get("/fast?3") + get("/fast?4"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).as("unread requests are discarded, not reset").isNull();
-		assertThat(received.responses()).first()
-			.asString()
-			.contains("ok /fast?2")
-			.containsIgnoringCase("Connection: close");
+		assertThat(received.failure).as("a FIN, not a reset").isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(second) -> assertThat(second).contains("ok /fast?2").doesNotContainIgnoringCase("Connection: close"),
+				(third) -> assertThat(third).contains("ok /fast?3").doesNotContainIgnoringCase("Connection: close"),
+				(fourth) -> assertThat(fourth).contains("ok /fast?4").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void aRequestPipelinedBehindABodyIsAnsweredToo() throws Exception {
+		start(this.registry);
+		Socket client = accepted();
+		drain().stopAccepting();
+		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello" + get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(echo) -> assertThat(echo).contains("ok /echo hello").doesNotContainIgnoringCase("Connection: close"),
+				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void aRequestPipelinedBehindAChunkedBodyIsAnsweredToo() throws Exception {
+		start(this.registry);
+		Socket client = accepted();
+		drain().stopAccepting();
+		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+				+ "3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n" + get("/fast?2"));
+		Received received = readToEnd(client);
+		assertThat(received.failure).isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(echo) -> assertThat(echo).contains("ok /echo hello").doesNotContainIgnoringCase("Connection: close"),
+				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void aRequestSentAfterTheLastOneReadIsNotReadAndTheConnectionEndsWithAFin() throws Exception {
+		start(this.registry);
+		Socket client = accepted();
+		drain().stopAccepting();
+		send(client, get("/slow") + get("/fast?2"));
+		assertThat(this.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+		// while the first is served: the second was read with it, this one was not
+		send(client, get("/fast?late"));
+		this.slowRelease.countDown();
+		Received received = readToEnd(client);
+		assertThat(received.failure).as("a FIN, not a reset").isNull();
+		assertThat(received.responses()).satisfiesExactly(
+				(slow) -> assertThat(slow).contains("ok /slow").doesNotContainIgnoringCase("Connection: close"),
+				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
+	}
+
+	@Test
+	void anHttp2StreamSentAsTheDrainStartsOnAConnectionWithNoneOpenIsAnswered() throws Exception {
+		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		OutputStream out = client.getOutputStream();
+		// h2c with prior knowledge: the preface and empty SETTINGS
+		out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+		out.write(frame(0x4, 0, 0, new byte[0]));
+		out.flush();
+		DataInputStream in = new DataInputStream(client.getInputStream());
+		assertThat(readFrame(in).type()).as("the server's SETTINGS: the session is open").isEqualTo(0x4);
+		drain().stopAccepting();
+		// GET /fast?h2 on stream 1 (HPACK: indexed :method GET, :scheme http, literal
+		// :path and :authority, no Huffman)
+		ByteArrayOutputStream block = new ByteArrayOutputStream();
+		block.write(new byte[] { (byte) 0x82, (byte) 0x86 });
+		block.write(0x04);
+		block.write(8);
+		block.writeBytes("/fast?h2".getBytes(StandardCharsets.US_ASCII));
+		block.write(0x01);
+		block.write(9);
+		block.writeBytes("localhost".getBytes(StandardCharsets.US_ASCII));
+		out.write(frame(0x1, 0x5, 1, block.toByteArray()));
+		out.flush();
+		List<String> seen = new ArrayList<>();
+		boolean answered = false;
+		int lastStreamId = Integer.MAX_VALUE;
+		while (lastStreamId == Integer.MAX_VALUE) {
+			Frame frame = readFrame(in);
+			seen.add(frame.toString());
+			if (frame.type() == 0x1 && frame.stream() == 1) {
+				answered = true;
+			}
+			if (frame.type() == 0x7) {
+				lastStreamId = ByteBuffer.wrap(frame.payload()).getInt() & 0x7fffffff;
+			}
+			if (frame.type() == 0x6 && (frame.flags() & 0x1) == 0) {
+				out.write(frame(0x6, 0x1, 0, frame.payload()));
+				out.flush();
+			}
+		}
+		assertThat(lastStreamId).as("the final GOAWAY covers the stream: %s", seen).isEqualTo(1);
+		assertThat(answered).as("the stream was answered: %s", seen).isTrue();
 	}
 
 	@Test
@@ -234,8 +327,13 @@ class InheritableServerConnectorTests {
 	}
 
 	private InheritableServerConnector start(ListenerRegistry registry) throws Exception {
+		return start(registry, new HttpConnectionFactory());
+	}
+
+	private InheritableServerConnector start(ListenerRegistry registry, ConnectionFactory... factories)
+			throws Exception {
 		this.server = new Server();
-		InheritableServerConnector connector = new InheritableServerConnector(this.server, new HttpConnectionFactory());
+		InheritableServerConnector connector = new InheritableServerConnector(this.server, factories);
 		connector.setHost("127.0.0.1");
 		connector.setPort(0);
 		connector.setListenerRegistry(registry);
@@ -249,6 +347,9 @@ class InheritableServerConnectorTests {
 					InheritableServerConnectorTests.this.slowStarted.countDown();
 					InheritableServerConnectorTests.this.slowRelease.await(30, TimeUnit.SECONDS);
 				}
+				if (path.startsWith("/echo")) {
+					path += " " + Content.Source.asString(request, StandardCharsets.US_ASCII);
+				}
 				response.getHeaders().put("Content-Type", "text/plain");
 				response.write(true, ByteBuffer.wrap(("ok " + path).getBytes(StandardCharsets.US_ASCII)), callback);
 				return true;
@@ -257,6 +358,14 @@ class InheritableServerConnectorTests {
 		});
 		this.server.start();
 		return connector;
+	}
+
+	/** A connection the server has accepted (it answered a request on it). */
+	private Socket accepted() throws IOException {
+		Socket client = connect(this.registry.listener.localAddress().getPort());
+		send(client, get("/fast?0"));
+		assertThat(readResponse(client.getInputStream())).contains("ok /fast?0");
+		return client;
 	}
 
 	private DrainTarget drain() {
@@ -279,6 +388,34 @@ class InheritableServerConnectorTests {
 
 	private static String get(String path) {
 		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	}
+
+	private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+		ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
+		frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
+		frame.put((byte) type).put((byte) flags).putInt(stream).put(payload);
+		return frame.array();
+	}
+
+	private static Frame readFrame(DataInputStream in) throws IOException {
+		int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+		int type = in.readUnsignedByte();
+		int flags = in.readUnsignedByte();
+		int stream = in.readInt() & 0x7fffffff;
+		byte[] payload = new byte[length];
+		in.readFully(payload);
+		return new Frame(type, flags, stream, payload);
+	}
+
+	/** An HTTP/2 frame as read. */
+	private record Frame(int type, int flags, int stream, byte[] payload) {
+
+		@Override
+		public String toString() {
+			return "type " + this.type + " flags " + this.flags + " stream " + this.stream + " length "
+					+ this.payload.length;
+		}
+
 	}
 
 	private static String readOrTimeout(Socket socket) throws IOException {

@@ -23,16 +23,19 @@ import static org.awaitility.Awaitility.await;
 /**
  * HTTP/2 across handovers ({@code server.http2.enabled=true}): h2c (prior knowledge) on
  * the application's port and h2 over TLS on the management port. {@code h2load} runs
- * against both, one short run after another, across 5 upgrades: 0 requests fail. Each run
- * submits all its requests when it connects: h2load does not open a new connection after
- * a GOAWAY, it fails the requests it has yet to send (a browser or an HTTP client library
- * sends them on a new connection). A draining generation sends GOAWAY on each HTTP/2
- * connection it holds and finishes the streams open on it: shown with {@code nghttp -v}
- * on a stream in flight when the last generation gets SIGTERM.
+ * against both, one short run after another, across 5 upgrades (3 on Jetty): 0 requests
+ * fail. Each run submits all its requests when it connects: h2load does not open a new
+ * connection after a GOAWAY, it fails the requests it has yet to send (a browser or an
+ * HTTP client library sends them on a new connection). A draining generation sends GOAWAY
+ * on each HTTP/2 connection it holds and finishes the streams open on it: shown with
+ * {@code nghttp -v} on a stream in flight when the last generation gets SIGTERM. The same
+ * on Tomcat (sample-app) and on Jetty (sample-jetty, from {@code it.jetty.jar}).
  */
 class Http2DrainIT {
 
 	private static final int UPGRADES = 5;
+
+	private static final int JETTY_UPGRADES = 3;
 
 	private static final Pattern REQUESTS = Pattern.compile(
 			"requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded, (\\d+) failed, (\\d+) errored, "
@@ -58,11 +61,25 @@ class Http2DrainIT {
 
 	@Test
 	void h2AndH2cClientsSeeNoFailureAcrossFiveUpgradesAndADrainSendsGoawayAndFinishesOpenStreams() throws Exception {
+		this.app = new AppUnderTest(this.dir.resolve("app"));
+		http2AcrossUpgrades("Tomcat", UPGRADES);
+	}
+
+	/**
+	 * The same on Jetty (sample-jetty, from {@code it.jetty.jar}), across fewer upgrades:
+	 * the adapter's drain is the same for every handover.
+	 */
+	@Test
+	void onJettyH2AndH2cClientsSeeNoFailureAndADrainSendsGoawayAndFinishesOpenStreams() throws Exception {
+		this.app = AppUnderTest.of(this.dir.resolve("app"), JettyUpgradeIT.jettyJar());
+		http2AcrossUpgrades("Jetty", JETTY_UPGRADES);
+	}
+
+	private void http2AcrossUpgrades(String server, int upgrades) throws Exception {
 		Path h2load = AppUnderTest.requireTool("h2load", "nghttp2-client", "the HTTP/2 drain test's load client");
 		Path nghttp = AppUnderTest.requireTool("nghttp", "nghttp2-client", "the HTTP/2 drain test's frame log");
 		Path keyStore = keyStore();
 		int management = Http.freePort();
-		this.app = new AppUnderTest(this.dir.resolve("app"));
 		this.app.start("--server.http2.enabled=true", "--management.server.port=" + management,
 				"--management.server.address=127.0.0.1", "--management.server.ssl.key-store=file:" + keyStore,
 				"--management.server.ssl.key-store-password=secret", "--zerodowntime.probation=0",
@@ -79,7 +96,7 @@ class Http2DrainIT {
 			// the actuator is on the management port: AppUnderTest.upgrade would look for
 			// it
 			// on the application's port
-			for (int i = 0; i < UPGRADES; i++) {
+			for (int i = 0; i < upgrades; i++) {
 				this.app.awaitUpgradable();
 				long old = this.app.pid();
 				long t0 = System.nanoTime();
@@ -95,7 +112,8 @@ class Http2DrainIT {
 			h2.stop();
 			h2c.stop();
 		}
-		System.out.println("[figures] h2load across " + UPGRADES + " upgrades: h2 (TLS) " + h2 + "; h2c " + h2c);
+		System.out.println(
+				"[figures] " + server + ", h2load across " + upgrades + " upgrades: h2 (TLS) " + h2 + "; h2c " + h2c);
 		for (Load load : List.of(h2, h2c)) {
 			assertThat(load.failed + load.errored + load.timeout).as("%s", load).isZero();
 			assertThat(load.non2xx).as("%s", load).isZero();
@@ -121,7 +139,7 @@ class Http2DrainIT {
 		assertThat(frames.waitFor(60, TimeUnit.SECONDS)).as("nghttp exited").isTrue();
 		reader.join(5000);
 		String output = snapshot(log);
-		System.out.println("[nghttp] " + output.replace("\n", "\n[nghttp] "));
+		System.out.println("[nghttp] " + server + "\n[nghttp] " + output.replace("\n", "\n[nghttp] "));
 		int goaway = output.indexOf("recv GOAWAY frame");
 		int status = output.indexOf(":status: 200");
 		assertThat(goaway).as("a GOAWAY from the draining generation, in:\n%s", output).isNotNegative();

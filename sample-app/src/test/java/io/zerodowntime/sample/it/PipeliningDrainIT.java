@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * holds, requests a client pipelined after the handover are all answered by the old
  * generation, the last one read with {@code Connection: close}, and nothing after it is
  * read: a request sent after that response was written is dropped, and the connection
- * ends with a FIN, not a reset, so the client sends it again to the new generation.
+ * ends with a FIN, not a reset, so the client sends it again to the new generation. The
+ * same on Tomcat (sample-app) and on Jetty (sample-jetty, from {@code it.jetty.jar}).
  */
 class PipeliningDrainIT {
 
@@ -39,6 +40,16 @@ class PipeliningDrainIT {
 	@Test
 	void everyPipelinedRequestReadIsAnsweredTheLastWithConnectionCloseAndNothingAfterItIsRead() {
 		this.app = new AppUnderTest(this.dir);
+		pipeliningAcrossAHandover("Tomcat");
+	}
+
+	@Test
+	void jettyAnswersThemTheSameWay() {
+		this.app = AppUnderTest.of(this.dir, JettyUpgradeIT.jettyJar());
+		pipeliningAcrossAHandover("Jetty");
+	}
+
+	private void pipeliningAcrossAHandover(String server) {
 		this.app.start("--zerodowntime.probation=0", "--zerodowntime.drain-timeout=30s");
 		long gen1 = this.app.awaitGeneration(1);
 		Http.Connection three = keepAliveConnectionTo(gen1);
@@ -63,6 +74,8 @@ class PipeliningDrainIT {
 		assertThat(third.header("Connection")).as("third: %s", third).isEqualToIgnoringCase("close");
 		String threeEnd = three.end();
 		assertThat(threeEnd).as("after the third response").isEqualTo("EOF");
+		// as a client does on a FIN (Jetty waits for it before it closes its end)
+		three.close();
 
 		// two requests in one write, a third while the first is served: not read
 		late.send(pipeline("/slow?ms=1500", "/"));
@@ -77,6 +90,7 @@ class PipeliningDrainIT {
 		String lateEnd = late.end();
 		assertThat(lateEnd).as("after the last response read (the late request is dropped, not answered)")
 			.isEqualTo("EOF");
+		late.close();
 		// the client sends the unanswered request again, on a new connection
 		Http.Response again = Http.get(this.app.port(), "/?late");
 		assertThat(again.status()).isEqualTo(200);
@@ -84,10 +98,10 @@ class PipeliningDrainIT {
 
 		Procfs.awaitGone(gen1, Duration.ofSeconds(60));
 		System.out.printf(
-				"[figures] pipelining across a handover: 3 of 3 pipelined requests answered by gen 1 (the last with "
+				"[figures] %s, pipelining across a handover: 3 of 3 pipelined requests answered by gen 1 (the last with "
 						+ "Connection: close), then %s; 2 read and answered, the late one dropped, then %s, "
 						+ "and answered by gen 2 on a new connection%n",
-				threeEnd, lateEnd);
+				server, threeEnd, lateEnd);
 		assertThat(this.app.output()).doesNotContain("drain timeout (30000 ms) reached");
 		this.app.assertOneGenerationServing(2);
 	}
