@@ -28,7 +28,8 @@ import static org.awaitility.Awaitility.await;
  * a GOAWAY, it fails the requests it has yet to send (a browser or an HTTP client library
  * sends them on a new connection). A draining generation sends GOAWAY on each HTTP/2
  * connection it holds and finishes the streams open on it: shown with {@code nghttp -v}
- * on a stream in flight when the last generation gets SIGTERM.
+ * on a stream in flight when the last generation gets SIGTERM. The same on Tomcat (the
+ * sample app) and on Reactor Netty (the WebFlux sample, {@code sample-webflux}).
  */
 class Http2DrainIT {
 
@@ -58,11 +59,22 @@ class Http2DrainIT {
 
 	@Test
 	void h2AndH2cClientsSeeNoFailureAcrossFiveUpgradesAndADrainSendsGoawayAndFinishesOpenStreams() throws Exception {
+		acrossFiveUpgradesAndADrain(new AppUnderTest(this.dir.resolve("app")), "tomcat");
+	}
+
+	@Test
+	void onWebFluxH2AndH2cClientsSeeNoFailureAcrossFiveUpgradesAndADrainSendsGoawayAndFinishesOpenStreams()
+			throws Exception {
+		acrossFiveUpgradesAndADrain(AppUnderTest.of(this.dir.resolve("webflux"), WebFluxUpgradeIT.webfluxJar()),
+				"webflux");
+	}
+
+	private void acrossFiveUpgradesAndADrain(AppUnderTest app, String server) throws Exception {
 		Path h2load = AppUnderTest.requireTool("h2load", "nghttp2-client", "the HTTP/2 drain test's load client");
 		Path nghttp = AppUnderTest.requireTool("nghttp", "nghttp2-client", "the HTTP/2 drain test's frame log");
 		Path keyStore = keyStore();
 		int management = Http.freePort();
-		this.app = new AppUnderTest(this.dir.resolve("app"));
+		this.app = app;
 		this.app.start("--server.http2.enabled=true", "--management.server.port=" + management,
 				"--management.server.address=127.0.0.1", "--management.server.ssl.key-store=file:" + keyStore,
 				"--management.server.ssl.key-store-password=secret", "--zerodowntime.probation=0",
@@ -95,14 +107,15 @@ class Http2DrainIT {
 			h2.stop();
 			h2c.stop();
 		}
-		System.out.println("[figures] h2load across " + UPGRADES + " upgrades: h2 (TLS) " + h2 + "; h2c " + h2c);
+		System.out.println(
+				"[figures] " + server + ": h2load across " + UPGRADES + " upgrades: h2 (TLS) " + h2 + "; h2c " + h2c);
 		for (Load load : List.of(h2, h2c)) {
 			assertThat(load.failed + load.errored + load.timeout).as("%s", load).isZero();
 			assertThat(load.non2xx).as("%s", load).isZero();
 			assertThat(load.succeeded).as("%s", load).isPositive();
 			assertThat(load.problems).as("%s", load).isEmpty();
 		}
-		handovers.forEach((handover) -> System.out.println("[figures] " + handover));
+		handovers.forEach((handover) -> System.out.println("[figures] " + server + ": " + handover));
 
 		// a stream open when the generation starts draining
 		long last = this.app.pid();
@@ -121,7 +134,7 @@ class Http2DrainIT {
 		assertThat(frames.waitFor(60, TimeUnit.SECONDS)).as("nghttp exited").isTrue();
 		reader.join(5000);
 		String output = snapshot(log);
-		System.out.println("[nghttp] " + output.replace("\n", "\n[nghttp] "));
+		System.out.println("[nghttp] " + server + ": " + output.replace("\n", "\n[nghttp] "));
 		int goaway = output.indexOf("recv GOAWAY frame");
 		int status = output.indexOf(":status: 200");
 		assertThat(goaway).as("a GOAWAY from the draining generation, in:\n%s", output).isNotNegative();
