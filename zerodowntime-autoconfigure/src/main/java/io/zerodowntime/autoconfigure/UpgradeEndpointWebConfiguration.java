@@ -1,6 +1,9 @@
 package io.zerodowntime.autoconfigure;
 
+import java.util.function.Supplier;
+
 import io.zerodowntime.actuate.UpgradeRequestFilter;
+import io.zerodowntime.actuate.UpgradeRequestWebFilter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
@@ -13,33 +16,61 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 
 /**
- * Puts {@link UpgradeRequestFilter} in front of {@code /actuator/upgrade}, in whichever
+ * Puts the check of {@code POST /actuator/upgrade} in front of the endpoint, in whichever
  * context serves the management endpoints (the main one, or the child context of a
- * separate management port).
+ * separate management port): {@link UpgradeRequestFilter} on a servlet server,
+ * {@link UpgradeRequestWebFilter} on a reactive one.
  *
  * @since 0.1.0
  */
 @ManagementContextConfiguration(value = ManagementContextType.ANY, proxyBeanMethods = false)
-@ConditionalOnWebApplication(type = Type.SERVLET)
-@ConditionalOnClass({ PathMappedEndpoints.class, FilterRegistrationBean.class })
+@ConditionalOnClass(PathMappedEndpoints.class)
 @ConditionalOnBooleanProperty("zerodowntime.enabled")
 public class UpgradeEndpointWebConfiguration {
 
 	private static final EndpointId UPGRADE = EndpointId.of("upgrade");
 
-	@Bean
-	FilterRegistrationBean<UpgradeRequestFilter> upgradeRequestFilter(ObjectProvider<PathMappedEndpoints> endpoints) {
-		UpgradeRequestFilter filter = new UpgradeRequestFilter(() -> {
+	/** Before the application's filters and Spring Security's (order -100). */
+	private static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 100;
+
+	static Supplier<String> upgradePath(ObjectProvider<PathMappedEndpoints> endpoints) {
+		return () -> {
 			PathMappedEndpoints mapped = endpoints.getIfAvailable();
 			return (mapped != null) ? mapped.getPath(UPGRADE) : null;
-		});
-		FilterRegistrationBean<UpgradeRequestFilter> registration = new FilterRegistrationBean<>(filter);
-		registration.setName("zerodowntimeUpgradeRequestFilter");
-		registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
-		return registration;
+		};
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.SERVLET)
+	@ConditionalOnClass(FilterRegistrationBean.class)
+	static class Servlet {
+
+		@Bean
+		FilterRegistrationBean<UpgradeRequestFilter> upgradeRequestFilter(
+				ObjectProvider<PathMappedEndpoints> endpoints) {
+			FilterRegistrationBean<UpgradeRequestFilter> registration = new FilterRegistrationBean<>(
+					new UpgradeRequestFilter(upgradePath(endpoints)));
+			registration.setName("zerodowntimeUpgradeRequestFilter");
+			registration.setOrder(ORDER);
+			return registration;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = Type.REACTIVE)
+	@ConditionalOnClass(name = "org.springframework.web.server.WebFilter")
+	static class Reactive {
+
+		@Bean
+		UpgradeRequestWebFilter zerodowntimeUpgradeRequestWebFilter(ObjectProvider<PathMappedEndpoints> endpoints) {
+			return new UpgradeRequestWebFilter(upgradePath(endpoints), ORDER);
+		}
+
 	}
 
 }

@@ -73,18 +73,13 @@ final class ConnectionDrain implements DrainTarget {
 	}
 
 	/**
-	 * Send an HTTP/2 connection a GOAWAY: it is closed once the streams it has are done.
-	 * An HTTP/1.1 connection is left to {@link KeepAliveHandler}.
+	 * Send an HTTP/2 connection a GOAWAY ({@link GoAway}: in two steps, so that no stream
+	 * the client has sent is refused): it is closed once the streams it has are done. An
+	 * HTTP/1.1 connection is left to {@link KeepAliveHandler}.
 	 * @param connection the connection
 	 */
 	static void goAway(Channel connection) {
-		Http2ConnectionHandler http2 = connection.pipeline().get(Http2ConnectionHandler.class);
-		if (http2 != null && connection.isOpen()) {
-			// wait for the streams as long as the drain lasts; the drain deadline cuts
-			// them
-			http2.gracefulShutdownTimeoutMillis(-1);
-			connection.close();
-		}
+		GoAway.send(connection);
 	}
 
 	@Override

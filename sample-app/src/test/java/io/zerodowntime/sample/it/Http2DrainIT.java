@@ -29,13 +29,14 @@ import static org.awaitility.Awaitility.await;
  * HTTP client library sends them on a new connection). A draining generation sends GOAWAY
  * on each HTTP/2 connection it holds and finishes the streams open on it: shown with
  * {@code nghttp -v} on a stream in flight when the last generation gets SIGTERM. The same
- * on Tomcat (sample-app) and on Jetty (sample-jetty, from {@code it.jetty.jar}).
+ * on Tomcat (sample-app), on Jetty (sample-jetty, from {@code it.jetty.jar}) and on
+ * Reactor Netty (sample-webflux), the last two across 3 upgrades.
  */
 class Http2DrainIT {
 
 	private static final int UPGRADES = 5;
 
-	private static final int JETTY_UPGRADES = 3;
+	private static final int ADAPTER_UPGRADES = 3;
 
 	private static final Pattern REQUESTS = Pattern.compile(
 			"requests: (\\d+) total, (\\d+) started, (\\d+) done, (\\d+) succeeded, (\\d+) failed, (\\d+) errored, "
@@ -72,7 +73,14 @@ class Http2DrainIT {
 	@Test
 	void onJettyH2AndH2cClientsSeeNoFailureAndADrainSendsGoawayAndFinishesOpenStreams() throws Exception {
 		this.app = AppUnderTest.of(this.dir.resolve("app"), JettyUpgradeIT.jettyJar());
-		http2AcrossUpgrades("Jetty", JETTY_UPGRADES);
+		http2AcrossUpgrades("Jetty", ADAPTER_UPGRADES);
+	}
+
+	/** The same on Reactor Netty (sample-webflux), across fewer upgrades. */
+	@Test
+	void onWebFluxH2AndH2cClientsSeeNoFailureAndADrainSendsGoawayAndFinishesOpenStreams() throws Exception {
+		this.app = AppUnderTest.of(this.dir.resolve("webflux"), WebFluxUpgradeIT.webfluxJar());
+		http2AcrossUpgrades("Reactor Netty", ADAPTER_UPGRADES);
 	}
 
 	private void http2AcrossUpgrades(String server, int upgrades) throws Exception {
@@ -120,7 +128,7 @@ class Http2DrainIT {
 			assertThat(load.succeeded).as("%s", load).isPositive();
 			assertThat(load.problems).as("%s", load).isEmpty();
 		}
-		handovers.forEach((handover) -> System.out.println("[figures] " + handover));
+		handovers.forEach((handover) -> System.out.println("[figures] " + server + ": " + handover));
 
 		// a stream open when the generation starts draining
 		long last = this.app.pid();

@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * keep-alive connections, a new connection per request, slow requests and uploads started
  * before each trigger, a connect probe), and nothing fails; then HTTPS with HTTP/2 (curl,
  * one multiplexed connection, GOAWAY on drain) and the management server on its own port
- * are handed over through a probation.
+ * are handed over through a probation. On both ports a cross-site {@code POST
+ * /actuator/upgrade} (a form, or no content type) is answered 415 and upgrades nothing.
  *
  * <p>
  * The jar comes from the system property {@code it.webflux.jar} (set by the failsafe
@@ -75,6 +76,7 @@ class WebFluxUpgradeIT {
 					"--zerodowntime.upgrade-timeout=120s");
 			app.awaitGeneration(1);
 			int port = app.port();
+			refusesCrossSitePosts(app, port, 1);
 			try (ClientLoop probe = ClientLoop.probe(port);
 					ClientLoop fresh = ClientLoop.start(port, 2);
 					ExternalLoad wrk = ExternalLoad.wrk(this.dir, "wrk-webflux", port, 4, 10, true, CAP)) {
@@ -163,6 +165,7 @@ class WebFluxUpgradeIT {
 				tls.close();
 				h2.close();
 				JsonNode after = managementStatus(management);
+				refusesCrossSitePosts(app, management, 2);
 				Map<String, Integer> outcomes = Curl.outcomes(curlLog);
 				System.out.println("[webflux-h2] ## h2 requests by version, status and pid: " + outcomes);
 				System.out.println("[webflux-h2] ## HTTPS, a new connection per request: " + tls);
@@ -188,6 +191,27 @@ class WebFluxUpgradeIT {
 				softly.assertAll();
 			}
 		}
+	}
+
+	/**
+	 * A form post and a bare POST to the upgrade endpoint, as a page open in a browser
+	 * can send them without a CORS preflight: answered 415 with the reason, as on Tomcat
+	 * ({@code ControlChannelIT}), and nothing is upgraded.
+	 */
+	private static void refusesCrossSitePosts(AppUnderTest app, int port, int generation) {
+		long starts = app.count("is starting generation");
+		Http.Response form = Http.post(port, "/actuator/upgrade", "application/x-www-form-urlencoded",
+				Duration.ofSeconds(30));
+		Http.Response bare = Http.post(port, "/actuator/upgrade", null, Duration.ofSeconds(30));
+		System.out.println("[webflux] ## form-encoded POST /actuator/upgrade on port " + port + ": " + form.status()
+				+ " " + form.text());
+		assertThat(form.status()).as("form-encoded POST /actuator/upgrade: %s", form).isEqualTo(415);
+		assertThat(form.text())
+			.contains("needs 'Content-Type: application/json' (got 'application/x-www-form-urlencoded')");
+		assertThat(bare.status()).as("POST /actuator/upgrade without a content type: %s", bare).isEqualTo(415);
+		assertThat(bare.text()).contains("(got none)");
+		assertThat(app.count("is starting generation")).as("upgrades started by the refused POSTs").isEqualTo(starts);
+		assertThat(managementStatus(port).path("generation").asInt()).as("generation serving").isEqualTo(generation);
 	}
 
 	private static JsonNode managementStatus(int management) {
