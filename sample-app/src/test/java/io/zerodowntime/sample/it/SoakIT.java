@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * carries the first one's start time and its inherited listener; nothing is left behind
  * (no orphan, no zombie, one java process per generation) and what each serving
  * generation holds (open fds, threads, resident memory) stays flat. The number of
- * upgrades is the system property {@code soak.upgrades} (10 by default, as in CI;
+ * upgrades is the system property {@code soak.upgrades} (6 by default, as in CI;
  * {@code sample-app/soak.sh} runs 50). The same story under {@code wrk} and {@code hey}
  * is {@link LoadUpgradeIT}.
  */
@@ -61,7 +61,7 @@ class SoakIT {
 
 	@Test
 	void consecutiveUpgradesUnderLoadFailNoRequestAndStayFlat() {
-		int upgrades = Integer.getInteger("soak.upgrades", 10);
+		int upgrades = Integer.getInteger("soak.upgrades", 6);
 		assertThat(upgrades).as("soak.upgrades").isGreaterThanOrEqualTo(2);
 		Duration deadline = Duration.ofSeconds(60L + upgrades * 45L);
 		long testStart = System.nanoTime();
