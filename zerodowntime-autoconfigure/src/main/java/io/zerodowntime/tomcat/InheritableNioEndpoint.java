@@ -277,11 +277,10 @@ public class InheritableNioEndpoint extends NioEndpoint {
 			}
 		}
 		if (ended > 0) {
-			awaitBusyConnections(busy - ended);
+			// an ended exchange is dispatched once more (in service, its connection not
+			// busy meanwhile) before its connection is idle: wait for both counts
+			awaitExchanges(adapter, busy + inService - ended);
 		}
-		// a request whose response is complete leaves the count a moment later (an ended
-		// stream's on another thread): not one that was cut
-		awaitInService(adapter, inService - ended);
 		int cut = (adapter != null) ? adapter.inService() : 0;
 		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
 			NioChannel socket = wrapper.getSocket();
@@ -331,22 +330,10 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		return upgraded;
 	}
 
-	private void awaitInService(DrainingAdapter adapter, int target) {
-		long deadline = System.nanoTime() + Math.min(STREAM_END_NANOS, 200_000_000L);
-		while (adapter != null && adapter.inService() > Math.max(0, target) && System.nanoTime() < deadline) {
-			try {
-				Thread.sleep(5);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return;
-			}
-		}
-	}
-
-	private void awaitBusyConnections(int target) {
+	private void awaitExchanges(DrainingAdapter adapter, int target) {
 		long deadline = System.nanoTime() + STREAM_END_NANOS;
-		while (busyConnections() > Math.max(0, target) && System.nanoTime() < deadline) {
+		while (busyConnections() + ((adapter != null) ? adapter.inService() : 0) > Math.max(0, target)
+				&& System.nanoTime() < deadline) {
 			try {
 				Thread.sleep(20);
 			}
