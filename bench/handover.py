@@ -586,6 +586,7 @@ def main():
     p.add_argument("--only-layouts", help="comma-separated subset of fat,extracted,archive")
     p.add_argument("--only-loads", help="idle, saturated or both (idle,saturated)")
     p.add_argument("--only-jdks", help="17, 25 or both")
+    p.add_argument("--only-levers", help="off, on or both (off,on)")
     p.add_argument("--merge", action="store_true", help="add to the results already in --out")
     p.add_argument("--no-cold", dest="cold", action="store_false", help="skip the cold starts")
     args = p.parse_args()
@@ -602,6 +603,8 @@ def main():
         args.layouts = args.only_layouts.split(",")
     if args.only_loads:
         args.loads = [x == "saturated" for x in args.only_loads.split(",")]
+    if args.only_levers:
+        args.levers = [x == "on" for x in args.only_levers.split(",")]
     if args.only_jdks:
         args.jdks = [j for j in [("17", args.java17), ("25", args.java25)] if j[0] in args.only_jdks.split(",")]
     results = {}

@@ -44,20 +44,26 @@ final class HandoverPriority implements UpgradeListener {
 	private int baseline;
 
 	HandoverPriority(ThreadNice threads, int nice) {
-		if (nice < -20 || nice > 19) {
-			throw new IllegalArgumentException("A nice value is between -20 and 19, not " + nice);
-		}
+		checkNice(nice);
 		this.threads = threads;
 		this.nice = nice;
 	}
 
 	/**
-	 * Lower this process's threads to nice {@value #DEFAULT_NICE} while a new generation
-	 * starts.
+	 * Lower this process's threads to a nice value while a new generation starts.
+	 * @param nice the nice value, from 1 to 19
 	 * @return the listener to add to the {@link Upgrader}
 	 */
-	public static HandoverPriority forThisProcess() {
-		return new HandoverPriority(ThreadNice.ofThisProcess(), DEFAULT_NICE);
+	static HandoverPriority forThisProcess(int nice) {
+		return new HandoverPriority(ThreadNice.ofThisProcess(), nice);
+	}
+
+	static void checkNice(int nice) {
+		if (nice < 1 || nice > 19) {
+			throw new IllegalArgumentException("zerodowntime.handover-nice must be from 1 to 19 (a higher value "
+					+ "gives a starting generation more of the CPU), got " + nice
+					+ "; to keep this generation's priority, set zerodowntime.handover-priority=false");
+		}
 	}
 
 	@Override

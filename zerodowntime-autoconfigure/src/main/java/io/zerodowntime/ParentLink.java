@@ -40,6 +40,8 @@ final class ParentLink {
 
 	private final Object exit = new Object();
 
+	private final Duration margin;
+
 	private volatile PredecessorDeadline deadline;
 
 	/**
@@ -93,6 +95,19 @@ final class ParentLink {
 	 * @param parentPid the previous generation's pid
 	 */
 	ParentLink(Os os, int fd, long parentPid) {
+		this(os, fd, parentPid, PredecessorDeadline.MARGIN);
+	}
+
+	/**
+	 * Start watching the previous generation, which is killed {@code margin} after its
+	 * own deadline.
+	 * @param os the operating system
+	 * @param fd this end of the handshake socket
+	 * @param parentPid the previous generation's pid
+	 * @param margin the margin after its deadline
+	 */
+	ParentLink(Os os, int fd, long parentPid, Duration margin) {
+		this.margin = margin;
 		this.fds = os.fds();
 		this.processes = os.processes();
 		this.fd = fd;
@@ -190,7 +205,8 @@ final class ParentLink {
 		this.handoverAt = end;
 		PredecessorDeadline current = this.deadline;
 		if (current != null) {
-			this.deadline = new PredecessorDeadline(this.parentPid, this.parentIdentity, end, current.allowance());
+			this.deadline = new PredecessorDeadline(this.parentPid, this.parentIdentity, end, current.allowance(),
+					current.margin());
 			synchronized (this.exit) {
 				this.exit.notifyAll();
 			}
@@ -206,7 +222,7 @@ final class ParentLink {
 		Instant now = Instant.now();
 		Instant handover = this.handoverAt;
 		PredecessorDeadline created = new PredecessorDeadline(this.parentPid, this.parentIdentity,
-				(handover != null && handover.isAfter(now)) ? handover : now, allowance);
+				(handover != null && handover.isAfter(now)) ? handover : now, allowance, this.margin);
 		this.deadline = created;
 		Thread enforcer = new Thread(() -> enforce(created), "zerodowntime-predecessor-deadline");
 		enforcer.setDaemon(true);

@@ -66,6 +66,8 @@ final class PredecessorDeadline {
 
 	private final Duration allowance;
 
+	private final Duration margin;
+
 	/**
 	 * Create the deadline of a predecessor.
 	 * @param pid its pid
@@ -73,12 +75,14 @@ final class PredecessorDeadline {
 	 * @param readyAt when it hands over for good: when this generation was ready, or the
 	 * end of this generation's probation
 	 * @param allowance its drain timeout plus exit grace
+	 * @param margin how long after that it is killed ({@link #MARGIN} but in tests)
 	 */
-	PredecessorDeadline(long pid, String identity, Instant readyAt, Duration allowance) {
+	PredecessorDeadline(long pid, String identity, Instant readyAt, Duration allowance, Duration margin) {
 		this.pid = pid;
 		this.identity = identity;
 		this.allowance = allowance;
-		this.deadline = readyAt.plus(allowance).plus(MARGIN);
+		this.margin = margin;
+		this.deadline = readyAt.plus(allowance).plus(margin);
 	}
 
 	Instant deadline() {
@@ -92,8 +96,8 @@ final class PredecessorDeadline {
 	 */
 	String describe() {
 		return "it is killed if it has not exited by " + this.deadline.truncatedTo(ChronoUnit.SECONDS)
-				+ " (its drain timeout plus exit grace, " + this.allowance.toSeconds() + " s, and " + MARGIN.toSeconds()
-				+ " s after it handed over)";
+				+ " (its drain timeout plus exit grace, " + this.allowance.toSeconds() + " s, and "
+				+ this.margin.toSeconds() + " s after it handed over)";
 	}
 
 	/**
@@ -120,6 +124,10 @@ final class PredecessorDeadline {
 
 	Duration allowance() {
 		return this.allowance;
+	}
+
+	Duration margin() {
+		return this.margin;
 	}
 
 	long pid() {

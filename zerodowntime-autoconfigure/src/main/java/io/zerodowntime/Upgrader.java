@@ -1034,6 +1034,8 @@ public final class Upgrader implements AutoCloseable {
 
 		boolean handoverPriority = true;
 
+		int handoverNice = HandoverPriority.DEFAULT_NICE;
+
 		Duration probation = Duration.ofSeconds(10);
 
 		Double maxErrorRatio;
@@ -1118,6 +1120,20 @@ public final class Upgrader implements AutoCloseable {
 		 */
 		public Builder handoverPriority(boolean handoverPriority) {
 			this.handoverPriority = handoverPriority;
+			return this;
+		}
+
+		/**
+		 * Set the nice value this generation's threads run at while a new one starts,
+		 * when {@link #handoverPriority(boolean)} is on: higher gives the new generation
+		 * more of the CPU, and the requests this one still serves meanwhile less.
+		 * @param nice from 1 to 19 (default 10)
+		 * @return this builder
+		 * @throws IllegalArgumentException if the value is out of that range
+		 */
+		public Builder handoverNice(int nice) {
+			HandoverPriority.checkNice(nice);
+			this.handoverNice = nice;
 			return this;
 		}
 

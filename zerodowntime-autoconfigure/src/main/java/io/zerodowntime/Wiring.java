@@ -75,7 +75,7 @@ final class Wiring {
 		upgrader.addPart(notifier);
 		upgrader.onPredecessorExited(notifier::becameMainProcess);
 		if (options.handoverPriority) {
-			upgrader.addPart(HandoverPriority.forThisProcess());
+			upgrader.addPart(HandoverPriority.forThisProcess(options.handoverNice));
 		}
 		if (options.controlSocketSet) {
 			upgrader.controlSocket(ControlSocket.open(options.controlSocket, options.controlSocketGroup, upgrader));

@@ -97,9 +97,13 @@ class HandoverPriorityTests {
 	}
 
 	@Test
-	void aNiceValueOutsideTheKernelsRangeIsRefused() {
+	void aNiceValueThatWouldNotYieldTheCpuIsRefusedNamingTheProperty() {
 		assertThatIllegalArgumentException().isThrownBy(() -> new HandoverPriority(this.threads, 20))
-			.withMessageContaining("between -20 and 19");
+			.withMessageContaining("zerodowntime.handover-nice must be from 1 to 19")
+			.withMessageContaining("got 20");
+		assertThatIllegalArgumentException().isThrownBy(() -> Upgrader.builder().handoverNice(0))
+			.withMessageContaining("got 0")
+			.withMessageContaining("zerodowntime.handover-priority=false");
 	}
 
 	private static UpgradeOutcome failed() {

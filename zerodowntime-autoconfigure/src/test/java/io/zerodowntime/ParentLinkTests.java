@@ -26,12 +26,15 @@ class ParentLinkTests {
 
 	private static final int FD = 5;
 
+	/** Shorter than {@link PredecessorDeadline#MARGIN}: three tests wait for it. */
+	private static final Duration MARGIN = Duration.ofMillis(1500);
+
 	private final FakeOs fake = new FakeOs(2001);
 
 	@Test
 	void whenTheParentClosesTheHandshakeThenItHasExited(CapturedOutput output) {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		assertThat(link.parentExited()).isFalse();
 		handshake.endOfStream();
 		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
@@ -41,7 +44,7 @@ class ParentLinkTests {
 	@Test
 	void whenTheParentSendsGarbageThenItIsIgnoredUntilTheEndOfTheStream(CapturedOutput output) {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		handshake.send("\u0000\u00ffgarbage\n").send("READY\n");
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> output.toString()
@@ -54,7 +57,7 @@ class ParentLinkTests {
 	@Test
 	void whenReadingTheHandshakeFailsThenTheParentCountsAsExited() throws Exception {
 		this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		this.fake.fds.close(FD);
 		await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
 	}
@@ -62,7 +65,7 @@ class ParentLinkTests {
 	@Test
 	void readyIsReportedOnceAndNothingAfterIt() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		link.reportReady();
 		link.reportReady();
 		link.reportFailed("too late");
@@ -73,7 +76,7 @@ class ParentLinkTests {
 	@Test
 	void aFailureIsReportedOnOneLine() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		link.reportFailed("Port 8080 was already in use.\r\nAction: stop the other process");
 		link.reportReady();
 		assertThat(handshake.writtenText())
@@ -84,7 +87,7 @@ class ParentLinkTests {
 	@Test
 	void aFailureWithoutAReasonSaysUnknown() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		new ParentLink(this.fake.os(), FD, PARENT).reportFailed(null);
+		new ParentLink(this.fake.os(), FD, PARENT, MARGIN).reportFailed(null);
 		assertThat(handshake.writtenText()).isEqualTo("FAILED unknown\n");
 		handshake.endOfStream();
 	}
@@ -93,7 +96,7 @@ class ParentLinkTests {
 	void whenTheParentIsGoneBeforeTheReportThenTheFailureIsLoggedNotThrown(CapturedOutput output) {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
 		handshake.writeFailure = new IOException("Broken pipe");
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		link.reportReady();
 		assertThat(output).contains("Unable to tell the previous generation (pid 1001) 'READY': Unable to write to "
 				+ "fd 5: Broken pipe (errno 32)");
@@ -104,12 +107,12 @@ class ParentLinkTests {
 	void whenThePreviousGenerationsPidNamesAnotherProcessAtItsDeadlineThenNothingIsKilled(CapturedOutput output) {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
 		this.fake.processes.run(PARENT, "100");
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		this.fake.processes.exit(PARENT);
 		// the pid is reused by another process, started later
 		this.fake.processes.run(PARENT, "900");
 		link.expectExitWithin(Duration.ZERO);
-		await().atMost(PredecessorDeadline.MARGIN.plusSeconds(20))
+		await().atMost(MARGIN.plusSeconds(20))
 			.until(() -> output.toString().contains("Previous generation (pid 1001) is gone"));
 		assertThat(this.fake.processes.signals).isEmpty();
 		assertThat(this.fake.processes.isAlive(PARENT)).isTrue();
@@ -122,10 +125,10 @@ class ParentLinkTests {
 		Process predecessor = new ProcessBuilder("sleep", "600").start();
 		int[] pair = os.sockets().socketPair();
 		try {
-			ParentLink link = new ParentLink(os, pair[0], predecessor.pid());
+			ParentLink link = new ParentLink(os, pair[0], predecessor.pid(), MARGIN);
 			link.expectExitWithin(Duration.ofMillis(100));
 			assertThat(link.deadline().pid()).isEqualTo(predecessor.pid());
-			assertThat(predecessor.waitFor(PredecessorDeadline.MARGIN.toMillis() - 1000, TimeUnit.MILLISECONDS))
+			assertThat(predecessor.waitFor(MARGIN.toMillis() - 500, TimeUnit.MILLISECONDS))
 				.as("still alive before its deadline")
 				.isFalse();
 			assertThat(predecessor.waitFor(20, TimeUnit.SECONDS)).as("killed after its deadline").isTrue();
@@ -143,11 +146,11 @@ class ParentLinkTests {
 		Os os = Os.posix();
 		int[] pair = os.sockets().socketPair();
 		try {
-			ParentLink link = new ParentLink(os, pair[0], ProcessHandle.current().pid());
+			ParentLink link = new ParentLink(os, pair[0], ProcessHandle.current().pid(), MARGIN);
 			link.expectExitWithin(Duration.ofMillis(100));
 			close(os, pair[1]);
 			await().atMost(Duration.ofSeconds(10)).until(link::parentExited);
-			Thread.sleep(PredecessorDeadline.MARGIN.toMillis() + 1000);
+			Thread.sleep(MARGIN.toMillis() + 1000);
 			assertThat(ProcessHandle.current().isAlive()).isTrue();
 		}
 		finally {
@@ -167,7 +170,7 @@ class ParentLinkTests {
 	@Test
 	void whatThePreviousGenerationSaysAfterReadyGoesToTheListener() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
 		link.listen(new ParentLink.Listener() {
 
@@ -204,7 +207,7 @@ class ParentLinkTests {
 	@Test
 	void readinessLostAndRequestCountsMaySeveralTimesButNothingAfterAFailure() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		link.reportNotReady("db: DOWN\n(Connection refused)");
 		link.reportReady();
 		link.reportRequests(10, 1);
@@ -224,7 +227,7 @@ class ParentLinkTests {
 	void aProbationMovesThePredecessorsDeadlineToItsEnd() {
 		FakeOs.Fd handshake = this.fake.sockets.unixSocket(FD, PARENT);
 		this.fake.processes.run(PARENT, "100");
-		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT);
+		ParentLink link = new ParentLink(this.fake.os(), FD, PARENT, MARGIN);
 		java.time.Instant before = java.time.Instant.now();
 		link.expectExitWithin(Duration.ofSeconds(65));
 		assertThat(link.deadline().deadline()).isBefore(before.plusSeconds(75));
@@ -233,9 +236,7 @@ class ParentLinkTests {
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> link.deadline()
 				.deadline()
-				.equals(java.time.Instant.ofEpochMilli(end.toEpochMilli())
-					.plusSeconds(65)
-					.plus(PredecessorDeadline.MARGIN)));
+				.equals(java.time.Instant.ofEpochMilli(end.toEpochMilli()).plusSeconds(65).plus(MARGIN)));
 		handshake.endOfStream();
 	}
 

@@ -16,7 +16,8 @@ class PredecessorDeadlineTests {
 
 	private static final Instant READY = Instant.parse("2026-12-03T19:45:00Z");
 
-	private final PredecessorDeadline deadline = new PredecessorDeadline(1001, "4242", READY, Duration.ofSeconds(40));
+	private final PredecessorDeadline deadline = new PredecessorDeadline(1001, "4242", READY, Duration.ofSeconds(40),
+			PredecessorDeadline.MARGIN);
 
 	@Test
 	void theDeadlineIsTheDrainTimeoutPlusExitGracePlusAMarginAfterTheHandover() {
@@ -62,7 +63,8 @@ class PredecessorDeadlineTests {
 
 	@Test
 	void whenThePredecessorsIdentityWasNeverKnownThenNothingIsKilled() throws IOException {
-		PredecessorDeadline unknown = new PredecessorDeadline(1001, null, READY, Duration.ofSeconds(40));
+		PredecessorDeadline unknown = new PredecessorDeadline(1001, null, READY, Duration.ofSeconds(40),
+				PredecessorDeadline.MARGIN);
 		FakePredecessor predecessor = new FakePredecessor(false, "4242");
 		assertThat(unknown.enforce(unknown.deadline().plusSeconds(1), predecessor))
 			.isEqualTo(PredecessorDeadline.Result.GONE);

@@ -66,6 +66,7 @@ public final class ZeroDowntimeAutoConfiguration {
 			.exitGrace(properties.getExitGrace())
 			.pidFile(properties.getPidFile())
 			.handoverPriority(properties.isHandoverPriority())
+			.handoverNice(properties.getHandoverNice())
 			.probation(properties.getProbation())
 			.rollback(properties.getRollback().getMaxErrorRatio(), properties.getRollback().getMinRequests())
 			.onExit(new ApplicationExit(context));

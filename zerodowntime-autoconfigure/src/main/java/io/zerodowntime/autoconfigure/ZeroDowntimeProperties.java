@@ -72,11 +72,19 @@ public class ZeroDowntimeProperties {
 	private String controlSocketGroup;
 
 	/**
-	 * Whether this generation's threads run at nice 10 while a new generation starts, so
-	 * the new one gets the CPU on a busy host; put back if the upgrade fails (which needs
-	 * CAP_SYS_NICE or RLIMIT_NICE, see docs/performance.md).
+	 * Whether this generation's threads run at a higher nice value (handover-nice) while
+	 * a new generation starts, so the new one gets the CPU on a busy host; put back if
+	 * the upgrade fails (which needs CAP_SYS_NICE or RLIMIT_NICE, see
+	 * docs/performance.md).
 	 */
 	private boolean handoverPriority = true;
+
+	/**
+	 * The nice value of this generation's threads while a new generation starts, from 1
+	 * to 19: higher starts the new generation sooner on a busy host, and slows the
+	 * requests this one serves meanwhile.
+	 */
+	private int handoverNice = 10;
 
 	/**
 	 * How long the previous generation stays able to take the traffic back after a new
@@ -161,6 +169,14 @@ public class ZeroDowntimeProperties {
 
 	public void setControlSocketGroup(String controlSocketGroup) {
 		this.controlSocketGroup = controlSocketGroup;
+	}
+
+	public int getHandoverNice() {
+		return this.handoverNice;
+	}
+
+	public void setHandoverNice(int handoverNice) {
+		this.handoverNice = handoverNice;
 	}
 
 	public boolean isHandoverPriority() {

@@ -56,8 +56,9 @@ class ConfigurationMetadataTests {
 		assertThat(properties).containsKeys("zerodowntime.enabled", "zerodowntime.upgrade-timeout",
 				"zerodowntime.drain-timeout", "zerodowntime.exit-grace", "zerodowntime.pid-file",
 				"zerodowntime.command", "zerodowntime.control-socket", "zerodowntime.control-socket-group",
-				"zerodowntime.handover-priority", "zerodowntime.probation", "zerodowntime.rollback.max-error-ratio",
-				"zerodowntime.rollback.min-requests", "zerodowntime.readiness.health-group");
+				"zerodowntime.handover-priority", "zerodowntime.handover-nice", "zerodowntime.probation",
+				"zerodowntime.rollback.max-error-ratio", "zerodowntime.rollback.min-requests",
+				"zerodowntime.readiness.health-group");
 		assertThat(properties.get("zerodowntime.probation")).containsEntry("type", "java.time.Duration");
 		assertThat(properties.get("zerodowntime.rollback.max-error-ratio")).containsEntry("type", "java.lang.Double");
 		assertThat(properties.get("zerodowntime.enabled")).containsEntry("type", "java.lang.Boolean");
@@ -65,6 +66,7 @@ class ConfigurationMetadataTests {
 		assertThat(properties.get("zerodowntime.pid-file")).containsEntry("type", "java.nio.file.Path");
 		assertThat(properties.get("zerodowntime.command")).containsEntry("type", "java.util.List<java.lang.String>");
 		assertThat(properties.get("zerodowntime.handover-priority")).containsEntry("type", "java.lang.Boolean");
+		assertThat(properties.get("zerodowntime.handover-nice")).containsEntry("type", "java.lang.Integer");
 		// the nested groups (rollback, readiness) are ZeroDowntimeProperties' own classes
 		assertThat(properties.values()).allSatisfy((property) -> assertThat((String) property.get("sourceType"))
 			.matches(java.util.regex.Pattern.quote(SOURCE_TYPE) + "(\\$(Rollback|Readiness))?"));
@@ -88,7 +90,8 @@ class ConfigurationMetadataTests {
 		assertThat(description("zerodowntime.drain-timeout")).contains("waits for the connections it holds");
 		assertThat(description("zerodowntime.command")).contains("indexed form");
 		assertThat(description("zerodowntime.handover-priority"))
-			.startsWith("Whether this generation's threads run at nice 10");
+			.startsWith("Whether this generation's threads run at a higher nice value");
+		assertThat(description("zerodowntime.handover-nice")).contains("from 1 to 19");
 	}
 
 	@Test
@@ -98,6 +101,7 @@ class ConfigurationMetadataTests {
 		assertThat(defaultValue("zerodowntime.drain-timeout")).isEqualTo("30s");
 		assertThat(defaultValue("zerodowntime.exit-grace")).isEqualTo("2s");
 		assertThat(defaultValue("zerodowntime.handover-priority")).isEqualTo("true");
+		assertThat(defaultValue("zerodowntime.handover-nice")).isEqualTo("10");
 		assertThat(defaultValue("zerodowntime.probation")).isEqualTo("10s");
 		assertThat(defaultValue("zerodowntime.rollback.min-requests")).isEqualTo("20");
 		assertThat(properties().get("zerodowntime.rollback.max-error-ratio")).doesNotContainKey("defaultValue");

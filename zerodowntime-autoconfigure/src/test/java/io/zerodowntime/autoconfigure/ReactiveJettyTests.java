@@ -1,19 +1,14 @@
 package io.zerodowntime.autoconfigure;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.zerodowntime.RawHttp;
 import io.zerodowntime.Suspension;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.jetty.InheritableServerConnector;
@@ -33,6 +28,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.server.reactive.HttpHandler;
 
+import static io.zerodowntime.RawHttp.get;
+import static io.zerodowntime.RawHttp.readResponse;
+import static io.zerodowntime.RawHttp.readToEnd;
+import static io.zerodowntime.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -81,8 +80,10 @@ class ReactiveJettyTests {
 				await("the drain to stop accepting").atMost(Duration.ofSeconds(30))
 					.until(() -> connector.getListener().isClosed());
 				send(client, get("/2") + get("/3") + get("/4"));
-				String received = readToEnd(client.getInputStream());
-				List<String> responses = responses(received);
+				RawHttp.Received ended = readToEnd(client);
+				assertThat(ended.failure()).as("a FIN, not a reset").isNull();
+				String received = ended.text();
+				List<String> responses = ended.responses();
 				assertThat(responses).as(received)
 					.satisfiesExactly(
 							(second) -> assertThat(second).contains("reactive /2")
@@ -101,52 +102,6 @@ class ReactiveJettyTests {
 	@Test
 	void bootsReactiveJettyFactoryIsSupported() {
 		new SupportedServerCheck().customize(new JettyReactiveWebServerFactory());
-	}
-
-	private static void send(Socket socket, String requests) throws IOException {
-		OutputStream out = socket.getOutputStream();
-		out.write(requests.getBytes(StandardCharsets.US_ASCII));
-		out.flush();
-	}
-
-	private static String get(String path) {
-		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
-	}
-
-	/** Read one response whose body has a Content-Length. */
-	private static String readResponse(InputStream in) throws IOException {
-		ByteArrayOutputStream head = new ByteArrayOutputStream();
-		while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-			int b = in.read();
-			if (b < 0) {
-				throw new IOException("EOF in the headers: " + head);
-			}
-			head.write(b);
-		}
-		String headers = head.toString(StandardCharsets.US_ASCII);
-		int length = 0;
-		for (String line : headers.split("\r\n")) {
-			if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-				length = Integer.parseInt(line.substring("content-length:".length()).trim());
-			}
-		}
-		return headers + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
-	}
-
-	/** Read until the server's FIN; a reset fails the test. */
-	private static String readToEnd(InputStream in) throws IOException {
-		return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-	}
-
-	private static List<String> responses(String text) {
-		List<String> responses = new ArrayList<>();
-		int start = text.indexOf("HTTP/1.1 ");
-		while (start >= 0) {
-			int next = text.indexOf("HTTP/1.1 ", start + 1);
-			responses.add(text.substring(start, (next < 0) ? text.length() : next));
-			start = next;
-		}
-		return responses;
 	}
 
 	/** A WebFlux handler that answers with the path it was asked for. */

@@ -143,6 +143,18 @@ class ZeroDowntimeAutoConfigurationTests {
 	}
 
 	@Test
+	void aHandoverNiceValueOutOfRangeStopsTheApplicationNamingTheProperty() {
+		this.contextRunner.withPropertyValues("zerodowntime.enabled=true", "zerodowntime.handover-nice=25")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.isInstanceOf(IllegalArgumentException.class)
+					.hasMessageContaining("zerodowntime.handover-nice must be from 1 to 19")
+					.hasMessageContaining("got 25");
+			});
+	}
+
+	@Test
 	void backsOffWithoutTomcat() {
 		this.contextRunner.withPropertyValues("zerodowntime.enabled=true")
 			.withClassLoader(new FilteredClassLoader(Tomcat.class))

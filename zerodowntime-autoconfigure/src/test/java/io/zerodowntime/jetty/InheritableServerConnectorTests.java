@@ -3,28 +3,24 @@ package io.zerodowntime.jetty;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.zerodowntime.LoopbackRegistry;
+import io.zerodowntime.RawHttp.Received;
 import io.zerodowntime.Suspension;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.server.DrainTarget;
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ListenerRequest;
-import io.zerodowntime.server.ServerListener;
 import io.zerodowntime.server.UnsupportedServerException;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
@@ -41,7 +37,14 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import static io.zerodowntime.RawHttp.get;
+import static io.zerodowntime.RawHttp.readOrTimeout;
+import static io.zerodowntime.RawHttp.readResponse;
+import static io.zerodowntime.RawHttp.readToEnd;
+import static io.zerodowntime.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -54,7 +57,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class InheritableServerConnectorTests {
 
-	private final TestRegistry registry = new TestRegistry();
+	private final LoopbackRegistry registry = new LoopbackRegistry();
 
 	private final CountDownLatch slowStarted = new CountDownLatch(1);
 
@@ -82,14 +85,14 @@ class InheritableServerConnectorTests {
 
 	@Test
 	void theAcceptorWaitsAtTheGateBeforeItAccepts() throws Exception {
-		this.registry.gate = new CountDownLatch(1);
+		this.registry.shutGate();
 		start(this.registry);
-		Socket client = connect(this.registry.listener.localAddress().getPort());
+		Socket client = connect(this.registry.listener().port());
 		send(client, get("/fast?1"));
 		client.setSoTimeout(500);
 		assertThat(readOrTimeout(client)).as("nothing accepts while the gate is shut").isNull();
 		assertThat(drain().openConnections()).isZero();
-		this.registry.gate.countDown();
+		this.registry.openGate();
 		client.setSoTimeout(60_000);
 		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1");
 	}
@@ -97,16 +100,16 @@ class InheritableServerConnectorTests {
 	@Test
 	void anIdleKeepAliveConnectionStaysOpenAndItsNextRequestIsAnsweredWithConnectionClose() throws Exception {
 		start(this.registry);
-		Socket client = connect(this.registry.listener.localAddress().getPort());
+		Socket client = connect(this.registry.listener().port());
 		send(client, get("/fast?1"));
 		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1")
 			.doesNotContainIgnoringCase("Connection: close");
 		drain().stopAccepting();
-		assertThat(this.registry.listener.isClosed()).as("this process's copy of the listener").isTrue();
+		assertThat(this.registry.listener().isClosed()).as("this process's copy of the listener").isTrue();
 		assertThat(drain().openConnections()).as("idle, not closed").isEqualTo(1);
 		send(client, get("/fast?2"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).as("the connection ends with a FIN, not a reset").isNull();
+		assertThat(received.failure()).as("the connection ends with a FIN, not a reset").isNull();
 		assertThat(received.responses()).singleElement()
 			.asString()
 			.contains("ok /fast?2")
@@ -120,7 +123,7 @@ class InheritableServerConnectorTests {
 	@Test
 	void aRequestInServiceWhenTheDrainStartsIsAnsweredAndTheNextOneClosesTheConnection() throws Exception {
 		start(this.registry);
-		Socket client = connect(this.registry.listener.localAddress().getPort());
+		Socket client = connect(this.registry.listener().port());
 		send(client, get("/slow"));
 		assertThat(this.slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
 		drain().stopAccepting();
@@ -128,7 +131,7 @@ class InheritableServerConnectorTests {
 		assertThat(readResponse(client.getInputStream())).contains("ok /slow");
 		send(client, get("/fast?2"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).isNull();
+		assertThat(received.failure()).isNull();
 		assertThat(received.responses()).singleElement()
 			.asString()
 			.contains("ok /fast?2")
@@ -138,41 +141,29 @@ class InheritableServerConnectorTests {
 	@Test
 	void everyRequestPipelinedDuringTheDrainIsAnsweredTheLastReadWithConnectionCloseThenAFin() throws Exception {
 		start(this.registry);
-		Socket client = connect(this.registry.listener.localAddress().getPort());
+		Socket client = connect(this.registry.listener().port());
 		send(client, get("/fast?1"));
 		assertThat(readResponse(client.getInputStream())).contains("ok /fast?1");
 		drain().stopAccepting();
 		send(client, get("/fast?2") + get("/fast?3") + get("/fast?4"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).as("a FIN, not a reset").isNull();
+		assertThat(received.failure()).as("a FIN, not a reset").isNull();
 		assertThat(received.responses()).satisfiesExactly(
 				(second) -> assertThat(second).contains("ok /fast?2").doesNotContainIgnoringCase("Connection: close"),
 				(third) -> assertThat(third).contains("ok /fast?3").doesNotContainIgnoringCase("Connection: close"),
 				(fourth) -> assertThat(fourth).contains("ok /fast?4").containsIgnoringCase("Connection: close"));
 	}
 
-	@Test
-	void aRequestPipelinedBehindABodyIsAnsweredToo() throws Exception {
+	@ParameterizedTest(name = "{0}")
+	@ValueSource(strings = { "Content-Length: 5\r\n\r\nhello",
+			"Transfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n" })
+	void aRequestPipelinedBehindABodyIsAnsweredToo(String body) throws Exception {
 		start(this.registry);
 		Socket client = accepted();
 		drain().stopAccepting();
-		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello" + get("/fast?2"));
+		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\n" + body + get("/fast?2"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).isNull();
-		assertThat(received.responses()).satisfiesExactly(
-				(echo) -> assertThat(echo).contains("ok /echo hello").doesNotContainIgnoringCase("Connection: close"),
-				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
-	}
-
-	@Test
-	void aRequestPipelinedBehindAChunkedBodyIsAnsweredToo() throws Exception {
-		start(this.registry);
-		Socket client = accepted();
-		drain().stopAccepting();
-		send(client, "POST /echo HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-				+ "3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n" + get("/fast?2"));
-		Received received = readToEnd(client);
-		assertThat(received.failure).isNull();
+		assertThat(received.failure()).isNull();
 		assertThat(received.responses()).satisfiesExactly(
 				(echo) -> assertThat(echo).contains("ok /echo hello").doesNotContainIgnoringCase("Connection: close"),
 				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
@@ -189,7 +180,7 @@ class InheritableServerConnectorTests {
 		send(client, get("/fast?late"));
 		this.slowRelease.countDown();
 		Received received = readToEnd(client);
-		assertThat(received.failure).as("a FIN, not a reset").isNull();
+		assertThat(received.failure()).as("a FIN, not a reset").isNull();
 		assertThat(received.responses()).satisfiesExactly(
 				(slow) -> assertThat(slow).contains("ok /slow").doesNotContainIgnoringCase("Connection: close"),
 				(last) -> assertThat(last).contains("ok /fast?2").containsIgnoringCase("Connection: close"));
@@ -198,7 +189,7 @@ class InheritableServerConnectorTests {
 	@Test
 	void anHttp2StreamSentAsTheDrainStartsOnAConnectionWithNoneOpenIsAnswered() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
-		Socket client = connect(this.registry.listener.localAddress().getPort());
+		Socket client = connect(this.registry.listener().port());
 		OutputStream out = client.getOutputStream();
 		// h2c with prior knowledge: the preface and empty SETTINGS
 		out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -243,7 +234,7 @@ class InheritableServerConnectorTests {
 	@Test
 	void atTheDeadlineIdleConnectionsAreClosedCleanlyAndARunningRequestIsCut() throws Exception {
 		InheritableServerConnector connector = start(this.registry);
-		int port = this.registry.listener.localAddress().getPort();
+		int port = this.registry.listener().port();
 		Socket idle = connect(port);
 		send(idle, get("/fast?1"));
 		assertThat(readResponse(idle.getInputStream())).contains("ok /fast?1");
@@ -256,7 +247,7 @@ class InheritableServerConnectorTests {
 		assertThat(drain().openConnections()).isEqualTo(2);
 		assertThat(drain().closeConnections()).as("requests cut").isEqualTo(1);
 		Received idleEnd = readToEnd(idle);
-		assertThat(idleEnd.failure).as("a FIN, not a reset").isNull();
+		assertThat(idleEnd.failure()).as("a FIN, not a reset").isNull();
 		assertThat(idleEnd.responses()).isEmpty();
 		assertThat(readToEnd(running).responses()).as("the request was cut").isEmpty();
 	}
@@ -362,14 +353,14 @@ class InheritableServerConnectorTests {
 
 	/** A connection the server has accepted (it answered a request on it). */
 	private Socket accepted() throws IOException {
-		Socket client = connect(this.registry.listener.localAddress().getPort());
+		Socket client = connect(this.registry.listener().port());
 		send(client, get("/fast?0"));
 		assertThat(readResponse(client.getInputStream())).contains("ok /fast?0");
 		return client;
 	}
 
 	private DrainTarget drain() {
-		return this.registry.listener.drainTarget;
+		return this.registry.listener().drainTarget();
 	}
 
 	private Socket connect(int port) throws IOException {
@@ -378,16 +369,6 @@ class InheritableServerConnectorTests {
 		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
 		socket.setSoTimeout(60_000);
 		return socket;
-	}
-
-	private static void send(Socket socket, String requests) throws IOException {
-		OutputStream out = socket.getOutputStream();
-		out.write(requests.getBytes(StandardCharsets.US_ASCII));
-		out.flush();
-	}
-
-	private static String get(String path) {
-		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
 	}
 
 	private static byte[] frame(int type, int flags, int stream, byte[] payload) {
@@ -414,157 +395,6 @@ class InheritableServerConnectorTests {
 		public String toString() {
 			return "type " + this.type + " flags " + this.flags + " stream " + this.stream + " length "
 					+ this.payload.length;
-		}
-
-	}
-
-	private static String readOrTimeout(Socket socket) throws IOException {
-		try {
-			int first = socket.getInputStream().read();
-			return (first < 0) ? "EOF" : "" + (char) first;
-		}
-		catch (SocketTimeoutException ex) {
-			return null;
-		}
-	}
-
-	/** Read one response whose body has a Content-Length. */
-	private static String readResponse(InputStream in) throws IOException {
-		ByteArrayOutputStream head = new ByteArrayOutputStream();
-		while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-			int b = in.read();
-			if (b < 0) {
-				throw new IOException("EOF in the headers: " + head);
-			}
-			head.write(b);
-		}
-		String headers = head.toString(StandardCharsets.US_ASCII);
-		int length = 0;
-		for (String line : headers.split("\r\n")) {
-			if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-				length = Integer.parseInt(line.substring("content-length:".length()).trim());
-			}
-		}
-		return headers + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
-	}
-
-	private static Received readToEnd(Socket socket) throws IOException {
-		InputStream in = socket.getInputStream();
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		IOException failure = null;
-		try {
-			bytes.write(in.readAllBytes());
-		}
-		catch (IOException ex) {
-			failure = ex;
-		}
-		return new Received(bytes.toString(StandardCharsets.US_ASCII), failure);
-	}
-
-	/** What a client read until the server closed the connection. */
-	private record Received(String text, IOException failure) {
-
-		List<String> responses() {
-			List<String> responses = new ArrayList<>();
-			int start = this.text.indexOf("HTTP/1.1 ");
-			while (start >= 0) {
-				int next = this.text.indexOf("HTTP/1.1 ", start + 1);
-				responses.add(this.text.substring(start, (next < 0) ? this.text.length() : next));
-				start = next;
-			}
-			return responses;
-		}
-
-	}
-
-	/** Binds one listener on 127.0.0.1; the gate is open unless a latch is set. */
-	static final class TestRegistry implements ListenerRegistry {
-
-		volatile Listener listener;
-
-		volatile CountDownLatch gate;
-
-		@Override
-		public void plan(List<ListenerRequest> requests) {
-		}
-
-		@Override
-		public ServerListener claim(ListenerRequest request, int backlog, SocketConfigurer configurer)
-				throws IOException {
-			ServerSocketChannel channel = ServerSocketChannel.open();
-			ServerSocket socket = channel.socket();
-			configurer.configure(socket);
-			socket.bind(new InetSocketAddress("127.0.0.1", 0), backlog);
-			this.listener = new Listener(request.name(), channel);
-			return this.listener;
-		}
-
-		@Override
-		public void awaitAcceptGate(ServerListener listener) throws InterruptedException {
-			CountDownLatch gate = this.gate;
-			if (gate != null) {
-				while (!gate.await(50, TimeUnit.MILLISECONDS)) {
-					if (listener.isClosed()) {
-						return;
-					}
-				}
-			}
-		}
-
-	}
-
-	static final class Listener implements ServerListener {
-
-		private final String name;
-
-		private final ServerSocketChannel channel;
-
-		private final InetSocketAddress address;
-
-		private volatile boolean closed;
-
-		volatile DrainTarget drainTarget;
-
-		Listener(String name, ServerSocketChannel channel) throws IOException {
-			this.name = name;
-			this.channel = channel;
-			this.address = (InetSocketAddress) channel.getLocalAddress();
-		}
-
-		@Override
-		public String name() {
-			return this.name;
-		}
-
-		@Override
-		public ServerSocketChannel channel() {
-			return this.channel;
-		}
-
-		@Override
-		public InetSocketAddress localAddress() {
-			return this.address;
-		}
-
-		@Override
-		public boolean inherited() {
-			return false;
-		}
-
-		@Override
-		public boolean isClosed() {
-			return this.closed;
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.closed = true;
-			this.channel.close();
-		}
-
-		@Override
-		public void attach(DrainTarget drainTarget) {
-			this.drainTarget = drainTarget;
 		}
 
 	}

@@ -2,17 +2,13 @@ package io.zerodowntime.netty;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.zerodowntime.LoopbackRegistry;
 import io.zerodowntime.server.DrainTarget;
-import io.zerodowntime.server.ListenerRegistry;
-import io.zerodowntime.server.ListenerRequest;
-import io.zerodowntime.server.ServerListener;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
@@ -26,7 +22,7 @@ import reactor.netty.http.server.HttpServer;
  */
 final class DrainingNetty implements AutoCloseable {
 
-	final Registry registry = new Registry();
+	final LoopbackRegistry registry = new LoopbackRegistry();
 
 	final CountDownLatch slowStarted = new CountDownLatch(1);
 
@@ -35,7 +31,9 @@ final class DrainingNetty implements AutoCloseable {
 	private final DisposableServer server;
 
 	DrainingNetty(boolean gateOpen) {
-		this.registry.gateOpen = gateOpen;
+		if (!gateOpen) {
+			this.registry.shutGate();
+		}
 		HttpServer server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
@@ -51,7 +49,7 @@ final class DrainingNetty implements AutoCloseable {
 	}
 
 	int port() {
-		return this.registry.listener.localAddress().getPort();
+		return this.registry.listener().port();
 	}
 
 	int serverPort() {
@@ -59,11 +57,11 @@ final class DrainingNetty implements AutoCloseable {
 	}
 
 	DrainTarget drainTarget() {
-		return this.registry.listener.drainTarget;
+		return this.registry.listener().drainTarget();
 	}
 
 	void openGate() {
-		this.registry.gateOpen = true;
+		this.registry.openGate();
 	}
 
 	/**
@@ -71,8 +69,8 @@ final class DrainingNetty implements AutoCloseable {
 	 * and close the listener's channel, not the listener.
 	 */
 	void suspend() throws IOException {
-		this.registry.gateOpen = false;
-		this.registry.listener.channel.close();
+		this.registry.shutGate();
+		this.registry.listener().channel().close();
 	}
 
 	/**
@@ -83,8 +81,8 @@ final class DrainingNetty implements AutoCloseable {
 	int resumeOnANewChannel() throws IOException {
 		ServerSocketChannel channel = ServerSocketChannel.open();
 		channel.bind(new InetSocketAddress("127.0.0.1", 0));
-		this.registry.listener.channel = channel;
-		this.registry.gateOpen = true;
+		this.registry.listener().replaceChannel(channel);
+		this.registry.openGate();
 		return ((InetSocketAddress) channel.getLocalAddress()).getPort();
 	}
 
@@ -96,96 +94,6 @@ final class DrainingNetty implements AutoCloseable {
 	public void close() {
 		releaseSlow();
 		this.server.disposeNow(Duration.ofSeconds(10));
-	}
-
-	/** Binds one listener on 127.0.0.1; the gate opens and shuts when told. */
-	static final class Registry implements ListenerRegistry {
-
-		volatile boolean gateOpen;
-
-		volatile Listener listener;
-
-		volatile ListenerRequest claimed;
-
-		@Override
-		public void plan(List<ListenerRequest> requests) {
-		}
-
-		@Override
-		public ServerListener claim(ListenerRequest request, int backlog, SocketConfigurer configurer)
-				throws IOException {
-			this.claimed = request;
-			ServerSocketChannel channel = ServerSocketChannel.open();
-			ServerSocket socket = channel.socket();
-			configurer.configure(socket);
-			socket.bind(new InetSocketAddress("127.0.0.1", 0), backlog);
-			this.listener = new Listener(request.name(), channel);
-			return this.listener;
-		}
-
-		@Override
-		public void awaitAcceptGate(ServerListener listener) throws InterruptedException {
-			while (!this.gateOpen && !listener.isClosed()) {
-				TimeUnit.MILLISECONDS.sleep(10);
-			}
-		}
-
-	}
-
-	static final class Listener implements ServerListener {
-
-		private final String name;
-
-		volatile ServerSocketChannel channel;
-
-		private final InetSocketAddress address;
-
-		private volatile boolean closed;
-
-		volatile DrainTarget drainTarget;
-
-		Listener(String name, ServerSocketChannel channel) throws IOException {
-			this.name = name;
-			this.channel = channel;
-			this.address = (InetSocketAddress) channel.getLocalAddress();
-		}
-
-		@Override
-		public String name() {
-			return this.name;
-		}
-
-		@Override
-		public ServerSocketChannel channel() {
-			return this.channel;
-		}
-
-		@Override
-		public InetSocketAddress localAddress() {
-			return this.address;
-		}
-
-		@Override
-		public boolean inherited() {
-			return false;
-		}
-
-		@Override
-		public boolean isClosed() {
-			return this.closed;
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.closed = true;
-			this.channel.close();
-		}
-
-		@Override
-		public void attach(DrainTarget drainTarget) {
-			this.drainTarget = drainTarget;
-		}
-
 	}
 
 }

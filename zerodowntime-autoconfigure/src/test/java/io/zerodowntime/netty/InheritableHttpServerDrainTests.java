@@ -1,20 +1,21 @@
 package io.zerodowntime.netty;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.zerodowntime.RawHttp.Received;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static io.zerodowntime.RawHttp.get;
+import static io.zerodowntime.RawHttp.readResponse;
+import static io.zerodowntime.RawHttp.readToEnd;
+import static io.zerodowntime.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
@@ -51,7 +52,7 @@ class InheritableHttpServerDrainTests {
 		this.netty.drainTarget().stopAccepting();
 		this.netty.releaseSlow();
 		Received received = readToEnd(client);
-		assertThat(received.failure).as("the connection ends with a FIN, not a reset").isNull();
+		assertThat(received.failure()).as("the connection ends with a FIN, not a reset").isNull();
 		assertThat(received.responses()).hasSize(3);
 		assertThat(received.responses().get(0)).contains("ok /slow").doesNotContainIgnoringCase("connection: close");
 		assertThat(received.responses().get(1)).contains("ok /fast?2").doesNotContainIgnoringCase("connection: close");
@@ -67,7 +68,7 @@ class InheritableHttpServerDrainTests {
 		this.netty.drainTarget().stopAccepting();
 		send(client, get("/fast?2") + get("/fast?3") + get("/fast?4"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).isNull();
+		assertThat(received.failure()).isNull();
 		assertThat(received.responses()).hasSize(3);
 		assertThat(received.responses().get(2)).contains("ok /fast?4").containsIgnoringCase("connection: close");
 		assertThat(received.responses().subList(0, 2))
@@ -83,7 +84,7 @@ class InheritableHttpServerDrainTests {
 		assertThat(this.netty.drainTarget().openConnections()).as("idle, not closed").isEqualTo(1);
 		send(client, get("/fast?2"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).isNull();
+		assertThat(received.failure()).isNull();
 		assertThat(received.responses()).singleElement()
 			.asString()
 			.contains("ok /fast?2")
@@ -103,7 +104,7 @@ class InheritableHttpServerDrainTests {
 		assertThat(this.netty.drainTarget().openConnections()).isEqualTo(2);
 		assertThat(this.netty.drainTarget().closeConnections()).as("requests cut").isEqualTo(1);
 		Received idleEnd = readToEnd(idle);
-		assertThat(idleEnd.failure).as("a FIN, not a reset").isNull();
+		assertThat(idleEnd.failure()).as("a FIN, not a reset").isNull();
 		assertThat(idleEnd.responses()).isEmpty();
 		assertThat(readToEnd(running).responses()).as("the request was cut").isEmpty();
 	}
@@ -112,8 +113,8 @@ class InheritableHttpServerDrainTests {
 	void noConnectionIsServedBeforeTheGateOpensAndTheListenerIsClaimedForTheServersAddress() throws Exception {
 		this.netty.close();
 		this.netty = new DrainingNetty(false);
-		assertThat(this.netty.registry.claimed.name()).isEqualTo("http");
-		assertThat(this.netty.registry.claimed.address().getHostAddress()).isEqualTo("127.0.0.1");
+		assertThat(this.netty.registry.claimed().name()).isEqualTo("http");
+		assertThat(this.netty.registry.claimed().address().getHostAddress()).isEqualTo("127.0.0.1");
 		assertThat(this.netty.serverPort()).as("the port the server reports").isEqualTo(this.netty.port());
 		Socket client = connect();
 		send(client, get("/fast?gated"));
@@ -133,7 +134,7 @@ class InheritableHttpServerDrainTests {
 		this.netty.drainTarget().keepAlive(false);
 		send(client, get("/fast?1"));
 		Received received = readToEnd(client);
-		assertThat(received.failure).isNull();
+		assertThat(received.failure()).isNull();
 		assertThat(received.responses()).singleElement().asString().containsIgnoringCase("connection: close");
 		this.netty.drainTarget().keepAlive(true);
 		Socket next = connect();
@@ -165,65 +166,6 @@ class InheritableHttpServerDrainTests {
 		socket.setSoTimeout(10000);
 		this.clients.add(socket);
 		return socket;
-	}
-
-	private static void send(Socket socket, String requests) throws IOException {
-		OutputStream out = socket.getOutputStream();
-		out.write(requests.getBytes(StandardCharsets.US_ASCII));
-		out.flush();
-	}
-
-	private static String get(String path) {
-		return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
-	}
-
-	/** Read one response whose body has a Content-Length. */
-	private static String readResponse(InputStream in) throws IOException {
-		ByteArrayOutputStream head = new ByteArrayOutputStream();
-		while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-			int b = in.read();
-			if (b < 0) {
-				throw new IOException("EOF in the headers: " + head);
-			}
-			head.write(b);
-		}
-		String headers = head.toString(StandardCharsets.US_ASCII);
-		int length = 0;
-		for (String line : headers.split("\r\n")) {
-			if (line.toLowerCase().startsWith("content-length:")) {
-				length = Integer.parseInt(line.substring("content-length:".length()).trim());
-			}
-		}
-		return headers + new String(in.readNBytes(length), StandardCharsets.US_ASCII);
-	}
-
-	private static Received readToEnd(Socket socket) throws IOException {
-		InputStream in = socket.getInputStream();
-		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-		IOException failure = null;
-		try {
-			bytes.write(in.readAllBytes());
-		}
-		catch (IOException ex) {
-			failure = ex;
-		}
-		return new Received(bytes.toString(StandardCharsets.US_ASCII), failure);
-	}
-
-	/** What a client read until the server closed the connection. */
-	private record Received(String text, IOException failure) {
-
-		List<String> responses() {
-			List<String> responses = new ArrayList<>();
-			int start = this.text.indexOf("HTTP/1.1 ");
-			while (start >= 0) {
-				int next = this.text.indexOf("HTTP/1.1 ", start + 1);
-				responses.add(this.text.substring(start, (next < 0) ? this.text.length() : next));
-				start = next;
-			}
-			return responses;
-		}
-
 	}
 
 }

@@ -1,17 +1,11 @@
 package io.zerodowntime.tomcat;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.channels.ServerSocketChannel;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.zerodowntime.LoopbackRegistry;
 import io.zerodowntime.server.DrainTarget;
-import io.zerodowntime.server.ListenerRegistry;
-import io.zerodowntime.server.ListenerRequest;
-import io.zerodowntime.server.ServerListener;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -33,7 +27,7 @@ final class DrainingTomcat implements AutoCloseable {
 
 	private final Tomcat tomcat = new Tomcat();
 
-	private final Registry registry = new Registry();
+	private final LoopbackRegistry registry = new LoopbackRegistry();
 
 	final CountDownLatch slowStarted = new CountDownLatch(1);
 
@@ -96,7 +90,7 @@ final class DrainingTomcat implements AutoCloseable {
 	}
 
 	int port() {
-		return this.registry.listener.localAddress().getPort();
+		return this.registry.listener().port();
 	}
 
 	int requestsInService() {
@@ -105,7 +99,7 @@ final class DrainingTomcat implements AutoCloseable {
 	}
 
 	DrainTarget drainTarget() {
-		return this.registry.listener.drainTarget;
+		return this.registry.listener().drainTarget();
 	}
 
 	void releaseSlow() {
@@ -117,88 +111,6 @@ final class DrainingTomcat implements AutoCloseable {
 		releaseSlow();
 		this.tomcat.stop();
 		this.tomcat.destroy();
-	}
-
-	/** Binds one listener on 127.0.0.1; the gate is always open. */
-	static final class Registry implements ListenerRegistry {
-
-		volatile Listener listener;
-
-		@Override
-		public void plan(List<ListenerRequest> requests) {
-		}
-
-		@Override
-		public ServerListener claim(ListenerRequest request, int backlog, SocketConfigurer configurer)
-				throws IOException {
-			ServerSocketChannel channel = ServerSocketChannel.open();
-			ServerSocket socket = channel.socket();
-			configurer.configure(socket);
-			socket.bind(new InetSocketAddress("127.0.0.1", 0), backlog);
-			this.listener = new Listener(request.name(), channel);
-			return this.listener;
-		}
-
-		@Override
-		public void awaitAcceptGate(ServerListener listener) {
-		}
-
-	}
-
-	static final class Listener implements ServerListener {
-
-		private final String name;
-
-		private final ServerSocketChannel channel;
-
-		private final InetSocketAddress address;
-
-		private volatile boolean closed;
-
-		volatile DrainTarget drainTarget;
-
-		Listener(String name, ServerSocketChannel channel) throws IOException {
-			this.name = name;
-			this.channel = channel;
-			this.address = (InetSocketAddress) channel.getLocalAddress();
-		}
-
-		@Override
-		public String name() {
-			return this.name;
-		}
-
-		@Override
-		public ServerSocketChannel channel() {
-			return this.channel;
-		}
-
-		@Override
-		public InetSocketAddress localAddress() {
-			return this.address;
-		}
-
-		@Override
-		public boolean inherited() {
-			return false;
-		}
-
-		@Override
-		public boolean isClosed() {
-			return this.closed;
-		}
-
-		@Override
-		public void close() throws IOException {
-			this.closed = true;
-			this.channel.close();
-		}
-
-		@Override
-		public void attach(DrainTarget drainTarget) {
-			this.drainTarget = drainTarget;
-		}
-
 	}
 
 }

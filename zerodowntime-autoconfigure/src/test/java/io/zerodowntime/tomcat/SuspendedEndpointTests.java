@@ -1,11 +1,9 @@
 package io.zerodowntime.tomcat;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import static io.zerodowntime.RawHttp.get;
+import static io.zerodowntime.RawHttp.readOrTimeout;
+import static io.zerodowntime.RawHttp.readResponse;
+import static io.zerodowntime.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -80,18 +82,19 @@ class SuspendedEndpointTests {
 		int port = listener.localAddress().getPort();
 
 		Socket held = connect(port);
-		assertThat(get(held)).doesNotContainIgnoringCase("Connection: close");
+		assertThat(exchange(held)).doesNotContainIgnoringCase("Connection: close");
 		assertThat(Suspension.suspend(upgrader)).isEqualTo(1);
-		assertThat(get(held)).as("a held connection after the suspension").containsIgnoringCase("Connection: close");
+		assertThat(exchange(held)).as("a held connection after the suspension")
+			.containsIgnoringCase("Connection: close");
 		Socket waiting = connect(port);
-		send(waiting);
+		send(waiting, get("/"));
 		waiting.setSoTimeout(500);
 		assertThat(readOrTimeout(waiting)).as("nothing accepts while suspended").isNull();
 		Suspension.resume(upgrader);
 		waiting.setSoTimeout(60_000);
-		String answer = readResponse(waiting);
+		String answer = readResponse(waiting.getInputStream());
 		assertThat(answer).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("Connection: close");
-		assertThat(get(waiting)).as("keep-alive again").startsWith("HTTP/1.1 200");
+		assertThat(exchange(waiting)).as("keep-alive again").startsWith("HTTP/1.1 200");
 		upgrader.close();
 	}
 
@@ -103,54 +106,10 @@ class SuspendedEndpointTests {
 		return socket;
 	}
 
-	private static String get(Socket socket) throws IOException {
-		send(socket);
-		return readResponse(socket);
-	}
-
-	private static void send(Socket socket) throws IOException {
-		OutputStream out = socket.getOutputStream();
-		out.write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-		out.flush();
-	}
-
-	private static String readOrTimeout(Socket socket) throws IOException {
-		try {
-			int first = socket.getInputStream().read();
-			return (first < 0) ? "EOF" : "" + (char) first;
-		}
-		catch (java.net.SocketTimeoutException ex) {
-			return null;
-		}
-	}
-
-	/** Status line and headers, then the 5-byte body. */
-	private static String readResponse(Socket socket) throws IOException {
-		StringBuilder head = new StringBuilder();
-		int length = 0;
-		int c;
-		StringBuilder line = new StringBuilder();
-		java.io.InputStream in = socket.getInputStream();
-		while ((c = in.read()) >= 0) {
-			if (c == '\n') {
-				String text = line.toString().trim();
-				if (text.isEmpty()) {
-					break;
-				}
-				head.append(text).append('\n');
-				if (text.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-					length = Integer.parseInt(text.substring(15).trim());
-				}
-				line.setLength(0);
-			}
-			else {
-				line.append((char) c);
-			}
-		}
-		for (int i = 0; i < length; i++) {
-			in.read();
-		}
-		return head.toString();
+	/** One GET on a kept-alive connection: its response. */
+	private static String exchange(Socket socket) throws IOException {
+		send(socket, get("/"));
+		return readResponse(socket.getInputStream());
 	}
 
 }

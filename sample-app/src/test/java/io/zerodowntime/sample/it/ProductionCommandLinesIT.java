@@ -185,7 +185,8 @@ class ProductionCommandLinesIT {
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			this.app.configureNextGeneration("sample.hang-on-stop=true", "zerodowntime.exit-grace=2s");
+			this.app.configureNextGeneration("sample.hang-on-stop=true", "zerodowntime.drain-timeout=3s",
+					"zerodowntime.exit-grace=2s");
 			long gen2 = upgradeTo(2);
 			long gen3 = upgradeTo(3);
 
@@ -198,7 +199,7 @@ class ProductionCommandLinesIT {
 				.containsPattern("it is killed if it has not exited by \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
 			assertThat(this.app.status().get("lastUpgrade").get("reason").asString()).isEqualTo(reason);
 			this.app.awaitLog("Generation 2 \\(pid " + gen2 + "\\) has not exited within its drain timeout plus exit "
-					+ "grace \\(12000 ms", Duration.ofSeconds(60));
+					+ "grace \\(5000 ms", Duration.ofSeconds(60));
 			await("generation 2 (pid " + gen2 + ") to be gone").atMost(Duration.ofSeconds(30))
 				.until(() -> !Procfs.running(gen2));
 			assertThat(this.app.findLog("Previous generation \\(pid " + gen2 + "\\) had not exited by its deadline"))
@@ -206,7 +207,7 @@ class ProductionCommandLinesIT {
 				.isEmpty();
 
 			step("generation 3 hangs too, and is stopped (SIGSTOP): its successor kills it");
-			this.app.configureNextGeneration("zerodowntime.exit-grace=2s");
+			this.app.configureNextGeneration("zerodowntime.drain-timeout=3s", "zerodowntime.exit-grace=2s");
 			long gen4 = upgradeTo(4);
 			await("generation 3's shutdown hook to hang").atMost(Duration.ofSeconds(60))
 				.until(() -> this.app.count("sample.hang-on-stop=true: this shutdown hook never returns") >= 2);
