@@ -348,6 +348,8 @@ def matrix(args, work, results):
                     if saturated:
                         row[f"{tag}_p99_after_ms"] = median(f.get("p99_after") for f in ok)
                         row[f"{tag}_p99_steady_ms"] = median(f.get("p99_steady") for f in ok)
+                        row[f"{tag}_p99_to_takeover_ms"] = median(f.get("p99_to_takeover") for f in ok)
+                        row[f"{tag}_p99_from_takeover_ms"] = median(f.get("p99_from_takeover") for f in ok)
                         row[f"{tag}_failed"] = sum(f.get("failed", 0) for f in figures)
                     print(f"   {tag}: {json.dumps({k: v for k, v in row.items() if k.startswith(tag)})}", flush=True)
             save(args, results)
@@ -370,6 +372,12 @@ def one_handover(args, java, tail, work, name, lever, saturated):
             time.sleep(max(0.0, end - now()))
             probe.running = False
             f["p99_after"] = probe.p99(f.get("t_trigger", 0), end)
+            if f.get("ok"):
+                # which part of the window the tail comes from: the old generation yielding,
+                # or the new one warming up
+                takeover = f["t_trigger"] + f["handover_s"]
+                f["p99_to_takeover"] = probe.p99(f["t_trigger"], takeover)
+                f["p99_from_takeover"] = probe.p99(takeover, end)
             f["p99_steady"] = probe.p99(0, f.get("t_trigger", now()))
             w = wrk.finish()
             wrk = None

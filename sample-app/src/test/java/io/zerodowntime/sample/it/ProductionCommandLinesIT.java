@@ -179,14 +179,14 @@ class ProductionCommandLinesIT {
 	 */
 	@Test
 	void aPredecessorWhoseShutdownHookHangsIsEndedAtItsDeadlineAndTheNextUpgradeSucceeds() {
-		this.app.start();
+		// every generation drains for 3 s, plus 2 s of exit grace: the hang's deadline
+		this.app.start("--zerodowntime.drain-timeout=3s");
 		long gen1 = this.app.awaitServing(1);
 		AppUnderTest.Snapshot fresh = this.app.baseline(gen1);
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			this.app.configureNextGeneration("sample.hang-on-stop=true", "zerodowntime.drain-timeout=3s",
-					"zerodowntime.exit-grace=2s");
+			this.app.configureNextGeneration("sample.hang-on-stop=true", "zerodowntime.exit-grace=2s");
 			long gen2 = upgradeTo(2);
 			long gen3 = upgradeTo(3);
 
@@ -207,7 +207,7 @@ class ProductionCommandLinesIT {
 				.isEmpty();
 
 			step("generation 3 hangs too, and is stopped (SIGSTOP): its successor kills it");
-			this.app.configureNextGeneration("zerodowntime.drain-timeout=3s", "zerodowntime.exit-grace=2s");
+			this.app.configureNextGeneration("zerodowntime.exit-grace=2s");
 			long gen4 = upgradeTo(4);
 			await("generation 3's shutdown hook to hang").atMost(Duration.ofSeconds(60))
 				.until(() -> this.app.count("sample.hang-on-stop=true: this shutdown hook never returns") >= 2);
