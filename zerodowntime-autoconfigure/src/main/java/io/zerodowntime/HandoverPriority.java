@@ -23,11 +23,17 @@ import org.apache.commons.logging.LogFactory;
  * thread that starts the new generation keeps its nice value, so the new generation
  * (which inherits it) starts at this generation's original priority. After a successful
  * upgrade the threads stay where they are: the generation drains and exits.
+ *
+ * <p>
+ * The JVM's stop-the-world threads keep their priority: the VM thread, which runs every
+ * safepoint operation, and the parallel GC workers. Every request thread waits for them
+ * during a pause, so a pause they spend starved of CPU is a stall of the whole
+ * generation, where a starved request thread delays only its own request.
  */
 final class HandoverPriority implements UpgradeListener {
 
 	/** The nice value of this generation's threads while a new one starts. */
-	public static final int DEFAULT_NICE = 10;
+	public static final int DEFAULT_NICE = 19;
 
 	private static final Log logger = LogFactory.getLog(HandoverPriority.class);
 
@@ -81,7 +87,7 @@ final class HandoverPriority implements UpgradeListener {
 					continue;
 				}
 				this.before.put(tid, current);
-				if (tid == self || current >= this.nice) {
+				if (tid == self || current >= this.nice || stopsTheWorld(tid)) {
 					continue;
 				}
 				try {
@@ -174,6 +180,20 @@ final class HandoverPriority implements UpgradeListener {
 			logger.info(restored + " thread(s) of this generation back at their priority after the failed upgrade");
 		}
 		return refused;
+	}
+
+	/**
+	 * Whether a thread is one every other thread waits for during a pause: HotSpot's
+	 * {@code VM Thread} and its parallel GC workers ({@code GC Thread#0}, …).
+	 */
+	private boolean stopsTheWorld(int tid) {
+		try {
+			String name = this.threads.name(tid);
+			return name.equals("VM Thread") || name.startsWith("GC Thread#");
+		}
+		catch (IOException | RuntimeException ex) {
+			return false;
+		}
 	}
 
 	private Integer niceOrNull(int tid) {

@@ -36,6 +36,14 @@ interface ThreadNice {
 	int nice(int tid) throws IOException;
 
 	/**
+	 * Return a thread's name as the kernel has it (at most 15 characters).
+	 * @param tid the thread id
+	 * @return its name
+	 * @throws IOException if it cannot be read (the thread is gone)
+	 */
+	String name(int tid) throws IOException;
+
+	/**
 	 * Set a thread's nice value.
 	 * @param tid the thread id
 	 * @param nice the nice value
@@ -69,6 +77,11 @@ interface ThreadNice {
 				// field 19
 				String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
 				return Integer.parseInt(fields[16]);
+			}
+
+			@Override
+			public String name(int tid) throws IOException {
+				return Files.readString(Path.of("/proc/self/task/" + tid + "/comm")).strip();
 			}
 
 			@Override

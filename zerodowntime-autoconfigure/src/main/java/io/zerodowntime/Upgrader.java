@@ -1127,7 +1127,7 @@ public final class Upgrader implements AutoCloseable {
 		 * Set the nice value this generation's threads run at while a new one starts,
 		 * when {@link #handoverPriority(boolean)} is on: higher gives the new generation
 		 * more of the CPU, and the requests this one still serves meanwhile less.
-		 * @param nice from 1 to 19 (default 10)
+		 * @param nice from 1 to 19 (default 19)
 		 * @return this builder
 		 * @throws IllegalArgumentException if the value is out of that range
 		 */

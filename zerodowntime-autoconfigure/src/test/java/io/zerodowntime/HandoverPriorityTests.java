@@ -34,6 +34,16 @@ class HandoverPriorityTests {
 	}
 
 	@Test
+	void theVmThreadAndTheGcWorkersKeepTheirPriorityAPauseStallsEveryThread() {
+		this.threads.add(CALLER, 0).add(1, 0).add(2, 0).add(3, 0).add(4, 0);
+		this.threads.names.put(1, "VM Thread");
+		this.threads.names.put(2, "GC Thread#0");
+		this.threads.names.put(3, "C2 CompilerThre");
+		this.priority.upgradeStarted(2);
+		assertThat(this.threads.nice).containsEntry(1, 0).containsEntry(2, 0).containsEntry(3, 10).containsEntry(4, 10);
+	}
+
+	@Test
 	void whenAThreadAlreadyRunsNicerItIsLeftAloneAndKeepsItsValueAfterAFailedUpgrade() {
 		this.threads.add(CALLER, 0).add(1, 15).add(2, 10);
 		this.priority.upgradeStarted(2);
@@ -114,6 +124,8 @@ class HandoverPriorityTests {
 
 		final Map<Integer, Integer> nice = new TreeMap<>();
 
+		final Map<Integer, String> names = new TreeMap<>();
+
 		boolean mayLower = true;
 
 		int refuse = -1;
@@ -142,6 +154,12 @@ class HandoverPriorityTests {
 				throw new IOException("no thread " + tid);
 			}
 			return value;
+		}
+
+		@Override
+		public String name(int tid) throws IOException {
+			nice(tid);
+			return this.names.getOrDefault(tid, "http-nio-8080-e");
 		}
 
 		@Override

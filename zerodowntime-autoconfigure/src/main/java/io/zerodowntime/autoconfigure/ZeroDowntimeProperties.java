@@ -84,7 +84,7 @@ public class ZeroDowntimeProperties {
 	 * to 19: higher starts the new generation sooner on a busy host, and slows the
 	 * requests this one serves meanwhile.
 	 */
-	private int handoverNice = 10;
+	private int handoverNice = 19;
 
 	/**
 	 * How long the previous generation stays able to take the traffic back after a new

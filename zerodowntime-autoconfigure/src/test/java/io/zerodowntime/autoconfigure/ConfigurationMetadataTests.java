@@ -101,7 +101,7 @@ class ConfigurationMetadataTests {
 		assertThat(defaultValue("zerodowntime.drain-timeout")).isEqualTo("30s");
 		assertThat(defaultValue("zerodowntime.exit-grace")).isEqualTo("2s");
 		assertThat(defaultValue("zerodowntime.handover-priority")).isEqualTo("true");
-		assertThat(defaultValue("zerodowntime.handover-nice")).isEqualTo("10");
+		assertThat(defaultValue("zerodowntime.handover-nice")).isEqualTo("19");
 		assertThat(defaultValue("zerodowntime.probation")).isEqualTo("10s");
 		assertThat(defaultValue("zerodowntime.rollback.min-requests")).isEqualTo("20");
 		assertThat(properties().get("zerodowntime.rollback.max-error-ratio")).doesNotContainKey("defaultValue");
