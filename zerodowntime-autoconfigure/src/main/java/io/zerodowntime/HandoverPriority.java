@@ -64,6 +64,10 @@ final class HandoverPriority implements UpgradeListener {
 		return new HandoverPriority(ThreadNice.ofThisProcess(), nice);
 	}
 
+	int nice() {
+		return this.nice;
+	}
+
 	static void checkNice(int nice) {
 		if (nice < 1 || nice > 19) {
 			throw new IllegalArgumentException("zerodowntime.handover-nice must be from 1 to 19 (a higher value "

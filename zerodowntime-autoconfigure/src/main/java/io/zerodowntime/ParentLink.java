@@ -206,7 +206,7 @@ final class ParentLink {
 		PredecessorDeadline current = this.deadline;
 		if (current != null) {
 			this.deadline = new PredecessorDeadline(this.parentPid, this.parentIdentity, end, current.allowance(),
-					current.margin());
+					this.margin);
 			synchronized (this.exit) {
 				this.exit.notifyAll();
 			}

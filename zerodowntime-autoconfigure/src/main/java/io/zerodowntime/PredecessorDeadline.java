@@ -126,10 +126,6 @@ final class PredecessorDeadline {
 		return this.allowance;
 	}
 
-	Duration margin() {
-		return this.margin;
-	}
-
 	long pid() {
 		return this.pid;
 	}

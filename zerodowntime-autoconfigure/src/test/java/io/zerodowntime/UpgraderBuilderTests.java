@@ -41,6 +41,25 @@ class UpgraderBuilderTests {
 	}
 
 	@Test
+	void theHandoverPriorityLowersThreadsToTheConfiguredNiceValue() {
+		try (Upgrader byDefault = Upgrader.builder().build();
+				Upgrader configured = Upgrader.builder().handoverNice(12).build()) {
+			assertThat(handoverNice(byDefault)).isEqualTo(19);
+			assertThat(handoverNice(configured)).isEqualTo(12);
+		}
+	}
+
+	private static int handoverNice(Upgrader upgrader) {
+		return upgrader.parts()
+			.stream()
+			.filter(HandoverPriority.class::isInstance)
+			.map(HandoverPriority.class::cast)
+			.findFirst()
+			.orElseThrow()
+			.nice();
+	}
+
+	@Test
 	void theControlSocketIsBoundBesideItsPathWhenBuiltAndRemovedOnClose(@TempDir Path temp) {
 		Path socket = temp.resolve("control.sock");
 		Upgrader upgrader = Upgrader.builder()
