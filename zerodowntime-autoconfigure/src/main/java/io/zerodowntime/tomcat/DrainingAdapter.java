@@ -33,6 +33,12 @@ final class DrainingAdapter implements Adapter {
 
 	private final Set<Request> asynchronous = ConcurrentHashMap.newKeySet();
 
+	/**
+	 * Event streams completed by {@link #completeEventStreams()} whose end is not sent
+	 * yet.
+	 */
+	private final Set<Request> ending = ConcurrentHashMap.newKeySet();
+
 	DrainingAdapter(Adapter delegate, InheritableNioEndpoint endpoint) {
 		this.delegate = delegate;
 		this.endpoint = endpoint;
@@ -70,6 +76,8 @@ final class DrainingAdapter implements Adapter {
 		}
 		else {
 			this.asynchronous.remove(req);
+			// out of asynchronous mode after a dispatch: the response is finished
+			this.ending.remove(req);
 		}
 	}
 
@@ -83,6 +91,7 @@ final class DrainingAdapter implements Adapter {
 	 * reconnects. Other asynchronous requests are left to be cut: completing them would
 	 * send a response that looks whole but is not.
 	 * @return how many event streams were completed
+	 * @see #endingEventStreams()
 	 */
 	int completeEventStreams() {
 		int completed = 0;
@@ -97,16 +106,28 @@ final class DrainingAdapter implements Adapter {
 			if (async == null) {
 				continue;
 			}
+			this.ending.add(req);
 			try {
 				async.complete();
 				completed++;
 			}
 			catch (IllegalStateException ex) {
 				// completed meanwhile
+				this.ending.remove(req);
 			}
 			this.asynchronous.remove(req);
 		}
 		return completed;
+	}
+
+	/**
+	 * Return how many of the event streams completed by {@link #completeEventStreams()}
+	 * have not sent their end yet: Tomcat finishes a completed response on a container
+	 * thread, in a dispatch of its own.
+	 * @return the number of event streams still ending
+	 */
+	int endingEventStreams() {
+		return this.ending.size();
 	}
 
 	/**

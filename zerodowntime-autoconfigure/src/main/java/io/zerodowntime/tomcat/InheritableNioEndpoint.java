@@ -262,11 +262,10 @@ public class InheritableNioEndpoint extends NioEndpoint {
 	 */
 	private int closeEveryConnection() {
 		DrainingAdapter adapter = this.adapter;
-		int busy = busyConnections();
-		int inService = (adapter != null) ? adapter.inService() : 0;
-		int ended = (adapter != null) ? adapter.completeEventStreams() : 0;
+		int streams = (adapter != null) ? adapter.completeEventStreams() : 0;
+		int webSockets = 0;
 		if (!this.deadlineActions.isEmpty()) {
-			ended += webSocketConnections();
+			webSockets = webSocketConnections();
 			for (Runnable action : this.deadlineActions) {
 				try {
 					action.run();
@@ -276,11 +275,11 @@ public class InheritableNioEndpoint extends NioEndpoint {
 				}
 			}
 		}
-		if (ended > 0) {
-			// an ended exchange is dispatched once more (in service, its connection not
-			// busy meanwhile) before its connection is idle: wait for both counts
-			awaitExchanges(adapter, busy + inService - ended);
+		if (streams + webSockets > 0) {
+			awaitEnded(adapter, webSockets > 0);
 		}
+		// what is cut: a request in the servlet container (an ended stream still sending
+		// its end too), a connection in asynchronous mode or upgraded, unread bytes
 		int cut = (adapter != null) ? adapter.inService() : 0;
 		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
 			NioChannel socket = wrapper.getSocket();
@@ -303,17 +302,6 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		return cut;
 	}
 
-	/** Connections with a request in asynchronous mode, or upgraded (WebSocket, h2c). */
-	private int busyConnections() {
-		int busy = 0;
-		for (SocketWrapperBase<NioChannel> wrapper : getConnections()) {
-			if (wrapper.getCurrentProcessor() != null) {
-				busy++;
-			}
-		}
-		return busy;
-	}
-
 	/** Upgraded connections other than HTTP/2: WebSocket, or another protocol. */
 	private int webSocketConnections() {
 		int upgraded = 0;
@@ -330,9 +318,13 @@ public class InheritableNioEndpoint extends NioEndpoint {
 		return upgraded;
 	}
 
-	private void awaitExchanges(DrainingAdapter adapter, int target) {
+	/**
+	 * Wait, a short while at most, until every event stream completed has sent its end,
+	 * and every WebSocket connection closed by a deadline action is gone.
+	 */
+	private void awaitEnded(DrainingAdapter adapter, boolean webSockets) {
 		long deadline = System.nanoTime() + STREAM_END_NANOS;
-		while (busyConnections() + ((adapter != null) ? adapter.inService() : 0) > Math.max(0, target)
+		while ((((adapter != null) && adapter.endingEventStreams() > 0) || (webSockets && webSocketConnections() > 0))
 				&& System.nanoTime() < deadline) {
 			try {
 				Thread.sleep(20);
