@@ -44,23 +44,65 @@ final class InFlight {
 		this.what = what;
 	}
 
-	/** Start {@code GET /slow?ms=<ms>}, with {@code reuse} after a {@code GET /}. */
-	static InFlight slow(int port, long ms, boolean reuse) {
+	/** How a slow request uses its connection. */
+	enum Reuse {
+
+		/** The slow request is the connection's first. */
+		NONE,
+
+		/**
+		 * The slow request follows a {@code GET /} on the same connection, which must
+		 * keep it open.
+		 */
+		REQUIRED,
+
+		/**
+		 * As {@link #REQUIRED}, but as a client does when a generation that is handing
+		 * over answers the first request with {@code Connection: close}: the slow request
+		 * goes on a new connection.
+		 */
+		UNLESS_CLOSED
+
+	}
+
+	/** Start {@code GET /slow?ms=<ms>}, after a {@code GET /} on the same connection. */
+	static InFlight slow(int port, long ms, Reuse reuse) {
 		String path = "/slow?ms=" + ms;
-		InFlight request = new InFlight("GET " + path + (reuse ? " on a reused connection" : ""));
+		InFlight request = new InFlight("GET " + path + ((reuse != Reuse.NONE) ? " on a reused connection" : ""));
 		request.run(port, (connection) -> {
-			if (reuse) {
+			if (reuse != Reuse.NONE) {
 				Http.Response first = connection.get("/");
-				if (first.status() != 200 || "close".equalsIgnoreCase(first.header("Connection"))) {
+				boolean closed = "close".equalsIgnoreCase(first.header("Connection"));
+				if (first.status() != 200 || (closed && reuse == Reuse.REQUIRED)) {
 					throw new IllegalStateException("the first request on the connection was answered " + first);
 				}
+				if (closed) {
+					try (Http.Connection next = new Http.Connection(port, READ_TIMEOUT)) {
+						return request.send(next, path, port,
+								" (the first answer closed the connection, from generation "
+										+ first.header("X-Generation") + ": sent on a new one)");
+					}
+				}
 			}
-			connection.send(Http.head("GET", path, port, null, -1, false));
-			request.written.countDown();
-			long start = System.nanoTime();
-			return request.outcome(connection.readResponse(), start, null);
+			return request.send(connection, path, port, "");
 		});
 		return request;
+	}
+
+	/**
+	 * Start {@code GET /slow?ms=<ms>}, alone on its connection or after a {@code GET /}.
+	 */
+	static InFlight slow(int port, long ms, boolean reuse) {
+		return slow(port, ms, reuse ? Reuse.REQUIRED : Reuse.NONE);
+	}
+
+	private Outcome send(Http.Connection connection, String path, int port, String note) {
+		connection.send(Http.head("GET", path, port, null, -1, false));
+		this.written.countDown();
+		long start = System.nanoTime();
+		Outcome outcome = outcome(connection.readResponse(), start, null);
+		return note.isEmpty() ? outcome : new Outcome(outcome.what() + note, outcome.status(), outcome.generation(),
+				outcome.body(), outcome.error(), outcome.millis());
 	}
 
 	/**
