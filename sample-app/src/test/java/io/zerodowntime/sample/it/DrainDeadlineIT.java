@@ -23,6 +23,7 @@ import static org.awaitility.Awaitility.await;
  * generation exits within the drain timeout plus the exit grace (2 s), after a handover
  * and after SIGTERM alike. The measured times are printed.
  */
+@RunsAlone
 class DrainDeadlineIT {
 
 	private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(3);

@@ -11,11 +11,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,15 +47,60 @@ final class Http {
 	private Http() {
 	}
 
-	/** A port free on 127.0.0.1 a moment ago. */
+	/**
+	 * The ports below the kernel's ephemeral range that the integration tests listen on:
+	 * fork {@code n} of {@code it.forks} picks in the {@code n}th share of it, so that
+	 * two forks never pick the same port, and no client connection takes a port between
+	 * the pick and the bind.
+	 */
+	private static final int PORTS_FROM = 10000;
+
+	private static final Random PORT_PICKER = new Random();
+
+	/**
+	 * A port free on 127.0.0.1 a moment ago, in this fork's band of ports (an ephemeral
+	 * one outside a failsafe fork).
+	 */
 	static int freePort() {
+		int fork = Integer.getInteger("it.fork", 0);
+		int forks = Integer.getInteger("it.forks", 1);
+		int ephemeral = ephemeralPortsFrom();
+		int band = (ephemeral - PORTS_FROM) / Math.max(forks, 1);
+		if (fork < 1 || fork > forks || band < 100) {
+			return freePort(0);
+		}
+		int from = PORTS_FROM + (fork - 1) * band;
+		for (int attempt = 0; attempt < 100; attempt++) {
+			int port = from + PORT_PICKER.nextInt(band);
+			try {
+				return freePort(port);
+			}
+			catch (UncheckedIOException ex) {
+				// taken: try another
+			}
+		}
+		throw new IllegalStateException("No free port in " + from + "-" + (from + band - 1) + " after 100 attempts");
+	}
+
+	private static int freePort(int port) {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.setReuseAddress(false);
-			socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0), 1);
+			socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
 			return socket.getLocalPort();
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** The first port of the kernel's ephemeral range. */
+	private static int ephemeralPortsFrom() {
+		try {
+			return Integer
+				.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+		}
+		catch (IOException | RuntimeException ex) {
+			return PORTS_FROM;
 		}
 	}
 

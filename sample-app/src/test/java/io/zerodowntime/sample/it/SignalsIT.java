@@ -76,13 +76,13 @@ class SignalsIT {
 		ClientLoop load = ClientLoop.start(this.app.port(), CLIENTS);
 		try {
 			load.awaitMoreOk(20, Duration.ofSeconds(30));
-			// bash's kill builtin, 20 signals 30 ms apart (read -t on an idle FIFO waits
+			// bash's kill builtin, 20 signals 20 ms apart (read -t on an idle FIFO waits
 			// without a fork)
 			Path fifo = this.dir.resolve("pace");
 			AppUnderTest.run("mkfifo", fifo.toString());
 			String times = AppUnderTest.run("/bin/bash", "-c",
 					"exec 9<>\"$2\"; start=$EPOCHREALTIME; for i in {1..20}; do kill -HUP \"$1\" || exit 1; "
-							+ "if [ $i -lt 20 ]; then read -t 0.03 -u 9; fi; done; echo \"$start $EPOCHREALTIME\"",
+							+ "if [ $i -lt 20 ]; then read -t 0.02 -u 9; fi; done; echo \"$start $EPOCHREALTIME\"",
 					"bash", Long.toString(gen1), fifo.toString());
 			String[] startEnd = times.trim().split(" ");
 			long millis = Math.round((Double.parseDouble(startEnd[1]) - Double.parseDouble(startEnd[0])) * 1000);
