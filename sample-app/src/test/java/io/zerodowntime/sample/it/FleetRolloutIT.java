@@ -45,7 +45,6 @@ import static org.assertj.core.api.Assertions.fail;
  * by pid, and the namespaces (with their veth pairs) are deleted at the end, also on
  * failure.
  */
-@RunsAlone
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class FleetRolloutIT {
 

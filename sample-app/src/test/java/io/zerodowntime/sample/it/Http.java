@@ -1,6 +1,7 @@
 package io.zerodowntime.sample.it;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,11 +94,13 @@ final class Http {
 		}
 	}
 
-	/** The first port of the kernel's ephemeral range. */
+	/**
+	 * The first port of the kernel's ephemeral range. Read as a stream: a
+	 * {@code /proc/sys} file's size says 0, and a read sized by it returns one byte.
+	 */
 	private static int ephemeralPortsFrom() {
-		try {
-			return Integer
-				.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+		try (BufferedReader reader = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+			return Integer.parseInt(reader.readLine().trim().split("\\s+")[0]);
 		}
 		catch (IOException | RuntimeException ex) {
 			return PORTS_FROM;

@@ -27,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code sample-app/soak.sh} runs 50). The same story under {@code wrk} and {@code hey}
  * is {@link LoadUpgradeIT}.
  */
-@RunsAlone
 class SoakIT {
 
 	private static final int CLIENTS = 3;
