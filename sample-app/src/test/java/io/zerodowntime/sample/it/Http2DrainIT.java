@@ -32,6 +32,7 @@ import static org.awaitility.Awaitility.await;
  * on Tomcat (sample-app), on Jetty (sample-jetty, from {@code it.jetty.jar}) and on
  * Reactor Netty (sample-webflux), the last two across 3 upgrades.
  */
+@RunsAlone
 class Http2DrainIT {
 
 	private static final int UPGRADES = 5;
