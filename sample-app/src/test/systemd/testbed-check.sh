@@ -95,6 +95,49 @@ await_serving_main() {
 }
 
 
+# --- the client loops ----------------------------------------------------------------------------
+# start_request_loop LOG MAX_TIME [x-release]: requests one after the other inside the container,
+# each with curl -m MAX_TIME, until stop_request_loop (at most 10 minutes or 100000 requests); one
+# line per request in LOG: time, status, curl's exit code, seconds[, X-Release], curl's message
+start_request_loop() {
+  local format='%{http_code} %{exitcode} %{time_total}'
+  [[ ${3:-} == x-release ]] && format+=' %header{x-release}'
+  inside rm -f /tmp/stop-load
+  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
+      printf "%(%T)T " -1
+      curl -s -o /dev/null -m "$1" -w "$2 %{errormsg}\n" http://127.0.0.1:8080/
+      n=$((n + 1)); done' request-loop "$2" "$format" >"$1" 2>&1 &
+  load_pid=$!
+}
+
+# stop_request_loop: stop the loops started here (requests, connects) and wait for them
+stop_request_loop() {
+  inside touch /tmp/stop-load
+  wait "$load_pid" || true
+  load_pid=""
+  if [[ -n $connect_pid ]]; then
+    wait "$connect_pid" || true
+    connect_pid=""
+  fi
+}
+
+# count_requests LOG [FROM TO]: set total_requests, failed, lost and slowest; a request cut between
+# FROM and TO (an empty reply, curl 52, or a reset, 56) by a process that died then is counted as
+# lost, not failed
+count_requests() {
+  local from=${2:-} to=${3:-}
+  total_requests=$(grep -c . "$1" || true)
+  lost=0
+  if [[ -n $from ]]; then
+    lost=$(awk -v from="$from" -v to="$to" '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$1" | wc -l)
+  fi
+  failed=$(( $(awk '$2 != 200' "$1" | wc -l) - lost ))
+  slowest=$(awk '{print $4}' "$1" | sort -g | tail -1)
+}
+
+# unanswered LOG: print the requests not answered 200
+unanswered() { awk '$2 != 200 {print "      | " $0}' "$1" | head -20; }
+
 # --- the releases scenario -----------------------------------------------------------------------
 # serving generation, pid and release, as a client sees them: "GEN PID RELEASE"
 serving_release() {
@@ -118,7 +161,7 @@ start_unit() {
 }
 
 releases_scenario() {
-  local t s main before rc took since i r1 r2 total failed slowest alive p
+  local t s main before rc took since i r1 r2 alive p
   inside bash -c '
     set -e
     for r in r1 r2; do
@@ -149,12 +192,7 @@ releases_scenario() {
   pids=("$main")
 
   # --- client loop: status and X-Release of each request -----------------------------------------
-  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
-      printf "%(%T)T " -1
-      curl -s -o /dev/null -m 30 -w "%{http_code} %{exitcode} %{time_total} %header{x-release} %{errormsg}\n" \
-        http://127.0.0.1:8080/
-      n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
-  load_pid=$!
+  start_request_loop "$stage/load.log" 30 x-release
   sleep 1
 
   # --- deploy r2: switch the link atomically, reload ----------------------------------------------
@@ -191,20 +229,16 @@ releases_scenario() {
 
   # --- stop the client loop: no request may have failed -------------------------------------------
   sleep 1
-  inside touch /tmp/stop-load
-  wait "$load_pid" || true
-  load_pid=""
-  total=$(grep -c . "$stage/load.log" || true)
-  failed=$(awk '$2 != 200' "$stage/load.log" | wc -l)
+  stop_request_loop
+  count_requests "$stage/load.log"
   r1=$(awk '$5 == "r1"' "$stage/load.log" | wc -l)
   r2=$(awk '$5 == "r2"' "$stage/load.log" | wc -l)
-  slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
-  log "client loop: $total requests during 2 reloads, $failed not answered 200, $r1 answered by r1 then $r2" \
-    "by r2, slowest ${slowest}s"
-  awk '$2 != 200 {print "      | " $0}' "$stage/load.log"
+  log "client loop: $total_requests requests during 2 reloads, $failed not answered 200, $r1 answered by r1" \
+    "then $r2 by r2, slowest ${slowest}s"
+  unanswered "$stage/load.log"
   check "client loop: no failed request" '[[ $failed == 0 ]]'
   check "client loop: it ran (at least 50 requests), r1 answered, then r2 only" \
-    '((total >= 50 && r1 > 0 && r2 > 0)) && [[ $(awk "{print \$5}" "$stage/load.log" | uniq | tr "\n" " ") == "r1 r2 " ]]'
+    '((total_requests >= 50 && r1 > 0 && r2 > 0)) && [[ $(awk "{print \$5}" "$stage/load.log" | uniq | tr "\n" " ") == "r1 r2 " ]]'
   for ((i = 0; i < 100; i++)); do
     alive=()
     for p in "${pids[@]}"; do [[ $p != "$main" ]] && inside kill -0 "$p" 2>/dev/null && alive+=("$p"); done
@@ -278,41 +312,25 @@ start_probes() {
       printf "%(%T)T %s %s\n" -1 "$rc" "$(( ($(date +%s%N) - t0) / 1000000 ))"
       sleep 0.05; n=$((n + 1)); done' >"$stage/connect.log" 2>&1 &
   connect_pid=$!
-  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
-      printf "%(%T)T " -1
-      curl -s -o /dev/null -m 120 -w "%{http_code} %{exitcode} %{time_total} %{errormsg}\n" http://127.0.0.1:8080/
-      n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
-  load_pid=$!
+  start_request_loop "$stage/load.log" 120
   sleep 2
 }
 
 # stop the probe loops 2 s later and count (globals total, refused, total_requests, failed, lost):
 # a request cut by a crash between $1 and $2 (empty reply, reset) is counted as lost, not failed
 stop_probes() {
-  local from=$1 to=$2 slowest slowest_connect
+  local from=$1 to=$2 slowest_connect
   sleep 2
-  inside touch /tmp/stop-load
-  wait "$connect_pid" || true
-  wait "$load_pid" || true
-  connect_pid=""
-  load_pid=""
+  stop_request_loop
   total=$(grep -c . "$stage/connect.log" || true)
   refused=$(awk '$2 != 0' "$stage/connect.log" | wc -l)
   slowest_connect=$(awk '{print $3}' "$stage/connect.log" | sort -g | tail -1)
   log "connect loop: $total connects, $refused not connected, slowest ${slowest_connect} ms"
   awk '$2 != 0 {print "      | " $0}' "$stage/connect.log" | head -20
-  total_requests=$(grep -c . "$stage/load.log" || true)
-  if [[ -n $from ]]; then
-    lost=$(awk -v from="$from" -v to="$to" \
-      '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$stage/load.log" | wc -l)
-  else
-    lost=0
-  fi
-  failed=$(( $(awk '$2 != 200' "$stage/load.log" | wc -l) - lost ))
-  slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
+  count_requests "$stage/load.log" "$from" "$to"
   log "request loop: $total_requests requests, $failed failed, $lost lost with a killed process" \
     "${from:+($from-$to)}, slowest ${slowest}s"
-  awk '$2 != 200 {print "      | " $0}' "$stage/load.log" | head -20
+  unanswered "$stage/load.log"
 }
 
 fdstore_scenario() {
@@ -485,6 +503,11 @@ fi
 for ((i = 0; i < 300; i++)); do
   s=$(serving); [[ -n ${s// /} ]] && break; sleep 0.2
 done
+# started by a socket unit's first connection, the service answers it before systemd has
+# READY=1 in hand
+for ((i = 0; i < 150; i++)); do
+  [[ $(prop ActiveState) == active ]] && break; sleep 0.2
+done
 main=$(prop MainPID)
 log "started in $(ms "$t") ms: $(prop ActiveState)/$(prop SubState), MainPID $main, serving generation/pid: $s"
 check "generation 1 serves and is the main process" '[[ $s == "1 $main" ]]'
@@ -495,11 +518,7 @@ pids=("$main")
 
 # --- client loop, bounded: until told to stop, at most 10 minutes or 100000 requests ------------
 # one line per request: time, status, curl's exit code, seconds, curl's error message
-inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
-    printf "%(%T)T " -1
-    curl -s -o /dev/null -m 30 -w "%{http_code} %{exitcode} %{time_total} %{errormsg}\n" http://127.0.0.1:8080/
-    n=$((n + 1)); done' >"$stage/load.log" 2>&1 &
-load_pid=$!
+start_request_loop "$stage/load.log" 30
 sleep 1
 
 # --- 3 reloads under load ------------------------------------------------------------------------
@@ -608,47 +627,32 @@ check "the unit is active/running, Restart= never fired" \
   '[[ $(prop ActiveState)/$(prop SubState)/$(prop NRestarts) == active/running/0 ]]'
 
 # --- stop the client loop: no request may have failed -------------------------------------------
-inside touch /tmp/stop-load
-wait "$load_pid" || true
-load_pid=""
-total=$(grep -c . "$stage/load.log" || true)
-# lost with the generation that died during its probation: an empty reply (curl 52) or a reset
-# (56) of a request started during that reload
-lost=$(awk -v from="$rollback_from" -v to="$rollback_to" \
-  '$2 != 200 && $1 >= from && $1 <= to && ($3 == 52 || $3 == 56)' "$stage/load.log" | wc -l)
-failed=$(( $(awk '$2 != 200' "$stage/load.log" | wc -l) - lost ))
-slowest=$(awk '{print $4}' "$stage/load.log" | sort -g | tail -1)
-log "client loop: $total requests during 4 upgrades, 2 failed ones and a rolled-back one: $failed failed," \
-  "$lost lost with the generation that died during its probation ($rollback_from-$rollback_to), slowest ${slowest}s"
-awk '$2 != 200 {print "      | " $0}' "$stage/load.log"
+stop_request_loop
+# lost with the generation that died during its probation: a request started during that reload
+count_requests "$stage/load.log" "$rollback_from" "$rollback_to"
+log "client loop: $total_requests requests during 4 upgrades, 2 failed ones and a rolled-back one: $failed" \
+  "failed, $lost lost with the generation that died during its probation ($rollback_from-$rollback_to)," \
+  "slowest ${slowest}s"
+unanswered "$stage/load.log"
 check "client loop: no failed request (but those the dying generation had accepted)" '[[ $failed == 0 ]]'
-check "client loop: it ran (at least 50 requests)" '((total >= 50))'
+check "client loop: it ran (at least 50 requests)" '((total_requests >= 50))'
 
 # --- a deploy after the JVM options changed restarts, and says so -------------------------------
 sleep 1.1   # a file time stamp that is surely later than the start
 inside bash -c 'echo "JAVA_OPTS=-Xms64m -Xmx256m -XX:+ExitOnOutOfMemoryError -Dsample.options=2" >/etc/default/sample-app'
 if [[ $variant == socket ]]; then
   # systemd holds the sockets across the restart: connections wait in the backlog, none is refused
-  inside rm -f /tmp/stop-load
-  inside timeout 600 bash -c 'n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 100000 ]; do
-      printf "%(%T)T " -1
-      curl -s -o /dev/null -m 120 -w "%{http_code} %{exitcode} %{time_total} %{errormsg}\n" http://127.0.0.1:8080/
-      n=$((n + 1)); done' >"$stage/load-restart.log" 2>&1 &
-  load_pid=$!
+  start_request_loop "$stage/load-restart.log" 120
   sleep 1
 fi
 if deploy --rollback >"$stage/deploy.out" 2>&1; then rc=0; else rc=$?; fi
 if [[ $variant == socket ]]; then
   sleep 1
-  inside touch /tmp/stop-load
-  wait "$load_pid" || true
-  load_pid=""
-  total=$(grep -c . "$stage/load-restart.log" || true)
-  failed=$(awk '$2 != 200' "$stage/load-restart.log" | wc -l)
-  slowest=$(awk '{print $4}' "$stage/load-restart.log" | sort -g | tail -1)
-  log "client loop across the restart: $total requests, $failed not answered 200, slowest ${slowest}s"
-  awk '$2 != 200 {print "      | " $0}' "$stage/load-restart.log"
-  check "systemctl restart with socket units refused no connection" '((failed == 0 && total > 0))'
+  stop_request_loop
+  count_requests "$stage/load-restart.log"
+  log "client loop across the restart: $total_requests requests, $failed not answered 200, slowest ${slowest}s"
+  unanswered "$stage/load-restart.log"
+  check "systemctl restart with socket units refused no connection" '((failed == 0 && total_requests > 0))'
 fi
 sed 's/^/      | /' "$stage/deploy.out"
 main=$(prop MainPID)
