@@ -56,6 +56,9 @@ final class Http {
 	 */
 	private static final int PORTS_FROM = 10000;
 
+	/** This fork's band of ports: its first port and its size; none outside a fork. */
+	private static final int[] BAND = portBand(Integer.getInteger("it.fork", 0), Integer.getInteger("it.forks", 1));
+
 	private static final Random PORT_PICKER = new Random();
 
 	/**
@@ -63,16 +66,11 @@ final class Http {
 	 * one outside a failsafe fork).
 	 */
 	static int freePort() {
-		int fork = Integer.getInteger("it.fork", 0);
-		int forks = Integer.getInteger("it.forks", 1);
-		int ephemeral = ephemeralPortsFrom();
-		int band = (ephemeral - PORTS_FROM) / Math.max(forks, 1);
-		if (fork < 1 || fork > forks || band < 100) {
+		if (BAND.length == 0) {
 			return freePort(0);
 		}
-		int from = PORTS_FROM + (fork - 1) * band;
 		for (int attempt = 0; attempt < 100; attempt++) {
-			int port = from + PORT_PICKER.nextInt(band);
+			int port = BAND[0] + PORT_PICKER.nextInt(BAND[1]);
 			try {
 				return freePort(port);
 			}
@@ -80,7 +78,16 @@ final class Http {
 				// taken: try another
 			}
 		}
-		throw new IllegalStateException("No free port in " + from + "-" + (from + band - 1) + " after 100 attempts");
+		throw new IllegalStateException(
+				"No free port in " + BAND[0] + "-" + (BAND[0] + BAND[1] - 1) + " after 100 attempts");
+	}
+
+	private static int[] portBand(int fork, int forks) {
+		int size = (ephemeralPortsFrom() - PORTS_FROM) / Math.max(forks, 1);
+		if (fork < 1 || fork > forks || size < 100) {
+			return new int[0];
+		}
+		return new int[] { PORTS_FROM + (fork - 1) * size, size };
 	}
 
 	private static int freePort(int port) {

@@ -65,7 +65,7 @@ final class InFlight {
 
 	}
 
-	/** Start {@code GET /slow?ms=<ms>}, after a {@code GET /} on the same connection. */
+	/** Start {@code GET /slow?ms=<ms>}, using its connection as {@code reuse} says. */
 	static InFlight slow(int port, long ms, Reuse reuse) {
 		String path = "/slow?ms=" + ms;
 		InFlight request = new InFlight("GET " + path + ((reuse != Reuse.NONE) ? " on a reused connection" : ""));

@@ -120,9 +120,9 @@ class LoadUpgradeIT {
 				List<InFlight> during = new ArrayList<>();
 				Thread feeder = new Thread(() -> {
 					while (!servedByNewer(app, before) && during.size() < 400) {
-						// started while the old generation may already be handing over: a
-						// connection
-						// it closes after the first answer is followed by a new one
+						// started while the old generation may be handing over already:
+						// a connection it closes after the first answer is followed by a
+						// new one
 						InFlight request = InFlight.slow(app.port(), 2000,
 								(during.size() % 2 == 1) ? InFlight.Reuse.UNLESS_CLOSED : InFlight.Reuse.NONE);
 						synchronized (during) {
