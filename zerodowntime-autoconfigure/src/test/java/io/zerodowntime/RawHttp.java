@@ -28,8 +28,18 @@ public final class RawHttp {
 	 * @throws IOException if the write fails
 	 */
 	public static void send(Socket socket, String requests) throws IOException {
+		send(socket, requests.getBytes(StandardCharsets.US_ASCII));
+	}
+
+	/**
+	 * Write bytes as they are, in one flush (HTTP/2 frames, say).
+	 * @param socket the connection
+	 * @param bytes the bytes
+	 * @throws IOException if the write fails
+	 */
+	public static void send(Socket socket, byte[] bytes) throws IOException {
 		OutputStream out = socket.getOutputStream();
-		out.write(requests.getBytes(StandardCharsets.US_ASCII));
+		out.write(bytes);
 		out.flush();
 	}
 

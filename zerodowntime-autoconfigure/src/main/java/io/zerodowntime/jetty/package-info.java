@@ -5,8 +5,8 @@
  * its acceptor threads, and drains without losing a connection (GOAWAY on HTTP/2,
  * {@code Connection: close} on HTTP/1.1, unread bytes discarded before a close);
  * {@link io.zerodowntime.jetty.InheritableConnectors} puts one in place of every
- * connector of a Jetty server; {@code Http2Drain} sends HTTP/2's GOAWAY (loaded only
- * where Jetty's HTTP/2 is on the class path). No Spring here: the starter's glue gives
- * the registry.
+ * connector of a Jetty server; {@code Http2Drain} sends HTTP/2's GOAWAY, in two steps
+ * ({@code Http2GoAway}; both loaded only where Jetty's HTTP/2 is on the class path). No
+ * Spring here: the starter's glue gives the registry.
  */
 package io.zerodowntime.jetty;

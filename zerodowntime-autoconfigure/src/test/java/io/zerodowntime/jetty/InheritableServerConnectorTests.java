@@ -190,26 +190,9 @@ class InheritableServerConnectorTests {
 	void anHttp2StreamSentAsTheDrainStartsOnAConnectionWithNoneOpenIsAnswered() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
 		Socket client = connect(this.registry.listener().port());
-		OutputStream out = client.getOutputStream();
-		// h2c with prior knowledge: the preface and empty SETTINGS
-		out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-		out.write(frame(0x4, 0, 0, new byte[0]));
-		out.flush();
-		DataInputStream in = new DataInputStream(client.getInputStream());
-		assertThat(readFrame(in).type()).as("the server's SETTINGS: the session is open").isEqualTo(0x4);
+		DataInputStream in = h2c(client);
 		drain().stopAccepting();
-		// GET /fast?h2 on stream 1 (HPACK: indexed :method GET, :scheme http, literal
-		// :path and :authority, no Huffman)
-		ByteArrayOutputStream block = new ByteArrayOutputStream();
-		block.write(new byte[] { (byte) 0x82, (byte) 0x86 });
-		block.write(0x04);
-		block.write(8);
-		block.writeBytes("/fast?h2".getBytes(StandardCharsets.US_ASCII));
-		block.write(0x01);
-		block.write(9);
-		block.writeBytes("localhost".getBytes(StandardCharsets.US_ASCII));
-		out.write(frame(0x1, 0x5, 1, block.toByteArray()));
-		out.flush();
+		send(client, headers(1, "/fast?h2"));
 		List<String> seen = new ArrayList<>();
 		boolean answered = false;
 		int lastStreamId = Integer.MAX_VALUE;
@@ -220,14 +203,57 @@ class InheritableServerConnectorTests {
 				answered = true;
 			}
 			if (frame.type() == 0x7) {
-				lastStreamId = ByteBuffer.wrap(frame.payload()).getInt() & 0x7fffffff;
+				lastStreamId = frame.lastStreamId();
 			}
-			if (frame.type() == 0x6 && (frame.flags() & 0x1) == 0) {
-				out.write(frame(0x6, 0x1, 0, frame.payload()));
-				out.flush();
+			if (frame.isPing()) {
+				send(client, frame(0x6, 0x1, 0, frame.payload()));
 			}
 		}
 		assertThat(lastStreamId).as("the final GOAWAY covers the stream: %s", seen).isEqualTo(1);
+		assertThat(answered).as("the stream was answered: %s", seen).isTrue();
+	}
+
+	@Test
+	void anHttp2StreamThatCrossesTheFirstGoawayIsAnsweredAndTheLastGoawayComesAfterThePingsAck() throws Exception {
+		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
+		Socket client = connect(this.registry.listener().port());
+		DataInputStream in = h2c(client);
+		send(client, headers(1, "/fast?1"));
+		List<String> seen = new ArrayList<>();
+		Frame frame;
+		do {
+			frame = readFrame(in);
+			seen.add(frame.toString());
+		}
+		while (!(frame.type() == 0x0 && frame.stream() == 1 && (frame.flags() & 0x1) != 0));
+		// the session has no stream open, as between two requests of a client
+		drain().stopAccepting();
+		do {
+			frame = readFrame(in);
+			seen.add(frame.toString());
+			assertThat(frame.isPing()).as("a PING ahead of the first GOAWAY: %s", seen).isFalse();
+		}
+		while (frame.type() != 0x7);
+		assertThat(frame.lastStreamId()).as("the first GOAWAY refuses no stream: %s", seen)
+			.isEqualTo(Integer.MAX_VALUE);
+		// a request the client sent before this GOAWAY reached it: it arrives after it
+		send(client, headers(3, "/fast?3"));
+		boolean answered = false;
+		int lastStreamId = Integer.MAX_VALUE;
+		while (lastStreamId == Integer.MAX_VALUE) {
+			frame = readFrame(in);
+			seen.add(frame.toString());
+			if (frame.type() == 0x1 && frame.stream() == 3) {
+				answered = true;
+			}
+			if (frame.type() == 0x7) {
+				lastStreamId = frame.lastStreamId();
+			}
+			if (frame.isPing()) {
+				send(client, frame(0x6, 0x1, 0, frame.payload()));
+			}
+		}
+		assertThat(lastStreamId).as("the last GOAWAY covers the stream: %s", seen).isEqualTo(3);
 		assertThat(answered).as("the stream was answered: %s", seen).isTrue();
 	}
 
@@ -371,6 +397,38 @@ class InheritableServerConnectorTests {
 		return socket;
 	}
 
+	/**
+	 * Open an h2c connection with prior knowledge: the preface and empty SETTINGS sent,
+	 * the server's SETTINGS read.
+	 */
+	private static DataInputStream h2c(Socket client) throws IOException {
+		OutputStream out = client.getOutputStream();
+		out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+		out.write(frame(0x4, 0, 0, new byte[0]));
+		out.flush();
+		DataInputStream in = new DataInputStream(client.getInputStream());
+		assertThat(readFrame(in).type()).as("the server's SETTINGS: the session is open").isEqualTo(0x4);
+		return in;
+	}
+
+	/**
+	 * A HEADERS frame of {@code GET path} that ends its stream (HPACK: indexed
+	 * {@code :method GET}, {@code :scheme http}, literal {@code :path} and
+	 * {@code :authority}, no Huffman).
+	 */
+	private static byte[] headers(int stream, String path) {
+		ByteArrayOutputStream block = new ByteArrayOutputStream();
+		block.write(0x82);
+		block.write(0x86);
+		block.write(0x04);
+		block.write(path.length());
+		block.writeBytes(path.getBytes(StandardCharsets.US_ASCII));
+		block.write(0x01);
+		block.write(9);
+		block.writeBytes("localhost".getBytes(StandardCharsets.US_ASCII));
+		return frame(0x1, 0x5, stream, block.toByteArray());
+	}
+
 	private static byte[] frame(int type, int flags, int stream, byte[] payload) {
 		ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
 		frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
@@ -390,6 +448,14 @@ class InheritableServerConnectorTests {
 
 	/** An HTTP/2 frame as read. */
 	private record Frame(int type, int flags, int stream, byte[] payload) {
+
+		boolean isPing() {
+			return this.type == 0x6 && (this.flags & 0x1) == 0;
+		}
+
+		int lastStreamId() {
+			return ByteBuffer.wrap(this.payload).getInt() & 0x7fffffff;
+		}
 
 		@Override
 		public String toString() {
