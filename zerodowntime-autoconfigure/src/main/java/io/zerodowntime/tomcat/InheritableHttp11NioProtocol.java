@@ -1,9 +1,13 @@
 package io.zerodowntime.tomcat;
 
+import java.util.concurrent.TimeUnit;
+
 import io.zerodowntime.server.ListenerRegistry;
 import io.zerodowntime.server.ServerListener;
 import org.apache.coyote.Adapter;
+import org.apache.coyote.UpgradeProtocol;
 import org.apache.coyote.http11.Http11NioProtocol;
+import org.apache.coyote.http2.Http2Protocol;
 
 /**
  * The HTTP/1.1 NIO protocol, with an {@link InheritableNioEndpoint}: use this class name
@@ -21,6 +25,14 @@ import org.apache.coyote.http11.Http11NioProtocol;
  * @since 0.1.0
  */
 public class InheritableHttp11NioProtocol extends Http11NioProtocol {
+
+	/**
+	 * The HTTP/2 drain timeout given to an {@link Http2Protocol} left at Tomcat's default
+	 * (0): how long after its first GOAWAY a draining HTTP/2 connection still serves new
+	 * streams, as the Jetty and Reactor Netty adapters wait at most this long for the
+	 * acknowledgement of a PING sent after theirs.
+	 */
+	static final long HTTP2_DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
 	/**
 	 * Create a new protocol handler.
@@ -84,6 +96,27 @@ public class InheritableHttp11NioProtocol extends Http11NioProtocol {
 		DrainingAdapter draining = new DrainingAdapter(adapter, endpoint());
 		endpoint().setDrainingAdapter(draining);
 		super.setAdapter(draining);
+	}
+
+	/**
+	 * Initialise, giving each HTTP/2 upgrade protocol whose drain timeout is Tomcat's
+	 * default a drain timeout of 5 s. A draining HTTP/2 connection gets a first GOAWAY
+	 * that refuses no stream; Tomcat then refuses, with the final GOAWAY, a stream that
+	 * arrives later than the connection's measured round trip plus the drain timeout. On
+	 * loopback or a LAN that round trip is well under a millisecond, so without a drain
+	 * timeout a request the client sent as the first GOAWAY reached it, or a client on a
+	 * loaded host that read the GOAWAY late, is refused (curl 7.88 fails such a request
+	 * rather than sending it again). A drain timeout set by the application is kept.
+	 * @throws Exception if Tomcat's initialisation fails
+	 */
+	@Override
+	public void init() throws Exception {
+		for (UpgradeProtocol upgrade : findUpgradeProtocols()) {
+			if (upgrade instanceof Http2Protocol http2 && http2.getDrainTimeout() == 0) {
+				http2.setDrainTimeout(HTTP2_DRAIN_TIMEOUT_NANOS);
+			}
+		}
+		super.init();
 	}
 
 	InheritableNioEndpoint endpoint() {

@@ -1,9 +1,7 @@
 package io.zerodowntime.jetty;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.zerodowntime.LoopbackRegistry;
 import io.zerodowntime.RawHttp.Received;
+import io.zerodowntime.RawHttp2;
+import io.zerodowntime.RawHttp2.Frame;
 import io.zerodowntime.Suspension;
 import io.zerodowntime.Upgrader;
 import io.zerodowntime.server.DrainTarget;
@@ -190,23 +190,18 @@ class InheritableServerConnectorTests {
 	void anHttp2StreamSentAsTheDrainStartsOnAConnectionWithNoneOpenIsAnswered() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
 		Socket client = connect(this.registry.listener().port());
-		DataInputStream in = h2c(client);
+		DataInputStream in = RawHttp2.open(client);
 		drain().stopAccepting();
-		send(client, headers(1, "/fast?h2"));
+		send(client, RawHttp2.get(1, "/fast?h2"));
 		List<String> seen = new ArrayList<>();
 		boolean answered = false;
 		int lastStreamId = Integer.MAX_VALUE;
 		while (lastStreamId == Integer.MAX_VALUE) {
-			Frame frame = readFrame(in);
+			Frame frame = RawHttp2.readAcknowledgingPings(client, in);
 			seen.add(frame.toString());
-			if (frame.type() == 0x1 && frame.stream() == 1) {
-				answered = true;
-			}
-			if (frame.type() == 0x7) {
+			answered |= frame.type() == RawHttp2.HEADERS && frame.stream() == 1;
+			if (frame.type() == RawHttp2.GOAWAY) {
 				lastStreamId = frame.lastStreamId();
-			}
-			if (frame.isPing()) {
-				send(client, frame(0x6, 0x1, 0, frame.payload()));
 			}
 		}
 		assertThat(lastStreamId).as("the final GOAWAY covers the stream: %s", seen).isEqualTo(1);
@@ -217,40 +212,35 @@ class InheritableServerConnectorTests {
 	void anHttp2StreamThatCrossesTheFirstGoawayIsAnsweredAndTheLastGoawayComesAfterThePingsAck() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
 		Socket client = connect(this.registry.listener().port());
-		DataInputStream in = h2c(client);
-		send(client, headers(1, "/fast?1"));
+		DataInputStream in = RawHttp2.open(client);
+		send(client, RawHttp2.get(1, "/fast?1"));
 		List<String> seen = new ArrayList<>();
 		Frame frame;
 		do {
-			frame = readFrame(in);
+			frame = RawHttp2.read(in);
 			seen.add(frame.toString());
 		}
-		while (!(frame.type() == 0x0 && frame.stream() == 1 && (frame.flags() & 0x1) != 0));
+		while (!(frame.stream() == 1 && frame.endsStream()));
 		// the session has no stream open, as between two requests of a client
 		drain().stopAccepting();
 		do {
-			frame = readFrame(in);
+			frame = RawHttp2.read(in);
 			seen.add(frame.toString());
 			assertThat(frame.isPing()).as("a PING ahead of the first GOAWAY: %s", seen).isFalse();
 		}
-		while (frame.type() != 0x7);
+		while (frame.type() != RawHttp2.GOAWAY);
 		assertThat(frame.lastStreamId()).as("the first GOAWAY refuses no stream: %s", seen)
 			.isEqualTo(Integer.MAX_VALUE);
 		// a request the client sent before this GOAWAY reached it: it arrives after it
-		send(client, headers(3, "/fast?3"));
+		send(client, RawHttp2.get(3, "/fast?3"));
 		boolean answered = false;
 		int lastStreamId = Integer.MAX_VALUE;
 		while (lastStreamId == Integer.MAX_VALUE) {
-			frame = readFrame(in);
+			frame = RawHttp2.readAcknowledgingPings(client, in);
 			seen.add(frame.toString());
-			if (frame.type() == 0x1 && frame.stream() == 3) {
-				answered = true;
-			}
-			if (frame.type() == 0x7) {
+			answered |= frame.type() == RawHttp2.HEADERS && frame.stream() == 3;
+			if (frame.type() == RawHttp2.GOAWAY) {
 				lastStreamId = frame.lastStreamId();
-			}
-			if (frame.isPing()) {
-				send(client, frame(0x6, 0x1, 0, frame.payload()));
 			}
 		}
 		assertThat(lastStreamId).as("the last GOAWAY covers the stream: %s", seen).isEqualTo(3);
@@ -395,74 +385,6 @@ class InheritableServerConnectorTests {
 		socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
 		socket.setSoTimeout(60_000);
 		return socket;
-	}
-
-	/**
-	 * Open an h2c connection with prior knowledge: the preface and empty SETTINGS sent,
-	 * the server's SETTINGS read.
-	 */
-	private static DataInputStream h2c(Socket client) throws IOException {
-		OutputStream out = client.getOutputStream();
-		out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-		out.write(frame(0x4, 0, 0, new byte[0]));
-		out.flush();
-		DataInputStream in = new DataInputStream(client.getInputStream());
-		assertThat(readFrame(in).type()).as("the server's SETTINGS: the session is open").isEqualTo(0x4);
-		return in;
-	}
-
-	/**
-	 * A HEADERS frame of {@code GET path} that ends its stream (HPACK: indexed
-	 * {@code :method GET}, {@code :scheme http}, literal {@code :path} and
-	 * {@code :authority}, no Huffman).
-	 */
-	private static byte[] headers(int stream, String path) {
-		ByteArrayOutputStream block = new ByteArrayOutputStream();
-		block.write(0x82);
-		block.write(0x86);
-		block.write(0x04);
-		block.write(path.length());
-		block.writeBytes(path.getBytes(StandardCharsets.US_ASCII));
-		block.write(0x01);
-		block.write(9);
-		block.writeBytes("localhost".getBytes(StandardCharsets.US_ASCII));
-		return frame(0x1, 0x5, stream, block.toByteArray());
-	}
-
-	private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-		ByteBuffer frame = ByteBuffer.allocate(9 + payload.length);
-		frame.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-		frame.put((byte) type).put((byte) flags).putInt(stream).put(payload);
-		return frame.array();
-	}
-
-	private static Frame readFrame(DataInputStream in) throws IOException {
-		int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-		int type = in.readUnsignedByte();
-		int flags = in.readUnsignedByte();
-		int stream = in.readInt() & 0x7fffffff;
-		byte[] payload = new byte[length];
-		in.readFully(payload);
-		return new Frame(type, flags, stream, payload);
-	}
-
-	/** An HTTP/2 frame as read. */
-	private record Frame(int type, int flags, int stream, byte[] payload) {
-
-		boolean isPing() {
-			return this.type == 0x6 && (this.flags & 0x1) == 0;
-		}
-
-		int lastStreamId() {
-			return ByteBuffer.wrap(this.payload).getInt() & 0x7fffffff;
-		}
-
-		@Override
-		public String toString() {
-			return "type " + this.type + " flags " + this.flags + " stream " + this.stream + " length "
-					+ this.payload.length;
-		}
-
 	}
 
 }

@@ -14,14 +14,16 @@ import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 
 /**
  * An embedded Tomcat in the test's own JVM whose one connector is an
  * {@link InheritableHttp11NioProtocol} on a listener of a small in-test registry, so a
- * test can drain it as the core would ({@link #drainTarget()}). {@code GET /fast} answers
- * at once; {@code GET /slow} answers once {@link #releaseSlow()} is called (or after 30
- * s); {@code GET /events} (an event stream) sends one event and {@code GET /poll}
- * nothing, both asynchronous and never completed by the application.
+ * test can drain it as the core would ({@link #drainTarget()}); it speaks HTTP/1.1 and
+ * h2c with prior knowledge. {@code GET /fast} answers at once; {@code GET /slow} answers
+ * once {@link #releaseSlow()} is called (or after 30 s); {@code GET /events} (an event
+ * stream) sends one event and {@code GET /poll} nothing, both asynchronous and never
+ * completed by the application.
  */
 final class DrainingTomcat implements AutoCloseable {
 
@@ -46,6 +48,8 @@ final class DrainingTomcat implements AutoCloseable {
 		// as Spring Boot does
 		connector.setProperty("bindOnInit", "false");
 		((InheritableHttp11NioProtocol) connector.getProtocolHandler()).setListenerRegistry(this.registry);
+		// h2c with prior knowledge, as server.http2.enabled=true gives
+		connector.addUpgradeProtocol(new Http2Protocol());
 		this.tomcat.setConnector(connector);
 		Context context = this.tomcat.addContext("", null);
 		Tomcat.addServlet(context, "test", new HttpServlet() {

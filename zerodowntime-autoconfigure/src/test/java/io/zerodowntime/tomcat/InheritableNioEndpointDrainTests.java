@@ -1,12 +1,16 @@
 package io.zerodowntime.tomcat;
 
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.zerodowntime.RawHttp.Received;
+import io.zerodowntime.RawHttp2;
+import io.zerodowntime.RawHttp2.Frame;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +89,45 @@ class InheritableNioEndpointDrainTests {
 			.contains("ok /fast?2")
 			.contains("Connection: close");
 		await().atMost(10, TimeUnit.SECONDS).until(() -> this.tomcat.drainTarget().openConnections() == 0);
+	}
+
+	@Test
+	void anHttp2StreamThatArrivesAWhileAfterTheFirstGoawayIsStillAnswered() throws Exception {
+		Socket client = connect();
+		DataInputStream in = RawHttp2.open(client);
+		send(client, RawHttp2.get(1, "/fast?1"));
+		List<String> seen = new ArrayList<>();
+		Frame frame;
+		do {
+			frame = RawHttp2.readAcknowledgingPings(client, in);
+			seen.add(frame.toString());
+		}
+		while (!(frame.stream() == 1 && frame.endsStream()));
+		this.tomcat.drainTarget().stopAccepting();
+		do {
+			frame = RawHttp2.readAcknowledgingPings(client, in);
+			seen.add(frame.toString());
+		}
+		while (frame.type() != RawHttp2.GOAWAY);
+		assertThat(frame.lastStreamId()).as("the first GOAWAY refuses no stream: %s", seen)
+			.isEqualTo(Integer.MAX_VALUE);
+		// a client on a loaded host reads the GOAWAY late, and sends its next request
+		// first: far beyond the loopback round trip Tomcat measured
+		Thread.sleep(300);
+		send(client, RawHttp2.get(3, "/fast?3"));
+		String body = null;
+		do {
+			frame = RawHttp2.readAcknowledgingPings(client, in);
+			seen.add(frame.toString());
+			if (frame.type() == RawHttp2.DATA && frame.stream() == 3) {
+				body = new String(frame.payload(), StandardCharsets.US_ASCII);
+			}
+			assertThat(frame.type() == RawHttp2.GOAWAY && frame.lastStreamId() < 3)
+				.as("a GOAWAY that refuses the stream: %s", seen)
+				.isFalse();
+		}
+		while (!(frame.stream() == 3 && frame.endsStream()));
+		assertThat(body).as("the stream's answer: %s", seen).isEqualTo("ok /fast?3");
 	}
 
 	@Test
