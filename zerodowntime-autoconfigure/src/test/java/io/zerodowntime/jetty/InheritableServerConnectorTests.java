@@ -248,6 +248,33 @@ class InheritableServerConnectorTests {
 	}
 
 	@Test
+	void aClientThatNeverAcknowledgesThePingStillGetsTheLastGoaway() throws Exception {
+		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
+		Socket client = connect(this.registry.listener().port());
+		DataInputStream in = RawHttp2.open(client);
+		send(client, RawHttp2.get(1, "/fast?1"));
+		List<String> seen = new ArrayList<>();
+		Frame frame;
+		do {
+			frame = RawHttp2.read(in);
+			seen.add(frame.toString());
+		}
+		while (!(frame.stream() == 1 && frame.endsStream()));
+		drain().stopAccepting();
+		int lastStreamId = Integer.MAX_VALUE;
+		while (lastStreamId == Integer.MAX_VALUE) {
+			// read, never acknowledge: the last GOAWAY comes after
+			// Http2GoAway.ACK_WAIT_MILLIS
+			frame = RawHttp2.read(in);
+			seen.add(frame.toString());
+			if (frame.type() == RawHttp2.GOAWAY) {
+				lastStreamId = frame.lastStreamId();
+			}
+		}
+		assertThat(lastStreamId).as("the last GOAWAY names the last stream: %s", seen).isEqualTo(1);
+	}
+
+	@Test
 	void atTheDeadlineIdleConnectionsAreClosedCleanlyAndARunningRequestIsCut() throws Exception {
 		InheritableServerConnector connector = start(this.registry);
 		int port = this.registry.listener().port();
