@@ -1,6 +1,5 @@
 package io.zerodowntime.jetty;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -189,89 +188,46 @@ class InheritableServerConnectorTests {
 	@Test
 	void anHttp2StreamSentAsTheDrainStartsOnAConnectionWithNoneOpenIsAnswered() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
-		Socket client = connect(this.registry.listener().port());
-		DataInputStream in = RawHttp2.open(client);
+		RawHttp2 h2 = RawHttp2.open(connect(this.registry.listener().port()));
 		drain().stopAccepting();
-		send(client, RawHttp2.get(1, "/fast?h2"));
-		List<String> seen = new ArrayList<>();
-		boolean answered = false;
-		int lastStreamId = Integer.MAX_VALUE;
-		while (lastStreamId == Integer.MAX_VALUE) {
-			Frame frame = RawHttp2.readAcknowledgingPings(client, in);
-			seen.add(frame.toString());
-			answered |= frame.type() == RawHttp2.HEADERS && frame.stream() == 1;
-			if (frame.type() == RawHttp2.GOAWAY) {
-				lastStreamId = frame.lastStreamId();
-			}
-		}
-		assertThat(lastStreamId).as("the final GOAWAY covers the stream: %s", seen).isEqualTo(1);
-		assertThat(answered).as("the stream was answered: %s", seen).isTrue();
+		h2.get(1, "/fast?h2");
+		Frame last = h2.readUntil(Frame::isLastGoAway);
+		assertThat(last.lastStreamId()).as("the final GOAWAY covers the stream: %s", h2.seen()).isEqualTo(1);
+		assertThat(h2.body(1)).as("the stream's answer: %s", h2.seen()).isEqualTo("ok /fast?h2");
 	}
 
 	@Test
 	void anHttp2StreamThatCrossesTheFirstGoawayIsAnsweredAndTheLastGoawayComesAfterThePingsAck() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
-		Socket client = connect(this.registry.listener().port());
-		DataInputStream in = RawHttp2.open(client);
-		send(client, RawHttp2.get(1, "/fast?1"));
-		List<String> seen = new ArrayList<>();
-		Frame frame;
-		do {
-			frame = RawHttp2.read(in);
-			seen.add(frame.toString());
-		}
-		while (!(frame.stream() == 1 && frame.endsStream()));
+		RawHttp2 h2 = RawHttp2.open(connect(this.registry.listener().port()));
+		h2.get(1, "/fast?1");
+		h2.readUntil((frame) -> frame.ends(1));
 		// the session has no stream open, as between two requests of a client
 		drain().stopAccepting();
-		do {
-			frame = RawHttp2.read(in);
-			seen.add(frame.toString());
-			assertThat(frame.isPing()).as("a PING ahead of the first GOAWAY: %s", seen).isFalse();
-		}
-		while (frame.type() != RawHttp2.GOAWAY);
-		assertThat(frame.lastStreamId()).as("the first GOAWAY refuses no stream: %s", seen)
+		int before = h2.seen().size();
+		Frame first = h2.readUntil(Frame::isGoAway);
+		assertThat(first.lastStreamId()).as("the first GOAWAY refuses no stream: %s", h2.seen())
 			.isEqualTo(Integer.MAX_VALUE);
+		assertThat(h2.seen().subList(before, h2.seen().size())).as("a PING ahead of the first GOAWAY: %s", h2.seen())
+			.noneMatch(Frame::isPing);
 		// a request the client sent before this GOAWAY reached it: it arrives after it
-		send(client, RawHttp2.get(3, "/fast?3"));
-		boolean answered = false;
-		int lastStreamId = Integer.MAX_VALUE;
-		while (lastStreamId == Integer.MAX_VALUE) {
-			frame = RawHttp2.readAcknowledgingPings(client, in);
-			seen.add(frame.toString());
-			answered |= frame.type() == RawHttp2.HEADERS && frame.stream() == 3;
-			if (frame.type() == RawHttp2.GOAWAY) {
-				lastStreamId = frame.lastStreamId();
-			}
-		}
-		assertThat(lastStreamId).as("the last GOAWAY covers the stream: %s", seen).isEqualTo(3);
-		assertThat(answered).as("the stream was answered: %s", seen).isTrue();
+		h2.get(3, "/fast?3");
+		Frame last = h2.readUntil(Frame::isLastGoAway);
+		assertThat(last.lastStreamId()).as("the last GOAWAY covers the stream: %s", h2.seen()).isEqualTo(3);
+		assertThat(h2.body(3)).as("the stream's answer: %s", h2.seen()).isEqualTo("ok /fast?3");
 	}
 
 	@Test
 	void aClientThatNeverAcknowledgesThePingStillGetsTheLastGoaway() throws Exception {
 		start(this.registry, new HttpConnectionFactory(), new HTTP2CServerConnectionFactory());
-		Socket client = connect(this.registry.listener().port());
-		DataInputStream in = RawHttp2.open(client);
-		send(client, RawHttp2.get(1, "/fast?1"));
-		List<String> seen = new ArrayList<>();
-		Frame frame;
-		do {
-			frame = RawHttp2.read(in);
-			seen.add(frame.toString());
-		}
-		while (!(frame.stream() == 1 && frame.endsStream()));
+		RawHttp2 h2 = RawHttp2.open(connect(this.registry.listener().port()));
+		h2.get(1, "/fast?1");
+		h2.readUntil((frame) -> frame.ends(1));
+		h2.ignorePings();
 		drain().stopAccepting();
-		int lastStreamId = Integer.MAX_VALUE;
-		while (lastStreamId == Integer.MAX_VALUE) {
-			// read, never acknowledge: the last GOAWAY comes after
-			// Http2GoAway.ACK_WAIT_MILLIS
-			frame = RawHttp2.read(in);
-			seen.add(frame.toString());
-			if (frame.type() == RawHttp2.GOAWAY) {
-				lastStreamId = frame.lastStreamId();
-			}
-		}
-		assertThat(lastStreamId).as("the last GOAWAY names the last stream: %s", seen).isEqualTo(1);
+		// the last GOAWAY comes after Http2GoAway.ACK_WAIT_MILLIS
+		Frame last = h2.readUntil(Frame::isLastGoAway);
+		assertThat(last.lastStreamId()).as("the last GOAWAY names the last stream: %s", h2.seen()).isEqualTo(1);
 	}
 
 	@Test

@@ -1,9 +1,7 @@
 package io.zerodowntime.tomcat;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -93,41 +91,20 @@ class InheritableNioEndpointDrainTests {
 
 	@Test
 	void anHttp2StreamThatArrivesAWhileAfterTheFirstGoawayIsStillAnswered() throws Exception {
-		Socket client = connect();
-		DataInputStream in = RawHttp2.open(client);
-		send(client, RawHttp2.get(1, "/fast?1"));
-		List<String> seen = new ArrayList<>();
-		Frame frame;
-		do {
-			frame = RawHttp2.readAcknowledgingPings(client, in);
-			seen.add(frame.toString());
-		}
-		while (!(frame.stream() == 1 && frame.endsStream()));
+		RawHttp2 h2 = RawHttp2.open(connect());
+		h2.get(1, "/fast?1");
+		h2.readUntil((frame) -> frame.ends(1));
 		this.tomcat.drainTarget().stopAccepting();
-		do {
-			frame = RawHttp2.readAcknowledgingPings(client, in);
-			seen.add(frame.toString());
-		}
-		while (frame.type() != RawHttp2.GOAWAY);
-		assertThat(frame.lastStreamId()).as("the first GOAWAY refuses no stream: %s", seen)
+		Frame first = h2.readUntil(Frame::isGoAway);
+		assertThat(first.lastStreamId()).as("the first GOAWAY refuses no stream: %s", h2.seen())
 			.isEqualTo(Integer.MAX_VALUE);
 		// a client on a loaded host reads the GOAWAY late, and sends its next request
 		// first: far beyond the loopback round trip Tomcat measured
 		Thread.sleep(300);
-		send(client, RawHttp2.get(3, "/fast?3"));
-		String body = null;
-		do {
-			frame = RawHttp2.readAcknowledgingPings(client, in);
-			seen.add(frame.toString());
-			if (frame.type() == RawHttp2.DATA && frame.stream() == 3) {
-				body = new String(frame.payload(), StandardCharsets.US_ASCII);
-			}
-			assertThat(frame.type() == RawHttp2.GOAWAY && frame.lastStreamId() < 3)
-				.as("a GOAWAY that refuses the stream: %s", seen)
-				.isFalse();
-		}
-		while (!(frame.stream() == 3 && frame.endsStream()));
-		assertThat(body).as("the stream's answer: %s", seen).isEqualTo("ok /fast?3");
+		h2.get(3, "/fast?3");
+		Frame end = h2.readUntil((frame) -> frame.ends(3) || (frame.isLastGoAway() && frame.lastStreamId() < 3));
+		assertThat(end.isGoAway()).as("a GOAWAY that refuses the stream: %s", h2.seen()).isFalse();
+		assertThat(h2.body(3)).as("the stream's answer: %s", h2.seen()).isEqualTo("ok /fast?3");
 	}
 
 	@Test
