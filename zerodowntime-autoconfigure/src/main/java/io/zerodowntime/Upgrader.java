@@ -622,9 +622,10 @@ public final class Upgrader implements AutoCloseable {
 			UpgradeOutcome outcome = UpgradeOutcome.refused(refusal, this.generation.number());
 			synchronized (this.lock) {
 				// a refusal because this generation cannot upgrade is news; one because
-				// an
-				// upgrade is already under way must not hide that upgrade's own outcome
-				if (this.state == UpgradeState.SERVING || this.state == UpgradeState.UNSUPPORTED) {
+				// an upgrade is already under way must not hide that upgrade's own
+				// outcome
+				if (this.state == UpgradeState.SERVING || this.state == UpgradeState.UNSUPPORTED
+						|| this.unavailable != null) {
 					this.lastUpgrade = outcome;
 				}
 			}
@@ -656,6 +657,10 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	private String refusal() {
+		if (this.unavailable != null && this.state == UpgradeState.STARTING) {
+			// "not ready yet" would invite a retry that can never succeed
+			return "upgrades are not possible: " + this.unavailable;
+		}
 		return switch (this.state) {
 			case STARTING -> "this generation is not ready yet";
 			case UPGRADING -> "an upgrade is already in progress" + ((this.child != null && this.child.pid() != null)

@@ -441,6 +441,18 @@ class UpgraderTests {
 	}
 
 	@Test
+	void whenThisGenerationCannotUpgradeThenARequestBeforeReadyIsRefusedWithThatReasonNotNotReadyYet() {
+		Upgrader upgrader = upgrader(null);
+		upgrader.unavailable(InitProcess.problem(1, 0, null, null, null));
+		UpgradeOutcome refused = upgrader.upgrade();
+		assertThat(refused.outcome()).isEqualTo(UpgradeOutcome.Outcome.REFUSED);
+		assertThat(refused.reason()).isEqualTo("upgrades are not possible: " + upgrader.unavailable());
+		assertThat(upgrader.lastUpgrade()).isEqualTo(refused);
+		assertThat(upgrader.state()).isEqualTo(UpgradeState.STARTING);
+		assertThat(this.launcher.generations).isEmpty();
+	}
+
+	@Test
 	void listenersAreToldOfEachStepInOrder() {
 		Upgrader upgrader = servingUpgrader();
 		RecordingListener other = new RecordingListener();

@@ -607,7 +607,13 @@ final class AppUnderTest implements AutoCloseable {
 
 	/** {@code POST /actuator/upgrade}, waiting for the outcome. */
 	Http.Response postUpgrade() {
-		return Http.post(this.managementPort, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(120));
+		// a generation answers (and writes its PID file) a moment before it is ready: a
+		// test that posts in that moment means the upgrade, not that moment's refusal
+		return Awaitility.await("POST /actuator/upgrade to find the generation ready")
+			.atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> Http.post(this.managementPort, "/actuator/upgrade", Http.JSON, Duration.ofSeconds(120)),
+					(r) -> r.status() != 409 || !r.text().contains("this generation is not ready yet"));
 	}
 
 	/** {@code POST /actuator/upgrade} once the predecessor's exit has been seen. */
