@@ -269,10 +269,6 @@ class ProductionCommandLinesIT {
 			assertThat(AppUnderTest.json(post).get("reason").asString())
 				.isEqualTo("upgrades are not possible: " + unavailable);
 			assertThat(this.app.status().get("lastUpgrade").get("outcome").asString()).isEqualTo("REFUSED");
-			// the POST may come before the generation is ready (it gets the same answer);
-			// a SIGHUP then would only be warned about as one during startup
-			await("generation 1 to be ready").atMost(Duration.ofSeconds(60))
-				.until(this.app::status, (status) -> "SERVING".equals(status.path("state").asString()));
 			Procfs.signal(hostPid, "HUP");
 			await("the SIGHUP upgrade to be refused").atMost(Duration.ofSeconds(30))
 				.until(() -> this.app.count("refused an upgrade \\(trigger: .*\\): upgrades are not possible: "
