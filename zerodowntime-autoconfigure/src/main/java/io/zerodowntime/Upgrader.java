@@ -624,8 +624,7 @@ public final class Upgrader implements AutoCloseable {
 				// a refusal because this generation cannot upgrade is news; one because
 				// an upgrade is already under way must not hide that upgrade's own
 				// outcome
-				if (this.state == UpgradeState.SERVING || this.state == UpgradeState.UNSUPPORTED
-						|| this.unavailable != null) {
+				if (this.state == UpgradeState.SERVING || this.unavailable != null) {
 					this.lastUpgrade = outcome;
 				}
 			}
@@ -657,8 +656,9 @@ public final class Upgrader implements AutoCloseable {
 	}
 
 	private String refusal() {
-		if (this.unavailable != null && this.state == UpgradeState.STARTING) {
-			// "not ready yet" would invite a retry that can never succeed
+		if (this.unavailable != null && (this.state == UpgradeState.STARTING || this.state == UpgradeState.SERVING)) {
+			// before ready too: "not ready yet" would invite a retry that can never
+			// succeed
 			return "upgrades are not possible: " + this.unavailable;
 		}
 		return switch (this.state) {
@@ -670,12 +670,11 @@ public final class Upgrader implements AutoCloseable {
 			case DRAINING -> "this generation has already been upgraded and is draining";
 			case STOPPING -> "this generation is stopping";
 			case UNSUPPORTED -> this.unavailable;
-			case SERVING -> (this.unavailable != null) ? "upgrades are not possible: " + this.unavailable
-					: (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
-							: (this.rolledBack != null) ? "the rolled-back generation"
-									+ ((this.rolledBack.pid() != null) ? " (pid " + this.rolledBack.pid() + ")" : "")
-									+ " is still draining; it is stopped if it has not exited by its drain timeout "
-									+ "plus exit grace" : releaseProblem();
+			case SERVING -> (this.parent != null && !this.parent.parentExited()) ? waitingForParent()
+					: (this.rolledBack != null) ? "the rolled-back generation"
+							+ ((this.rolledBack.pid() != null) ? " (pid " + this.rolledBack.pid() + ")" : "")
+							+ " is still draining; it is stopped if it has not exited by its drain timeout "
+							+ "plus exit grace" : releaseProblem();
 		};
 	}
 

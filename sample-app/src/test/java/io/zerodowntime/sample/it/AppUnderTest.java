@@ -479,7 +479,7 @@ final class AppUnderTest implements AutoCloseable {
 		});
 		if (generation == 1) {
 			// the log, not GET /actuator/upgrade: some applications do not expose it
-			awaitLog("Generation 1 \\(pid \\d+\\) is ready", STARTUP);
+			awaitLog("Generation 1 \\(pid " + pid + "\\) is ready", STARTUP);
 		}
 		return pid;
 	}
